@@ -1,0 +1,57 @@
+package dev.tuneforge.eval;
+
+import dev.tuneforge.eval.storage.EvalRuns;
+import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
+class EvalSchedulingTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Inject
+    EvalRuns runs;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void aFinishedJobGetsOnePendingEvaluationEvenWhenRedelivered() {
+        String jobId = "job_" + UUID.randomUUID();
+        TopicClient topics = new TopicClient(bootstrap);
+        EventEnvelope finished = EventEnvelope.wrap(new TrainingFinished("prj_test", jobId, "bot", "tiny-llama",
+                "ds_1", 1, "lora", "projects/prj_test/jobs/" + jobId + "/output/adapter/", "aa", 10,
+                Map.of("train_loss", 0.5), null), "trainer-service");
+
+        topics.send(TopicClient.toRecord(finished));
+        await().atMost(WAIT).until(() -> runs.status(jobId).equals(Optional.of("pending")));
+        RecordMetadata redelivery = topics.send(TopicClient.toRecord(finished));
+        await().atMost(WAIT).until(() -> topics.consumed("eval-service", redelivery));
+
+        assertEquals(1, runs.count(jobId));
+    }
+
+    @Test
+    void readyWhenBrokerDatabaseAndObjectStoreAre() {
+        RestAssured.when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+    }
+}

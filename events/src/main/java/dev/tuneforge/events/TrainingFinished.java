@@ -1,0 +1,29 @@
+package dev.tuneforge.events;
+
+import java.util.Map;
+
+/**
+ * The job produced a model: a PEFT adapter ({@code method=lora}) or a full model in HF layout.
+ *
+ * @param artifactKey S3 prefix of the adapter or model directory
+ * @param metrics     final training metrics (train loss, best validation loss, ...)
+ */
+public record TrainingFinished(
+        String projectId,
+        String jobId,
+        String modelName,
+        String baseModel,
+        String datasetId,
+        int datasetVersion,
+        String method,
+        String artifactKey,
+        String artifactSha256,
+        long bestStep,
+        Map<String, Double> metrics,
+        String pipelineId) implements TuneforgeEvent {
+
+    @Override
+    public String aggregateId() {
+        return jobId;
+    }
+}

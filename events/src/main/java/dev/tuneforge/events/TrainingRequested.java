@@ -1,0 +1,29 @@
+package dev.tuneforge.events;
+
+import java.util.Map;
+
+/**
+ * A user (through the gateway) or a pipeline asks for a fine-tuning job.
+ *
+ * @param method          {@code lora} or {@code full}
+ * @param hyperparameters recipe values by name; absent ones take defaults or {@code auto}
+ * @param modelName       the registry name the result is registered under
+ * @param pipelineId      the pipeline that triggered the job, or null
+ */
+public record TrainingRequested(
+        String projectId,
+        String jobId,
+        String baseModel,
+        String datasetId,
+        int datasetVersion,
+        String method,
+        Map<String, Object> hyperparameters,
+        String modelName,
+        String requestedBy,
+        String pipelineId) implements TuneforgeEvent {
+
+    @Override
+    public String aggregateId() {
+        return jobId;
+    }
+}

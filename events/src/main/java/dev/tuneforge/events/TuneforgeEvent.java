@@ -1,0 +1,24 @@
+package dev.tuneforge.events;
+
+/**
+ * Every event of the platform. Each carries the tenant ({@link #projectId()}) and the id of the
+ * aggregate it belongs to, which is the Kafka key and the CloudEvents subject, so the events of one
+ * dataset, job or model stay ordered.
+ *
+ * <p>Evolution rule: add optional (nullable) fields only. A breaking change is a new record with a
+ * {@code .v2} type, produced beside v1 until consumers move.
+ */
+public sealed interface TuneforgeEvent permits
+        DatasetUploaded, DatasetReady, DatasetRejected,
+        TrainingRequested, TrainingCancelRequested, TrainingStarted, TrainingProgress,
+        CheckpointSaved, TrainingFinished, TrainingFailed, TrainingCancelled,
+        EvalPassed, EvalFailed,
+        PromotionRequested, RollbackRequested, ModelRegistered, ModelPromoted, ModelRolledBack,
+        ObservationsReceived, DriftMeasured, DriftDetected,
+        PipelineConfigured {
+
+    String projectId();
+
+    /** The aggregate this event belongs to: Kafka key and {@code ce_subject}. */
+    String aggregateId();
+}

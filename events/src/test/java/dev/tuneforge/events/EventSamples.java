@@ -1,0 +1,55 @@
+package dev.tuneforge.events;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** One realistic instance of every event type. */
+final class EventSamples {
+
+    static final String PROJECT = "prj_1";
+
+    private EventSamples() {
+    }
+
+    static List<TuneforgeEvent> all() {
+        Instant start = Instant.parse("2026-11-01T00:00:00Z");
+        Instant end = Instant.parse("2026-11-01T01:00:00Z");
+        return List.of(
+                new DatasetUploaded(PROJECT, "ds_1", "support-chats", "chat", "projects/prj_1/uploads/u1.jsonl",
+                        "ab12", 1024, null, "tiny-llama", "key_1"),
+                new DatasetReady(PROJECT, "ds_1", 2, 1, "chat", "c0ffee",
+                        "projects/prj_1/datasets/ds_1/v2/train.jsonl", "aa", 900,
+                        "projects/prj_1/datasets/ds_1/v2/validation.jsonl", "bb", 100, 250,
+                        new TokenStats(12, 80, 300, 512, 91_000, 3), "projects/prj_1/datasets/ds_1/v2/report.json"),
+                new DatasetRejected(PROJECT, "ds_2", "3 lines are not valid JSON (first: 4, 9, 17)", 3,
+                        "projects/prj_1/datasets/ds_2/report.json"),
+                new TrainingRequested(PROJECT, "job_1", "tiny-llama", "ds_1", 2, "lora",
+                        Map.of("epochs", 3, "learning_rate", 2.0e-4, "lora_r", 8), "support-bot", "key_1", null),
+                new TrainingCancelRequested(PROJECT, "job_1", "key_1"),
+                new TrainingStarted(PROJECT, "job_1", 1, "djl", "cpu-0", null),
+                new TrainingProgress(PROJECT, "job_1", 40, 300, 0.4, 1.83, 1.9e-4, 2150.5, 95L, null, null),
+                new CheckpointSaved(PROJECT, "job_1", 100, "projects/prj_1/jobs/job_1/checkpoints/step-100/", "cc"),
+                new TrainingFinished(PROJECT, "job_1", "support-bot", "tiny-llama", "ds_1", 2, "lora",
+                        "projects/prj_1/jobs/job_1/output/adapter/", "dd", 250,
+                        Map.of("train_loss", 0.41, "valid_loss", 0.52), null),
+                new TrainingFailed(PROJECT, "job_2", "out_of_resources", "CUDA out of memory at step 12", 3),
+                new TrainingCancelled(PROJECT, "job_3", 100L),
+                new EvalPassed(PROJECT, "ev_1", "job_1", "support-bot", Map.of("exact_match", 0.93),
+                        "exact_match >= 0.8", "projects/prj_1/models/support-bot/v1/eval/ev_1/report.json"),
+                new EvalFailed(PROJECT, "ev_2", "job_4", "support-bot", Map.of("exact_match", 0.41),
+                        "exact_match >= 0.8", "exact_match 0.41 < 0.8", "projects/prj_1/eval/ev_2/report.json"),
+                new PromotionRequested(PROJECT, "support-bot", 3, "champion", "key_1"),
+                new RollbackRequested(PROJECT, "support-bot", "key_1"),
+                new ModelRegistered(PROJECT, "support-bot", 3, "job_1", "projects/prj_1/models/support-bot/v3/adapter/",
+                        "dd", "candidate"),
+                new ModelPromoted(PROJECT, "support-bot", 3, "champion", 2),
+                new ModelRolledBack(PROJECT, "support-bot", 3, 2),
+                new ObservationsReceived(PROJECT, "support-bot", 3, "projects/prj_1/observations/o1.jsonl", 500),
+                new DriftMeasured(PROJECT, "support-bot", 3, start, end, Map.of("prompt_length_psi", 0.04)),
+                new DriftDetected(PROJECT, "support-bot", 3, start, end, Map.of("prompt_length_psi", 0.31),
+                        Map.of("prompt_length_psi", 0.2)),
+                new PipelineConfigured(PROJECT, "pl_1", "ds_1", "tiny-llama", "support-bot", "lora",
+                        Map.of("epochs", 2), Map.of("exact_match_min", 0.8), Map.of("new_examples", 100), "active"));
+    }
+}

@@ -1,0 +1,82 @@
+package dev.tuneforge.gateway.domain;
+
+import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.storage.ObjectStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * Accepts an upload: spools it to a temporary file (size and sha256 must be known before S3 gets it),
+ * stores it under the project's upload prefix, then records the dataset and emits
+ * {@link DatasetUploaded} in one transaction. dataset-service validates it from there.
+ */
+@ApplicationScoped
+public class DatasetUploads {
+
+    private final ObjectStore objects;
+    private final DatasetReadModel readModel;
+    private final Outbox outbox;
+
+    public DatasetUploads(ObjectStore objects, DatasetReadModel readModel, Outbox outbox) {
+        this.objects = objects;
+        this.readModel = readModel;
+        this.outbox = outbox;
+    }
+
+    public DatasetUploaded upload(String projectId, String name, String format, InputStream body) {
+        String datasetId = "ds_" + UUID.randomUUID().toString().replace("-", "");
+        String key = "projects/" + projectId + "/uploads/" + datasetId + ".jsonl";
+        Path spool = null;
+        try {
+            spool = Files.createTempFile("tuneforge-upload-", ".jsonl");
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            long size;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(spool), sha256)) {
+                size = body.transferTo(out);
+            }
+            try (InputStream in = Files.newInputStream(spool)) {
+                objects.put(key, in, size, "application/jsonl");
+            }
+            DatasetUploaded event = new DatasetUploaded(projectId, datasetId, name, format, key,
+                    HexFormat.of().formatHex(sha256.digest()), size, null, null, null);
+            record(event);
+            return event;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the upload", e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            deleteQuietly(spool);
+        }
+    }
+
+    @Transactional
+    void record(DatasetUploaded event) {
+        readModel.uploaded(event);
+        outbox.publish(event);
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a temp file; the OS cleans it eventually
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.tuneforge.gateway;
+
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class DatasetApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String JSONL = "{\"prompt\":\"2+2?\",\"completion\":\"4\"}\n";
+
+    @Inject
+    ObjectStore objects;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void anUploadIsStoredAnnouncedAndThenShowsWhatDatasetServiceSaid() throws Exception {
+        String id = RestAssured.given().contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .when().post("/api/v1/datasets?name=arith&format=completion")
+                .then().statusCode(202).body("status", is("validating"))
+                .extract().path("id");
+
+        TopicClient topics = new TopicClient(bootstrap);
+        await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, id).size() == 1);
+        DatasetUploaded uploaded = topics.events(DatasetUploaded.class, id).get(0);
+        assertEquals("default", uploaded.projectId());
+        try (InputStream stored = objects.get(uploaded.objectKey())) {
+            assertEquals(JSONL, new String(stored.readAllBytes(), StandardCharsets.UTF_8));
+        }
+
+        topics.publish(new DatasetReady("default", id, 1, null, "completion", uploaded.sha256(), uploaded.objectKey(),
+                uploaded.sha256(), 1, null, null, 0, 1, null, null), "dataset-service");
+
+        await().atMost(WAIT).untilAsserted(() -> RestAssured.when().get("/api/v1/datasets/" + id)
+                .then().statusCode(200).body("status", is("ready")).body("version", is(1)).body("examples", is(1)));
+    }
+
+    @Test
+    void anUploadWithoutANameIsAProblem() {
+        RestAssured.given().contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .when().post("/api/v1/datasets")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("type", is("https://tuneforge.dev/problems/missing-parameter"))
+                .body("detail", containsString("'name'"));
+    }
+
+    @Test
+    void anUnknownDatasetIsNotFound() {
+        RestAssured.when().get("/api/v1/datasets/ds_nope").then().statusCode(404)
+                .body("type", is("https://tuneforge.dev/problems/not-found"));
+    }
+
+    @Test
+    void readyWhenBrokerDatabaseAndObjectStoreAre() {
+        RestAssured.when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+    }
+}

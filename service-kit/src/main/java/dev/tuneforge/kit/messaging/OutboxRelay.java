@@ -1,0 +1,81 @@
+package dev.tuneforge.kit.messaging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Publishes committed outbox rows, oldest first, and marks them sent in the same transaction that
+ * locked them. A crash after publishing but before the commit leaves the rows pending, so they are
+ * published again: delivery is at-least-once and consumers dedupe on {@code ce_id} (see {@link Inbox}).
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private final OutboxStore store;
+    private final OutboxPublisher publisher;
+    private final int batchSize;
+    private final Duration retention;
+    private final Counter published;
+
+    public OutboxRelay(OutboxStore store, OutboxPublisher publisher, MeterRegistry registry,
+                       @ConfigProperty(name = "tuneforge.outbox.batch-size") int batchSize,
+                       @ConfigProperty(name = "tuneforge.outbox.retention") Duration retention) {
+        this.store = store;
+        this.publisher = publisher;
+        this.batchSize = batchSize;
+        this.retention = retention;
+        this.published = Counter.builder("tuneforge.outbox.published")
+                .description("Events published from the outbox").register(registry);
+        registry.gauge("tuneforge.outbox.pending", store, s -> {
+            try {
+                return s.pendingCount();
+            } catch (RuntimeException e) {
+                return Double.NaN;
+            }
+        });
+    }
+
+    @Scheduled(every = "${tuneforge.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "1s")
+    void poll() {
+        try {
+            while (relayBatch() == batchSize) {
+                // a full batch: there may be more right behind it
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("outbox relay pass failed, will retry: %s", e.getMessage());
+        }
+    }
+
+    @Scheduled(every = "1h", delayed = "1m")
+    void clean() {
+        int deleted = store.deleteSentBefore(retention);
+        if (deleted > 0) {
+            LOG.debugf("deleted %d sent outbox rows older than %s", deleted, retention);
+        }
+    }
+
+    /** Publishes one batch; returns how many events were published (0 if another relay holds the lock). */
+    public int relayBatch() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (!store.tryLockRelay()) {
+                return 0;
+            }
+            List<OutboxRecord> batch = store.pending(batchSize);
+            publisher.publish(batch);
+            store.markSent(batch);
+            published.increment(batch.size());
+            return batch.size();
+        });
+    }
+}

@@ -1,0 +1,84 @@
+package dev.tuneforge.worker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Which keys each query may attend to, turned into the additive bias the attention adds to its scores.
+ * Always causal; padding and packing narrow it further. Packing several examples into one row needs a
+ * block-diagonal causal mask so that no example sees another ("without cross-contamination").
+ */
+public sealed interface AttentionMask {
+
+    /** Every query sees itself and the keys before it. */
+    static AttentionMask causal() {
+        return new Causal();
+    }
+
+    /** Causal, and keys where {@code keep} ({@code [B, T]}, 0 or 1) is 0 are hidden — padding. */
+    static AttentionMask padding(NDArray keep) {
+        return new Padding(keep);
+    }
+
+    /**
+     * Causal within segments: a query sees a key only if both carry the same id in {@code segmentIds}
+     * ({@code [B, T]}, any integers). Used with position ids that restart at each segment.
+     */
+    static AttentionMask segments(NDArray segmentIds) {
+        return new Segments(segmentIds);
+    }
+
+    /** Exactly the given {@code [B, T, T]} matrix of allowed (non-zero or true) query/key pairs. */
+    static AttentionMask explicit(NDArray allowed) {
+        return new Explicit(allowed);
+    }
+
+    /** Which pairs are allowed: boolean {@code [B or 1, T, T]}. */
+    NDArray allowed(NDManager manager, long length);
+
+    /**
+     * The additive bias {@code [B or 1, 1, T, T]}: 0 where allowed, the most negative float where not.
+     * transformers uses the same finite minimum, so a row with nothing allowed gives a uniform softmax
+     * rather than NaN.
+     */
+    default NDArray bias(NDManager manager, long length) {
+        NDArray allowed = allowed(manager, length);
+        return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE).expandDims(1);
+    }
+
+    /** Boolean {@code [1, T, T]}, true on and below the diagonal. */
+    private static NDArray lowerTriangle(NDManager manager, long length) {
+        NDArray positions = manager.arange(0, Math.toIntExact(length), 1, DataType.INT64);
+        return positions.expandDims(0).lte(positions.expandDims(1)).expandDims(0);
+    }
+
+    record Causal() implements AttentionMask {
+        @Override
+        public NDArray allowed(NDManager manager, long length) {
+            return lowerTriangle(manager, length);
+        }
+    }
+
+    record Padding(NDArray keep) implements AttentionMask {
+        @Override
+        public NDArray allowed(NDManager manager, long length) {
+            return lowerTriangle(manager, length).logicalAnd(keep.gt(0).expandDims(1));
+        }
+    }
+
+    record Segments(NDArray segmentIds) implements AttentionMask {
+        @Override
+        public NDArray allowed(NDManager manager, long length) {
+            NDArray same = segmentIds.expandDims(2).eq(segmentIds.expandDims(1));
+            return lowerTriangle(manager, length).logicalAnd(same);
+        }
+    }
+
+    record Explicit(NDArray allowed) implements AttentionMask {
+        @Override
+        public NDArray allowed(NDManager manager, long length) {
+            return allowed.getDataType() == DataType.BOOLEAN ? allowed : allowed.neq(0);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.tuneforge.worker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.tuneforge.worker.safetensors.SafetensorsCheckpoint;
+import dev.tuneforge.worker.safetensors.TensorSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A Llama-family causal language model ({@code LlamaForCausalLM} and the decoders that share its
+ * layout) written with DJL NDArray operations on the PyTorch engine, so the same forward pass serves
+ * inference and, with gradients recorded, training.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final NDArray embedTokens;
+    private final List<DecoderLayer> layers;
+    private final RmsNorm norm;
+    private final Linear lmHead;
+    private final Rope rope;
+
+    private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, List<DecoderLayer> layers,
+                       RmsNorm norm, Linear lmHead, Rope rope) {
+        this.config = config;
+        this.manager = manager;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.rope = rope;
+    }
+
+    /** Loads a Hugging Face model directory ({@code config.json} and safetensors weights). */
+    public static LlamaModel load(Path modelDir, NDManager parent) {
+        LlamaConfig config = LlamaConfig.load(modelDir);
+        try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(modelDir)) {
+            return fromWeights(config, weights, parent);
+        }
+    }
+
+    /** Builds the model from named tensors in Hugging Face naming; the source may be closed afterwards. */
+    public static LlamaModel fromWeights(LlamaConfig config, TensorSource weights, NDManager parent) {
+        NDManager manager = parent.newSubManager();
+        try {
+            WeightLoader w = new WeightLoader(weights, manager);
+            long hidden = config.hiddenSize();
+            long vocab = config.vocabSize();
+            NDArray embed = w.required("model.embed_tokens.weight", vocab, hidden);
+            List<DecoderLayer> layers = new ArrayList<>();
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                layers.add(loadLayer(config, w, "model.layers." + i + "."));
+            }
+            RmsNorm norm = new RmsNorm(w.required("model.norm.weight", hidden), config.rmsNormEps());
+            // Tied models reuse the embedding matrix as the output projection; transformers ignores a
+            // stored lm_head.weight in that case, and so do we.
+            Linear lmHead = config.tieWordEmbeddings()
+                    ? new Linear("lm_head", embed, null, false)
+                    : new Linear("lm_head", w.required("lm_head.weight", vocab, hidden), null, true);
+            return new LlamaModel(config, manager, embed, Collections.unmodifiableList(layers), norm, lmHead,
+                    new Rope(manager, config));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static DecoderLayer loadLayer(LlamaConfig c, WeightLoader w, String prefix) {
+        long hidden = c.hiddenSize();
+        long qOut = (long) c.numAttentionHeads() * c.headDim();
+        long kvOut = (long) c.numKeyValueHeads() * c.headDim();
+        String attn = prefix + "self_attn.";
+        String mlp = prefix + "mlp.";
+        // Qwen2 carries q/k/v biases without saying so in config.json, so a bias present in the
+        // checkpoint is always used; attention_bias / mlp_bias make one required.
+        Attention attention = new Attention(c,
+                linear(w, attn + "q_proj", qOut, hidden, c.attentionBias()),
+                linear(w, attn + "k_proj", kvOut, hidden, c.attentionBias()),
+                linear(w, attn + "v_proj", kvOut, hidden, c.attentionBias()),
+                linear(w, attn + "o_proj", hidden, qOut, c.attentionBias()));
+        long inter = c.intermediateSize();
+        Mlp feedForward = new Mlp(
+                linear(w, mlp + "gate_proj", inter, hidden, c.mlpBias()),
+                linear(w, mlp + "up_proj", inter, hidden, c.mlpBias()),
+                linear(w, mlp + "down_proj", hidden, inter, c.mlpBias()));
+        return new DecoderLayer(
+                new RmsNorm(w.required(prefix + "input_layernorm.weight", hidden), c.rmsNormEps()),
+                attention,
+                new RmsNorm(w.required(prefix + "post_attention_layernorm.weight", hidden), c.rmsNormEps()),
+                feedForward);
+    }
+
+    private static Linear linear(WeightLoader w, String name, long out, long in, boolean biasRequired) {
+        NDArray weight = w.required(name + ".weight", out, in);
+        NDArray bias = biasRequired ? w.required(name + ".bias", out) : w.optional(name + ".bias", out);
+        return new Linear(name, weight, bias, true);
+    }
+
+    /** Logits {@code [B, T, vocab]} for token ids {@code [B, T]}, causal, positions 0..T-1. */
+    public NDArray forward(NDArray inputIds) {
+        return forward(inputIds, null, AttentionMask.causal());
+    }
+
+    /**
+     * Logits {@code [B, T, vocab]}, owned by the input's manager. Intermediate arrays are closed before
+     * returning; with gradients recorded, libtorch's graph keeps what backward needs.
+     *
+     * @param inputIds    token ids {@code [B, T]}, int64 (other integer types are converted)
+     * @param positionIds positions {@code [B, T]} for RoPE, or null for {@code 0..T-1} in every row
+     * @param mask        which keys each query sees
+     */
+    public NDArray forward(NDArray inputIds, NDArray positionIds, AttentionMask mask) {
+        Shape shape = inputIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("input ids must be [batch, length], got " + shape);
+        }
+        long batch = shape.get(0);
+        long length = shape.get(1);
+        try (NDScope scope = new NDScope()) {
+            NDArray ids = inputIds.toType(DataType.INT64, false).reshape(batch * length);
+            NDArray h = embedTokens.get(new NDIndex("{}", ids)).reshape(batch, length, config.hiddenSize());
+            NDArray positions = positionIds != null ? positionIds
+                    : manager.arange(0, Math.toIntExact(length), 1, DataType.INT64).expandDims(0);
+            Rope.CosSin rotation = rope.cosSin(positions);
+            NDArray bias = mask.bias(manager, length);
+            for (DecoderLayer layer : layers) {
+                h = layer.forward(h, rope, rotation, bias);
+            }
+            NDArray logits = lmHead.forward(norm.forward(h));
+            NDScope.unregister(logits);
+            logits.attach(inputIds.getManager());
+            return logits;
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public NDArray embedTokens() {
+        return embedTokens;
+    }
+
+    public List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    public RmsNorm norm() {
+        return norm;
+    }
+
+    public Linear lmHead() {
+        return lmHead;
+    }
+
+    /** Every projection of the decoder layers, in checkpoint order: where adapters attach. */
+    public List<Linear> projections() {
+        List<Linear> out = new ArrayList<>();
+        for (DecoderLayer layer : layers) {
+            Attention a = layer.attention();
+            out.addAll(List.of(a.qProj(), a.kProj(), a.vProj(), a.oProj()));
+            Mlp m = layer.mlp();
+            out.addAll(List.of(m.gateProj(), m.upProj(), m.downProj()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        layers.forEach(DecoderLayer::close);
+        norm.close();
+        lmHead.close();
+        rope.close();
+        embedTokens.close();
+        manager.close();
+    }
+}
