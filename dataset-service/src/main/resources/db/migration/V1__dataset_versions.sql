@@ -1,13 +1,31 @@
--- One row per accepted or rejected upload of a dataset.
+-- A dataset is a named series of versions; its format is fixed by the first version.
+CREATE TABLE datasets (
+    dataset_id TEXT        PRIMARY KEY,
+    project_id TEXT        NOT NULL,
+    name       TEXT        NOT NULL,
+    format     TEXT        NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Accepted versions only: a rejected upload leaves no row. A version is identified by its content
+-- (content_sha256), so uploading identical content again gives the same version.
 CREATE TABLE dataset_versions (
-    dataset_id     TEXT        NOT NULL,
-    version        INT         NOT NULL,
-    project_id     TEXT        NOT NULL,
-    status         TEXT        NOT NULL CHECK (status IN ('ready', 'rejected')),
-    object_key     TEXT        NOT NULL,
-    content_sha256 TEXT        NOT NULL,
-    examples       BIGINT      NOT NULL,
-    reason         TEXT,
-    created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
-    PRIMARY KEY (dataset_id, version)
+    dataset_id          TEXT        NOT NULL REFERENCES datasets (dataset_id),
+    version             INT         NOT NULL,
+    project_id          TEXT        NOT NULL,
+    parent_version      INT,
+    content_sha256      TEXT        NOT NULL,
+    upload_key          TEXT        NOT NULL,
+    upload_sha256       TEXT        NOT NULL,
+    train_key           TEXT        NOT NULL,
+    train_sha256        TEXT        NOT NULL,
+    train_examples      BIGINT      NOT NULL,
+    validation_key      TEXT        NOT NULL,
+    validation_sha256   TEXT        NOT NULL,
+    validation_examples BIGINT      NOT NULL,
+    new_examples        BIGINT      NOT NULL,
+    report              TEXT        NOT NULL,
+    created_at          TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (dataset_id, version),
+    UNIQUE (dataset_id, content_sha256)
 );

@@ -17,13 +17,19 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "dataset"))
@@ -51,8 +57,10 @@ class UploadIngestionTest {
         await().atMost(WAIT).until(() -> !topics().events(DatasetReady.class, datasetId).isEmpty());
         DatasetReady ready = topics().events(DatasetReady.class, datasetId).get(0);
         assertEquals(1, ready.version());
-        assertEquals(2, ready.trainExamples());
-        assertEquals(upload.objectKey(), ready.trainKey());
+        assertEquals(2, ready.trainExamples() + ready.validationExamples());
+        assertEquals("projects/prj_test/datasets/" + datasetId + "/v1/train.jsonl", ready.trainKey());
+        assertEquals(ready.trainExamples(), lines(ready.trainKey()));
+        assertEquals(ready.validationExamples(), lines(ready.validationKey()));
     }
 
     @Test
@@ -69,7 +77,12 @@ class UploadIngestionTest {
         await().atMost(WAIT).until(() -> !topics().events(DatasetRejected.class, datasetId).isEmpty());
         DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
         assertEquals(2, rejected.errorCount());
-        assertEquals("2 line(s) are not a JSON object (first: [2, 3])", rejected.reason());
+        assertEquals("invalid_json: 1 (first lines [2]); not_an_object: 1 (first lines [3])", rejected.reason());
+        assertEquals("invalid_json", rejected.report().errors().get(0).code());
+        // nothing half-stored: no version row, no object under the dataset, the upload itself removed
+        assertEquals(0, versions.count(datasetId));
+        assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
+        assertFalse(objects.exists(upload.objectKey()));
     }
 
     @Test
@@ -92,15 +105,67 @@ class UploadIngestionTest {
         RestAssured.when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
     }
 
+    @Test
+    void appendingCreatesAChildVersionCountingOnlyNewExamplesAndIdenticalContentIsTheSameVersion() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            first.append("{\"prompt\":\"q").append(i).append("\",\"completion\":\"a").append(i).append("\"}\n");
+        }
+        topics().publish(upload(datasetId, first.toString()), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, datasetId).size() == 1);
+        DatasetReady v1 = topics().events(DatasetReady.class, datasetId).get(0);
+
+        // Append 10 new examples and 5 already in v1.
+        StringBuilder more = new StringBuilder();
+        for (int i = 35; i < 50; i++) {
+            more.append("{\"prompt\":\"q").append(i).append("\",\"completion\":\"a").append(i).append("\"}\n");
+        }
+        topics().publish(upload(datasetId, more.toString(), 1), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, datasetId).size() == 2);
+        DatasetReady v2 = topics().events(DatasetReady.class, datasetId).get(1);
+        assertEquals(2, v2.version());
+        assertEquals(1, v2.parentVersion());
+        assertEquals(10, v2.newExamples());
+        assertEquals(50, v2.trainExamples() + v2.validationExamples());
+        // old examples stay on their side of the split
+        assertTrue(readLines(v2.validationKey()).containsAll(readLines(v1.validationKey())));
+        assertTrue(readLines(v2.trainKey()).containsAll(readLines(v1.trainKey())));
+
+        // Uploading v1's content again gives v1 again, not a new version.
+        topics().publish(upload(datasetId, first.toString()), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, datasetId).size() == 3);
+        DatasetReady again = topics().events(DatasetReady.class, datasetId).get(2);
+        assertEquals(1, again.version());
+        assertEquals(v1.contentSha256(), again.contentSha256());
+        assertEquals(2, versions.count(datasetId));
+    }
+
+    private long lines(String key) {
+        return readLines(key).size();
+    }
+
+    private List<String> readLines(String key) {
+        try (InputStream in = objects.get(key)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private TopicClient topics() {
         return new TopicClient(bootstrap);
     }
 
     private DatasetUploaded upload(String datasetId, String jsonl) {
-        String key = "projects/prj_test/uploads/" + datasetId + ".jsonl";
+        return upload(datasetId, jsonl, null);
+    }
+
+    private DatasetUploaded upload(String datasetId, String jsonl, Integer appendTo) {
+        String key = "projects/prj_test/uploads/" + UUID.randomUUID() + ".jsonl";
         byte[] bytes = jsonl.getBytes(StandardCharsets.UTF_8);
         objects.put(key, bytes, "application/jsonl");
-        return new DatasetUploaded("prj_test", datasetId, "test", "completion", key, "unused", bytes.length, null,
+        return new DatasetUploaded("prj_test", datasetId, "test", "completion", key, "unused", bytes.length, appendTo,
                 null, "test");
     }
 

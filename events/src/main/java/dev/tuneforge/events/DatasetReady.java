@@ -21,7 +21,8 @@ public record DatasetReady(
         long validationExamples,
         long newExamples,
         TokenStats tokenStats,
-        String reportKey) implements TuneforgeEvent {
+        String reportKey,
+        DatasetReport report) implements TuneforgeEvent {
 
     @Override
     public String aggregateId() {

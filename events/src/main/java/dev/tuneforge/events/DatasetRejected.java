@@ -6,7 +6,8 @@ public record DatasetRejected(
         String datasetId,
         String reason,
         long errorCount,
-        String reportKey) implements TuneforgeEvent {
+        String reportKey,
+        DatasetReport report) implements TuneforgeEvent {
 
     @Override
     public String aggregateId() {

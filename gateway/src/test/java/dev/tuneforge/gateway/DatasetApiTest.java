@@ -50,7 +50,7 @@ class DatasetApiTest {
         }
 
         topics.publish(new DatasetReady("default", id, 1, null, "completion", uploaded.sha256(), uploaded.objectKey(),
-                uploaded.sha256(), 1, null, null, 0, 1, null, null), "dataset-service");
+                uploaded.sha256(), 1, null, null, 0, 1, null, null, null), "dataset-service");
 
         await().atMost(WAIT).untilAsserted(() -> RestAssured.when().get("/api/v1/datasets/" + id)
                 .then().statusCode(200).body("status", is("ready")).body("version", is(1)).body("examples", is(1)));

@@ -1,20 +1,40 @@
 package dev.tuneforge.dataset.domain;
 
+import dev.tuneforge.dataset.domain.DatasetVersion.StoredFile;
 import dev.tuneforge.dataset.storage.DatasetVersions;
+import dev.tuneforge.dataset.validation.DatasetFormat;
+import dev.tuneforge.dataset.validation.DatasetValidator;
+import dev.tuneforge.dataset.validation.Verdict;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
+import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * Turns an upload into a dataset version: scans it, records the version and emits
- * {@link DatasetReady} or {@link DatasetRejected} in the same transaction.
+ * Turns an upload into a dataset version, all or nothing:
+ * <ol>
+ * <li>validate the upload in one streaming pass, spooling the normalised examples split into train and
+ *     validation (on append, the parent's files come first and its examples are not counted as new);</li>
+ * <li>rejected: delete the upload and emit {@link DatasetRejected} with the report; no row, no object;</li>
+ * <li>content already a version of this dataset: announce that version again (same id, same files);</li>
+ * <li>otherwise write the files, then record the version and emit {@link DatasetReady} in one transaction.</li>
+ * </ol>
+ * Files are written before the transaction commits, to keys that depend only on the version number
+ * and content, so a crash and redelivery rewrite the same objects.
  */
 @ApplicationScoped
 public class UploadIngestor {
@@ -22,30 +42,130 @@ public class UploadIngestor {
     private final ObjectStore objects;
     private final DatasetVersions versions;
     private final Outbox outbox;
+    private final DatasetValidator validator;
+    private final double validationFraction;
 
-    public UploadIngestor(ObjectStore objects, DatasetVersions versions, Outbox outbox) {
+    public UploadIngestor(ObjectStore objects, DatasetVersions versions, Outbox outbox,
+                          @ConfigProperty(name = "tuneforge.datasets.validation-fraction", defaultValue = "0.1")
+                          double validationFraction,
+                          @ConfigProperty(name = "tuneforge.datasets.max-line-bytes", defaultValue = "4194304")
+                          int maxLineBytes,
+                          @ConfigProperty(name = "tuneforge.datasets.max-json-depth", defaultValue = "32") int maxDepth,
+                          @ConfigProperty(name = "tuneforge.datasets.context-window", defaultValue = "4096")
+                          int contextWindow) {
         this.objects = objects;
         this.versions = versions;
         this.outbox = outbox;
+        this.validationFraction = validationFraction;
+        this.validator = new DatasetValidator(new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow));
     }
 
     public void ingest(DatasetUploaded upload) {
-        LineCheck check;
-        try (InputStream content = objects.get(upload.objectKey())) {
-            check = JsonlScanner.scan(content);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Optional<DatasetVersion> parent = Optional.empty();
+        if (upload.appendTo() != null) {
+            parent = versions.find(upload.datasetId(), upload.appendTo());
+            if (parent.isEmpty()) {
+                reject(upload, "append_to: dataset " + upload.datasetId() + " has no version " + upload.appendTo(),
+                        null);
+                return;
+            }
         }
-        int version = versions.nextVersion(upload.datasetId());
-        if (check.accepted()) {
-            versions.recordReady(upload, version, check);
-            outbox.publish(new DatasetReady(upload.projectId(), upload.datasetId(), version, null, upload.format(),
-                    check.sha256(), upload.objectKey(), check.sha256(), check.examples(), null, null, 0,
-                    check.examples(), null, null));
-        } else {
-            versions.recordRejected(upload, version, check);
-            outbox.publish(new DatasetRejected(upload.projectId(), upload.datasetId(), check.reason(),
-                    check.badLineCount(), null));
+        Optional<String> format = parent.map(DatasetVersion::format)
+                .or(() -> versions.format(upload.datasetId()))
+                .or(() -> Optional.ofNullable(upload.format()));
+        DatasetFormat declared = null;
+        if (format.isPresent()) {
+            declared = DatasetFormat.byId(format.get()).orElse(null);
+            if (declared == null) {
+                reject(upload, "format: '" + format.get() + "' is none of chat, alpaca, completion, preference", null);
+                return;
+            }
+        }
+        Path spool = null;
+        try {
+            spool = Files.createTempDirectory("tuneforge-dataset-");
+            ingest(upload, parent, declared, spool);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot spool dataset " + upload.datasetId(), e);
+        } finally {
+            deleteRecursively(spool);
+        }
+    }
+
+    private void ingest(DatasetUploaded upload, Optional<DatasetVersion> parent, DatasetFormat declared, Path spool)
+            throws IOException {
+        DatasetReport report;
+        try (SplitWriter split = new SplitWriter(spool, validationFraction)) {
+            if (parent.isPresent()) {
+                copy(parent.get().train(), split, false);
+                copy(parent.get().validation(), split, true);
+            }
+            try (InputStream content = objects.get(upload.objectKey())) {
+                report = validator.validate(content, declared, null, (example, json, hash) -> split.add(json, hash));
+            }
+            split.finish();
+            if (!Verdict.accepted(report)) {
+                reject(upload, Verdict.summary(report), report);
+                return;
+            }
+            Optional<DatasetVersion> same = versions.findByContent(upload.datasetId(), split.contentSha256());
+            if (same.isPresent()) {
+                if (!same.get().uploadKey().equals(upload.objectKey())) {
+                    objects.delete(upload.objectKey()); // the version keeps its own upload for lineage
+                }
+                outbox.publish(ready(same.get()));
+                return;
+            }
+            int version = versions.nextVersion(upload.datasetId());
+            String prefix = DatasetLayout.versionPrefix(upload.projectId(), upload.datasetId(), version);
+            StoredFile train = store(prefix + "train.jsonl", split.train());
+            StoredFile validation = store(prefix + "validation.jsonl", split.validation());
+            objects.put(prefix + "report.json", EventCodec.mapper().writeValueAsBytes(report), "application/json");
+            DatasetVersion created = new DatasetVersion(upload.projectId(), upload.datasetId(), version,
+                    parent.map(DatasetVersion::version).orElse(null), report.format(), split.contentSha256(),
+                    upload.objectKey(), upload.sha256(), train, validation, split.newExamples(), report);
+            versions.insert(upload.name(), created);
+            outbox.publish(ready(created));
+        }
+    }
+
+    private void copy(StoredFile file, SplitWriter split, boolean validationSide) throws IOException {
+        try (InputStream in = objects.get(file.key())) {
+            split.copyParent(in, validationSide);
+        }
+    }
+
+    private StoredFile store(String key, SplitWriter.Side side) throws IOException {
+        try (InputStream in = Files.newInputStream(side.file())) {
+            objects.put(key, in, Files.size(side.file()), "application/jsonl");
+        }
+        return new StoredFile(key, side.sha256(), side.examples());
+    }
+
+    /** Nothing of a rejected upload is kept: the report travels in the event. */
+    private void reject(DatasetUploaded upload, String reason, DatasetReport report) {
+        objects.delete(upload.objectKey());
+        long errors = report == null ? 1 : Verdict.errorCount(report);
+        outbox.publish(new DatasetRejected(upload.projectId(), upload.datasetId(), reason, errors, null, report));
+    }
+
+    private static DatasetReady ready(DatasetVersion v) {
+        return new DatasetReady(v.projectId(), v.datasetId(), v.version(), v.parentVersion(), v.format(),
+                v.contentSha256(), v.train().key(), v.train().sha256(), v.train().examples(), v.validation().key(),
+                v.validation().sha256(), v.validation().examples(), v.newExamples(), v.report().tokens(),
+                DatasetLayout.versionPrefix(v.projectId(), v.datasetId(), v.version()) + "report.json", v.report());
+    }
+
+    private static void deleteRecursively(Path directory) {
+        if (directory == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException ignored) {
+            // temp files; the OS reclaims them
         }
     }
 }

@@ -1,0 +1,164 @@
+package dev.tuneforge.dataset.validation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks one JSON object against its format and normalises it to an {@link Example}. Every problem
+ * found goes to the {@link ReportBuilder} with the line number; an example with an error is not returned.
+ */
+final class ExampleParser {
+
+    private static final Set<String> ROLES = Set.of(Message.SYSTEM, Message.USER, Message.ASSISTANT);
+    private static final Set<String> MESSAGE_KEYS = Set.of("role", "content", "weight", "name");
+
+    private ExampleParser() {
+    }
+
+    /** @return the example, or null if the object has errors (already reported) */
+    static Example parse(DatasetFormat format, JsonNode object, long line, ReportBuilder report) {
+        Iterator<String> keys = object.fieldNames();
+        while (keys.hasNext()) {
+            String key = keys.next();
+            if (!format.knows(key) && !key.equals("weight")) {
+                report.add(Check.UNRECOGNIZED_KEY, line);
+            }
+        }
+        return switch (format) {
+            case CHAT -> chat(object, line, report);
+            case ALPACA -> alpaca(object, line, report);
+            case COMPLETION -> completion(object, line, report);
+            case PREFERENCE -> preference(object, line, report);
+        };
+    }
+
+    private static Example chat(JsonNode object, long line, ReportBuilder report) {
+        JsonNode messages = object.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            report.add(Check.MISSING_MESSAGES, line);
+            return null;
+        }
+        int errorsBefore = report.errorCount();
+        List<Message> normalised = new ArrayList<>();
+        boolean hasAssistant = false;
+        for (JsonNode message : messages) {
+            if (!message.isObject()) {
+                report.add(Check.MESSAGE_NOT_AN_OBJECT, line);
+                continue;
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = message.fields(); it.hasNext(); ) {
+                if (!MESSAGE_KEYS.contains(it.next().getKey())) {
+                    report.add(Check.MESSAGE_UNRECOGNIZED_KEY, line);
+                }
+            }
+            if (!message.has("role") || !message.has("content")) {
+                report.add(Check.MESSAGE_MISSING_KEY, line);
+                continue;
+            }
+            String role = message.get("role").asText();
+            if (!ROLES.contains(role)) {
+                report.add(Check.UNRECOGNIZED_ROLE, line);
+                continue;
+            }
+            JsonNode content = message.get("content");
+            if (!content.isTextual() || content.asText().isBlank()) {
+                report.add(Check.MISSING_CONTENT, line);
+                continue;
+            }
+            Integer weight = weight(message, role, line, report);
+            if (weight == null) {
+                continue;
+            }
+            hasAssistant |= role.equals(Message.ASSISTANT);
+            normalised.add(new Message(role, content.asText(), weight));
+        }
+        if (!hasAssistant && report.errorCount() == errorsBefore) {
+            report.add(Check.NO_ASSISTANT_MESSAGE, line);
+        }
+        return report.errorCount() == errorsBefore ? new Example(line, List.copyOf(normalised), null) : null;
+    }
+
+    /** OpenAI's rule: an optional 0/1 weight on assistant messages; assistants default to 1, others 0. */
+    private static Integer weight(JsonNode message, String role, long line, ReportBuilder report) {
+        boolean assistant = role.equals(Message.ASSISTANT);
+        JsonNode weight = message.get("weight");
+        if (weight == null) {
+            return assistant ? 1 : 0;
+        }
+        if (!assistant || !weight.isInt() || (weight.intValue() != 0 && weight.intValue() != 1)) {
+            report.add(Check.INVALID_WEIGHT, line);
+            return null;
+        }
+        return weight.intValue();
+    }
+
+    private static Example alpaca(JsonNode object, long line, ReportBuilder report) {
+        String instruction = requiredText(object, "instruction", line, report);
+        String output = learnedText(object, "output", line, report);
+        String input = optionalText(object, "input");
+        String system = optionalText(object, "system");
+        if (instruction == null || output == null) {
+            return null;
+        }
+        String prompt = input == null || input.isBlank() ? instruction : instruction + "\n\n" + input;
+        return new Example(line, withSystem(system, prompt, output), null);
+    }
+
+    private static Example completion(JsonNode object, long line, ReportBuilder report) {
+        String prompt = requiredText(object, "prompt", line, report);
+        String completion = learnedText(object, "completion", line, report);
+        if (prompt == null || completion == null) {
+            return null;
+        }
+        return new Example(line, withSystem(null, prompt, completion), null);
+    }
+
+    private static Example preference(JsonNode object, long line, ReportBuilder report) {
+        String prompt = requiredText(object, "prompt", line, report);
+        String chosen = learnedText(object, "chosen", line, report);
+        String rejected = learnedText(object, "rejected", line, report);
+        if (prompt == null || chosen == null || rejected == null) {
+            return null;
+        }
+        return new Example(line, withSystem(optionalText(object, "system"), prompt, chosen), rejected);
+    }
+
+    private static List<Message> withSystem(String system, String user, String assistant) {
+        List<Message> messages = new ArrayList<>(3);
+        if (system != null && !system.isBlank()) {
+            messages.add(new Message(Message.SYSTEM, system, 0));
+        }
+        messages.add(new Message(Message.USER, user, 0));
+        messages.add(new Message(Message.ASSISTANT, assistant, 1));
+        return List.copyOf(messages);
+    }
+
+    private static String requiredText(JsonNode object, String field, long line, ReportBuilder report) {
+        JsonNode value = object.get(field);
+        if (value == null || !value.isTextual()) {
+            report.add(Check.MISSING_FIELD, line);
+            return null;
+        }
+        return value.asText();
+    }
+
+    /** The text the model learns: present, text, and not blank. */
+    private static String learnedText(JsonNode object, String field, long line, ReportBuilder report) {
+        String text = requiredText(object, field, line, report);
+        if (text != null && text.isBlank()) {
+            report.add(Check.EMPTY_OUTPUT, line);
+            return null;
+        }
+        return text;
+    }
+
+    private static String optionalText(JsonNode object, String field) {
+        JsonNode value = object.get(field);
+        return value == null || !value.isTextual() ? null : value.asText();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.tuneforge.dataset.validation;
+
+import dev.tuneforge.events.DatasetReport;
+
+/** What a {@link DatasetReport} means for the upload: accepted or not, and why, in one sentence. */
+public final class Verdict {
+
+    private Verdict() {
+    }
+
+    public static boolean accepted(DatasetReport report) {
+        return report.errors().isEmpty() && report.examples() > 0;
+    }
+
+    public static long errorCount(DatasetReport report) {
+        return report.errors().stream().mapToLong(DatasetReport.Finding::count).sum();
+    }
+
+    /** E.g. {@code invalid_json: 3 (first lines [2, 5, 9]); no_assistant_message: 1 (first lines [4])}. */
+    public static String summary(DatasetReport report) {
+        if (accepted(report)) {
+            return report.examples() + " examples";
+        }
+        if (report.errors().isEmpty()) {
+            return "the file has no examples";
+        }
+        StringBuilder summary = new StringBuilder();
+        for (DatasetReport.Finding error : report.errors()) {
+            if (!summary.isEmpty()) {
+                summary.append("; ");
+            }
+            summary.append(error.code()).append(": ").append(error.count()).append(" (first lines ")
+                    .append(error.firstLines()).append(')');
+        }
+        return summary.toString();
+    }
+}

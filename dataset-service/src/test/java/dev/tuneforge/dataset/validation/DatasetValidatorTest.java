@@ -1,0 +1,232 @@
+package dev.tuneforge.dataset.validation;
+
+import dev.tuneforge.events.DatasetReport;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DatasetValidatorTest {
+
+    private static final String GOOD_CHAT =
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"{}\"}]}";
+
+    private final DatasetValidator validator = new DatasetValidator(DatasetValidator.Limits.DEFAULTS);
+    private final List<String> kept = new ArrayList<>();
+
+    @Test
+    void everyChatFormatErrorIsCountedWithItsLines() {
+        DatasetReport report = validate(null, String.join("\n",
+                GOOD_CHAT,                                                                  // 1
+                "{\"messages\": [",                                                         // 2 invalid json
+                "[1, 2]",                                                                   // 3 not an object
+                "{\"messages\":[{\"role\":\"user\"}]}",                                     // 4 missing key
+                "{\"messages\":[{\"role\":\"bot\",\"content\":\"x\"}]}",                    // 5 role
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"a\"}]}",                   // 6 empty content
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"only a question\"}]}",    // 7 no assistant
+                GOOD_CHAT,                                                                  // 8 duplicate
+                "{\"messages\":\"not a list\"}",                                            // 9 missing messages
+                "{\"prompt\":\"a\",\"completion\":\"b\"}",                                  // 10 mixed formats
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"q\",\"weight\":1},"
+                        + "{\"role\":\"assistant\",\"content\":\"a\"}]}",                  // 11 weight on user
+                "",                                                                         // 12 blank
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"q2\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"a2\",\"weight\":0},"
+                        + "{\"role\":\"assistant\",\"content\":\"a3\",\"mood\":\"ok\"}]}") + "\n"); // 13 warning only
+
+        assertEquals("chat", report.format());
+        assertEquals(13, report.lines());
+        assertEquals(2, report.examples());
+        assertEquals(Map.of(
+                "invalid_json", List.of(2L), "not_an_object", List.of(3L), "message_missing_key", List.of(4L),
+                "unrecognized_role", List.of(5L), "missing_content", List.of(6L),
+                "no_assistant_message", List.of(7L), "missing_messages", List.of(9L),
+                "mixed_formats", List.of(10L), "invalid_weight", List.of(11L)), lines(report.errors()));
+        assertEquals(Map.of("duplicate_example", List.of(8L), "empty_line", List.of(12L),
+                "message_unrecognized_key", List.of(13L)), lines(report.warnings()));
+        assertFalse(Verdict.accepted(report));
+        assertTrue(Verdict.summary(report).startsWith("invalid_json: 1 (first lines [2])"), Verdict.summary(report));
+    }
+
+    @Test
+    void countsKeepOnlyTheFirstFiveLinesButCountAll() {
+        StringBuilder file = new StringBuilder(GOOD_CHAT).append('\n');
+        for (int i = 0; i < 12; i++) {
+            file.append("not json ").append(i).append('\n');
+        }
+        DatasetReport report = validate(null, file.toString());
+        DatasetReport.Finding invalid = report.errors().get(0);
+        assertEquals(12, invalid.count());
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L), invalid.firstLines());
+    }
+
+    @Test
+    void completionAlpacaAndPreferenceAreNormalisedToChat() {
+        DatasetReport completion = validate(null,
+                "{\"prompt\":\"2+2?\",\"completion\":\"4\"}\n{\"prompt\":\"x\",\"completion\":\"  \"}\n");
+        assertEquals("completion", completion.format());
+        assertEquals(Map.of("empty_output", List.of(2L)), lines(completion.errors()));
+        assertEquals("{\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"},"
+                + "{\"role\":\"assistant\",\"content\":\"4\"}]}", kept.get(0));
+
+        kept.clear();
+        DatasetReport alpaca = validate(null,
+                "{\"instruction\":\"Translate\",\"input\":\"chat\",\"output\":\"cat\",\"system\":\"be brief\"}\n");
+        assertEquals("alpaca", alpaca.format());
+        assertEquals("{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+                + "{\"role\":\"user\",\"content\":\"Translate\\n\\nchat\"},"
+                + "{\"role\":\"assistant\",\"content\":\"cat\"}]}", kept.get(0));
+
+        kept.clear();
+        DatasetReport preference = validate(null, "{\"prompt\":\"p\",\"chosen\":\"good\",\"rejected\":\"bad\"}\n");
+        assertEquals("preference", preference.format());
+        assertTrue(kept.get(0).endsWith("\"rejected\":\"bad\"}"), kept.get(0));
+    }
+
+    @Test
+    void aDeclaredFormatIsEnforced() {
+        DatasetReport report = validate(DatasetFormat.COMPLETION, GOOD_CHAT + "\n");
+        assertEquals(Map.of("mixed_formats", List.of(1L)), lines(report.errors()));
+    }
+
+    @Test
+    void anObjectOfNoFormatIsReported() {
+        DatasetReport report = validate(null, "{\"question\":\"q\",\"answer\":\"a\"}\n");
+        assertNull(report.format());
+        assertEquals(Map.of("unknown_format", List.of(1L)), lines(report.errors()));
+    }
+
+    @Test
+    void aBomAndCrlfLineEndingsAreAccepted() {
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[] body = ("{\"prompt\":\"a\",\"completion\":\"b\"}\r\n{\"prompt\":\"c\",\"completion\":\"d\"}\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        DatasetReport report = validate(null, concat(bom, body));
+        assertTrue(Verdict.accepted(report), Verdict.summary(report));
+        assertEquals(2, report.examples());
+    }
+
+    @Test
+    void aTruncatedFileReportsItsLastLine() {
+        DatasetReport report = validate(null, GOOD_CHAT + "\n{\"messages\":[{\"role\":\"user\",\"con");
+        assertEquals(Map.of("invalid_json", List.of(2L)), lines(report.errors()));
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreReportedNotReplaced() {
+        byte[] file = concat((GOOD_CHAT + "\n{\"prompt\":\"caf").getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xE9}, "\",\"completion\":\"x\"}\n".getBytes(StandardCharsets.UTF_8));
+        DatasetReport report = validate(null, file);
+        assertEquals(Map.of("non_utf8", List.of(2L)), lines(report.errors()));
+    }
+
+    @Test
+    void aTenMegabyteLineIsRefusedWithoutBufferingIt() {
+        DatasetValidator small = new DatasetValidator(new DatasetValidator.Limits(1024 * 1024, 32, 4096));
+        InputStream huge = new InputStream() {
+            private long remaining = 10L * 1024 * 1024;
+            private boolean newline;
+
+            @Override
+            public int read() {
+                if (remaining-- > 0) {
+                    return 'a';
+                }
+                if (!newline) {
+                    newline = true;
+                    return '\n';
+                }
+                return -1;
+            }
+        };
+        DatasetReport report = small.validate(new java.io.SequenceInputStream(
+                        new ByteArrayInputStream((GOOD_CHAT + "\n").getBytes(StandardCharsets.UTF_8)), huge),
+                null, null, (example, json, hash) -> kept.add(json));
+        assertEquals(Map.of("line_too_long", List.of(2L)), lines(report.errors()));
+        assertEquals(1, report.examples());
+    }
+
+    @Test
+    void deeplyNestedJsonIsRefused() {
+        String deep = "{\"prompt\":\"p\",\"completion\":\"c\",\"x\":" + "[".repeat(500) + "]".repeat(500) + "}";
+        DatasetReport report = validate(null, GOOD_CHAT + "\n" + deep + "\n");
+        assertEquals(Map.of("too_deep", List.of(2L)), lines(report.errors()));
+    }
+
+    @Test
+    void aZipBombNamedJsonlIsRecognisedBeforeAnythingIsInflated() throws IOException {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(zip)) {
+            out.putNextEntry(new ZipEntry("data.jsonl"));
+            byte[] zeros = new byte[1024 * 1024];
+            for (int i = 0; i < 64; i++) {
+                out.write(zeros);
+            }
+            out.closeEntry();
+        }
+        DatasetReport report = validate(null, zip.toByteArray());
+        assertEquals(Map.of("not_jsonl", List.of(1L)), lines(report.errors()));
+        assertEquals(0, report.examples());
+    }
+
+    @Test
+    void tokensAreCountedAndOverlongExamplesFlagged() {
+        DatasetValidator tiny = new DatasetValidator(new DatasetValidator.Limits(1024, 32, 10));
+        TokenCounter characters = example -> example.messages().stream().mapToInt(m -> m.content().length()).sum();
+        DatasetReport report = tiny.validate(stream(
+                        "{\"prompt\":\"ab\",\"completion\":\"c\"}\n"           // 3
+                        + "{\"prompt\":\"abcd\",\"completion\":\"ef\"}\n"      // 6
+                        + "{\"prompt\":\"abcdefghij\",\"completion\":\"k\"}\n" // 11 → truncated to 10
+                        + "{\"prompt\":\"a\",\"completion\":\"b\"}\n"),         // 2
+                null, characters, (example, json, hash) -> { });
+        assertEquals(Map.of("too_long", List.of(3L)), lines(report.warnings()));
+        assertEquals(new dev.tuneforge.events.TokenStats(2, 3, 10, 11, 21, 1), report.tokens());
+        assertEquals(21, report.billedTokens());
+    }
+
+    @Test
+    void theSameContentWrittenDifferentlyIsTheSameExample() {
+        validate(null, "{\"prompt\":\"a\",\"completion\":\"b\"}\n{ \"completion\" : \"b\", \"prompt\" : \"a\" }\n");
+        assertEquals(1, kept.size());
+    }
+
+    private DatasetReport validate(DatasetFormat format, String content) {
+        return validate(format, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private DatasetReport validate(DatasetFormat format, byte[] content) {
+        return validator.validate(new ByteArrayInputStream(content), format, null, (example, json, hash) -> kept.add(json));
+    }
+
+    private static InputStream stream(String content) {
+        return new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, List<Long>> lines(List<DatasetReport.Finding> findings) {
+        return findings.stream().collect(Collectors.toMap(DatasetReport.Finding::code,
+                DatasetReport.Finding::firstLines));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+}
