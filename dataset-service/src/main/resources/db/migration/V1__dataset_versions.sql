@@ -4,6 +4,7 @@ CREATE TABLE datasets (
     project_id TEXT        NOT NULL,
     name       TEXT        NOT NULL,
     format     TEXT        NOT NULL,
+    purpose    TEXT        NOT NULL CHECK (purpose IN ('training', 'evaluation')),
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
@@ -28,4 +29,13 @@ CREATE TABLE dataset_versions (
     created_at          TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (dataset_id, version),
     UNIQUE (dataset_id, content_sha256)
+);
+
+-- Prompts of evaluation sets (datasets uploaded with purpose=evaluation), as 64-bit hashes of their
+-- normalised text: training datasets of the project never contain them (decontamination).
+CREATE TABLE evaluation_prompts (
+    project_id  TEXT   NOT NULL,
+    prompt_hash BIGINT NOT NULL,
+    dataset_id  TEXT   NOT NULL,
+    PRIMARY KEY (project_id, prompt_hash, dataset_id)
 );

@@ -141,6 +141,28 @@ class UploadIngestionTest {
         assertEquals(2, versions.count(datasetId));
     }
 
+    @Test
+    void promptsOfARegisteredEvaluationSetNeverReachTrainingData() {
+        String project = "prj_" + UUID.randomUUID();
+        String evalSet = "ds_" + UUID.randomUUID();
+        topics().publish(upload(project, evalSet, """
+                {"prompt": "What is the capital of France?", "completion": "Paris"}
+                """, null, DatasetUploaded.EVALUATION), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, evalSet).size() == 1);
+
+        String training = "ds_" + UUID.randomUUID();
+        topics().publish(upload(project, training, """
+                {"prompt": "what is the capital of  France?", "completion": "It is Paris."}
+                {"prompt": "What is 2+2?", "completion": "4"}
+                """, null, null), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, training).size() == 1);
+
+        DatasetReady ready = topics().events(DatasetReady.class, training).get(0);
+        assertEquals(1, ready.trainExamples() + ready.validationExamples());
+        assertEquals("contaminated", ready.report().warnings().get(0).code());
+        assertEquals(List.of(1L), ready.report().warnings().get(0).firstLines());
+    }
+
     private long lines(String key) {
         return readLines(key).size();
     }
@@ -162,11 +184,15 @@ class UploadIngestionTest {
     }
 
     private DatasetUploaded upload(String datasetId, String jsonl, Integer appendTo) {
-        String key = "projects/prj_test/uploads/" + UUID.randomUUID() + ".jsonl";
-        byte[] bytes = jsonl.getBytes(StandardCharsets.UTF_8);
-        objects.put(key, bytes, "application/jsonl");
-        return new DatasetUploaded("prj_test", datasetId, "test", "completion", key, "unused", bytes.length, appendTo,
-                null, "test");
+        return upload("prj_test", datasetId, jsonl, appendTo, null);
     }
 
+    private DatasetUploaded upload(String projectId, String datasetId, String jsonl, Integer appendTo,
+                                   String purpose) {
+        String key = "projects/" + projectId + "/uploads/" + UUID.randomUUID() + ".jsonl";
+        byte[] bytes = jsonl.getBytes(StandardCharsets.UTF_8);
+        objects.put(key, bytes, "application/jsonl");
+        return new DatasetUploaded(projectId, datasetId, "test", "completion", key, "unused", bytes.length, appendTo,
+                null, "test", purpose);
+    }
 }

@@ -8,6 +8,8 @@ package dev.tuneforge.events;
  * @param objectKey   S3 key of the raw upload
  * @param appendTo    version of this dataset the upload is appended to, or null for a new version
  * @param baseModel   base model whose tokenizer counts the tokens, or null for the default
+ * @param purpose     {@code training} (null means training) or {@code evaluation}: an evaluation set's
+ *                    prompts are kept out of every training dataset of the project
  */
 public record DatasetUploaded(
         String projectId,
@@ -19,7 +21,11 @@ public record DatasetUploaded(
         long sizeBytes,
         Integer appendTo,
         String baseModel,
-        String uploadedBy) implements TuneforgeEvent {
+        String uploadedBy,
+        String purpose) implements TuneforgeEvent {
+
+    public static final String TRAINING = "training";
+    public static final String EVALUATION = "evaluation";
 
     @Override
     public String aggregateId() {

@@ -17,7 +17,7 @@ final class EventSamples {
         Instant end = Instant.parse("2026-11-01T01:00:00Z");
         return List.of(
                 new DatasetUploaded(PROJECT, "ds_1", "support-chats", "chat", "projects/prj_1/uploads/u1.jsonl",
-                        "ab12", 1024, null, "tiny-llama", "key_1"),
+                        "ab12", 1024, null, "tiny-llama", "key_1", "training"),
                 new DatasetReady(PROJECT, "ds_1", 2, 1, "chat", "c0ffee",
                         "projects/prj_1/datasets/ds_1/v2/train.jsonl", "aa", 900,
                         "projects/prj_1/datasets/ds_1/v2/validation.jsonl", "bb", 100, 250,

@@ -4,6 +4,9 @@ import dev.tuneforge.dataset.domain.DatasetVersion.StoredFile;
 import dev.tuneforge.dataset.storage.DatasetVersions;
 import dev.tuneforge.dataset.validation.DatasetFormat;
 import dev.tuneforge.dataset.validation.DatasetValidator;
+import dev.tuneforge.dataset.validation.ExampleHash;
+import dev.tuneforge.dataset.validation.LongHashSet;
+import dev.tuneforge.dataset.validation.TextNormalizer;
 import dev.tuneforge.dataset.validation.Verdict;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
@@ -52,12 +55,17 @@ public class UploadIngestor {
                           int maxLineBytes,
                           @ConfigProperty(name = "tuneforge.datasets.max-json-depth", defaultValue = "32") int maxDepth,
                           @ConfigProperty(name = "tuneforge.datasets.context-window", defaultValue = "4096")
-                          int contextWindow) {
+                          int contextWindow,
+                          @ConfigProperty(name = "tuneforge.datasets.near-duplicate-threshold", defaultValue = "0.9")
+                          double nearDuplicateThreshold,
+                          @ConfigProperty(name = "tuneforge.datasets.near-duplicate-capacity", defaultValue = "200000")
+                          int nearDuplicateCapacity) {
         this.objects = objects;
         this.versions = versions;
         this.outbox = outbox;
         this.validationFraction = validationFraction;
-        this.validator = new DatasetValidator(new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow));
+        this.validator = new DatasetValidator(new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow,
+                nearDuplicateThreshold, nearDuplicateCapacity));
     }
 
     public void ingest(DatasetUploaded upload) {
@@ -81,6 +89,11 @@ public class UploadIngestor {
                 return;
             }
         }
+        if (upload.purpose() != null && !upload.purpose().equals(DatasetUploaded.TRAINING)
+                && !upload.purpose().equals(DatasetUploaded.EVALUATION)) {
+            reject(upload, "purpose: '" + upload.purpose() + "' is neither training nor evaluation", null);
+            return;
+        }
         Path spool = null;
         try {
             spool = Files.createTempDirectory("tuneforge-dataset-");
@@ -100,8 +113,19 @@ public class UploadIngestor {
                 copy(parent.get().train(), split, false);
                 copy(parent.get().validation(), split, true);
             }
+            String purpose = versions.purpose(upload.datasetId())
+                    .orElse(upload.purpose() == null ? DatasetUploaded.TRAINING : upload.purpose());
+            boolean evaluationSet = purpose.equals(DatasetUploaded.EVALUATION);
+            // An evaluation set records its prompts; a training set leaves out every recorded prompt.
+            LongHashSet prompts = evaluationSet ? new LongHashSet() : versions.evaluationPrompts(upload.projectId());
             try (InputStream content = objects.get(upload.objectKey())) {
-                report = validator.validate(content, declared, null, (example, json, hash) -> split.add(json, hash));
+                report = validator.validate(content, declared, null, evaluationSet ? null : prompts,
+                        (example, json, hash) -> {
+                            if (evaluationSet) {
+                                prompts.add(ExampleHash.of(TextNormalizer.normalizePrompt(example)));
+                            }
+                            split.add(json, hash);
+                        });
             }
             split.finish();
             if (!Verdict.accepted(report)) {
@@ -124,7 +148,10 @@ public class UploadIngestor {
             DatasetVersion created = new DatasetVersion(upload.projectId(), upload.datasetId(), version,
                     parent.map(DatasetVersion::version).orElse(null), report.format(), split.contentSha256(),
                     upload.objectKey(), upload.sha256(), train, validation, split.newExamples(), report);
-            versions.insert(upload.name(), created);
+            versions.insert(upload.name(), purpose, created);
+            if (evaluationSet) {
+                versions.registerEvaluationPrompts(upload.projectId(), upload.datasetId(), prompts);
+            }
             outbox.publish(ready(created));
         }
     }

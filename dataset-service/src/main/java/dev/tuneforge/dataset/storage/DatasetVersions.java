@@ -3,6 +3,7 @@ package dev.tuneforge.dataset.storage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tuneforge.dataset.domain.DatasetVersion;
 import dev.tuneforge.dataset.domain.DatasetVersion.StoredFile;
+import dev.tuneforge.dataset.validation.LongHashSet;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.db.Jdbc;
@@ -10,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** The {@code datasets} and {@code dataset_versions} tables. */
@@ -29,6 +32,26 @@ public class DatasetVersions {
 
     public Optional<String> format(String datasetId) {
         return jdbc.queryOne("SELECT format FROM datasets WHERE dataset_id = ?", row -> row.getString(1), datasetId);
+    }
+
+    public Optional<String> purpose(String datasetId) {
+        return jdbc.queryOne("SELECT purpose FROM datasets WHERE dataset_id = ?", row -> row.getString(1), datasetId);
+    }
+
+    /** The prompt hashes of every evaluation set of the project (see {@code evaluation_prompts}). */
+    public LongHashSet evaluationPrompts(String projectId) {
+        LongHashSet hashes = new LongHashSet();
+        jdbc.query("SELECT prompt_hash FROM evaluation_prompts WHERE project_id = ?",
+                row -> hashes.add(row.getLong(1)), projectId);
+        return hashes;
+    }
+
+    public void registerEvaluationPrompts(String projectId, String datasetId, LongHashSet promptHashes) {
+        List<Object[]> rows = new ArrayList<>(promptHashes.size());
+        promptHashes.forEach(hash -> rows.add(new Object[] {projectId, hash, datasetId}));
+        jdbc.batch("""
+                INSERT INTO evaluation_prompts (project_id, prompt_hash, dataset_id) VALUES (?, ?, ?)
+                ON CONFLICT DO NOTHING""", rows);
     }
 
     public Optional<DatasetVersion> find(String datasetId, int version) {
@@ -51,10 +74,10 @@ public class DatasetVersions {
                 row -> row.getLong(1), datasetId).orElse(0L);
     }
 
-    public void insert(String name, DatasetVersion v) {
+    public void insert(String name, String purpose, DatasetVersion v) {
         jdbc.update("""
-                INSERT INTO datasets (dataset_id, project_id, name, format) VALUES (?, ?, ?, ?)
-                ON CONFLICT (dataset_id) DO NOTHING""", v.datasetId(), v.projectId(), name, v.format());
+                INSERT INTO datasets (dataset_id, project_id, name, format, purpose) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (dataset_id) DO NOTHING""", v.datasetId(), v.projectId(), name, v.format(), purpose);
         jdbc.update("INSERT INTO dataset_versions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 v.projectId(), v.datasetId(), v.version(), v.parentVersion(), v.contentSha256(), v.uploadKey(),
                 v.uploadSha256(), v.train().key(), v.train().sha256(), v.train().examples(), v.validation().key(),

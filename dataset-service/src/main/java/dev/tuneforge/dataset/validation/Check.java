@@ -24,7 +24,11 @@ public enum Check {
     EMPTY_OUTPUT(Severity.ERROR, "the text to learn (completion, output, chosen) is empty"),
     MESSAGE_UNRECOGNIZED_KEY(Severity.WARNING, "a message has a key other than role, content, weight, name"),
     UNRECOGNIZED_KEY(Severity.WARNING, "example has a key the format does not use"),
-    DUPLICATE_EXAMPLE(Severity.WARNING, "example is an exact duplicate of an earlier one (removed)"),
+    DUPLICATE_EXAMPLE(Severity.WARNING, "example is a duplicate of an earlier one once case and spacing are ignored (removed)"),
+    NEAR_DUPLICATE(Severity.WARNING, "example is nearly identical to an earlier one (removed)"),
+    NEAR_DUPLICATE_CHECK_LIMITED(Severity.WARNING,
+            "from this line on, examples were checked for near-duplicates against the earlier ones only"),
+    CONTAMINATED(Severity.WARNING, "example's prompt is in a registered evaluation set (removed)"),
     TOO_LONG(Severity.WARNING, "example is longer than the context window and will be truncated"),
     EMPTY_LINE(Severity.WARNING, "blank line (skipped)");
 

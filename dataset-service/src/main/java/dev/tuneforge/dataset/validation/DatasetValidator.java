@@ -29,9 +29,17 @@ public final class DatasetValidator {
      * @param maxLineBytes  longest accepted line
      * @param maxDepth      deepest accepted JSON nesting (a chat example needs 4)
      * @param contextWindow the base model's context: longer examples are truncated (a warning)
+     * @param nearDuplicateThreshold estimated Jaccard similarity from which an example counts as a
+     *                      near-duplicate; above 1 turns the check off
+     * @param nearDuplicateCapacity how many examples the near-duplicate index holds (bounds memory)
      */
-    public record Limits(int maxLineBytes, int maxDepth, int contextWindow) {
-        public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 32, 4096);
+    public record Limits(int maxLineBytes, int maxDepth, int contextWindow, double nearDuplicateThreshold,
+                         int nearDuplicateCapacity) {
+        public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 32, 4096, 0.9, 200_000);
+
+        public Limits withContextWindow(int tokens) {
+            return new Limits(maxLineBytes, maxDepth, tokens, nearDuplicateThreshold, nearDuplicateCapacity);
+        }
     }
 
     /** Receives each valid, first-seen example, its canonical JSON line and that line's 64-bit hash. */
@@ -51,14 +59,21 @@ public final class DatasetValidator {
         this.mapper = JsonMapper.builder(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     }
 
+    public DatasetReport validate(InputStream content, DatasetFormat declared, TokenCounter tokens,
+                                  ExampleSink sink) {
+        return validate(content, declared, tokens, null, sink);
+    }
+
     /**
-     * @param declared the user's format, or null to detect it from the first valid example
-     * @param tokens   null to skip token statistics
+     * @param declared          the user's format, or null to detect it from the first valid example
+     * @param tokens            null to skip token statistics
+     * @param evaluationPrompts hashes of the normalised prompts of registered evaluation sets
+     *                          ({@link ExampleHash#of} of {@link TextNormalizer#normalizePrompt}); null for none
      */
     public DatasetReport validate(InputStream content, DatasetFormat declared, TokenCounter tokens,
-                                     ExampleSink sink) {
+                                  LongHashSet evaluationPrompts, ExampleSink sink) {
         ReportBuilder report = new ReportBuilder();
-        Pass pass = new Pass(report, declared, tokens, sink);
+        Pass pass = new Pass(report, declared, tokens, evaluationPrompts, sink);
         long lines;
         try {
             BufferedInputStream in = BinarySniffer.buffered(content);
@@ -81,11 +96,16 @@ public final class DatasetValidator {
         private final ExampleSink sink;
         private final TokenHistogram histogram = new TokenHistogram(limits.contextWindow());
         private final LongHashSet seen = new LongHashSet();
+        private final LongHashSet evaluationPrompts;
+        private final NearDuplicateIndex nearDuplicates = limits.nearDuplicateThreshold() > 1 ? null
+                : new NearDuplicateIndex(limits.nearDuplicateThreshold(), limits.nearDuplicateCapacity());
         private DatasetFormat format;
         private long examples;
 
-        Pass(ReportBuilder report, DatasetFormat declared, TokenCounter tokens, ExampleSink sink) {
+        Pass(ReportBuilder report, DatasetFormat declared, TokenCounter tokens, LongHashSet evaluationPrompts,
+             ExampleSink sink) {
             this.report = report;
+            this.evaluationPrompts = evaluationPrompts;
             this.format = declared;
             this.tokens = tokens;
             this.sink = sink;
@@ -134,12 +154,28 @@ public final class DatasetValidator {
         }
 
         private void accept(Example example, long number) {
-            String canonical = canonicalJson(example);
-            long hash = ExampleHash.of(canonical);
-            if (!seen.add(hash)) {
+            String normalized = TextNormalizer.normalize(example);
+            if (!seen.add(ExampleHash.of(normalized))) {
                 report.add(Check.DUPLICATE_EXAMPLE, number);
                 return;
             }
+            if (evaluationPrompts != null
+                    && evaluationPrompts.contains(ExampleHash.of(TextNormalizer.normalizePrompt(example)))) {
+                report.add(Check.CONTAMINATED, number);
+                return;
+            }
+            if (nearDuplicates != null) {
+                boolean limitedBefore = nearDuplicates.reachedCapacity();
+                if (nearDuplicates.isNearDuplicate(normalized)) {
+                    report.add(Check.NEAR_DUPLICATE, number);
+                    return;
+                }
+                if (!limitedBefore && nearDuplicates.reachedCapacity()) {
+                    report.add(Check.NEAR_DUPLICATE_CHECK_LIMITED, number);
+                }
+            }
+            String canonical = canonicalJson(example);
+            long hash = ExampleHash.of(canonical);
             if (tokens != null && histogram.add(tokens.count(example))) {
                 report.add(Check.TOO_LONG, number);
             }

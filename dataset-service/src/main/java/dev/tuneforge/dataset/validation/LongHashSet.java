@@ -40,7 +40,16 @@ public final class LongHashSet {
         return false;
     }
 
-    int size() {
+    /** Visits every hash (in no particular order). */
+    public void forEach(java.util.function.LongConsumer action) {
+        for (long slot : slots) {
+            if (slot != 0) {
+                action.accept(slot);
+            }
+        }
+    }
+
+    public int size() {
         return size;
     }
 

@@ -137,7 +137,7 @@ class DatasetValidatorTest {
 
     @Test
     void aTenMegabyteLineIsRefusedWithoutBufferingIt() {
-        DatasetValidator small = new DatasetValidator(new DatasetValidator.Limits(1024 * 1024, 32, 4096));
+        DatasetValidator small = new DatasetValidator(new DatasetValidator.Limits(1024 * 1024, 32, 4096, 0.9, 1000));
         InputStream huge = new InputStream() {
             private long remaining = 10L * 1024 * 1024;
             private boolean newline;
@@ -186,7 +186,7 @@ class DatasetValidatorTest {
 
     @Test
     void tokensAreCountedAndOverlongExamplesFlagged() {
-        DatasetValidator tiny = new DatasetValidator(new DatasetValidator.Limits(1024, 32, 10));
+        DatasetValidator tiny = new DatasetValidator(DatasetValidator.Limits.DEFAULTS.withContextWindow(10));
         TokenCounter characters = example -> example.messages().stream().mapToInt(m -> m.content().length()).sum();
         DatasetReport report = tiny.validate(stream(
                         "{\"prompt\":\"ab\",\"completion\":\"c\"}\n"           // 3
@@ -203,6 +203,44 @@ class DatasetValidatorTest {
     void theSameContentWrittenDifferentlyIsTheSameExample() {
         validate(null, "{\"prompt\":\"a\",\"completion\":\"b\"}\n{ \"completion\" : \"b\", \"prompt\" : \"a\" }\n");
         assertEquals(1, kept.size());
+    }
+
+    @Test
+    void duplicatesUpToCaseAndSpacingAreRemoved() {
+        DatasetReport report = validate(null, "{\"prompt\":\"Hello  World\",\"completion\":\"Hi\"}\n"
+                + "{\"prompt\":\"hello world\",\"completion\":\"hi\"}\n");
+        assertEquals(Map.of("duplicate_example", List.of(2L)), lines(report.warnings()));
+        assertEquals(1, report.examples());
+    }
+
+    @Test
+    void nearDuplicatesAreRemovedButSimilarTemplatedExamplesAreKept() {
+        String paragraph = "Fine-tuning adapts a pre-trained language model to a task by training it further on "
+                + "examples of the behaviour we want, usually with a small learning rate and few epochs.";
+        DatasetReport report = validate(null, String.join("\n",
+                "{\"prompt\":\"Summarise: " + paragraph + "\",\"completion\":\"Training more on examples.\"}",
+                "{\"prompt\":\"Summarise: " + paragraph.replace("usually", "typically")
+                        + "\",\"completion\":\"Training more on examples.\"}",
+                "{\"prompt\":\"Give me a JSON object with name Alice and age 31\",\"completion\":\"{\\\"name\\\": \\\"Alice\\\", \\\"age\\\": 31}\"}",
+                "{\"prompt\":\"Give me a JSON object with name Bob and age 45\",\"completion\":\"{\\\"name\\\": \\\"Bob\\\", \\\"age\\\": 45}\"}")
+                + "\n");
+        assertEquals(Map.of("near_duplicate", List.of(2L)), lines(report.warnings()));
+        assertEquals(3, report.examples());
+    }
+
+    @Test
+    void examplesWhosePromptIsInAnEvaluationSetNeverReachTrainingData() {
+        LongHashSet evaluation = new LongHashSet();
+        evaluation.add(ExampleHash.of(TextNormalizer.normalizePrompt(new Example(1,
+                List.of(new Message("user", "What is  the capital of France?", 0),
+                        new Message("assistant", "Paris", 1)), null))));
+        DatasetReport report = validator.validate(stream(
+                        "{\"prompt\":\"what is the capital of france?\",\"completion\":\"paris!\"}\n"
+                        + "{\"prompt\":\"What is 2+2?\",\"completion\":\"4\"}\n"),
+                null, null, evaluation, (example, json, hash) -> kept.add(json));
+        assertEquals(Map.of("contaminated", List.of(1L)), lines(report.warnings()));
+        assertEquals(1, report.examples());
+        assertTrue(kept.get(0).contains("2+2"));
     }
 
     private DatasetReport validate(DatasetFormat format, String content) {

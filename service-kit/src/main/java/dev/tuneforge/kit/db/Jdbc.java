@@ -38,6 +38,29 @@ public class Jdbc {
         }
     }
 
+    /** One statement executed for every row of arguments, in one round trip per 1000 rows. */
+    public void batch(String sql, Iterable<Object[]> rows) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            int pending = 0;
+            for (Object[] args : rows) {
+                for (int i = 0; i < args.length; i++) {
+                    statement.setObject(i + 1, args[i]);
+                }
+                statement.addBatch();
+                if (++pending == 1000) {
+                    statement.executeBatch();
+                    pending = 0;
+                }
+            }
+            if (pending > 0) {
+                statement.executeBatch();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL batch failed: " + sql, e);
+        }
+    }
+
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = prepare(connection, sql, args);
