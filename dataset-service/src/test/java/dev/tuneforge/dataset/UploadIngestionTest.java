@@ -3,6 +3,7 @@ package dev.tuneforge.dataset;
 import dev.tuneforge.dataset.storage.DatasetVersions;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
+import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.kit.storage.ObjectStore;
@@ -163,6 +164,52 @@ class UploadIngestionTest {
         assertEquals(List.of(1L), ready.report().warnings().get(0).firstLines());
     }
 
+    @Test
+    void theUsersOwnValidationFileReplacesTheSplitAndMayNotLeakTrainingData() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        String validationKey = "projects/prj_test/uploads/" + UUID.randomUUID() + "-validation.jsonl";
+        objects.put(validationKey, """
+                {"prompt": "held out 1", "completion": "x"}
+                {"prompt": "train 1", "completion": "a"}
+                {"prompt": "held out 2", "completion": "y"}
+                """.getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        DatasetUploaded upload = upload("prj_test", datasetId, """
+                {"prompt": "train 1", "completion": "a"}
+                {"prompt": "train 2", "completion": "b"}
+                {"prompt": "train 3", "completion": "c"}
+                """, null, null);
+        topics().publish(new DatasetUploaded(upload.projectId(), datasetId, "own-split", "completion",
+                upload.objectKey(), upload.sha256(), upload.sizeBytes(), null, null, "test", null, validationKey),
+                "gateway");
+
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, datasetId).size() == 1);
+        DatasetReady ready = topics().events(DatasetReady.class, datasetId).get(0);
+        assertEquals(3, ready.trainExamples());
+        assertEquals(2, ready.validationExamples());
+        assertEquals(List.of(new DatasetReport.Finding("in_training_data",
+                        "validation example is also in the training data (removed from validation)", 1, List.of(2L))),
+                ready.report().validationFile().warnings());
+    }
+
+    @Test
+    void aBadValidationFileRejectsTheUploadAndNothingIsKept() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        String validationKey = "projects/prj_test/uploads/" + UUID.randomUUID() + "-validation.jsonl";
+        objects.put(validationKey, "{not json}\n".getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        DatasetUploaded upload = upload("prj_test", datasetId, "{\"prompt\":\"a\",\"completion\":\"b\"}\n",
+                null, null);
+        topics().publish(new DatasetUploaded(upload.projectId(), datasetId, "own-split", "completion",
+                upload.objectKey(), upload.sha256(), upload.sizeBytes(), null, null, "test", null, validationKey),
+                "gateway");
+
+        await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
+        DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
+        assertEquals("validation file: invalid_json: 1 (first lines [1])", rejected.reason());
+        assertFalse(objects.exists(validationKey));
+        assertFalse(objects.exists(upload.objectKey()));
+        assertEquals(0, versions.count(datasetId));
+    }
+
     private long lines(String key) {
         return readLines(key).size();
     }
@@ -193,6 +240,6 @@ class UploadIngestionTest {
         byte[] bytes = jsonl.getBytes(StandardCharsets.UTF_8);
         objects.put(key, bytes, "application/jsonl");
         return new DatasetUploaded(projectId, datasetId, "test", "completion", key, "unused", bytes.length, appendTo,
-                null, "test", purpose);
+                null, "test", purpose, null);
     }
 }

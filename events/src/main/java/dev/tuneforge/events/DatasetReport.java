@@ -12,6 +12,7 @@ import java.util.List;
  * @param errors       hard errors; any one rejects the dataset
  * @param tokens       tokens per example, null when not counted
  * @param billedTokens tokens trained on per epoch (after truncation)
+ * @param validationFile the report of the user's own validation file, when one was given
  */
 public record DatasetReport(
         String format,
@@ -20,7 +21,8 @@ public record DatasetReport(
         List<Finding> errors,
         List<Finding> warnings,
         TokenStats tokens,
-        long billedTokens) {
+        long billedTokens,
+        DatasetReport validationFile) {
 
     /** One check that fired: how many times, and the first lines (1-based) where it did. */
     public record Finding(String code, String description, long count, List<Long> firstLines) {

@@ -8,6 +8,7 @@ package dev.tuneforge.events;
  * @param objectKey   S3 key of the raw upload
  * @param appendTo    version of this dataset the upload is appended to, or null for a new version
  * @param baseModel   base model whose tokenizer counts the tokens, or null for the default
+ * @param validationObjectKey S3 key of the user's own validation file, used instead of a split; or null
  * @param purpose     {@code training} (null means training) or {@code evaluation}: an evaluation set's
  *                    prompts are kept out of every training dataset of the project
  */
@@ -22,7 +23,8 @@ public record DatasetUploaded(
         Integer appendTo,
         String baseModel,
         String uploadedBy,
-        String purpose) implements TuneforgeEvent {
+        String purpose,
+        String validationObjectKey) implements TuneforgeEvent {
 
     public static final String TRAINING = "training";
     public static final String EVALUATION = "evaluation";

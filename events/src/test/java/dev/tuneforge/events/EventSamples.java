@@ -17,7 +17,7 @@ final class EventSamples {
         Instant end = Instant.parse("2026-11-01T01:00:00Z");
         return List.of(
                 new DatasetUploaded(PROJECT, "ds_1", "support-chats", "chat", "projects/prj_1/uploads/u1.jsonl",
-                        "ab12", 1024, null, "tiny-llama", "key_1", "training"),
+                        "ab12", 1024, null, "tiny-llama", "key_1", "training", null),
                 new DatasetReady(PROJECT, "ds_1", 2, 1, "chat", "c0ffee",
                         "projects/prj_1/datasets/ds_1/v2/train.jsonl", "aa", 900,
                         "projects/prj_1/datasets/ds_1/v2/validation.jsonl", "bb", 100, 250,
@@ -25,10 +25,10 @@ final class EventSamples {
                         new DatasetReport("chat", 1002, 1000, List.of(),
                                 List.of(new DatasetReport.Finding("duplicate_example", "exact duplicate", 2,
                                         List.of(17L, 230L))),
-                                new TokenStats(12, 80, 300, 512, 91_000, 3), 91_000)),
+                                new TokenStats(12, 80, 300, 512, 91_000, 3), 91_000, null)),
                 new DatasetRejected(PROJECT, "ds_2", "invalid_json: 3 (first lines [4, 9, 17])", 3, null,
                         new DatasetReport(null, 20, 0, List.of(new DatasetReport.Finding("invalid_json",
-                                "line is not valid JSON", 3, List.of(4L, 9L, 17L))), List.of(), null, 0)),
+                                "line is not valid JSON", 3, List.of(4L, 9L, 17L))), List.of(), null, 0, null)),
                 new TrainingRequested(PROJECT, "job_1", "tiny-llama", "ds_1", 2, "lora",
                         Map.of("epochs", 3, "learning_rate", 2.0e-4, "lora_r", 8), "support-bot", "key_1", null),
                 new TrainingCancelRequested(PROJECT, "job_1", "key_1"),

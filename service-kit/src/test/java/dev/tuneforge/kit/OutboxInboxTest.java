@@ -159,7 +159,7 @@ class OutboxInboxTest {
 
     private static DatasetUploaded uploaded(String datasetId, String name) {
         return new DatasetUploaded("prj_test", datasetId, name, "chat", "projects/prj_test/uploads/" + datasetId,
-                "00", 1, null, null, "test", null);
+                "00", 1, null, null, "test", null, null);
     }
 
     private static ProducerRecord<String, String> rawRecord(String key, String id, String type, String value) {

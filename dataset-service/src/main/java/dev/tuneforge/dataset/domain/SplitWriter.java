@@ -66,6 +66,24 @@ final class SplitWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds an example of the user's own validation file.
+     *
+     * @return false if it is already in the dataset (it would leak training data into validation)
+     */
+    boolean addValidation(String canonicalJson, long hash) {
+        if (!known.add(hash)) {
+            return false;
+        }
+        newExamples++;
+        try {
+            validation.write(canonicalJson);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot spool the dataset", e);
+        }
+        return true;
+    }
+
     boolean isValidation(long hash) {
         return Math.floorMod(hash, BUCKETS) < validationBuckets;
     }

@@ -23,7 +23,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -108,7 +110,9 @@ public class UploadIngestor {
     private void ingest(DatasetUploaded upload, Optional<DatasetVersion> parent, DatasetFormat declared, Path spool)
             throws IOException {
         DatasetReport report;
-        try (SplitWriter split = new SplitWriter(spool, validationFraction)) {
+        String validationFile = upload.validationObjectKey();
+        // With the user's own validation file, everything uploaded is for training.
+        try (SplitWriter split = new SplitWriter(spool, validationFile == null ? validationFraction : 0)) {
             if (parent.isPresent()) {
                 copy(parent.get().train(), split, false);
                 copy(parent.get().validation(), split, true);
@@ -126,6 +130,10 @@ public class UploadIngestor {
                             }
                             split.add(json, hash);
                         });
+            }
+            if (validationFile != null) {
+                report = withValidationFile(report, validateOwnValidationFile(validationFile,
+                        DatasetFormat.byId(report.format()).orElse(declared), split));
             }
             split.finish();
             if (!Verdict.accepted(report)) {
@@ -156,6 +164,33 @@ public class UploadIngestor {
         }
     }
 
+    private DatasetReport validateOwnValidationFile(String key, DatasetFormat format, SplitWriter split)
+            throws IOException {
+        List<Long> leaked = new ArrayList<>();
+        DatasetReport report;
+        try (InputStream content = objects.get(key)) {
+            report = validator.validate(content, format, null, (example, json, hash) -> {
+                if (!split.addValidation(json, hash)) {
+                    leaked.add(example.line());
+                }
+            });
+        }
+        if (leaked.isEmpty()) {
+            return report;
+        }
+        List<DatasetReport.Finding> warnings = new ArrayList<>(report.warnings());
+        warnings.add(new DatasetReport.Finding("in_training_data",
+                "validation example is also in the training data (removed from validation)", leaked.size(),
+                leaked.subList(0, Math.min(5, leaked.size()))));
+        return new DatasetReport(report.format(), report.lines(), report.examples() - leaked.size(), report.errors(),
+                List.copyOf(warnings), report.tokens(), report.billedTokens(), null);
+    }
+
+    private static DatasetReport withValidationFile(DatasetReport report, DatasetReport validationFile) {
+        return new DatasetReport(report.format(), report.lines(), report.examples(), report.errors(), report.warnings(),
+                report.tokens(), report.billedTokens(), validationFile);
+    }
+
     private void copy(StoredFile file, SplitWriter split, boolean validationSide) throws IOException {
         try (InputStream in = objects.get(file.key())) {
             split.copyParent(in, validationSide);
@@ -172,6 +207,9 @@ public class UploadIngestor {
     /** Nothing of a rejected upload is kept: the report travels in the event. */
     private void reject(DatasetUploaded upload, String reason, DatasetReport report) {
         objects.delete(upload.objectKey());
+        if (upload.validationObjectKey() != null) {
+            objects.delete(upload.validationObjectKey());
+        }
         long errors = report == null ? 1 : Verdict.errorCount(report);
         outbox.publish(new DatasetRejected(upload.projectId(), upload.datasetId(), reason, errors, null, report));
     }

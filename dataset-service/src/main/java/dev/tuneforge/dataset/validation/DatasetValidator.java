@@ -186,7 +186,7 @@ public final class DatasetValidator {
         DatasetReport report(long lines) {
             return new DatasetReport(format == null ? null : format.id(), lines, examples,
                     report.findings(Check.Severity.ERROR), report.findings(Check.Severity.WARNING),
-                    tokens == null ? null : histogram.stats(), tokens == null ? 0 : histogram.billedTokens());
+                    tokens == null ? null : histogram.stats(), tokens == null ? 0 : histogram.billedTokens(), null);
         }
     }
 

@@ -8,18 +8,25 @@ public final class Verdict {
     private Verdict() {
     }
 
+    /** No errors and at least one example, in the upload and in the user's validation file if any. */
     public static boolean accepted(DatasetReport report) {
-        return report.errors().isEmpty() && report.examples() > 0;
+        return report.errors().isEmpty() && report.examples() > 0
+                && (report.validationFile() == null || accepted(report.validationFile()));
     }
 
     public static long errorCount(DatasetReport report) {
-        return report.errors().stream().mapToLong(DatasetReport.Finding::count).sum();
+        return report.errors().stream().mapToLong(DatasetReport.Finding::count).sum()
+                + (report.validationFile() == null ? 0 : errorCount(report.validationFile()));
     }
 
     /** E.g. {@code invalid_json: 3 (first lines [2, 5, 9]); no_assistant_message: 1 (first lines [4])}. */
     public static String summary(DatasetReport report) {
         if (accepted(report)) {
             return report.examples() + " examples";
+        }
+        DatasetReport validation = report.validationFile();
+        if (report.errors().isEmpty() && report.examples() > 0 && validation != null) {
+            return "validation file: " + summary(validation);
         }
         if (report.errors().isEmpty()) {
             return "the file has no examples";

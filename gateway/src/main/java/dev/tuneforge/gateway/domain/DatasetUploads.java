@@ -52,7 +52,7 @@ public class DatasetUploads {
                 objects.put(key, in, size, "application/jsonl");
             }
             DatasetUploaded event = new DatasetUploaded(projectId, datasetId, name, format, key,
-                    HexFormat.of().formatHex(sha256.digest()), size, null, null, null, null);
+                    HexFormat.of().formatHex(sha256.digest()), size, null, null, null, null, null);
             record(event);
             return event;
         } catch (IOException e) {
