@@ -5,6 +5,11 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.TokenStats;
+import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.tokenizer.ChatMessage;
+import dev.tuneforge.tokenizer.HfTokenizer;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
@@ -22,8 +27,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
@@ -208,6 +216,45 @@ class UploadIngestionTest {
         assertFalse(objects.exists(validationKey));
         assertFalse(objects.exists(upload.objectKey()));
         assertEquals(0, versions.count(datasetId));
+    }
+
+    @Test
+    void tokenCountsAreExactlyWhatTheBaseModelsTokenizerGivesForTheRenderedTemplate() throws IOException {
+        Path fixture = Path.of(System.getProperty("tuneforge.fixtures.dir", "../../shared/fixtures"))
+                .resolve("tiny-llama-gqa").toAbsolutePath().normalize();
+        try (var files = Files.list(fixture)) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".safetensors")).toList()) {
+                objects.put(ObjectKeys.baseModel("tiny-llama-gqa") + file.getFileName(), Files.readAllBytes(file),
+                        "application/octet-stream");
+            }
+        }
+        List<List<ChatMessage>> conversations = List.of(
+                List.of(ChatMessage.user("Give me JSON for Ada, 36"), ChatMessage.assistant("{\"name\": \"Ada\", \"age\": 36}")),
+                List.of(ChatMessage.system("Reply with JSON only."), ChatMessage.user("name: Bo, age: 5"),
+                        ChatMessage.assistant("{\"name\": \"Bo\", \"age\": 5}")),
+                List.of(ChatMessage.user("Fine-tuning " + "is the process of training further. ".repeat(60)),
+                        ChatMessage.assistant("ok")));
+        StringBuilder jsonl = new StringBuilder();
+        for (List<ChatMessage> conversation : conversations) {
+            jsonl.append(EventCodec.mapper().writeValueAsString(Map.of("messages", conversation))).append('\n');
+        }
+        int[] expected;
+        try (HfTokenizer tokenizer = HfTokenizer.load(fixture)) {
+            expected = conversations.stream().mapToInt(c -> tokenizer.encodeChat(c, false).length).sorted().toArray();
+        }
+        String datasetId = "ds_" + UUID.randomUUID();
+        String key = "projects/prj_test/uploads/" + UUID.randomUUID() + ".jsonl";
+        objects.put(key, jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+
+        topics().publish(new DatasetUploaded("prj_test", datasetId, "tokens", "chat", key, "unused", jsonl.length(),
+                null, "tiny-llama-gqa", "test", null, null), "gateway");
+
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, datasetId).size() == 1);
+        TokenStats tokens = topics().events(DatasetReady.class, datasetId).get(0).tokenStats();
+        int window = 256; // the fixture's max_position_embeddings
+        assertTrue(expected[2] > window, "the third example is meant to be longer than the context");
+        assertEquals(new TokenStats(expected[0], expected[1], window, expected[2],
+                expected[0] + expected[1] + window, 1), tokens);
     }
 
     private long lines(String key) {

@@ -2,6 +2,8 @@ package dev.tuneforge.dataset.domain;
 
 import dev.tuneforge.dataset.domain.DatasetVersion.StoredFile;
 import dev.tuneforge.dataset.storage.DatasetVersions;
+import dev.tuneforge.dataset.tokens.BaseModelTokenizers;
+import dev.tuneforge.dataset.tokens.ModelTokenizer;
 import dev.tuneforge.dataset.validation.DatasetFormat;
 import dev.tuneforge.dataset.validation.DatasetValidator;
 import dev.tuneforge.dataset.validation.ExampleHash;
@@ -47,10 +49,14 @@ public class UploadIngestor {
     private final ObjectStore objects;
     private final DatasetVersions versions;
     private final Outbox outbox;
-    private final DatasetValidator validator;
+    private final BaseModelTokenizers tokenizers;
+    private final DatasetValidator.Limits limits;
+    private final String defaultBaseModel;
     private final double validationFraction;
 
-    public UploadIngestor(ObjectStore objects, DatasetVersions versions, Outbox outbox,
+    public UploadIngestor(ObjectStore objects, DatasetVersions versions, Outbox outbox, BaseModelTokenizers tokenizers,
+                          @ConfigProperty(name = "tuneforge.datasets.default-base-model", defaultValue = "tiny-llama")
+                          String defaultBaseModel,
                           @ConfigProperty(name = "tuneforge.datasets.validation-fraction", defaultValue = "0.1")
                           double validationFraction,
                           @ConfigProperty(name = "tuneforge.datasets.max-line-bytes", defaultValue = "4194304")
@@ -65,9 +71,11 @@ public class UploadIngestor {
         this.objects = objects;
         this.versions = versions;
         this.outbox = outbox;
+        this.tokenizers = tokenizers;
+        this.defaultBaseModel = defaultBaseModel;
         this.validationFraction = validationFraction;
-        this.validator = new DatasetValidator(new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow,
-                nearDuplicateThreshold, nearDuplicateCapacity));
+        this.limits = new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow, nearDuplicateThreshold,
+                nearDuplicateCapacity);
     }
 
     public void ingest(DatasetUploaded upload) {
@@ -109,6 +117,10 @@ public class UploadIngestor {
 
     private void ingest(DatasetUploaded upload, Optional<DatasetVersion> parent, DatasetFormat declared, Path spool)
             throws IOException {
+        String baseModel = upload.baseModel() == null ? defaultBaseModel : upload.baseModel();
+        Optional<ModelTokenizer> tokenizer = tokenizers.forModel(baseModel);
+        DatasetValidator validator = new DatasetValidator(tokenizer.map(ModelTokenizer::contextWindow)
+                .map(limits::withContextWindow).orElse(limits));
         DatasetReport report;
         String validationFile = upload.validationObjectKey();
         // With the user's own validation file, everything uploaded is for training.
@@ -123,7 +135,7 @@ public class UploadIngestor {
             // An evaluation set records its prompts; a training set leaves out every recorded prompt.
             LongHashSet prompts = evaluationSet ? new LongHashSet() : versions.evaluationPrompts(upload.projectId());
             try (InputStream content = objects.get(upload.objectKey())) {
-                report = validator.validate(content, declared, null, evaluationSet ? null : prompts,
+                report = validator.validate(content, declared, tokenizer.orElse(null), evaluationSet ? null : prompts,
                         (example, json, hash) -> {
                             if (evaluationSet) {
                                 prompts.add(ExampleHash.of(TextNormalizer.normalizePrompt(example)));
@@ -132,8 +144,13 @@ public class UploadIngestor {
                         });
             }
             if (validationFile != null) {
-                report = withValidationFile(report, validateOwnValidationFile(validationFile,
+                report = withValidationFile(report, validateOwnValidationFile(validator, validationFile,
                         DatasetFormat.byId(report.format()).orElse(declared), split));
+            }
+            if (tokenizer.isEmpty()) {
+                report = withWarning(report, new DatasetReport.Finding("tokenizer_unavailable",
+                        "base model '" + baseModel + "' has no tokenizer in the catalogue: tokens not counted", 1,
+                        List.of()));
             }
             split.finish();
             if (!Verdict.accepted(report)) {
@@ -164,8 +181,8 @@ public class UploadIngestor {
         }
     }
 
-    private DatasetReport validateOwnValidationFile(String key, DatasetFormat format, SplitWriter split)
-            throws IOException {
+    private DatasetReport validateOwnValidationFile(DatasetValidator validator, String key, DatasetFormat format,
+                                                    SplitWriter split) throws IOException {
         List<Long> leaked = new ArrayList<>();
         DatasetReport report;
         try (InputStream content = objects.get(key)) {
@@ -178,12 +195,18 @@ public class UploadIngestor {
         if (leaked.isEmpty()) {
             return report;
         }
-        List<DatasetReport.Finding> warnings = new ArrayList<>(report.warnings());
-        warnings.add(new DatasetReport.Finding("in_training_data",
+        DatasetReport withLeaks = withWarning(report, new DatasetReport.Finding("in_training_data",
                 "validation example is also in the training data (removed from validation)", leaked.size(),
                 leaked.subList(0, Math.min(5, leaked.size()))));
-        return new DatasetReport(report.format(), report.lines(), report.examples() - leaked.size(), report.errors(),
-                List.copyOf(warnings), report.tokens(), report.billedTokens(), null);
+        return new DatasetReport(withLeaks.format(), withLeaks.lines(), withLeaks.examples() - leaked.size(),
+                withLeaks.errors(), withLeaks.warnings(), withLeaks.tokens(), withLeaks.billedTokens(), null);
+    }
+
+    private static DatasetReport withWarning(DatasetReport report, DatasetReport.Finding warning) {
+        List<DatasetReport.Finding> warnings = new ArrayList<>(report.warnings());
+        warnings.add(warning);
+        return new DatasetReport(report.format(), report.lines(), report.examples(), report.errors(),
+                List.copyOf(warnings), report.tokens(), report.billedTokens(), report.validationFile());
     }
 
     private static DatasetReport withValidationFile(DatasetReport report, DatasetReport validationFile) {

@@ -1,0 +1,146 @@
+package dev.tuneforge.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tokenizer of a Hugging Face model directory: {@code tokenizer.json} run by the Rust
+ * {@code tokenizers} library through DJL, with the special tokens and chat template of
+ * {@code tokenizer_config.json}. Encoding follows transformers: plain text gets the post-processor's
+ * special tokens (a BOS, for Llama), a rendered chat template does not, because the template writes
+ * them itself.
+ */
+public final class HfTokenizer implements AutoCloseable {
+
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+    public static final String CONFIG_FILE = "tokenizer_config.json";
+    public static final String SPECIAL_TOKENS_FILE = "special_tokens_map.json";
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final SpecialTokens specialTokens;
+    private final ChatTemplate chatTemplate;
+
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokens specialTokens, ChatTemplate chatTemplate) {
+        this.tokenizer = tokenizer;
+        this.specialTokens = specialTokens;
+        this.chatTemplate = chatTemplate;
+    }
+
+    public static HfTokenizer load(Path modelDir) {
+        Path file = modelDir.resolve(TOKENIZER_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(modelDir + " has no " + TOKENIZER_FILE
+                    + " (only fast tokenizers are supported)");
+        }
+        JsonNode config = readJson(modelDir.resolve(CONFIG_FILE));
+        SpecialTokens special = SpecialTokens.parse(config, readJson(modelDir.resolve(SPECIAL_TOKENS_FILE)));
+        ChatTemplate template = ChatTemplate.findSource(modelDir, config)
+                .map(source -> new ChatTemplate(source, special))
+                .orElse(null);
+        try {
+            // No truncation or padding: the trainer decides sequence lengths, never the tokenizer.
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(true)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+            return new HfTokenizer(hf, special, template);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load " + file, e);
+        }
+    }
+
+    private static JsonNode readJson(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Token ids as transformers' {@code tokenizer(text)} gives them (special tokens added). */
+    public long[] encode(String text) {
+        return encode(text, true);
+    }
+
+    public long[] encode(String text, boolean addSpecialTokens) {
+        Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
+        return encoding.getIds();
+    }
+
+    /**
+     * Token ids with the character offset where each token starts in {@code text}; tokens the
+     * post-processor adds (a BOS) start at 0. Training uses the offsets to find which tokens belong
+     * to an assistant turn.
+     */
+    public Encoded encodeWithOffsets(String text, boolean addSpecialTokens) {
+        Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        long[] specialMask = encoding.getSpecialTokenMask();
+        int[] starts = new int[spans.length];
+        boolean[] added = new boolean[spans.length];
+        for (int i = 0; i < spans.length; i++) {
+            starts[i] = spans[i] == null ? 0 : spans[i].getStart();
+            added[i] = specialMask[i] != 0;
+        }
+        return new Encoded(encoding.getIds(), starts, added);
+    }
+
+    /**
+     * Token ids, the character offset each token starts at, and which tokens the post-processor
+     * added rather than read from the text.
+     */
+    public record Encoded(long[] ids, int[] charStarts, boolean[] added) { }
+
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return tokenizer.decode(ids, skipSpecialTokens);
+    }
+
+    public SpecialTokens specialTokens() {
+        return specialTokens;
+    }
+
+    /** The id of a token that the tokenizer knows as one piece (a special token), if it is one. */
+    public Optional<Long> tokenId(String token) {
+        if (token == null) {
+            return Optional.empty();
+        }
+        long[] ids = encode(token, false);
+        return ids.length == 1 ? Optional.of(ids[0]) : Optional.empty();
+    }
+
+    public Optional<ChatTemplate> chatTemplate() {
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    /** The conversation rendered by the chat template; fails if the model has none. */
+    public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (chatTemplate == null) {
+            throw new ChatTemplateException("this model has no chat template");
+        }
+        return chatTemplate.render(messages, addGenerationPrompt);
+    }
+
+    /** {@code apply_chat_template(..., tokenize=True)}: the rendering encoded without added specials. */
+    public long[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return encode(renderChat(messages, addGenerationPrompt), false);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

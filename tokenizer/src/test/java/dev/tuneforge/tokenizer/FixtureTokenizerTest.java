@@ -1,0 +1,63 @@
+package dev.tuneforge.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.StreamSupport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Ids and chat rendering equal what transformers gives for the shared fixture (written by transformers). */
+class FixtureTokenizerTest {
+
+    private static HfTokenizer tokenizer;
+    private static JsonNode reference;
+
+    @BeforeAll
+    static void load() throws IOException {
+        Path fixtures = Path.of(System.getProperty("tuneforge.fixtures.dir", "../../shared/fixtures"))
+                .toAbsolutePath().normalize();
+        if (!Files.isDirectory(fixtures.resolve("tiny-llama-gqa"))) {
+            throw new IllegalStateException("shared fixtures not found at " + fixtures
+                    + " (check out shared/ beside the repository)");
+        }
+        reference = new ObjectMapper().readTree(fixtures.resolve("tiny-llama-gqa.reference.json").toFile());
+        tokenizer = HfTokenizer.load(fixtures.resolve("tiny-llama-gqa"));
+    }
+
+    @AfterAll
+    static void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+    }
+
+    @Test
+    void textIsEncodedToTheSameIdsAsTransformers() {
+        for (JsonNode probe : reference.get("probes")) {
+            assertArrayEquals(longs(probe.get("ids")), tokenizer.encode(probe.get("text").asText()),
+                    probe.get("text").asText());
+        }
+    }
+
+    @Test
+    void theChatTemplateRendersAndEncodesLikeTransformers() {
+        List<ChatMessage> messages = List.of(
+                ChatMessage.system("Reply with JSON only."),
+                ChatMessage.user("name: Ada, age: 36"));
+        assertEquals(reference.get("chat_rendered").asText(), tokenizer.renderChat(messages, true));
+        assertArrayEquals(longs(reference.get("chat_ids")), tokenizer.encodeChat(messages, true));
+    }
+
+    private static long[] longs(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false).mapToLong(JsonNode::asLong).toArray();
+    }
+}
