@@ -36,7 +36,7 @@ class DatasetApiTest {
 
     @Test
     void anUploadIsStoredAnnouncedAndThenShowsWhatDatasetServiceSaid() throws Exception {
-        String id = RestAssured.given().contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+        String id = Gateway.as(Gateway.ADMIN).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
                 .when().post("/api/v1/datasets?name=arith&format=completion")
                 .then().statusCode(202).body("status", is("validating"))
                 .extract().path("id");
@@ -52,13 +52,13 @@ class DatasetApiTest {
         topics.publish(new DatasetReady("default", id, 1, null, "completion", uploaded.sha256(), uploaded.objectKey(),
                 uploaded.sha256(), 1, null, null, 0, 1, null, null, null), "dataset-service");
 
-        await().atMost(WAIT).untilAsserted(() -> RestAssured.when().get("/api/v1/datasets/" + id)
+        await().atMost(WAIT).untilAsserted(() -> Gateway.as(Gateway.ADMIN).when().get("/api/v1/datasets/" + id)
                 .then().statusCode(200).body("status", is("ready")).body("version", is(1)).body("examples", is(1)));
     }
 
     @Test
     void anUploadWithoutANameIsAProblem() {
-        RestAssured.given().contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+        Gateway.as(Gateway.ADMIN).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
                 .when().post("/api/v1/datasets")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("type", is("https://tuneforge.dev/problems/missing-parameter"))
@@ -67,8 +67,37 @@ class DatasetApiTest {
 
     @Test
     void anUnknownDatasetIsNotFound() {
-        RestAssured.when().get("/api/v1/datasets/ds_nope").then().statusCode(404)
+        Gateway.as(Gateway.ADMIN).when().get("/api/v1/datasets/ds_nope").then().statusCode(404)
                 .body("type", is("https://tuneforge.dev/problems/not-found"));
+    }
+
+    @Test
+    void datasetsAreListedInPagesOfTheCallersProjectOnly() {
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        for (int i = 0; i < 3; i++) {
+            Gateway.as(member.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                    .when().post("/api/v1/datasets?name=page-" + i).then().statusCode(202);
+        }
+        var first = Gateway.as(member.secret()).when().get("/api/v1/datasets?limit=2")
+                .then().statusCode(200).body("data.size()", is(2)).body("has_more", is(true))
+                .body("data[0].name", is("page-0")).extract().jsonPath();
+        Gateway.as(member.secret()).queryParam("after", first.getString("next_after"))
+                .when().get("/api/v1/datasets?limit=2")
+                .then().statusCode(200).body("data.size()", is(1)).body("has_more", is(false))
+                .body("data[0].name", is("page-2"));
+        Gateway.as(member.secret()).when().get("/api/v1/datasets?after=garbage").then().statusCode(400)
+                .body("type", is("https://tuneforge.dev/problems/invalid-parameter"));
+    }
+
+    @Test
+    void anUploadIsLimitedInSize() {
+        byte[] big = new byte[3 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) 'x');
+        Gateway.as(Gateway.ADMIN).contentType("application/jsonl").body(big)
+                .when().post("/api/v1/datasets?name=big").then().statusCode(413)
+                .contentType("application/problem+json")
+                .body("type", is("https://tuneforge.dev/problems/payload-too-large"));
     }
 
     @Test

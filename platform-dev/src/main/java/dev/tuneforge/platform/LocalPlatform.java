@@ -29,6 +29,9 @@ public final class LocalPlatform {
                    LocalPlatform status --data DIR""";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private static final String PID_FILE = "tuneforge.pid";
+    /** The gateway writes its first admin key here at its first start; `up` prints it once and deletes it. */
+    private static final String ADMIN_KEY_FILE = "admin-key";
+    private static final String ADMIN_KEY_FILE_PROPERTY = "tuneforge.admin-key-file";
 
     /** Held so the level sticks: the Kafka admin client logs its whole configuration at INFO. */
     private static final java.util.logging.Logger KAFKA_CLIENT_LOG = java.util.logging.Logger.getLogger("org.apache.kafka");
@@ -106,7 +109,8 @@ public final class LocalPlatform {
                 out.println("tuneforge: starting " + service.module() + " on port " + service.httpPort()
                         + " (log " + logs.resolve(service.module() + ".log") + ")");
                 synchronized (services) {
-                    services.add(ServiceProcess.start(service, repo, stack, logs, Map.of()));
+                    services.add(ServiceProcess.start(service, repo, stack, logs, service.module().equals("gateway")
+                            ? Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString()) : Map.of()));
                 }
             }
             ServiceProcess.awaitAllReady(services, READY_TIMEOUT, progress -> out.println("tuneforge: " + progress));
@@ -119,9 +123,24 @@ public final class LocalPlatform {
 
         out.println();
         out.println("tuneforge is up: " + services.get(0).url());
+        printAdminKeyOnce(data);
         out.println("logs in " + data.resolve("logs") + "; stop with Ctrl-C or `bin/tuneforge down`");
         awaitForever(stopped);
         return 0;
+    }
+
+    private void printAdminKeyOnce(Path data) {
+        Path file = data.resolve(ADMIN_KEY_FILE);
+        try {
+            if (Files.isRegularFile(file)) {
+                out.println("admin API key (shown only this once; the gateway keeps only its hash):");
+                out.println("  " + Files.readString(file).strip());
+                out.println("log in with: bin/tuneforge login --key <that key>");
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            out.println("tuneforge: could not read the admin key from " + file + ": " + e.getMessage());
+        }
     }
 
     private static void stopAll(List<ServiceProcess> services, EmbeddedStack stack, Path data) {

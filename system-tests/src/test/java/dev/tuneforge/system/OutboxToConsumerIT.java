@@ -54,16 +54,22 @@ class OutboxToConsumerIT {
     private static ServiceProcess gateway;
     private static ServiceProcess datasetService;
     private static Service datasetServiceOnPort;
+    private static String adminKey;
 
     @BeforeAll
     static void startPlatform() throws Exception {
         repo = Path.of(System.getProperty("tuneforge.repo", "..")).toAbsolutePath().normalize();
         logs = Files.createDirectories(repo.resolve("system-tests/target/service-logs"));
         stack = EmbeddedStack.ephemeral().start();
-        gateway = ServiceProcess.start(Service.named("gateway").onPort(Ports.freePort()), repo, stack, logs, Map.of());
+        Path adminKeyFile = logs.resolve("gateway-admin-key");
+        Files.deleteIfExists(adminKeyFile);
+        gateway = ServiceProcess.start(Service.named("gateway").onPort(Ports.freePort()), repo, stack, logs,
+                Map.of("tuneforge.admin-key-file", adminKeyFile.toString()));
         datasetServiceOnPort = Service.named("dataset-service").onPort(Ports.freePort());
         datasetService = ServiceProcess.start(datasetServiceOnPort, repo, stack, logs, Map.of());
         ServiceProcess.awaitAllReady(List.of(gateway, datasetService), Duration.ofMinutes(3), System.out::println);
+        // The gateway's first start created the admin key and wrote it there, as for bin/tuneforge up.
+        adminKey = Files.readString(adminKeyFile).strip();
     }
 
     @AfterAll
@@ -115,7 +121,7 @@ class OutboxToConsumerIT {
     private static String upload(String jsonl) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
                         URI.create(gateway.url() + "/api/v1/datasets?name=it&format=chat"))
-                .header("Content-Type", "application/jsonl")
+                .header("Content-Type", "application/jsonl").header("Authorization", "Bearer " + adminKey)
                 .POST(HttpRequest.BodyPublishers.ofString(jsonl)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(202, response.statusCode(), response.body());
         return JSON.readTree(response.body()).path("id").asText();
@@ -123,7 +129,8 @@ class OutboxToConsumerIT {
 
     private static JsonNode dataset(String id) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                URI.create(gateway.url() + "/api/v1/datasets/" + id)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                URI.create(gateway.url() + "/api/v1/datasets/" + id)).header("Authorization", "Bearer " + adminKey)
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 

@@ -4,16 +4,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.core.Response;
 
 /**
- * RFC 9457 problem details. {@code type} is stable per kind of error, so clients can branch on it.
+ * RFC 9457 problem details. {@code type} is stable per kind of error, so clients can branch on it:
+ * {@code https://tuneforge.dev/problems/<kind>}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Problem(String type, String title, int status, String detail, String instance) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
-    private static final String TYPE_BASE = "https://tuneforge.dev/problems/";
+    public static final String TYPE_BASE = "https://tuneforge.dev/problems/";
 
     public static Response response(Response.Status status, String kind, String title, String detail) {
+        return response(status.getStatusCode(), kind, title, detail);
+    }
+
+    public static Response response(int status, String kind, String title, String detail) {
         return Response.status(status).type(MEDIA_TYPE)
-                .entity(new Problem(TYPE_BASE + kind, title, status.getStatusCode(), detail, null)).build();
+                .entity(new Problem(TYPE_BASE + kind, title, status, detail, null)).build();
     }
 }

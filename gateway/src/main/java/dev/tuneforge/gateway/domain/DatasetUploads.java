@@ -1,7 +1,9 @@
 package dev.tuneforge.gateway.domain;
 
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.ReadModelTables;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +25,8 @@ import java.util.UUID;
  * Accepts an upload: spools it to a temporary file (size and sha256 must be known before S3 gets it),
  * stores it under the project's upload prefix, then records the dataset and emits
  * {@link DatasetUploaded} in one transaction. dataset-service validates it from there.
+ * The dataset row is written at once (the uploader can read it back), with the event's own time, so
+ * the projection of the event when it comes back from the topic finds it identical.
  */
 @ApplicationScoped
 public class DatasetUploads {
@@ -37,7 +41,7 @@ public class DatasetUploads {
         this.outbox = outbox;
     }
 
-    public DatasetUploaded upload(String projectId, String name, String format, InputStream body) {
+    public DatasetUploaded upload(String projectId, String keyId, String name, String format, InputStream body) {
         String datasetId = "ds_" + UUID.randomUUID().toString().replace("-", "");
         String key = "projects/" + projectId + "/uploads/" + datasetId + ".jsonl";
         Path spool = null;
@@ -52,7 +56,7 @@ public class DatasetUploads {
                 objects.put(key, in, size, "application/jsonl");
             }
             DatasetUploaded event = new DatasetUploaded(projectId, datasetId, name, format, key,
-                    HexFormat.of().formatHex(sha256.digest()), size, null, null, null, null, null);
+                    HexFormat.of().formatHex(sha256.digest()), size, null, null, keyId, null, null);
             record(event);
             return event;
         } catch (IOException e) {
@@ -66,8 +70,8 @@ public class DatasetUploads {
 
     @Transactional
     void record(DatasetUploaded event) {
-        readModel.uploaded(event);
-        outbox.publish(event);
+        EventEnvelope envelope = outbox.publish(event);
+        readModel.uploaded(ReadModelTables.LIVE, event, envelope.time());
     }
 
     private static void deleteQuietly(Path file) {

@@ -1,0 +1,191 @@
+package dev.tuneforge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.function.Predicate;
+
+/**
+ * The gateway's REST API as the CLI uses it. Problem details become a {@link CliException} whose
+ * message is the problem's title and detail and whose exit code follows the status.
+ */
+public final class GatewayClient {
+
+    /** One Server-Sent Event. */
+    public record SseEvent(String id, String name, String data) {
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String url;
+    private final String key;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public GatewayClient(String url, String key) {
+        this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        this.key = key;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public JsonNode get(String path, Map<String, ?> query) {
+        return send(request(path, query).GET().build());
+    }
+
+    public JsonNode post(String path, Object body) {
+        try {
+            String json = body == null ? "{}" : JSON.writeValueAsString(body);
+            return send(request(path, Map.of()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ERROR, "cannot write the request: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Follows {@code GET /api/v1/events} as Server-Sent Events from {@code lastEventId}, reconnecting
+     * with Last-Event-ID when the connection drops, until {@code handler} returns false.
+     */
+    public void follow(String lastEventId, Predicate<SseEvent> handler) {
+        String last = lastEventId;
+        while (true) {
+            HttpRequest.Builder builder = request("/api/v1/events", Map.of()).header("Accept", "text/event-stream");
+            if (last != null) {
+                builder.header("Last-Event-ID", last);
+            }
+            HttpResponse<InputStream> response;
+            try {
+                response = http.send(builder.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                sleep();
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (response.statusCode() != 200) {
+                try (InputStream body = response.body()) {
+                    throw failure(response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new CliException(ExitCodes.forStatus(response.statusCode()), "HTTP " + response.statusCode());
+                }
+            }
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String id = null;
+                String name = null;
+                StringBuilder data = new StringBuilder();
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.isEmpty()) {
+                        if (!data.isEmpty()) {
+                            if (id != null) {
+                                last = id;
+                            }
+                            if (!handler.test(new SseEvent(id, name, data.toString()))) {
+                                return;
+                            }
+                        }
+                        id = null;
+                        name = null;
+                        data.setLength(0);
+                    } else if (line.startsWith("id:")) {
+                        id = field(line);
+                    } else if (line.startsWith("event:")) {
+                        name = field(line);
+                    } else if (line.startsWith("data:")) {
+                        data.append(data.isEmpty() ? "" : "\n").append(field(line));
+                    }
+                }
+            } catch (IOException e) {
+                // dropped: reconnect below, from the last event seen
+            }
+            sleep();
+        }
+    }
+
+    private static String field(String line) {
+        String value = line.substring(line.indexOf(':') + 1);
+        return value.startsWith(" ") ? value.substring(1) : value;
+    }
+
+    private HttpRequest.Builder request(String path, Map<String, ?> query) {
+        StringJoiner params = new StringJoiner("&", "?", "").setEmptyValue("");
+        new LinkedHashMap<>(query).forEach((name, value) -> {
+            if (value != null) {
+                params.add(name + "=" + URLEncoder.encode(value.toString(), StandardCharsets.UTF_8));
+            }
+        });
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(URI.create(url + path + params)).timeout(Duration.ofMinutes(10));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "not a valid gateway URL: '" + url + "'");
+        }
+        if (key != null) {
+            builder.header("Authorization", "Bearer " + key);
+        }
+        return builder.header("Accept", "application/json");
+    }
+
+    private JsonNode send(HttpRequest request) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new CliException(ExitCodes.ERROR, "cannot reach the gateway at " + url
+                    + " (is it running? `bin/tuneforge up` starts it)");
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ERROR, "request to " + url + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.ERROR, "interrupted");
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw failure(response.statusCode(), response.body());
+        }
+        try {
+            return response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ERROR, "the gateway answered something that is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static CliException failure(int status, String body) {
+        String message = "HTTP " + status;
+        try {
+            JsonNode problem = JSON.readTree(body);
+            if (problem != null && problem.hasNonNull("title")) {
+                message = problem.path("title").asText() + " (" + status + ")"
+                        + (problem.hasNonNull("detail") ? ": " + problem.path("detail").asText() : "");
+            }
+        } catch (IOException e) {
+            // not a problem document; the status says enough
+        }
+        return new CliException(ExitCodes.forStatus(status), message);
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.ERROR, "interrupted");
+        }
+    }
+}

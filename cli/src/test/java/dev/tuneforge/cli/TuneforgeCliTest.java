@@ -1,0 +1,101 @@
+package dev.tuneforge.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI without a gateway: help, usage errors and exit codes. CliTest in gateway runs it against one. */
+class TuneforgeCliTest {
+
+    @TempDir
+    Path home;
+
+    record Run(int code, String out, String err) {
+    }
+
+    private Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliEnv env = new CliEnv(Map.of("TUNEFORGE_CONFIG", home.resolve("config.json").toString()),
+                new PrintWriter(out), new PrintWriter(err), new BufferedReader(new StringReader("")));
+        return new Run(TuneforgeCli.run(args, env), out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandHasAMeaningfulHelp() {
+        List<List<String>> commands = new ArrayList<>();
+        collect(new CommandLine(new TuneforgeCli(null)), new ArrayList<>(), commands);
+        assertTrue(commands.size() >= 12, "commands: " + commands);
+        for (List<String> command : commands) {
+            List<String> args = new ArrayList<>(command);
+            args.add("--help");
+            Run help = cli(args.toArray(String[]::new));
+            String name = String.join(" ", command);
+            assertEquals(0, help.code(), name + " --help: " + help.err());
+            assertTrue(help.out().startsWith("Usage: tuneforge"), name + ": " + help.out());
+            assertTrue(help.out().contains("Exit codes: 0 ok"), name + " lists the exit codes");
+            CommandLine spec = new CommandLine(new TuneforgeCli(null));
+            for (String sub : command) {
+                spec = spec.getSubcommands().get(sub);
+            }
+            String[] description = spec.getCommandSpec().usageMessage().description();
+            assertTrue(description.length > 0 && description[0].length() > 20, name + " says what it does");
+            assertTrue(help.out().replaceAll("\\s+", " ").contains(description[0].substring(0, 20)), name + ": " + help.out());
+        }
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertEquals(ExitCodes.USAGE, cli().code());
+        assertEquals(ExitCodes.USAGE, cli("no-such-command").code());
+        assertEquals(ExitCodes.USAGE, cli("projects").code());
+        assertEquals(ExitCodes.USAGE, cli("keys", "rotate").code(), "missing KEY_ID");
+        assertEquals(ExitCodes.USAGE, cli("events", "--limit", "many").code());
+    }
+
+    @Test
+    void withoutAKeyCommandsExitWith3AndSayHowToLogIn() {
+        Run run = cli("projects", "list");
+        assertEquals(ExitCodes.AUTH, run.code());
+        assertTrue(run.err().contains("tuneforge login"), run.err());
+    }
+
+    @Test
+    void anUnreachableGatewayExitsWith1() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Run run = cli("projects", "list", "--url", "http://127.0.0.1:" + port, "--key", "tf_x");
+        assertEquals(ExitCodes.ERROR, run.code());
+        assertTrue(run.err().contains("cannot reach the gateway"), run.err());
+    }
+
+    private static void collect(CommandLine command, List<String> path, List<List<String>> into) {
+        command.getSubcommands().forEach((name, sub) -> {
+            if (name.equals("help")) {
+                return;
+            }
+            List<String> subPath = new ArrayList<>(path);
+            subPath.add(name);
+            into.add(subPath);
+            collect(sub, subPath, into);
+        });
+        if (path.isEmpty()) {
+            into.add(List.of());
+        }
+    }
+}

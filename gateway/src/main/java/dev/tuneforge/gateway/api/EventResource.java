@@ -1,0 +1,115 @@
+package dev.tuneforge.gateway.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.gateway.domain.Cursor;
+import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.EventView;
+import dev.tuneforge.gateway.domain.Page;
+import dev.tuneforge.gateway.storage.EventReadModel;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code /api/v1/events}: the caller's project's events from the read model, as a page of JSON or,
+ * with {@code Accept: text/event-stream}, as Server-Sent Events whose {@code id} is the event's
+ * {@code seq}. A stream starts after {@code Last-Event-ID} (a reconnecting client), else after
+ * {@code after}, else at the live end; it polls the events table, whose seq order is commit order,
+ * so a resumed stream misses nothing and repeats nothing.
+ */
+@Path("/api/v1/events")
+public class EventResource {
+
+    private static final int BATCH = 200;
+
+    private final EventReadModel events;
+    private final CurrentCaller caller;
+    private final ObjectMapper json;
+    private final Duration pollInterval;
+
+    public EventResource(EventReadModel events, CurrentCaller caller, ObjectMapper json,
+                         @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
+        this.events = events;
+        this.caller = caller;
+        this.json = json;
+        this.pollInterval = pollInterval;
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The caller's project's events, in order; 'after' is an event's seq")
+    public Page<EventView> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after) {
+        int size = Cursor.limit(limit);
+        return Page.of(events.list(caller.get().projectId(), seq(after, "after", 0), size + 1), size,
+                event -> Long.toString(event.seq()));
+    }
+
+    @GET
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @Operation(summary = "The caller's project's events, live, as Server-Sent Events (resumable with Last-Event-ID)")
+    public Multi<OutboundSseEvent> stream(@HeaderParam("Last-Event-ID") String lastEventId,
+                                          @QueryParam("after") String after, @Context Sse sse) {
+        String project = caller.get().projectId();
+        long start = lastEventId != null && !lastEventId.isBlank() ? seq(lastEventId, "Last-Event-ID", 0)
+                : after != null ? seq(after, "after", 0)
+                : events.lastSeq(project);
+        AtomicLong cursor = new AtomicLong(start);
+        return Multi.createBy().repeating()
+                .uni(() -> Uni.createFrom().item(() -> next(project, cursor))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .withDelay(pollInterval).indefinitely()
+                .onItem().transformToIterable(batch -> batch)
+                .map(event -> sse.newEventBuilder().id(Long.toString(event.seq())).name(event.type())
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, write(event)).build());
+    }
+
+    private List<EventView> next(String project, AtomicLong cursor) {
+        List<EventView> batch = events.list(project, cursor.get(), BATCH);
+        if (!batch.isEmpty()) {
+            cursor.set(batch.get(batch.size() - 1).seq());
+        }
+        return batch;
+    }
+
+    private String write(EventView event) {
+        try {
+            return json.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long seq(String value, String name, long fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            long seq = Long.parseLong(value.trim());
+            if (seq < 0) {
+                throw new NumberFormatException();
+            }
+            return seq;
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("'" + name + "' must be an event's seq (a number), was '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.tuneforge.gateway.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error leaves as a problem document with a stable type, including the framework's own. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return e.toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return Problem.response(Response.Status.NOT_FOUND, "not-found", "Not found", "no such resource");
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        Response problem = Problem.response(Response.Status.METHOD_NOT_ALLOWED, "method-not-allowed",
+                "Method not allowed", "this resource does not support the method; allowed: "
+                        + e.getResponse().getAllowedMethods());
+        return Response.fromResponse(problem).allow(e.getResponse().getAllowedMethods()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unsupported(NotSupportedException e) {
+        return Problem.response(Response.Status.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                "Unsupported media type", "this resource does not accept that Content-Type");
+    }
+
+    @ServerExceptionMapper
+    public Response notAcceptable(NotAcceptableException e) {
+        return Problem.response(Response.Status.NOT_ACCEPTABLE, "not-acceptable", "Not acceptable",
+                "this resource cannot produce any media type the Accept header asks for");
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JsonProcessingException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, "invalid-body", "Invalid body",
+                "the body is not valid JSON for this request: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status == 400) {
+            return Problem.response(400, "invalid-body", "Invalid body",
+                    e.getMessage() == null ? "the request could not be read" : e.getMessage());
+        }
+        Response.StatusType type = e.getResponse().getStatusInfo();
+        return Problem.response(status, "http-" + status, type.getReasonPhrase(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Exception e) {
+        LOG.error("unexpected failure answering a request", e);
+        return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+                "the gateway failed to answer; the log has the details");
+    }
+}

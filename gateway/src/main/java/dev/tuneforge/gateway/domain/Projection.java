@@ -1,0 +1,57 @@
+package dev.tuneforge.gateway.domain;
+
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.DatasetRejected;
+import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.EventReadModel;
+import dev.tuneforge.gateway.storage.ReadModelTables;
+import dev.tuneforge.kit.db.Jdbc;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The read model's one projection function, used by the live consumers and by the rebuild alike, so
+ * both write the same rows. An event is applied only if its row in {@code events} is new: that makes
+ * the projection idempotent even where the inbox is not involved (a rebuild's catch-up).
+ */
+@ApplicationScoped
+public class Projection {
+
+    /** Serialises live projection transactions so that {@code events.seq} order is commit order. */
+    public static final long EVENTS_LOCK = 0x7466_6576_656e_7473L;
+
+    private final Jdbc jdbc;
+    private final EventReadModel events;
+    private final DatasetReadModel datasets;
+
+    public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets) {
+        this.jdbc = jdbc;
+        this.events = events;
+        this.datasets = datasets;
+    }
+
+    /** Runs in the caller's transaction. */
+    public boolean apply(ReadModelTables tables, EventEnvelope envelope, String topic, String payload) {
+        if (tables == ReadModelTables.LIVE) {
+            lockEvents();
+        }
+        if (!events.insert(tables, envelope, topic, payload)) {
+            return false;
+        }
+        switch (envelope.data()) {
+            case DatasetUploaded uploaded -> datasets.uploaded(tables, uploaded, envelope.time());
+            case DatasetReady ready -> datasets.ready(tables, ready, envelope.time());
+            case DatasetRejected rejected -> datasets.rejected(tables, rejected, envelope.time());
+            default -> {
+                // in the events table only, until an issue gives it a table of its own
+            }
+        }
+        return true;
+    }
+
+    /** Held until the transaction ends. */
+    public void lockEvents() {
+        jdbc.queryOne("SELECT pg_advisory_xact_lock(?)", row -> 1, EVENTS_LOCK);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tuneforge.gateway;
+
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.DatasetRejected;
+import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.Topics;
+import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static dev.tuneforge.gateway.Gateway.ADMIN;
+import static dev.tuneforge.gateway.Gateway.as;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** The read model rebuilt from the topics alone has exactly the rows the live projection wrote. */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class ReadModelRebuildTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String JSONL = "{\"prompt\":\"2+2?\",\"completion\":\"4\"}\n";
+
+    @Inject
+    Jdbc jdbc;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void rebuildingFromTheTopicsGivesTheRowsOfTheLiveProjection() {
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String ready = upload(member, "will-be-ready");
+        String rejected = upload(member, "will-be-rejected");
+        TopicClient topics = new TopicClient(bootstrap);
+        // As dataset-service would: answer an upload once its DatasetUploaded is on the topic.
+        await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, ready).size() == 1
+                && topics.events(DatasetUploaded.class, rejected).size() == 1);
+        topics.publish(new DatasetReady(project, ready, 1, null, "completion", "abc", "k", "abc", 1, null, null, 0, 1,
+                null, null, null), "dataset-service");
+        topics.publish(new DatasetRejected(project, rejected, "line 1: not JSON", 1, null, null), "dataset-service");
+        topics.publish(new TrainingStarted(project, "job-r", 1, "djl", "cpu-0", null), "trainer-service");
+        topics.publish(new ModelPromoted(project, "model-r", 1, "champion", null), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/datasets/" + rejected)
+                .then().statusCode(200).body("status", is("rejected")));
+        awaitLiveProjectionCaughtUp();
+
+        List<String> liveEvents = rows("SELECT to_jsonb(e)::text FROM events e ORDER BY seq");
+        List<String> liveDatasets = rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id");
+        assertFalse(liveEvents.isEmpty());
+
+        as(ADMIN).when().post("/api/v1/admin/read-model/rebuild").then().statusCode(200)
+                .body("events", is(liveEvents.size())).body("records", greaterThan(0));
+        assertEquals(liveDatasets, rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id"));
+        assertEquals(liveEvents, rows("SELECT to_jsonb(e)::text FROM events e ORDER BY seq"),
+                "same rows, same seq: SSE clients' Last-Event-ID stays valid");
+
+        // From nothing at all: only the numbering of events (seq) may differ.
+        List<String> withoutSeq = rows("SELECT (to_jsonb(e) - 'seq')::text FROM events e ORDER BY event_id");
+        jdbc.update("DELETE FROM events");
+        jdbc.update("DELETE FROM datasets");
+        as(ADMIN).when().post("/api/v1/admin/read-model/rebuild").then().statusCode(200);
+        assertEquals(liveDatasets, rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id"));
+        assertEquals(withoutSeq, rows("SELECT (to_jsonb(e) - 'seq')::text FROM events e ORDER BY event_id"));
+        as(member.secret()).when().get("/api/v1/datasets/" + ready).then().statusCode(200).body("status", is("ready"));
+    }
+
+    private static String upload(Gateway.Key key, String name) {
+        return as(key.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .when().post("/api/v1/datasets?name=" + name).then().statusCode(202).extract().path("id");
+    }
+
+    private List<String> rows(String sql) {
+        return jdbc.query(sql, row -> row.getString(1));
+    }
+
+    /** Nothing left in the outbox, and the gateway's group has committed every main topic to its end. */
+    private void awaitLiveProjectionCaughtUp() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+                long pending = jdbc.queryOne("SELECT count(*) FROM tf_outbox WHERE sent_at IS NULL",
+                        row -> row.getLong(1)).orElse(0L);
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("gateway")
+                        .partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(Topics.MAIN).allTopicNames().get()
+                        .values().stream().flatMap(topic -> topic.partitions().stream()
+                                .map(p -> new TopicPartition(topic.name(), p.partition())))
+                        .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
+                return pending == 0 && admin.listOffsets(latest).all().get().entrySet().stream()
+                        .allMatch(end -> end.getValue().offset() == 0 || (committed.get(end.getKey()) != null
+                                && committed.get(end.getKey()).offset() >= end.getValue().offset()));
+            });
+        }
+    }
+}
