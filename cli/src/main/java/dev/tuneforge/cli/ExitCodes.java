@@ -16,12 +16,14 @@ public final class ExitCodes {
     public static final int CONFLICT = 5;
     /** The key is over its request rate (429); retry later. */
     public static final int RATE_LIMITED = 6;
+    /** Validation rejected the uploaded dataset; the report says what is wrong and where. */
+    public static final int REJECTED = 7;
 
     static final String FOOTER = """
 
             Exit codes: 0 ok, 1 error (gateway failed or unreachable),
               2 usage or invalid input, 3 not logged in / unauthenticated / forbidden,
-              4 not found, 5 conflict, 6 rate limited.""";
+              4 not found, 5 conflict, 6 rate limited, 7 dataset rejected by validation.""";
 
     private ExitCodes() {
     }

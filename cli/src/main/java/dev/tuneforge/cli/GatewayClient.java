@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -14,10 +18,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.UUID;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -57,6 +68,76 @@ public final class GatewayClient {
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot write the request: " + e.getMessage());
         }
+    }
+
+    /**
+     * Uploads a file as the raw body, or as multipart ({@code file}, {@code validation_file} and text
+     * fields) when there is a validation file; {@code progress} hears the bytes sent so far.
+     */
+    public JsonNode upload(String path, Map<String, ?> query, Path file, Path validationFile,
+                           Map<String, String> fields, LongConsumer progress) {
+        try {
+            if (validationFile == null) {
+                long size = Files.size(file);
+                return send(request(path, query).header("Content-Type", "application/jsonl")
+                        .POST(counted(() -> Files.newInputStream(file), size, progress)).build());
+            }
+            String boundary = "tuneforge-" + UUID.randomUUID();
+            List<byte[]> head = new ArrayList<>();
+            StringBuilder text = new StringBuilder();
+            fields.forEach((name, value) -> {
+                if (value != null) {
+                    text.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"")
+                            .append(name).append("\"\r\n\r\n").append(value).append("\r\n");
+                }
+            });
+            head.add(text.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] fileHead = partHead(boundary, "file", file);
+            byte[] validationHead = partHead(boundary, "validation_file", validationFile);
+            byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+            long size = head.get(0).length + fileHead.length + Files.size(file) + 2 + validationHead.length
+                    + Files.size(validationFile) + tail.length;
+            return send(request(path, query).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(counted(() -> new SequenceInputStream(Collections.enumeration(List.of(
+                            new ByteArrayInputStream(head.get(0)), new ByteArrayInputStream(fileHead),
+                            Files.newInputStream(file), new ByteArrayInputStream("\r\n".getBytes(StandardCharsets.UTF_8)),
+                            new ByteArrayInputStream(validationHead), Files.newInputStream(validationFile),
+                            new ByteArrayInputStream(tail)))), size, progress)).build());
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot read " + e.getMessage());
+        }
+    }
+
+    private static byte[] partHead(String boundary, String name, Path file) {
+        return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\""
+                + file.getFileName() + "\"\r\nContent-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /** A body of known length (so the gateway can refuse an oversized one at once) that reports progress. */
+    private static HttpRequest.BodyPublisher counted(Opener opener, long size, LongConsumer progress) {
+        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+            try {
+                return new FilterInputStream(opener.open()) {
+                    private long sent;
+
+                    @Override
+                    public int read(byte[] buffer, int offset, int length) throws IOException {
+                        int read = super.read(buffer, offset, length);
+                        if (read > 0) {
+                            sent += read;
+                            progress.accept(sent);
+                        }
+                        return read;
+                    }
+                };
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }), size);
     }
 
     /**

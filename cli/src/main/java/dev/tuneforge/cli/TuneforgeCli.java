@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "tuneforge", mixinStandardHelpOptions = true, version = "tuneforge 0.1.0",
         description = "Command line of tuneforge, the self-hosted LLM fine-tuning platform. It talks to the"
                 + " gateway's REST API with an API key; start with `tuneforge login`.",
-        subcommands = {LoginCommand.class, ProjectsCommand.class, KeysCommand.class, EventsCommand.class,
+        subcommands = {LoginCommand.class, ProjectsCommand.class, KeysCommand.class, DatasetsCommand.class,
+                EventsCommand.class,
                 AdminCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.FOOTER)
 public class TuneforgeCli implements Callable<Integer> {

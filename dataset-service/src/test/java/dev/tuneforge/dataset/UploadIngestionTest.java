@@ -22,7 +22,11 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,9 +34,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
@@ -255,6 +263,59 @@ class UploadIngestionTest {
         assertTrue(expected[2] > window, "the third example is meant to be longer than the context");
         assertEquals(new TokenStats(expected[0], expected[1], window, expected[2],
                 expected[0] + expected[1] + window, 1), tokens);
+    }
+
+    /** Bad files of every kind: what each one is, and the check and first line it must be reported with. */
+    static Stream<Arguments> badFiles() throws IOException {
+        String good = "{\"prompt\":\"a\",\"completion\":\"b\"}\n";
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(zip)) {
+            out.putNextEntry(new ZipEntry("data.jsonl"));
+            out.write(new byte[8 * 1024 * 1024]);
+            out.closeEntry();
+        }
+        byte[] longLine = new byte[10 * 1024 * 1024 + 1];
+        Arrays.fill(longLine, (byte) 'a');
+        longLine[longLine.length - 1] = '\n';
+        return Stream.of(
+                Arguments.of("truncated last line", (good + "{\"prompt\":\"cut").getBytes(StandardCharsets.UTF_8),
+                        "invalid_json", 2L),
+                Arguments.of("not UTF-8", concat(good.getBytes(StandardCharsets.UTF_8),
+                        new byte[] {'{', '"', (byte) 0xFF, '"', ':', '1', '}', '\n'}), "non_utf8", 2L),
+                Arguments.of("10 MB single line", concat(good.getBytes(StandardCharsets.UTF_8), longLine),
+                        "line_too_long", 2L),
+                Arguments.of("deeply nested JSON", (good + "{\"prompt\":\"p\",\"completion\":\"c\",\"x\":"
+                        + "[".repeat(200) + "]".repeat(200) + "}\n").getBytes(StandardCharsets.UTF_8), "too_deep", 2L),
+                Arguments.of("zip bomb named .jsonl", zip.toByteArray(), "not_jsonl", 1L),
+                Arguments.of("no assistant message", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"
+                        .getBytes(StandardCharsets.UTF_8), "no_assistant_message", 1L));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badFiles")
+    void aBadFileIsReportedWithItsLineAndLeavesNothingBehind(String what, byte[] content, String check, long line) {
+        String datasetId = "ds_" + UUID.randomUUID();
+        String key = "projects/prj_test/uploads/" + UUID.randomUUID() + ".jsonl";
+        objects.put(key, content, "application/jsonl");
+        topics().publish(new DatasetUploaded("prj_test", datasetId, what, null, key, "unused", content.length, null,
+                null, "test", null, null), "gateway");
+
+        await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
+        DatasetReport report = topics().events(DatasetRejected.class, datasetId).get(0).report();
+        DatasetReport.Finding finding = report.errors().stream().filter(f -> f.code().equals(check)).findFirst()
+                .orElseThrow(() -> new AssertionError(what + ": no " + check + " in " + report.errors()));
+        assertEquals(line, finding.firstLines().get(0), what);
+        assertFalse(objects.exists(key), what + ": the upload is deleted");
+        assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
+        assertEquals(0, versions.count(datasetId));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
     }
 
     private long lines(String key) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.cli.CliEnv;
 import dev.tuneforge.cli.ExitCodes;
 import dev.tuneforge.cli.TuneforgeCli;
+import dev.tuneforge.events.DatasetRejected;
+import dev.tuneforge.events.DatasetReport;
+import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
@@ -25,9 +28,14 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,6 +129,42 @@ class CliTest {
         assertEquals(ExitCodes.NOT_FOUND, cli("keys", "rotate", "key_nope").code());
         assertEquals(ExitCodes.USAGE, cli("keys", "create", "--role").code(), "missing option value");
         assertEquals(ExitCodes.USAGE, cli("keys").code(), "a group without a subcommand");
+    }
+
+    @Test
+    void anUploadWaitsForValidationAndPrintsTheReport() throws Exception {
+        String project = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        assertEquals(0, cli("projects", "create", project, "--url", gateway.toString(), "--key", Gateway.ADMIN).code());
+        Run key = cli("keys", "create", "--project", project, "--role", "member", "--json",
+                "--url", gateway.toString(), "--key", Gateway.ADMIN);
+        assertEquals(0, cli("login", "--url", gateway.toString(), "--key", key.json().path("secret").asText()).code());
+        Path file = home.resolve("broken.jsonl");
+        Files.writeString(file, "{\"prompt\":\"a\",\"completion\":\"b\"}\nnot json\n");
+
+        // The CLI waits for the verdict; the test answers as dataset-service would.
+        CompletableFuture<Run> upload = CompletableFuture.supplyAsync(() -> cli("datasets", "upload", file.toString()));
+        TopicClient topics = new TopicClient(bootstrap);
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.events(DatasetUploaded.class, null).stream()
+                .anyMatch(u -> u.projectId().equals(project)));
+        DatasetUploaded uploaded = topics.events(DatasetUploaded.class, null).stream()
+                .filter(u -> u.projectId().equals(project)).findFirst().orElseThrow();
+        assertEquals("broken", uploaded.name(), "named after the file");
+        DatasetReport report = new DatasetReport("completion", 2, 1, List.of(new DatasetReport.Finding("invalid_json",
+                "line is not valid JSON", 1, List.of(2L))), List.of(), null, 0, null);
+        topics.publish(new DatasetRejected(project, uploaded.datasetId(), "invalid_json: 1 (first lines [2])", 1, null,
+                report), "dataset-service");
+
+        Run rejected = upload.get(60, TimeUnit.SECONDS);
+        assertEquals(ExitCodes.REJECTED, rejected.code(), rejected.err());
+        assertTrue(rejected.out().contains("rejected"), rejected.out());
+        assertTrue(rejected.out().matches("(?s).*invalid_json\\s+1\\s+2\\s+line is not valid JSON.*"), rejected.out());
+        Run show = cli("datasets", "show", uploaded.datasetId(), "--json");
+        assertEquals(0, show.code());
+        assertEquals("invalid_json", show.json().path("report").path("errors").get(0).path("code").asText());
+        assertTrue(cli("datasets", "list").out().contains(uploaded.datasetId()));
+        assertEquals(0, cli("datasets", "versions", uploaded.datasetId()).code());
+        assertEquals(ExitCodes.NOT_FOUND, cli("datasets", "show", "ds_nope").code());
+        assertEquals(ExitCodes.USAGE, cli("datasets", "upload", home.resolve("missing.jsonl").toString()).code());
     }
 
     @Test

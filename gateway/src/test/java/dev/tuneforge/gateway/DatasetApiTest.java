@@ -1,7 +1,9 @@
 package dev.tuneforge.gateway;
 
 import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
@@ -16,8 +18,11 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +59,75 @@ class DatasetApiTest {
 
         await().atMost(WAIT).untilAsserted(() -> Gateway.as(Gateway.ADMIN).when().get("/api/v1/datasets/" + id)
                 .then().statusCode(200).body("status", is("ready")).body("version", is(1)).body("examples", is(1)));
+    }
+
+    @Test
+    void versionsAreAddedByAppendingAndListedWithTheirReports() {
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String id = Gateway.as(member.secret()).contentType("application/jsonl")
+                .body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .when().post("/api/v1/datasets?name=grows&format=completion&purpose=training")
+                .then().statusCode(202).extract().path("id");
+        TopicClient topics = new TopicClient(bootstrap);
+        await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, id).size() == 1);
+
+        // Nothing to append to before dataset-service accepted a first version.
+        Gateway.as(member.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .when().post("/api/v1/datasets/" + id + "/versions").then().statusCode(409);
+
+        DatasetReport report = new DatasetReport("completion", 1, 1, List.of(), List.of(), null, 0, null);
+        topics.publish(new DatasetReady(project, id, 1, null, "completion", "c1", "t1", "s1", 1, "v1", "sv1", 0, 1,
+                null, null, report), "dataset-service");
+        await().atMost(WAIT).untilAsserted(() -> Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id)
+                .then().statusCode(200).body("version", is(1)));
+
+        Gateway.as(member.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .when().post("/api/v1/datasets/" + id + "/versions").then().statusCode(202)
+                .body("append_to", is(1));
+        await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, id).size() == 2);
+        assertEquals(1, topics.events(DatasetUploaded.class, id).get(1).appendTo());
+        Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id).then().body("status", is("validating"));
+
+        topics.publish(new DatasetReady(project, id, 2, 1, "completion", "c2", "t2", "s2", 3, "v2", "sv2", 1, 3,
+                new TokenStats(5, 7, 9, 9, 28, 0), null, report), "dataset-service");
+        await().atMost(WAIT).untilAsserted(() -> Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id)
+                .then().body("status", is("ready")).body("version", is(2)).body("examples", is(4))
+                .body("report.format", is("completion")));
+        Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id + "/versions").then().statusCode(200)
+                .body("data.version", contains(1, 2)).body("data.parent_version", contains(null, 1))
+                .body("data.new_examples", contains(1, 3));
+        Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id + "/versions/2").then().statusCode(200)
+                .body("train_key", is("t2")).body("train_sha256", is("s2")).body("token_stats.p95", is(9));
+        Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id + "/versions/7").then().statusCode(404);
+    }
+
+    @Test
+    void aMultipartUploadMayBringItsOwnValidationFile() throws Exception {
+        String validation = "{\"prompt\":\"3+3?\",\"completion\":\"6\"}\n";
+        String id = Gateway.as(Gateway.ADMIN)
+                .multiPart("file", "train.jsonl", JSONL.getBytes(StandardCharsets.UTF_8), "application/jsonl")
+                .multiPart("validation_file", "validation.jsonl", validation.getBytes(StandardCharsets.UTF_8),
+                        "application/jsonl")
+                .multiPart("name", "with-validation")
+                .when().post("/api/v1/datasets").then().statusCode(202).extract().path("id");
+        TopicClient topics = new TopicClient(bootstrap);
+        await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, id).size() == 1);
+        DatasetUploaded uploaded = topics.events(DatasetUploaded.class, id).get(0);
+        try (InputStream stored = objects.get(uploaded.validationObjectKey())) {
+            assertEquals(validation, new String(stored.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void anUploadOverTheLimitIsRefusedBeforeItIsStored() {
+        byte[] tooBig = new byte[3 * 1024 * 1024]; // the test profile allows 2 MB
+        Arrays.fill(tooBig, (byte) 'x');
+        Gateway.as(Gateway.ADMIN).contentType("application/jsonl").body(tooBig)
+                .when().post("/api/v1/datasets?name=huge").then().statusCode(413)
+                .body("type", is("https://tuneforge.dev/problems/payload-too-large"));
+        Gateway.as(Gateway.ADMIN).contentType("application/jsonl").body(tooBig)
+                .when().post("/api/v1/datasets/ds_any/versions").then().statusCode(413);
     }
 
     @Test

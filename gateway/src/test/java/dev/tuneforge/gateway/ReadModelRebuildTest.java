@@ -70,11 +70,14 @@ class ReadModelRebuildTest {
 
         List<String> liveEvents = rows("SELECT to_jsonb(e)::text FROM events e ORDER BY seq");
         List<String> liveDatasets = rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id");
+        List<String> liveVersions = rows("SELECT to_jsonb(v)::text FROM dataset_versions v ORDER BY dataset_id, version");
         assertFalse(liveEvents.isEmpty());
+        assertFalse(liveVersions.isEmpty());
 
         as(ADMIN).when().post("/api/v1/admin/read-model/rebuild").then().statusCode(200)
                 .body("events", is(liveEvents.size())).body("records", greaterThan(0));
         assertEquals(liveDatasets, rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id"));
+        assertEquals(liveVersions, rows("SELECT to_jsonb(v)::text FROM dataset_versions v ORDER BY dataset_id, version"));
         assertEquals(liveEvents, rows("SELECT to_jsonb(e)::text FROM events e ORDER BY seq"),
                 "same rows, same seq: SSE clients' Last-Event-ID stays valid");
 
@@ -82,8 +85,10 @@ class ReadModelRebuildTest {
         List<String> withoutSeq = rows("SELECT (to_jsonb(e) - 'seq')::text FROM events e ORDER BY event_id");
         jdbc.update("DELETE FROM events");
         jdbc.update("DELETE FROM datasets");
+        jdbc.update("DELETE FROM dataset_versions");
         as(ADMIN).when().post("/api/v1/admin/read-model/rebuild").then().statusCode(200);
         assertEquals(liveDatasets, rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id"));
+        assertEquals(liveVersions, rows("SELECT to_jsonb(v)::text FROM dataset_versions v ORDER BY dataset_id, version"));
         assertEquals(withoutSeq, rows("SELECT (to_jsonb(e) - 'seq')::text FROM events e ORDER BY event_id"));
         as(member.secret()).when().get("/api/v1/datasets/" + ready).then().statusCode(200).body("status", is("ready"));
     }

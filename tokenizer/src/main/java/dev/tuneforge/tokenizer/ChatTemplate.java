@@ -5,11 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,11 @@ public final class ChatTemplate {
     private final String source;
     private final SpecialTokens specialTokens;
     private final Jinjava jinjava;
+    /** The template parsed once; each render evaluates this tree (parsing is most of a render's cost). */
+    private final Node tree;
+    private final List<TemplateError> parseErrors;
+    /** The global context (filters, functions, tags) copied once; each render gets a child of it. */
+    private final Context baseContext;
 
     public ChatTemplate(String source, SpecialTokens specialTokens) {
         this.source = dropTrailingNewline(source);
@@ -71,6 +77,10 @@ public final class ChatTemplate {
             throw new IllegalStateException(e);
         }
         jinjava.getGlobalContext().registerFilter(new ToJsonFilter());
+        JinjavaInterpreter parser = jinjava.newInterpreter();
+        this.tree = parser.parse(this.source);
+        this.parseErrors = fatal(parser.getErrorsCopy());
+        this.baseContext = jinjava.newInterpreter().getContext();
     }
 
     /**
@@ -151,19 +161,34 @@ public final class ChatTemplate {
      */
     public String renderValues(List<Map<String, Object>> messages, boolean addGenerationPrompt,
                                Map<String, Object> extraVariables) {
+        if (!parseErrors.isEmpty()) {
+            throw new ChatTemplateException("chat template does not parse: "
+                    + parseErrors.stream().map(ChatTemplate::describe).collect(Collectors.joining("; ")));
+        }
         Map<String, Object> vars = new LinkedHashMap<>(specialTokens.templateVariables());
         vars.putAll(extraVariables);
         vars.put("messages", messages);
         vars.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = jinjava.renderForResult(source, vars);
-        List<TemplateError> fatal = result.getErrors().stream()
-                .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)
-                .toList();
+        JinjavaInterpreter interpreter = jinjava.getGlobalConfig().getInterpreterFactory()
+                .newInstance(jinjava, new Context(baseContext, vars), jinjava.getGlobalConfig());
+        JinjavaInterpreter.pushCurrent(interpreter);
+        String output;
+        List<TemplateError> fatal;
+        try {
+            output = interpreter.render(tree);
+            fatal = fatal(interpreter.getErrorsCopy());
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
         if (!fatal.isEmpty()) {
             throw new ChatTemplateException("chat template failed: "
                     + fatal.stream().map(ChatTemplate::describe).collect(Collectors.joining("; ")));
         }
-        return result.getOutput();
+        return output;
+    }
+
+    private static List<TemplateError> fatal(List<TemplateError> errors) {
+        return errors.stream().filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
     }
 
     /** The template's way to refuse a conversation, e.g. roles that do not alternate. */

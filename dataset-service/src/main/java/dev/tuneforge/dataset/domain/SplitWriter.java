@@ -23,7 +23,7 @@ import java.util.HexFormat;
  * example's content hash, so an example lands on the same side in every version: appending data never
  * moves old examples between train and validation. Examples already in the parent are not written again.
  */
-final class SplitWriter implements AutoCloseable {
+public final class SplitWriter implements AutoCloseable {
 
     private static final int BUCKETS = 10_000;
 
@@ -33,7 +33,7 @@ final class SplitWriter implements AutoCloseable {
     private final Side validation;
     private long newExamples;
 
-    SplitWriter(Path directory, double validationFraction) throws IOException {
+    public SplitWriter(Path directory, double validationFraction) throws IOException {
         this.validationBuckets = (int) Math.round(validationFraction * BUCKETS);
         this.train = new Side(directory.resolve("train.jsonl"));
         this.validation = new Side(directory.resolve("validation.jsonl"));
@@ -54,7 +54,7 @@ final class SplitWriter implements AutoCloseable {
     }
 
     /** Adds an example from the upload unless the parent already has it. */
-    void add(String canonicalJson, long hash) {
+    public void add(String canonicalJson, long hash) {
         if (!known.add(hash)) {
             return;
         }
@@ -101,13 +101,13 @@ final class SplitWriter implements AutoCloseable {
     }
 
     /** Closes both files; their digests and the version's identity are known from here on. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         train.finish();
         validation.finish();
     }
 
     /** Identity of the version: both files' digests, so equal content means an equal id. */
-    String contentSha256() {
+    public String contentSha256() {
         MessageDigest digest = ExampleHash.sha256();
         digest.update((train.sha256() + "\n" + validation.sha256()).getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest.digest());

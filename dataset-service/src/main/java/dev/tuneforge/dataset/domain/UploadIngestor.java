@@ -66,7 +66,7 @@ public class UploadIngestor {
                           int contextWindow,
                           @ConfigProperty(name = "tuneforge.datasets.near-duplicate-threshold", defaultValue = "0.9")
                           double nearDuplicateThreshold,
-                          @ConfigProperty(name = "tuneforge.datasets.near-duplicate-capacity", defaultValue = "200000")
+                          @ConfigProperty(name = "tuneforge.datasets.near-duplicate-capacity", defaultValue = "100000")
                           int nearDuplicateCapacity) {
         this.objects = objects;
         this.versions = versions;

@@ -35,7 +35,7 @@ public final class DatasetValidator {
      */
     public record Limits(int maxLineBytes, int maxDepth, int contextWindow, double nearDuplicateThreshold,
                          int nearDuplicateCapacity) {
-        public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 32, 4096, 0.9, 200_000);
+        public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 32, 4096, 0.9, 100_000);
 
         public Limits withContextWindow(int tokens) {
             return new Limits(maxLineBytes, maxDepth, tokens, nearDuplicateThreshold, nearDuplicateCapacity);

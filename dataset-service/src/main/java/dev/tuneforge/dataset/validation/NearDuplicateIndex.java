@@ -8,6 +8,10 @@ import java.util.Arrays;
  * 5-grams of the normalised text, banded for locality-sensitive lookup, and every candidate verified
  * by its estimated Jaccard similarity against the threshold. Exact duplicates are caught before this.
  *
+ * <p>Signatures use one-permutation hashing (Li, Owen, Zhang 2012) with rotation densification
+ * (Shrivastava 2017): each shingle is hashed once and falls into one of the bins, instead of being
+ * hashed once per permutation, which keeps this check far cheaper than tokenising the same text.
+ *
  * <p>Memory is bounded: each indexed example costs one byte per permutation plus its band entries;
  * after {@code capacity} examples no more are indexed (later ones are still checked against those).
  */
@@ -15,13 +19,11 @@ public final class NearDuplicateIndex {
 
     private static final int SHINGLE = 5;
     private static final int PERMUTATIONS = 64;
-    private static final int BANDS = 16;
+    private static final int BANDS = 8;
     private static final int ROWS = PERMUTATIONS / BANDS;
 
     private final double threshold;
     private final int capacity;
-    private final long[] seedsA = new long[PERMUTATIONS];
-    private final long[] seedsB = new long[PERMUTATIONS];
     /** One byte of each min-hash per indexed example: enough to estimate similarity for verification. */
     private byte[] signatures = new byte[PERMUTATIONS * 1024];
     private final BandTable[] bands = new BandTable[BANDS];
@@ -31,11 +33,6 @@ public final class NearDuplicateIndex {
     public NearDuplicateIndex(double threshold, int capacity) {
         this.threshold = threshold;
         this.capacity = capacity;
-        long seed = 0x5DEECE66DL;
-        for (int i = 0; i < PERMUTATIONS; i++) {
-            seedsA[i] = (seed = mix(seed + i)) | 1;
-            seedsB[i] = seed = mix(seed);
-        }
         for (int b = 0; b < BANDS; b++) {
             bands[b] = new BandTable();
         }
@@ -91,8 +88,8 @@ public final class NearDuplicateIndex {
     }
 
     private int[] signature(String text) {
-        int[] mins = new int[PERMUTATIONS];
-        Arrays.fill(mins, Integer.MAX_VALUE);
+        int[] bins = new int[PERMUTATIONS];
+        Arrays.fill(bins, Integer.MAX_VALUE);
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         int shingles = Math.max(1, bytes.length - SHINGLE + 1);
         for (int s = 0; s < shingles; s++) {
@@ -100,15 +97,31 @@ public final class NearDuplicateIndex {
             for (int k = s; k < Math.min(bytes.length, s + SHINGLE); k++) {
                 shingle = shingle * 31 + bytes[k];
             }
-            long base = mix(shingle);
-            for (int i = 0; i < PERMUTATIONS; i++) {
-                int h = (int) ((seedsA[i] * base + seedsB[i]) >>> 33);
-                if (h < mins[i]) {
-                    mins[i] = h;
+            long h = mix(shingle);
+            int bin = (int) (h >>> 58); // top 6 bits: one of 64 bins
+            int value = (int) h & Integer.MAX_VALUE;
+            if (value < bins[bin]) {
+                bins[bin] = value;
+            }
+        }
+        densify(bins);
+        return bins;
+    }
+
+    /** An empty bin borrows the value of the next non-empty one, offset by the distance travelled. */
+    private static void densify(int[] bins) {
+        for (int i = 0; i < PERMUTATIONS; i++) {
+            if (bins[i] != Integer.MAX_VALUE) {
+                continue;
+            }
+            for (int distance = 1; distance < PERMUTATIONS; distance++) {
+                int donor = bins[(i + distance) % PERMUTATIONS];
+                if (donor != Integer.MAX_VALUE && donor >= 0) {
+                    bins[i] = -(int) (mix(donor + 0x9E3779B97F4A7C15L * distance) & Integer.MAX_VALUE) - 1;
+                    break;
                 }
             }
         }
-        return mins;
     }
 
     private static long bandKey(int band, int[] signature) {

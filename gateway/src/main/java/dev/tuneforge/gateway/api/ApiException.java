@@ -28,6 +28,10 @@ public class ApiException extends RuntimeException {
         return new ApiException(Response.Status.FORBIDDEN, "forbidden", "Forbidden", detail);
     }
 
+    public static ApiException missing(String detail) {
+        return new ApiException(Response.Status.BAD_REQUEST, "missing-parameter", "Missing parameter", detail);
+    }
+
     public static ApiException invalid(String detail) {
         return new ApiException(Response.Status.BAD_REQUEST, "invalid-parameter", "Invalid parameter", detail);
     }

@@ -1,5 +1,6 @@
 package dev.tuneforge.gateway.api;
 
+import dev.tuneforge.gateway.auth.OidcCallers;
 import dev.tuneforge.gateway.domain.ApiKeys;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.CurrentCaller;
@@ -17,9 +18,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Every API request carries {@code Authorization: Bearer tf_...}: no key or an unknown or revoked
- * key is 401, a key over its rate is 429 with {@code Retry-After}, a read-only key may only read.
- * Health, metrics and the OpenAPI document ({@code /q/*}) are not JAX-RS resources and stay open.
+ * Every API request carries {@code Authorization: Bearer <token>}: no token or an unknown or revoked
+ * key is 401, a caller over its rate is 429 with {@code Retry-After}, a read-only caller may only read.
+ * A {@code tf_...} token is an API key, always. Any other token is an OIDC access token when OIDC is
+ * switched on ({@code quarkus.oidc.tenant-enabled=true}, see {@link OidcCallers}), and an unknown key
+ * otherwise. Health, metrics and the OpenAPI document ({@code /q/*}) are not JAX-RS resources and stay open.
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
@@ -31,22 +34,40 @@ public class ApiKeyFilter implements ContainerRequestFilter {
     private final ApiKeys keys;
     private final CurrentCaller current;
     private final RateLimiter rateLimiter;
+    private final OidcCallers oidc;
 
-    public ApiKeyFilter(ApiKeys keys, CurrentCaller current, RateLimiter rateLimiter) {
+    public ApiKeyFilter(ApiKeys keys, CurrentCaller current, RateLimiter rateLimiter, OidcCallers oidc) {
         this.keys = keys;
         this.current = current;
         this.rateLimiter = rateLimiter;
+        this.oidc = oidc;
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            request.abortWith(unauthorized("unauthenticated", "Unauthenticated",
-                    "send an API key: 'Authorization: Bearer tf_...'"));
+            request.abortWith(unauthorized("unauthenticated", "Unauthenticated", oidc.enabled()
+                    ? "send an API key ('Authorization: Bearer tf_...') or an OIDC access token ('Authorization: Bearer <token>')"
+                    : "send an API key: 'Authorization: Bearer tf_...'"));
             return;
         }
-        Optional<Caller> caller = keys.authenticate(authorization.substring(BEARER.length()).trim());
+        String token = authorization.substring(BEARER.length()).trim();
+        Optional<Caller> caller;
+        if (oidc.enabled() && !token.isEmpty() && !token.startsWith(ApiKeys.PREFIX)) {
+            try {
+                caller = Optional.of(oidc.authenticate(token));
+            } catch (ApiException rejected) {
+                Response response = rejected.toResponse();
+                request.abortWith(response.getStatus() == Response.Status.UNAUTHORIZED.getStatusCode()
+                        ? Response.fromResponse(response).header(HttpHeaders.WWW_AUTHENTICATE,
+                        "Bearer realm=\"tuneforge\", error=\"invalid_token\"").build()
+                        : response);
+                return;
+            }
+        } else {
+            caller = keys.authenticate(token);
+        }
         if (caller.isEmpty()) {
             request.abortWith(unauthorized("invalid-api-key", "Invalid API key",
                     "the API key is unknown or revoked"));
@@ -55,7 +76,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
         long wait = rateLimiter.acquire(caller.get().keyId());
         if (wait > 0) {
             request.abortWith(Response.fromResponse(Problem.response(429, "rate-limited", "Too many requests",
-                    "this key is over its request rate; retry in " + wait + "s")).header("Retry-After", wait).build());
+                    "this caller is over its request rate; retry in " + wait + "s")).header("Retry-After", wait).build());
             return;
         }
         if (caller.get().role() == Role.READ_ONLY && !READ_METHODS.contains(request.getMethod())) {

@@ -8,6 +8,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.util.regex.Pattern;
+
 /**
  * Body size limits per endpoint, checked on the declared length before a byte is read: uploads may
  * be large ({@code tuneforge.limits.upload-body}), everything else is small JSON
@@ -18,8 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @PreMatching
 public class BodyLimitFilter implements ContainerRequestFilter {
 
-    /** Endpoints whose body is a file: method and path. */
-    private static final String UPLOAD_PATH = "/api/v1/datasets";
+    /** Endpoints whose body is a file (POST): a new dataset, or a new version of one. */
+    private static final Pattern UPLOAD_PATH = Pattern.compile("/api/v1/datasets(/[^/]+/versions)?");
 
     private final long uploadLimit;
     private final long jsonLimit;
@@ -33,7 +35,7 @@ public class BodyLimitFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) {
         boolean upload = "POST".equals(request.getMethod())
-                && UPLOAD_PATH.equals(stripTrailingSlash(request.getUriInfo().getRequestUri().getPath()));
+                && UPLOAD_PATH.matcher(stripTrailingSlash(request.getUriInfo().getRequestUri().getPath())).matches();
         long limit = upload ? uploadLimit : jsonLimit;
         String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
         if (declared == null) {

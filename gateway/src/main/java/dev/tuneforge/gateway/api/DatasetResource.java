@@ -5,6 +5,8 @@ import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import dev.tuneforge.gateway.domain.DatasetUploads;
+import dev.tuneforge.gateway.domain.DatasetUploads.Upload;
+import dev.tuneforge.gateway.domain.DatasetVersionView;
 import dev.tuneforge.gateway.domain.DatasetView;
 import dev.tuneforge.gateway.domain.Page;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
@@ -18,18 +20,29 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code /api/v1/datasets}: raw JSONL upload (the body is the file), the project's datasets. */
+/**
+ * {@code /api/v1/datasets}: upload JSONL (the raw body is the file, or multipart with {@code file} and
+ * an optional {@code validation_file}), add versions, and read datasets, versions and their reports.
+ * dataset-service validates every upload; the answer arrives in the read model.
+ */
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 public class DatasetResource {
 
     private static final Set<String> FORMATS = Set.of("chat", "alpaca", "completion", "preference");
+    private static final Set<String> PURPOSES = Set.of(DatasetUploaded.TRAINING, DatasetUploaded.EVALUATION);
 
     private final DatasetUploads uploads;
     private final DatasetReadModel readModel;
@@ -43,21 +56,55 @@ public class DatasetResource {
 
     @POST
     @Consumes({"application/jsonl", "application/x-ndjson", MediaType.APPLICATION_OCTET_STREAM, MediaType.TEXT_PLAIN})
-    @Operation(summary = "Upload a JSONL dataset into the caller's project; dataset-service validates it")
-    public Response upload(@QueryParam("name") String name, @QueryParam("format") String format, InputStream body) {
-        if (name == null || name.isBlank()) {
-            return Problem.response(Response.Status.BAD_REQUEST, "missing-parameter", "Missing parameter",
-                    "query parameter 'name' is required");
-        }
-        if (format != null && !FORMATS.contains(format)) {
-            return Problem.response(Response.Status.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
-                    "query parameter 'format' must be one of " + FORMATS + " or absent, was '" + format + "'");
-        }
+    @Operation(summary = "Upload a JSONL dataset (the body is the file); dataset-service validates it")
+    public Response upload(@QueryParam("name") String name, @QueryParam("format") String format,
+                           @QueryParam("purpose") String purpose, @QueryParam("base_model") String baseModel,
+                           InputStream body) {
         Caller who = caller.get();
-        DatasetUploaded uploaded = uploads.upload(who.projectId(), who.keyId(), name, format, body);
-        return Response.accepted(Map.of("id", uploaded.datasetId(), "name", name, "status", "validating",
-                        "sha256", uploaded.sha256(), "size_bytes", uploaded.sizeBytes()))
-                .location(URI.create("/api/v1/datasets/" + uploaded.datasetId())).build();
+        checkNew(name, format, purpose);
+        return accepted(uploads.upload(new Upload(who.projectId(), who.keyId(), null, name, format, purpose, baseModel,
+                null, body, null)));
+    }
+
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Upload a JSONL dataset as multipart: `file`, optionally `validation_file` (used "
+            + "instead of a split), `name`, `format`, `purpose`, `base_model`")
+    public Response uploadMultipart(@RestForm("file") FileUpload file, @RestForm("validation_file") FileUpload validation,
+                                    @RestForm("name") String name, @RestForm("format") String format,
+                                    @RestForm("purpose") String purpose, @RestForm("base_model") String baseModel) {
+        Caller who = caller.get();
+        checkNew(name, format, purpose);
+        return withFiles(file, validation, (body, validationBody) -> accepted(uploads.upload(new Upload(
+                who.projectId(), who.keyId(), null, name, format, purpose, baseModel, null, body, validationBody))));
+    }
+
+    @POST
+    @Path("/{id}/versions")
+    @Consumes({"application/jsonl", "application/x-ndjson", MediaType.APPLICATION_OCTET_STREAM, MediaType.TEXT_PLAIN})
+    @Operation(summary = "Add a version: append the body to version `append_to` (default: the latest), or with "
+            + "`mode=replace` make a version of the body alone; identical content gives the existing version")
+    public Response addVersion(@PathParam("id") String id, @QueryParam("append_to") Integer appendTo,
+                               @QueryParam("mode") String mode, InputStream body) {
+        Caller who = caller.get();
+        DatasetView dataset = find(who, id);
+        return accepted(uploads.upload(new Upload(who.projectId(), who.keyId(), id, dataset.name(), dataset.format(),
+                null, null, parentOf(dataset, appendTo, mode), body, null)));
+    }
+
+    @POST
+    @Path("/{id}/versions")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Add a version as multipart (`file`, optional `validation_file`, `append_to`, `mode`)")
+    public Response addVersionMultipart(@PathParam("id") String id, @RestForm("file") FileUpload file,
+                                        @RestForm("validation_file") FileUpload validation,
+                                        @RestForm("append_to") Integer appendTo, @RestForm("mode") String mode) {
+        Caller who = caller.get();
+        DatasetView dataset = find(who, id);
+        Integer parent = parentOf(dataset, appendTo, mode);
+        return withFiles(file, validation, (body, validationBody) -> accepted(uploads.upload(new Upload(
+                who.projectId(), who.keyId(), id, dataset.name(), dataset.format(), null, null, parent, body,
+                validationBody))));
     }
 
     @GET
@@ -70,9 +117,94 @@ public class DatasetResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One dataset of the caller's project")
+    @Operation(summary = "One dataset: its latest version and the report of its last upload")
     public DatasetView get(@PathParam("id") String id) {
-        return readModel.find(caller.get().projectId(), id)
-                .orElseThrow(() -> ApiException.notFound("no dataset '" + id + "'"));
+        return find(caller.get(), id);
+    }
+
+    @GET
+    @Path("/{id}/versions")
+    @Operation(summary = "A dataset's versions, oldest first (`after` is a version number)")
+    public Page<DatasetVersionView> versions(@PathParam("id") String id, @QueryParam("limit") Integer limit,
+                                             @QueryParam("after") String after) {
+        Caller who = caller.get();
+        find(who, id);
+        int size = Cursor.limit(limit);
+        int from;
+        try {
+            from = after == null ? 0 : Integer.parseInt(after);
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("'after' must be a version number, was '" + after + "'");
+        }
+        return Page.of(readModel.versions(who.projectId(), id, from, size + 1), size,
+                version -> Integer.toString(version.version()));
+    }
+
+    @GET
+    @Path("/{id}/versions/{version}")
+    @Operation(summary = "One version: files with their sha256, counts, token statistics, validation report")
+    public DatasetVersionView version(@PathParam("id") String id, @PathParam("version") int version) {
+        return readModel.version(caller.get().projectId(), id, version)
+                .orElseThrow(() -> ApiException.notFound("dataset '" + id + "' has no version " + version));
+    }
+
+    private DatasetView find(Caller who, String id) {
+        return readModel.find(who.projectId(), id).orElseThrow(() -> ApiException.notFound("no dataset '" + id + "'"));
+    }
+
+    private static void checkNew(String name, String format, String purpose) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.missing("'name' is required");
+        }
+        if (format != null && !FORMATS.contains(format)) {
+            throw ApiException.invalid("'format' must be one of " + FORMATS + " or absent, was '" + format + "'");
+        }
+        if (purpose != null && !PURPOSES.contains(purpose)) {
+            throw ApiException.invalid("'purpose' must be one of " + PURPOSES + " or absent, was '" + purpose + "'");
+        }
+    }
+
+    /** The parent of a new version: none with mode=replace, else the one asked for, else the latest. */
+    private static Integer parentOf(DatasetView dataset, Integer appendTo, String mode) {
+        if (mode != null && !mode.equals("append") && !mode.equals("replace")) {
+            throw ApiException.invalid("'mode' must be append or replace, was '" + mode + "'");
+        }
+        if ("replace".equals(mode)) {
+            return null;
+        }
+        if (appendTo != null) {
+            return appendTo;
+        }
+        if (dataset.version() == null) {
+            throw ApiException.conflict("dataset '" + dataset.id() + "' has no accepted version to append to yet");
+        }
+        return dataset.version();
+    }
+
+    private interface FileBodies {
+        Response accept(InputStream body, InputStream validation) throws IOException;
+    }
+
+    private static Response withFiles(FileUpload file, FileUpload validation, FileBodies action) {
+        if (file == null) {
+            throw ApiException.missing("multipart part 'file' is required");
+        }
+        try (InputStream body = Files.newInputStream(file.uploadedFile());
+             InputStream validationBody = validation == null ? null : Files.newInputStream(validation.uploadedFile())) {
+            return action.accept(body, validationBody);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the uploaded parts", e);
+        }
+    }
+
+    private static Response accepted(DatasetUploaded uploaded) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", uploaded.datasetId());
+        body.put("name", uploaded.name());
+        body.put("status", "validating");
+        body.put("sha256", uploaded.sha256());
+        body.put("size_bytes", uploaded.sizeBytes());
+        body.put("append_to", uploaded.appendTo());
+        return Response.accepted(body).location(URI.create("/api/v1/datasets/" + uploaded.datasetId())).build();
     }
 }

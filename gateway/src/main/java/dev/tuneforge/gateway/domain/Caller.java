@@ -3,9 +3,12 @@ package dev.tuneforge.gateway.domain;
 import dev.tuneforge.gateway.api.ApiException;
 
 /**
- * Who is calling: the key's project is the tenant of every query and command of the request.
+ * Who is calling: the key's project is the tenant of every query and command of the request. The
+ * caller is an API key or, when OIDC is switched on, an OIDC access token mapped by
+ * {@code dev.tuneforge.gateway.auth.OidcCallers}.
  *
- * @param platformAdmin an admin key of the bootstrap project: may create and see every project
+ * @param keyId         the API key's id, or {@code oidc:<sub>} for an OIDC token's subject
+ * @param platformAdmin an admin of the bootstrap project (key or token): may create and see every project
  */
 public record Caller(String keyId, String projectId, Role role, boolean platformAdmin) {
 

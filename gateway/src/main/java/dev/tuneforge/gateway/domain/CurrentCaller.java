@@ -2,7 +2,10 @@ package dev.tuneforge.gateway.domain;
 
 import jakarta.enterprise.context.RequestScoped;
 
-/** The authenticated caller of the current request, set by the API key filter before any resource runs. */
+/**
+ * The authenticated caller of the current request (an API key or an OIDC token), set by the API key
+ * filter before any resource runs.
+ */
 @RequestScoped
 public class CurrentCaller {
 

@@ -41,9 +41,36 @@ public class DatasetUploads {
         this.outbox = outbox;
     }
 
-    public DatasetUploaded upload(String projectId, String keyId, String name, String format, InputStream body) {
-        String datasetId = "ds_" + UUID.randomUUID().toString().replace("-", "");
-        String key = "projects/" + projectId + "/uploads/" + datasetId + ".jsonl";
+    /**
+     * What was uploaded and how it relates to the dataset.
+     *
+     * @param datasetId  the dataset a new version is for, or null for a new dataset
+     * @param appendTo   the version the upload is appended to, or null for a version of its own content
+     * @param validation the user's own validation file, or null to split the upload
+     */
+    public record Upload(String projectId, String keyId, String datasetId, String name, String format,
+                         String purpose, String baseModel, Integer appendTo, InputStream body, InputStream validation) {
+    }
+
+    public DatasetUploaded upload(Upload upload) {
+        String datasetId = upload.datasetId() != null ? upload.datasetId()
+                : "ds_" + UUID.randomUUID().toString().replace("-", "");
+        String prefix = "projects/" + upload.projectId() + "/uploads/" + datasetId + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        Stored file = store(prefix + ".jsonl", upload.body());
+        Stored validation = upload.validation() == null ? null
+                : store(prefix + "-validation.jsonl", upload.validation());
+        DatasetUploaded event = new DatasetUploaded(upload.projectId(), datasetId, upload.name(), upload.format(),
+                file.key(), file.sha256(), file.size(), upload.appendTo(), upload.baseModel(), upload.keyId(),
+                upload.purpose(), validation == null ? null : validation.key());
+        record(event);
+        return event;
+    }
+
+    private record Stored(String key, String sha256, long size) {
+    }
+
+    private Stored store(String key, InputStream body) {
         Path spool = null;
         try {
             spool = Files.createTempFile("tuneforge-upload-", ".jsonl");
@@ -55,10 +82,7 @@ public class DatasetUploads {
             try (InputStream in = Files.newInputStream(spool)) {
                 objects.put(key, in, size, "application/jsonl");
             }
-            DatasetUploaded event = new DatasetUploaded(projectId, datasetId, name, format, key,
-                    HexFormat.of().formatHex(sha256.digest()), size, null, null, keyId, null, null);
-            record(event);
-            return event;
+            return new Stored(key, HexFormat.of().formatHex(sha256.digest()), size);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload", e);
         } catch (NoSuchAlgorithmException e) {

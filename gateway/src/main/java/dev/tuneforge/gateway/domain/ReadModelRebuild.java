@@ -63,10 +63,11 @@ public class ReadModelRebuild {
         long start = System.nanoTime();
         try (KafkaConsumer<String, String> consumer = consumer()) {
             QuarkusTransaction.requiringNew().run(() -> {
-                jdbc.update("DROP TABLE IF EXISTS events_rebuild, datasets_rebuild");
+                jdbc.update("DROP TABLE IF EXISTS events_rebuild, datasets_rebuild, dataset_versions_rebuild");
                 // INCLUDING ALL keeps events.seq's sequence as the default: numbers never collide.
                 jdbc.update("CREATE TABLE events_rebuild (LIKE events INCLUDING ALL)");
                 jdbc.update("CREATE TABLE datasets_rebuild (LIKE datasets INCLUDING ALL)");
+                jdbc.update("CREATE TABLE dataset_versions_rebuild (LIKE dataset_versions INCLUDING ALL)");
             });
             List<TopicPartition> partitions = Topics.MAIN.stream()
                     .flatMap(topic -> consumer.partitionsFor(topic).stream()
@@ -78,7 +79,7 @@ public class ReadModelRebuild {
             long[] caughtUp = new long[1];
             QuarkusTransaction.requiringNew().timeout((int) READ_TIMEOUT.toSeconds()).run(() -> {
                 projection.lockEvents();
-                jdbc.update("LOCK TABLE events, datasets IN EXCLUSIVE MODE");
+                jdbc.update("LOCK TABLE events, datasets, dataset_versions IN EXCLUSIVE MODE");
                 caughtUp[0] = replayToEnd(consumer, partitions, false);
                 swap();
             });
@@ -107,7 +108,9 @@ public class ReadModelRebuild {
         jdbc.update("INSERT INTO events SELECT * FROM events_rebuild");
         jdbc.update("DELETE FROM datasets");
         jdbc.update("INSERT INTO datasets SELECT * FROM datasets_rebuild");
-        jdbc.update("DROP TABLE events_rebuild, datasets_rebuild");
+        jdbc.update("DELETE FROM dataset_versions");
+        jdbc.update("INSERT INTO dataset_versions SELECT * FROM dataset_versions_rebuild");
+        jdbc.update("DROP TABLE events_rebuild, datasets_rebuild, dataset_versions_rebuild");
     }
 
     /** Applies records until every partition is at the end it had when this started; returns how many. */
