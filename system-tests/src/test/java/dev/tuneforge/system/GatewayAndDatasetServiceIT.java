@@ -11,6 +11,7 @@ import dev.tuneforge.platform.Ports;
 import dev.tuneforge.platform.ServiceProcess;
 import dev.tuneforge.platform.ServiceProcess.Service;
 import dev.tuneforge.platform.test.TopicClient;
+import io.minio.GetObjectArgs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,15 +21,22 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -36,13 +44,16 @@ import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The gateway and dataset-service as real processes on the real broker, database and S3 server:
+ * The gateway and dataset-service as real processes on the real broker, database and S3 server.
+ * Datasets are uploaded, appended and uploaded again over the public API with the right versions; and
  * an upload leaves the gateway's outbox as {@code DatasetUploaded}, dataset-service handles it once,
  * and neither a redelivered record nor a full replay of the topic causes a second effect.
  */
-class OutboxToConsumerIT {
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GatewayAndDatasetServiceIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,6 +96,7 @@ class OutboxToConsumerIT {
     }
 
     @Test
+    @Order(2) // kills and restarts dataset-service, so it runs last
     void anUploadIsHandledOnceEvenAfterRedeliveryAndAReplayOfTheWholeTopic() throws Exception {
         TopicClient topics = new TopicClient(stack.kafkaBootstrapServers());
 
@@ -116,6 +128,67 @@ class OutboxToConsumerIT {
 
         assertEquals(1, topics.events(DatasetReady.class, id).size(), "no second effect after a full replay");
         assertEquals(1, dataset(id).path("version").asInt());
+    }
+
+    @Test
+    @Order(1)
+    void uploadingAppendingAndReuploadingGiveTheRightVersionsOverThePublicApi() throws Exception {
+        TopicClient topics = new TopicClient(stack.kafkaBootstrapServers());
+        String id = post("/api/v1/datasets?name=squares&format=completion", examples(0, 20)).path("id").asText();
+        await().atMost(WAIT).until(() -> !"validating".equals(dataset(id).path("status").asText()));
+        assertEquals("ready", dataset(id).path("status").asText(), dataset(id).toString());
+        JsonNode v1 = get("/api/v1/datasets/" + id + "/versions/1");
+        assertTrue(v1.path("parent_version").isNull());
+        assertEquals(20, v1.path("new_examples").asInt());
+        assertEquals(20, v1.path("train_examples").asInt() + v1.path("validation_examples").asInt());
+
+        // Append 10 lines, 5 of which v1 has already.
+        post("/api/v1/datasets/" + id + "/versions", examples(15, 25));
+        await().atMost(WAIT).until(() -> dataset(id).path("version").asInt() == 2);
+        JsonNode v2 = get("/api/v1/datasets/" + id + "/versions/2");
+        assertEquals(1, v2.path("parent_version").asInt());
+        assertEquals(5, v2.path("new_examples").asInt());
+        assertEquals(25, v2.path("train_examples").asInt() + v2.path("validation_examples").asInt());
+
+        // v1's content again, as a version of its own: that is v1, not a third version.
+        post("/api/v1/datasets/" + id + "/versions?mode=replace", examples(0, 20));
+        await().atMost(WAIT).until(() -> topics.events(DatasetReady.class, id).size() == 3);
+        assertEquals(List.of(1, 2, 1), topics.events(DatasetReady.class, id).stream().map(DatasetReady::version).toList());
+        assertEquals(Arrays.asList(null, 1, null),
+                topics.events(DatasetUploaded.class, id).stream().map(DatasetUploaded::appendTo).toList());
+        assertEquals(2, get("/api/v1/datasets/" + id + "/versions").path("data").size());
+        assertEquals(v1.path("content_sha256").asText(), topics.events(DatasetReady.class, id).get(2).contentSha256());
+
+        // The digest in the version is the digest of the exact bytes stored.
+        try (InputStream train = stack.s3Client().getObject(GetObjectArgs.builder().bucket(stack.bucket())
+                .object(v2.path("train_key").asText()).build())) {
+            assertEquals(v2.path("train_sha256").asText(),
+                    HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(train.readAllBytes())));
+        }
+    }
+
+    private static String examples(int from, int to) {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            jsonl.append("{\"prompt\":\"What is ").append(i).append(" squared?\",\"completion\":\"")
+                    .append(i * i).append("\"}\n");
+        }
+        return jsonl.toString();
+    }
+
+    private static JsonNode get(String path) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
+                .header("Authorization", "Bearer " + adminKey).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    private static JsonNode post(String path, String jsonl) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
+                .header("Content-Type", "application/jsonl").header("Authorization", "Bearer " + adminKey)
+                .POST(HttpRequest.BodyPublishers.ofString(jsonl)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
     }
 
     private static String upload(String jsonl) throws Exception {
