@@ -11,7 +11,9 @@ import dev.tuneforge.worker.safetensors.TensorSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Llama-family causal language model ({@code LlamaForCausalLM} and the decoders that share its
@@ -41,17 +43,27 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Loads a Hugging Face model directory ({@code config.json} and safetensors weights). */
     public static LlamaModel load(Path modelDir, NDManager parent) {
+        return load(modelDir, parent, DataType.FLOAT32);
+    }
+
+    /** Loads a model directory computing in {@code dtype} (float32, or float64 for gradient checks). */
+    public static LlamaModel load(Path modelDir, NDManager parent, DataType dtype) {
         LlamaConfig config = LlamaConfig.load(modelDir);
         try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(modelDir)) {
-            return fromWeights(config, weights, parent);
+            return fromWeights(config, weights, parent, dtype);
         }
     }
 
     /** Builds the model from named tensors in Hugging Face naming; the source may be closed afterwards. */
     public static LlamaModel fromWeights(LlamaConfig config, TensorSource weights, NDManager parent) {
+        return fromWeights(config, weights, parent, DataType.FLOAT32);
+    }
+
+    public static LlamaModel fromWeights(LlamaConfig config, TensorSource weights, NDManager parent,
+                                         DataType dtype) {
         NDManager manager = parent.newSubManager();
         try {
-            WeightLoader w = new WeightLoader(weights, manager);
+            WeightLoader w = new WeightLoader(weights, manager, dtype);
             long hidden = config.hiddenSize();
             long vocab = config.vocabSize();
             NDArray embed = w.required("model.embed_tokens.weight", vocab, hidden);
@@ -163,6 +175,47 @@ public final class LlamaModel implements AutoCloseable {
 
     public Linear lmHead() {
         return lmHead;
+    }
+
+    /**
+     * Every weight of the model under its checkpoint name, in checkpoint order: what full fine-tuning
+     * trains and saves. A tied lm_head is the embedding matrix and is listed once, as transformers
+     * saves it.
+     */
+    public Map<String, NDArray> namedWeights() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put("model.embed_tokens.weight", embedTokens);
+        for (int i = 0; i < layers.size(); i++) {
+            DecoderLayer layer = layers.get(i);
+            String prefix = "model.layers." + i + ".";
+            out.put(prefix + "input_layernorm.weight", layer.inputNorm().weight());
+            Attention a = layer.attention();
+            for (Linear l : List.of(a.qProj(), a.kProj(), a.vProj(), a.oProj())) {
+                putLinear(out, l);
+            }
+            out.put(prefix + "post_attention_layernorm.weight", layer.postAttentionNorm().weight());
+            Mlp m = layer.mlp();
+            for (Linear l : List.of(m.gateProj(), m.upProj(), m.downProj())) {
+                putLinear(out, l);
+            }
+        }
+        out.put("model.norm.weight", norm.weight());
+        if (!config.tieWordEmbeddings()) {
+            putLinear(out, lmHead);
+        }
+        return out;
+    }
+
+    private static void putLinear(Map<String, NDArray> out, Linear linear) {
+        out.put(linear.name() + ".weight", linear.weight());
+        if (linear.bias() != null) {
+            out.put(linear.name() + ".bias", linear.bias());
+        }
+    }
+
+    /** The dtype the model computes in. */
+    public DataType dataType() {
+        return embedTokens.getDataType();
     }
 
     /** Every projection of the decoder layers, in checkpoint order: where adapters attach. */

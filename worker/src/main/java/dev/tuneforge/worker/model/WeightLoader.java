@@ -12,10 +12,13 @@ final class WeightLoader {
 
     private final TensorSource source;
     private final NDManager manager;
+    private final DataType dtype;
 
-    WeightLoader(TensorSource source, NDManager manager) {
+    /** @param dtype what to compute in: float32, or float64 where a test needs exact gradients */
+    WeightLoader(TensorSource source, NDManager manager, DataType dtype) {
         this.source = source;
         this.manager = manager;
+        this.dtype = dtype;
     }
 
     boolean has(String name) {
@@ -44,7 +47,7 @@ final class WeightLoader {
         // moves the weight into libtorch's allocator so large models are not bound by
         // -XX:MaxDirectMemorySize.
         try (NDArray wrapped = manager.create(source.float32(name), new Shape(shape), DataType.FLOAT32)) {
-            NDArray owned = wrapped.duplicate();
+            NDArray owned = dtype == DataType.FLOAT32 ? wrapped.duplicate() : wrapped.toType(dtype, true);
             owned.setName(name);
             return owned;
         }

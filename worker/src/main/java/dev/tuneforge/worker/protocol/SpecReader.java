@@ -1,0 +1,178 @@
+package dev.tuneforge.worker.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.worker.data.DataFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates spec JSON into {@link TrainSpec} / {@link EvalSpec}. The rules are those of
+ * {@code spec.schema.json} and {@code eval-spec.schema.json}, and a test holds the two in agreement;
+ * this reader exists so errors read well and defaults live in one place. Relative paths resolve
+ * against the work directory. Files are not checked here: a missing file is a data error, found when
+ * it is read.
+ */
+public final class SpecReader {
+
+    public static final Set<String> FORMATS = Set.of("chat", "completion", "alpaca");
+    public static final Set<String> SCHEDULERS = Set.of("linear", "cosine", "constant");
+    public static final Set<String> PRECISIONS = Set.of("fp32", "bf16", "fp16");
+    public static final Set<String> MODULES = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+            "up_proj", "down_proj", "all-linear");
+    /** PEFT's default LoRA targets for Llama-family models. */
+    public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SpecReader() {
+    }
+
+    public static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new SpecException(List.of(file.getFileName() + ": not JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new SpecException(List.of("cannot read the spec " + file + ": " + e.getMessage()));
+        }
+    }
+
+    public static TrainSpec train(JsonNode json, Path workdir) {
+        List<String> problems = new ArrayList<>();
+        if (json == null || !json.isObject()) {
+            throw new SpecException(List.of("the spec must be a JSON object"));
+        }
+        JsonFields root = new JsonFields(json, "", problems, Set.of("base_model", "data", "method",
+                "hyperparameters", "eval_steps", "early_stopping_patience", "save_steps", "resume_from",
+                "output_dir", "device", "precision"));
+        String baseModel = root.string("base_model", null, true);
+
+        JsonFields d = root.object("data", true, Set.of("train", "validation", "format"));
+        TrainSpec.Data data = null;
+        if (d != null) {
+            String train = d.string("train", null, true);
+            String validation = d.string("validation", null, false);
+            String format = d.oneOf("format", "chat", FORMATS);
+            data = new TrainSpec.Data(resolve(workdir, train), resolve(workdir, validation),
+                    DataFormat.fromJson(format));
+        }
+
+        TrainSpec.Method method = method(root.object("method", true,
+                Set.of("type", "r", "alpha", "dropout", "target_modules", "use_rslora")));
+
+        JsonFields h = root.object("hyperparameters", false, Set.of("epochs", "max_steps", "batch_size",
+                "gradient_accumulation_steps", "learning_rate", "lr_scheduler", "warmup_steps", "warmup_ratio",
+                "weight_decay", "max_grad_norm", "max_seq_length", "packing", "seed"));
+        TrainSpec.Hyperparameters hp = hyperparameters(h == null
+                ? new JsonFields(JSON.createObjectNode(), "hyperparameters", problems, Set.of()) : h);
+
+        Integer evalSteps = root.integer("eval_steps", null, 1);
+        Integer patience = root.integer("early_stopping_patience", null, 1);
+        Integer saveSteps = root.integer("save_steps", 500, 1);
+        if (patience != null && (data == null || data.validation() == null)) {
+            root.problem("early_stopping_patience", "needs data.validation to measure improvement");
+        }
+        String resumeFrom = root.string("resume_from", null, false);
+        String outputDir = root.string("output_dir", ".", false);
+        String device = root.string("device", "cpu", false);
+        if (device != null && !device.matches("cpu|cuda(:\\d+)?|auto")) {
+            root.problem("device", "must be cpu, cuda, cuda:N or auto, got \"" + device + "\"");
+        }
+        String precision = root.oneOf("precision", "fp32", PRECISIONS);
+        if (!problems.isEmpty()) {
+            throw new SpecException(problems);
+        }
+        return new TrainSpec(resolve(workdir, baseModel), data, method, hp, evalSteps, patience, saveSteps,
+                resumeFrom == null ? null : resolve(workdir, resumeFrom), resolve(workdir, outputDir), device,
+                precision);
+    }
+
+    private static TrainSpec.Method method(JsonFields m) {
+        if (m == null) {
+            return null;
+        }
+        String type = m.oneOf("type", null, Set.of("lora", "full"));
+        if (!m.has("type")) {
+            m.problem("type", "required: \"lora\" or \"full\"");
+        }
+        if (!"lora".equals(type)) {
+            for (String loraOnly : List.of("r", "alpha", "dropout", "target_modules", "use_rslora")) {
+                if (m.has(loraOnly)) {
+                    m.problem(loraOnly, "only applies to method type \"lora\"");
+                }
+            }
+            return "full".equals(type) ? new TrainSpec.Full() : null;
+        }
+        int r = m.integer("r", 8, 1);
+        double alpha = m.number("alpha", 2.0 * r, 0, true, Double.MAX_VALUE);
+        double dropout = m.number("dropout", 0.05, 0, false, 0.999);
+        List<String> targets = m.strings("target_modules", DEFAULT_TARGETS);
+        for (String t : targets) {
+            if (!MODULES.contains(t)) {
+                m.problem("target_modules", "unknown module \"" + t + "\"; known: " + MODULES.stream().sorted().toList());
+            }
+        }
+        if (targets.contains("all-linear") && targets.size() > 1) {
+            m.problem("target_modules", "\"all-linear\" stands alone");
+        }
+        return new TrainSpec.Lora(r, alpha, dropout, targets, m.bool("use_rslora", false));
+    }
+
+    private static TrainSpec.Hyperparameters hyperparameters(JsonFields h) {
+        int epochs = h.integer("epochs", 3, 1);
+        Integer maxSteps = h.integer("max_steps", null, 1);
+        int batchSize = h.integer("batch_size", 8, 1);
+        int accumulation = h.integer("gradient_accumulation_steps", 1, 1);
+        double lr = h.number("learning_rate", 1e-4, 0, true, 1.0);
+        String scheduler = h.oneOf("lr_scheduler", "linear", SCHEDULERS);
+        Integer warmupSteps = h.integer("warmup_steps", null, 0);
+        double warmupRatio = h.number("warmup_ratio", 0.0, 0, false, 1.0);
+        if (h.has("warmup_steps") && h.has("warmup_ratio")) {
+            h.problem("warmup_ratio", "give warmup_steps or warmup_ratio, not both");
+        }
+        double weightDecay = h.number("weight_decay", 0.0, 0, false, Double.MAX_VALUE);
+        double maxGradNorm = h.number("max_grad_norm", 1.0, 0, false, Double.MAX_VALUE);
+        int maxSeqLength = h.integer("max_seq_length", 1024, 2);
+        boolean packing = h.bool("packing", false);
+        long seed = h.longValue("seed", 42);
+        return new TrainSpec.Hyperparameters(epochs, maxSteps, batchSize, accumulation, lr,
+                TrainSpec.LrScheduler.valueOf(scheduler.toUpperCase(java.util.Locale.ROOT)), warmupSteps,
+                warmupRatio, weightDecay, maxGradNorm, maxSeqLength, packing, seed);
+    }
+
+    public static EvalSpec eval(JsonNode json, Path workdir) {
+        List<String> problems = new ArrayList<>();
+        if (json == null || !json.isObject()) {
+            throw new SpecException(List.of("the spec must be a JSON object"));
+        }
+        JsonFields root = new JsonFields(json, "", problems, Set.of("base_model", "adapter", "data",
+                "max_seq_length", "max_new_tokens", "output", "device"));
+        String baseModel = root.string("base_model", null, true);
+        String adapter = root.string("adapter", null, false);
+        JsonFields d = root.object("data", true, Set.of("file", "format"));
+        String file = d == null ? null : d.string("file", null, true);
+        String format = d == null ? "chat" : d.oneOf("format", "chat", FORMATS);
+        int maxSeqLength = root.integer("max_seq_length", 1024, 2);
+        int maxNewTokens = root.integer("max_new_tokens", 128, 0);
+        String output = root.string("output", "eval_results.jsonl", false);
+        String device = root.string("device", "cpu", false);
+        if (device != null && !device.matches("cpu|cuda(:\\d+)?|auto")) {
+            root.problem("device", "must be cpu, cuda, cuda:N or auto, got \"" + device + "\"");
+        }
+        if (!problems.isEmpty()) {
+            throw new SpecException(problems);
+        }
+        return new EvalSpec(resolve(workdir, baseModel), resolve(workdir, adapter), resolve(workdir, file),
+                DataFormat.fromJson(format), maxSeqLength, maxNewTokens, resolve(workdir, output), device);
+    }
+
+    private static Path resolve(Path workdir, String path) {
+        return path == null ? null : workdir.resolve(path).normalize();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.tuneforge.worker.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.tuneforge.worker.model.LlamaModel;
+import dev.tuneforge.worker.safetensors.DType;
+import dev.tuneforge.worker.safetensors.SafetensorsCheckpoint;
+import dev.tuneforge.worker.safetensors.SafetensorsReader;
+import dev.tuneforge.worker.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Full fine-tuning: every weight is trainable, and the result is a complete Hugging Face model
+ * directory: config.json and tokenizer files copied from the base model, weights in
+ * {@code model.safetensors} (float32).
+ */
+public final class FullWeights implements TrainedWeights {
+
+    /** The files besides the weights that make a model directory loadable. */
+    private static final List<String> COPIED = List.of("config.json", "generation_config.json", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "chat_template.json");
+
+    private final LlamaModel model;
+    private final Path baseModel;
+    private final TrainableParameters parameters;
+
+    public FullWeights(LlamaModel model, Path baseModel) {
+        this.model = model;
+        this.baseModel = baseModel;
+        this.parameters = TrainableParameters.of(model.namedWeights());
+    }
+
+    @Override
+    public TrainableParameters parameters() {
+        return parameters;
+    }
+
+    @Override
+    public String outputKind() {
+        return "model";
+    }
+
+    @Override
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            for (String name : COPIED) {
+                Path source = baseModel.resolve(name);
+                if (Files.isRegularFile(source)) {
+                    Files.copy(source, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            SafetensorsWriter writer = new SafetensorsWriter();
+            for (Map.Entry<String, NDArray> e : parameters.byName().entrySet()) {
+                NDArray w = e.getValue();
+                writer.add(e.getKey(), DType.F32, w.getShape().getShape(),
+                        w.toType(DataType.FLOAT32, false).toFloatArray());
+            }
+            writer.write(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model to " + dir, e);
+        }
+    }
+
+    @Override
+    public void restore(Path dir) {
+        try (SafetensorsReader weights = SafetensorsReader.open(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE))) {
+            for (Map.Entry<String, NDArray> e : parameters.byName().entrySet()) {
+                e.getValue().set(weights.floats(e.getKey()));
+            }
+        }
+    }
+
+    @Override
+    public void setTraining(boolean training) {
+        // Llama has no dropout outside adapters.
+    }
+}

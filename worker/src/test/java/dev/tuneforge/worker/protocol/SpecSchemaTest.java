@@ -1,0 +1,110 @@
+package dev.tuneforge.worker.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Java spec reader and the published JSON Schemas agree: every example spec in
+ * docs/WORKER_PROTOCOL.md passes both, and each broken spec below fails both, the reader naming the
+ * field.
+ */
+class SpecSchemaTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path WORKDIR = Path.of("/work");
+    private static final Path DOC = Path.of("../docs/WORKER_PROTOCOL.md");
+
+    private static JsonSchema schema(String resource) throws Exception {
+        try (InputStream in = SpecReader.class.getResourceAsStream("/" + resource)) {
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+        }
+    }
+
+    /** The fenced blocks of the protocol document tagged {@code json <kind>}. */
+    private static List<JsonNode> documented(String kind) throws Exception {
+        Matcher m = Pattern.compile("```json " + kind + "\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
+        List<JsonNode> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(JSON.readTree(m.group(1)));
+        }
+        return out;
+    }
+
+    @Test
+    void everyDocumentedTrainSpecIsValidForTheSchemaAndTheReader() throws Exception {
+        JsonSchema schema = schema("spec.schema.json");
+        List<JsonNode> examples = documented("train-spec");
+        assertEquals(3, examples.size());
+        for (JsonNode example : examples) {
+            assertEquals(Set.of(), schema.validate(example), example.toString());
+            TrainSpec spec = SpecReader.train(example, WORKDIR);
+            assertTrue(spec.baseModel().startsWith(WORKDIR));
+        }
+        TrainSpec first = SpecReader.train(examples.getFirst(), WORKDIR);
+        TrainSpec.Lora lora = assertInstanceOf(TrainSpec.Lora.class, first.method());
+        assertEquals(2.0, lora.scaling());
+        assertEquals(TrainSpec.LrScheduler.COSINE, first.hyperparameters().lrScheduler());
+        assertEquals(Path.of("/work/out"), first.outputDir());
+        TrainSpec smallest = SpecReader.train(examples.get(1), WORKDIR);
+        assertEquals(3, smallest.hyperparameters().epochs());
+        assertEquals(500, smallest.saveSteps());
+    }
+
+    @Test
+    void everyDocumentedEvalSpecIsValidForTheSchemaAndTheReader() throws Exception {
+        JsonSchema schema = schema("eval-spec.schema.json");
+        List<JsonNode> examples = documented("eval-spec");
+        assertEquals(1, examples.size());
+        for (JsonNode example : examples) {
+            assertEquals(Set.of(), schema.validate(example), example.toString());
+            assertEquals(Path.of("/work/out/adapter"), SpecReader.eval(example, WORKDIR).adapter());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}}|base_model: required",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"qlora\"}}|method.type: must be one of",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"sharegpt\"}, \"method\": {\"type\": \"full\"}}|data.format",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"rank\": 8}}|method.rank: unknown field",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"r\": 0}}|method.r: must be >= 1",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\", \"r\": 4}}|method.r: only applies",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"target_modules\": [\"qkv\"]}}|method.target_modules",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"hyperparameters\": {\"learning_rate\": -1}}|hyperparameters.learning_rate: must be > 0",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"hyperparameters\": {\"lr_scheduler\": \"step\"}}|hyperparameters.lr_scheduler",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"hyperparameters\": {\"warmup_steps\": 5, \"warmup_ratio\": 0.1}}|warmup_ratio: give warmup_steps or warmup_ratio",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"hyperparameters\": {\"batch_size\": \"8\"}}|hyperparameters.batch_size: must be an integer",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"early_stopping_patience\": 2}|early_stopping_patience: needs data.validation",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"device\": \"tpu\"}|device: must be cpu",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"epochs\": 3}|epochs: unknown field",
+    })
+    void brokenSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {
+        String[] parts = caseLine.split("\\|");
+        JsonNode spec = JSON.readTree(parts[0]);
+        Set<ValidationMessage> schemaErrors = schema("spec.schema.json").validate(spec);
+        assertFalse(schemaErrors.isEmpty(), "the schema accepts " + spec);
+        SpecException e = assertThrows(SpecException.class, () -> SpecReader.train(spec, WORKDIR));
+        assertTrue(e.getMessage().contains(parts[1]), e.getMessage());
+    }
+}
