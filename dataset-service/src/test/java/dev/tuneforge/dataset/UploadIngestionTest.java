@@ -45,7 +45,6 @@ import java.util.zip.ZipOutputStream;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
@@ -99,7 +98,7 @@ class UploadIngestionTest {
         // nothing half-stored: no version row, no object under the dataset, the upload itself removed
         assertEquals(0, versions.count(datasetId));
         assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
-        assertFalse(objects.exists(upload.objectKey()));
+        await().atMost(WAIT).until(() -> !objects.exists(upload.objectKey()));
     }
 
     @Test
@@ -221,8 +220,7 @@ class UploadIngestionTest {
         await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
         DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
         assertEquals("validation file: invalid_json: 1 (first lines [1])", rejected.reason());
-        assertFalse(objects.exists(validationKey));
-        assertFalse(objects.exists(upload.objectKey()));
+        await().atMost(WAIT).until(() -> !objects.exists(validationKey) && !objects.exists(upload.objectKey()));
         assertEquals(0, versions.count(datasetId));
     }
 
@@ -305,7 +303,7 @@ class UploadIngestionTest {
         DatasetReport.Finding finding = report.errors().stream().filter(f -> f.code().equals(check)).findFirst()
                 .orElseThrow(() -> new AssertionError(what + ": no " + check + " in " + report.errors()));
         assertEquals(line, finding.firstLines().get(0), what);
-        assertFalse(objects.exists(key), what + ": the upload is deleted");
+        await().atMost(WAIT).until(() -> !objects.exists(key)); // the upload is deleted once the verdict commits
         assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
         assertEquals(0, versions.count(datasetId));
     }

@@ -87,6 +87,7 @@ class DatasetApiTest {
                 .body("append_to", is(1));
         await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, id).size() == 2);
         assertEquals(1, topics.events(DatasetUploaded.class, id).get(1).appendTo());
+        assertEquals("training", topics.events(DatasetUploaded.class, id).get(1).purpose(), "the dataset's purpose");
         Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id).then().body("status", is("validating"));
 
         topics.publish(new DatasetReady(project, id, 2, 1, "completion", "c2", "t2", "s2", 3, "v2", "sv2", 1, 3,

@@ -15,6 +15,7 @@ import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.kit.db.AfterCommit;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,11 +51,13 @@ public class UploadIngestor {
     private final DatasetVersions versions;
     private final Outbox outbox;
     private final BaseModelTokenizers tokenizers;
+    private final AfterCommit afterCommit;
     private final DatasetValidator.Limits limits;
     private final String defaultBaseModel;
     private final double validationFraction;
 
     public UploadIngestor(ObjectStore objects, DatasetVersions versions, Outbox outbox, BaseModelTokenizers tokenizers,
+                          AfterCommit afterCommit,
                           @ConfigProperty(name = "tuneforge.datasets.default-base-model", defaultValue = "tiny-llama")
                           String defaultBaseModel,
                           @ConfigProperty(name = "tuneforge.datasets.validation-fraction", defaultValue = "0.1")
@@ -72,6 +75,7 @@ public class UploadIngestor {
         this.versions = versions;
         this.outbox = outbox;
         this.tokenizers = tokenizers;
+        this.afterCommit = afterCommit;
         this.defaultBaseModel = defaultBaseModel;
         this.validationFraction = validationFraction;
         this.limits = new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow, nearDuplicateThreshold,
@@ -160,8 +164,9 @@ public class UploadIngestor {
             Optional<DatasetVersion> same = versions.findByContent(upload.datasetId(), split.contentSha256());
             if (same.isPresent()) {
                 if (!same.get().uploadKey().equals(upload.objectKey())) {
-                    objects.delete(upload.objectKey()); // the version keeps its own upload for lineage
+                    deleteAfterCommit(upload.objectKey()); // the version keeps its own upload for lineage
                 }
+                deleteAfterCommit(upload.validationObjectKey());
                 outbox.publish(ready(same.get()));
                 return;
             }
@@ -229,12 +234,17 @@ public class UploadIngestor {
 
     /** Nothing of a rejected upload is kept: the report travels in the event. */
     private void reject(DatasetUploaded upload, String reason, DatasetReport report) {
-        objects.delete(upload.objectKey());
-        if (upload.validationObjectKey() != null) {
-            objects.delete(upload.validationObjectKey());
-        }
+        deleteAfterCommit(upload.objectKey());
+        deleteAfterCommit(upload.validationObjectKey());
         long errors = report == null ? 1 : Verdict.errorCount(report);
         outbox.publish(new DatasetRejected(upload.projectId(), upload.datasetId(), reason, errors, null, report));
+    }
+
+    /** Only once the outcome is committed: a rolled-back attempt is retried and needs the object. */
+    private void deleteAfterCommit(String key) {
+        if (key != null) {
+            afterCommit.run(() -> objects.delete(key));
+        }
     }
 
     private static DatasetReady ready(DatasetVersion v) {

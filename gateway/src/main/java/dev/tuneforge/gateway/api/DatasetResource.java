@@ -89,7 +89,7 @@ public class DatasetResource {
         Caller who = caller.get();
         DatasetView dataset = find(who, id);
         return accepted(uploads.upload(new Upload(who.projectId(), who.keyId(), id, dataset.name(), dataset.format(),
-                null, null, parentOf(dataset, appendTo, mode), body, null)));
+                dataset.purpose(), null, parentOf(dataset, appendTo, mode), body, null)));
     }
 
     @POST
@@ -103,8 +103,8 @@ public class DatasetResource {
         DatasetView dataset = find(who, id);
         Integer parent = parentOf(dataset, appendTo, mode);
         return withFiles(file, validation, (body, validationBody) -> accepted(uploads.upload(new Upload(
-                who.projectId(), who.keyId(), id, dataset.name(), dataset.format(), null, null, parent, body,
-                validationBody))));
+                who.projectId(), who.keyId(), id, dataset.name(), dataset.format(), dataset.purpose(), null, parent,
+                body, validationBody))));
     }
 
     @GET

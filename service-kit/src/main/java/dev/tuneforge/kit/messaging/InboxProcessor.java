@@ -31,14 +31,17 @@ public class InboxProcessor {
     private final MeterRegistry registry;
     private final int maxAttempts;
     private final Duration initialBackoff;
+    private final Duration transactionTimeout;
 
     public InboxProcessor(Inbox inbox, MeterRegistry registry,
                           @ConfigProperty(name = "tuneforge.messaging.max-attempts") int maxAttempts,
-                          @ConfigProperty(name = "tuneforge.messaging.initial-backoff") Duration initialBackoff) {
+                          @ConfigProperty(name = "tuneforge.messaging.initial-backoff") Duration initialBackoff,
+                          @ConfigProperty(name = "tuneforge.messaging.transaction-timeout") Duration transactionTimeout) {
         this.inbox = inbox;
         this.registry = registry;
         this.maxAttempts = maxAttempts;
         this.initialBackoff = initialBackoff;
+        this.transactionTimeout = transactionTimeout;
     }
 
     public void process(String consumer, ConsumerRecord<String, String> record, EventHandler handler) {
@@ -57,7 +60,8 @@ public class InboxProcessor {
         Duration backoff = initialBackoff;
         for (int attempt = 1; ; attempt++) {
             try {
-                boolean handled = QuarkusTransaction.requiringNew().call(() -> {
+                boolean handled = QuarkusTransaction.requiringNew()
+                        .timeout((int) transactionTimeout.toSeconds()).call(() -> {
                     if (!inbox.firstDelivery(consumer, envelope)) {
                         return false;
                     }
