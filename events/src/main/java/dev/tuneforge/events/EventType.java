@@ -17,12 +17,16 @@ public enum EventType {
 
     TRAINING_REQUESTED("dev.tuneforge.training.requested.v1", TrainingRequested.class, Topics.COMMANDS),
     TRAINING_CANCEL_REQUESTED("dev.tuneforge.training.cancel-requested.v1", TrainingCancelRequested.class, Topics.COMMANDS),
+    TRAINING_PAUSE_REQUESTED("dev.tuneforge.training.pause-requested.v1", TrainingPauseRequested.class, Topics.COMMANDS),
+    TRAINING_RESUME_REQUESTED("dev.tuneforge.training.resume-requested.v1", TrainingResumeRequested.class, Topics.COMMANDS),
     TRAINING_STARTED("dev.tuneforge.training.started.v1", TrainingStarted.class, Topics.TRAINING),
     TRAINING_PROGRESS("dev.tuneforge.training.progress.v1", TrainingProgress.class, Topics.TRAINING),
     CHECKPOINT_SAVED("dev.tuneforge.training.checkpoint-saved.v1", CheckpointSaved.class, Topics.TRAINING),
     TRAINING_FINISHED("dev.tuneforge.training.finished.v1", TrainingFinished.class, Topics.TRAINING),
     TRAINING_FAILED("dev.tuneforge.training.failed.v1", TrainingFailed.class, Topics.TRAINING),
     TRAINING_CANCELLED("dev.tuneforge.training.cancelled.v1", TrainingCancelled.class, Topics.TRAINING),
+    TRAINING_PAUSED("dev.tuneforge.training.paused.v1", TrainingPaused.class, Topics.TRAINING),
+    TRAINING_RESUMED("dev.tuneforge.training.resumed.v1", TrainingResumed.class, Topics.TRAINING),
 
     EVAL_PASSED("dev.tuneforge.eval.passed.v1", EvalPassed.class, Topics.EVAL),
     EVAL_FAILED("dev.tuneforge.eval.failed.v1", EvalFailed.class, Topics.EVAL),

@@ -9,6 +9,7 @@ import java.util.Map;
  * @param hyperparameters recipe values by name; absent ones take defaults or {@code auto}
  * @param modelName       the registry name the result is registered under
  * @param pipelineId      the pipeline that triggered the job, or null
+ * @param priority        higher runs first among queued jobs; null means 0
  */
 public record TrainingRequested(
         String projectId,
@@ -20,7 +21,15 @@ public record TrainingRequested(
         Map<String, Object> hyperparameters,
         String modelName,
         String requestedBy,
-        String pipelineId) implements TuneforgeEvent {
+        String pipelineId,
+        Integer priority) implements TuneforgeEvent {
+
+    public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
+                             String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,
+                             String pipelineId) {
+        this(projectId, jobId, baseModel, datasetId, datasetVersion, method, hyperparameters, modelName, requestedBy,
+                pipelineId, null);
+    }
 
     @Override
     public String aggregateId() {

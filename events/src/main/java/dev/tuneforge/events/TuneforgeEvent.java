@@ -10,7 +10,7 @@ package dev.tuneforge.events;
  */
 public sealed interface TuneforgeEvent permits
         DatasetUploaded, DatasetReady, DatasetRejected,
-        TrainingRequested, TrainingCancelRequested, TrainingStarted, TrainingProgress,
+        TrainingRequested, TrainingCancelRequested, TrainingPauseRequested, TrainingResumeRequested, TrainingPaused, TrainingResumed, TrainingStarted, TrainingProgress,
         CheckpointSaved, TrainingFinished, TrainingFailed, TrainingCancelled,
         EvalPassed, EvalFailed,
         PromotionRequested, RollbackRequested, ModelRegistered, ModelPromoted, ModelRolledBack,

@@ -85,7 +85,7 @@ class EventCodecTest {
 
     @Test
     void envelopeUsesTheAggregateAsSubjectAndTheCataloguedTopic() {
-        TuneforgeEvent finished = EventSamples.all().get(8);
+        TuneforgeEvent finished = EventSamples.all().stream().filter(TrainingFinished.class::isInstance).findFirst().orElseThrow();
         EventEnvelope envelope = EventEnvelope.wrap(finished, "trainer-service");
         assertEquals("job_1", envelope.subject());
         assertEquals(Topics.TRAINING, envelope.topic());
