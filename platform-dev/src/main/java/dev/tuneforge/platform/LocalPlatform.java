@@ -109,8 +109,7 @@ public final class LocalPlatform {
                 out.println("tuneforge: starting " + service.module() + " on port " + service.httpPort()
                         + " (log " + logs.resolve(service.module() + ".log") + ")");
                 synchronized (services) {
-                    services.add(ServiceProcess.start(service, repo, stack, logs, service.module().equals("gateway")
-                            ? Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString()) : Map.of()));
+                    services.add(ServiceProcess.start(service, repo, stack, logs, extraProperties(service, repo, data)));
                 }
             }
             ServiceProcess.awaitAllReady(services, READY_TIMEOUT, progress -> out.println("tuneforge: " + progress));
@@ -141,6 +140,17 @@ public final class LocalPlatform {
         } catch (IOException e) {
             out.println("tuneforge: could not read the admin key from " + file + ": " + e.getMessage());
         }
+    }
+
+    /** What only one service needs: the gateway's admin key file; the trainer's worker build and work directory. */
+    private static Map<String, String> extraProperties(Service service, Path repo, Path data) {
+        return switch (service.module()) {
+            case "gateway" -> Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString());
+            case "trainer-service" -> Map.of(
+                    "tuneforge.trainer.worker.djl-home", repo.resolve("worker/target").toString(),
+                    "tuneforge.trainer.work-dir", data.resolve("trainer").toString());
+            default -> Map.of();
+        };
     }
 
     private static void stopAll(List<ServiceProcess> services, EmbeddedStack stack, Path data) {

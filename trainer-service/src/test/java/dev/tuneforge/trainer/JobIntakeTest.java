@@ -38,13 +38,13 @@ class JobIntakeTest {
     String bootstrap;
 
     @Test
-    void aRequestedJobIsQueuedAndCancellingItEmitsTrainingCancelledOnce() {
+    void aRequestedJobIsTakenInAndCancellingItEmitsTrainingCancelledOnce() {
         String jobId = "job_" + UUID.randomUUID();
         TopicClient topics = new TopicClient(bootstrap);
         topics.publish(new TrainingRequested("prj_test", jobId, "tiny-llama", "ds_1", 1, "lora",
                 Map.of("epochs", 1), "bot", "test", null), "gateway");
 
-        await().atMost(WAIT).until(() -> jobs.state(jobId).equals(Optional.of(JobState.QUEUED)));
+        await().atMost(WAIT).until(() -> jobs.state(jobId).equals(Optional.of(JobState.VALIDATING)));
 
         topics.publish(new TrainingCancelRequested("prj_test", jobId, "test"), "gateway");
         await().atMost(WAIT).until(() -> jobs.state(jobId).equals(Optional.of(JobState.CANCELLED)));

@@ -2,14 +2,20 @@ package dev.tuneforge.trainer.domain;
 
 import dev.tuneforge.events.TrainingCancelRequested;
 import dev.tuneforge.events.TrainingCancelled;
+import dev.tuneforge.events.TrainingPauseRequested;
+import dev.tuneforge.events.TrainingPaused;
 import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingResumeRequested;
+import dev.tuneforge.events.TrainingResumed;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.trainer.storage.Jobs;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Takes job requests into the queue and handles cancellation of jobs that have not finished.
- * Scheduling onto slots and launching workers build on the queued jobs.
+ * Commands about jobs. A request enters {@code validating} (the scheduler checks it against the dataset
+ * version and the base model); cancel, pause and resume are idempotent: a job not running changes at once,
+ * a running one is flagged and its worker is stopped by the instance that runs it (checkpoint, exit 143).
+ * All run inside the inbox's transaction.
  */
 @ApplicationScoped
 public class JobIntake {
@@ -24,15 +30,40 @@ public class JobIntake {
 
     public void requested(TrainingRequested request) {
         if (jobs.state(request.jobId()).isEmpty()) {
-            jobs.insert(request, JobState.QUEUED);
+            jobs.insert(request, JobState.VALIDATING);
         }
     }
 
     /** Idempotent: cancelling a finished or unknown job changes nothing. */
     public void cancelRequested(TrainingCancelRequested cancel) {
-        jobs.state(cancel.jobId()).filter(state -> !state.isFinal()).ifPresent(state -> {
-            jobs.setState(cancel.jobId(), JobState.CANCELLED);
-            outbox.publish(new TrainingCancelled(cancel.projectId(), cancel.jobId(), null));
+        jobs.lock(cancel.jobId()).filter(job -> !job.state().isFinal()).ifPresent(job -> {
+            if (job.state() == JobState.RUNNING) {
+                jobs.requestStop(job.jobId(), true);
+            } else {
+                jobs.ended(job.jobId(), JobState.CANCELLED, null, null);
+                outbox.publish(new TrainingCancelled(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+            }
+        });
+    }
+
+    public void pauseRequested(TrainingPauseRequested pause) {
+        jobs.lock(pause.jobId()).ifPresent(job -> {
+            switch (job.state()) {
+                case RUNNING -> jobs.requestStop(job.jobId(), false);
+                case QUEUED, VALIDATING -> {
+                    jobs.ended(job.jobId(), JobState.PAUSED, null, null);
+                    outbox.publish(new TrainingPaused(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+                }
+                default -> {
+                }
+            }
+        });
+    }
+
+    public void resumeRequested(TrainingResumeRequested resume) {
+        jobs.lock(resume.jobId()).filter(job -> job.state() == JobState.PAUSED).ifPresent(job -> {
+            jobs.setState(job.jobId(), job.recipe() == null ? JobState.VALIDATING : JobState.QUEUED);
+            outbox.publish(new TrainingResumed(job.projectId(), job.jobId(), job.lastCheckpointStep()));
         });
     }
 }

@@ -1,15 +1,19 @@
 package dev.tuneforge.trainer.events;
 
+import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TrainingCancelRequested;
+import dev.tuneforge.events.TrainingPauseRequested;
 import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingResumeRequested;
 import dev.tuneforge.kit.messaging.InboxProcessor;
 import dev.tuneforge.trainer.domain.JobIntake;
+import dev.tuneforge.trainer.pipelines.PipelineTriggers;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** {@code tuneforge.commands} → job intake. Commands for other services are ignored. */
+/** {@code tuneforge.commands} → job intake and pipeline configuration. Commands for other services are ignored. */
 @ApplicationScoped
 public class CommandsConsumer {
 
@@ -17,10 +21,12 @@ public class CommandsConsumer {
 
     private final InboxProcessor inbox;
     private final JobIntake intake;
+    private final PipelineTriggers pipelines;
 
-    public CommandsConsumer(InboxProcessor inbox, JobIntake intake) {
+    public CommandsConsumer(InboxProcessor inbox, JobIntake intake, PipelineTriggers pipelines) {
         this.inbox = inbox;
         this.intake = intake;
+        this.pipelines = pipelines;
     }
 
     @Incoming(CHANNEL)
@@ -30,6 +36,9 @@ public class CommandsConsumer {
             switch (envelope.data()) {
                 case TrainingRequested request -> intake.requested(request);
                 case TrainingCancelRequested cancel -> intake.cancelRequested(cancel);
+                case TrainingPauseRequested pause -> intake.pauseRequested(pause);
+                case TrainingResumeRequested resume -> intake.resumeRequested(resume);
+                case PipelineConfigured pipeline -> pipelines.configured(pipeline);
                 default -> {
                 }
             }

@@ -1,0 +1,109 @@
+package dev.tuneforge.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A worker running as a local process: its events go to a listener as they are printed (on the caller's
+ * thread, in {@link #pumpEvents}), its stderr to a log file in the work directory.
+ */
+public final class WorkerProcess {
+
+    private final Process process;
+    private final Path log;
+
+    private WorkerProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code command} in {@code workdir}; stderr is appended to {@code workdir/worker.log}. */
+    public static WorkerProcess start(WorkerCommand runtime, String command, Path spec, Path workdir)
+            throws IOException {
+        List<String> line = runtime.commandLine(command, spec, workdir);
+        ProcessBuilder builder = new ProcessBuilder(line).directory(workdir.toFile());
+        builder.environment().putAll(runtime.env());
+        Path log = workdir.resolve("worker.log");
+        builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+        return new WorkerProcess(builder.start(), log);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /**
+     * Reads events until the worker closes stdout, handing each to {@code listener}; then waits for the
+     * exit code and returns it. A listener that throws stops reading and kills the worker.
+     */
+    public int pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                WorkerEvent event = WorkerEvent.parse(line);
+                if (event != null) {
+                    listener.accept(event);
+                }
+            }
+        } catch (IOException e) {
+            // the pipe broke: the worker is gone; its exit code says how
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        return process.waitFor();
+    }
+
+    /**
+     * SIGTERM: the worker finishes its step, writes a checkpoint and exits 143. Sent through the process
+     * handle, because {@link Process#destroy()} also closes our end of stdout and the last events would be lost.
+     */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** SIGKILL, keeping stdout open so whatever was printed is still read. */
+    public void kill() {
+        process.toHandle().destroyForcibly();
+    }
+
+    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+        return process.waitFor(timeout, unit);
+    }
+
+    /**
+     * A worker left running by an earlier instance of the service (which was killed): found by its pid and
+     * checked by its command line, which names the attempt's work directory, so a recycled pid is never hit.
+     */
+    public static Optional<ProcessHandle> orphan(long pid, Path workdir) {
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().map(c -> c.contains(workdir.toString())).orElse(false));
+    }
+
+    /** What an exit code means, for the attempt's record and the retry decision. */
+    public static String describeExit(int code) {
+        return switch (code) {
+            case 0 -> "worker exited with 0 (done)";
+            case 1 -> "worker exited with 1 (internal error)";
+            case 2 -> "worker exited with 2 (bad spec or data)";
+            case 3 -> "worker exited with 3 (out of resources)";
+            case 143 -> "worker exited with 143 (stopped by SIGTERM)";
+            default -> code > 128 ? "worker exited with " + code + " (killed by signal " + (code - 128) + ")"
+                    : "worker exited with " + code;
+        };
+    }
+}

@@ -1,0 +1,307 @@
+package dev.tuneforge.trainer.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.TrainingCancelled;
+import dev.tuneforge.events.TrainingFailed;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingPaused;
+import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.recipe.Recipe;
+import dev.tuneforge.kit.recipe.RecipeException;
+import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.trainer.storage.Attempts;
+import dev.tuneforge.trainer.storage.Checkpoints;
+import dev.tuneforge.trainer.storage.DatasetVersions;
+import dev.tuneforge.trainer.storage.Jobs;
+import dev.tuneforge.trainer.storage.Jobs.Job;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every change of a job's state, each in one transaction with the event it emits (outbox). Changes made on
+ * behalf of a running attempt first check that this instance still holds the job's lease for that attempt:
+ * an instance that lost its lease (it was too slow, another took over) changes nothing, so two instances
+ * never both finish a job.
+ */
+@ApplicationScoped
+public class JobTransitions {
+
+    private final Jobs jobs;
+    private final Attempts attempts;
+    private final Checkpoints checkpoints;
+    private final DatasetVersions datasets;
+    private final ObjectStore store;
+    private final Outbox outbox;
+    private final TrainerConfig config;
+
+    public JobTransitions(Jobs jobs, Attempts attempts, Checkpoints checkpoints, DatasetVersions datasets,
+                          ObjectStore store, Outbox outbox, TrainerConfig config) {
+        this.jobs = jobs;
+        this.attempts = attempts;
+        this.checkpoints = checkpoints;
+        this.datasets = datasets;
+        this.store = store;
+        this.outbox = outbox;
+        this.config = config;
+    }
+
+    /**
+     * {@code validating → queued}, or {@code failed} with code {@code invalid_request} naming what is wrong.
+     * A dataset version the trainer has not heard of yet (its {@code DatasetReady} may still be on its way)
+     * keeps the job waiting until {@code validation-timeout}.
+     */
+    @Transactional
+    public void validate(String jobId) {
+        Optional<Job> locked = jobs.lock(jobId);
+        if (locked.isEmpty() || locked.get().state() != JobState.VALIDATING) {
+            return;
+        }
+        Job job = locked.get();
+        var dataset = datasets.find(job.datasetId(), job.datasetVersion());
+        if (dataset.isEmpty()) {
+            if (job.createdAt().plus(config.validationTimeout()).isBefore(OffsetDateTime.now())) {
+                fail(job, "invalid_request", "dataset " + job.datasetId() + " version " + job.datasetVersion()
+                        + " is not ready (no DatasetReady within " + config.validationTimeout() + ")");
+            }
+            return;
+        }
+        if (!dataset.get().projectId().equals(job.projectId())) {
+            fail(job, "invalid_request", "dataset " + job.datasetId() + " belongs to another project");
+            return;
+        }
+        Optional<Recipe.BaseModelShape> shape = baseModelShape(job.baseModel());
+        if (shape.isEmpty()) {
+            fail(job, "invalid_request", "unknown base model '" + job.baseModel() + "' (nothing at s3 "
+                    + ObjectKeys.baseModel(job.baseModel()) + "config.json)");
+            return;
+        }
+        try {
+            long examples = dataset.get().trainExamples();
+            Recipe recipe = Recipe.resolve(job.method(), job.hyperparameters(), examples, shape.get());
+            jobs.queued(jobId, recipe.resolved(), recipe.estimatedSteps(examples));
+        } catch (RecipeException e) {
+            fail(job, "invalid_request", e.getMessage());
+        }
+    }
+
+    /** What a claim gives the attempt runner. */
+    public record Claim(Job job, int attempt, String retryReason, Long orphanPid, String orphanWorkdir,
+                        String orphanHost) { }
+
+    /**
+     * Takes the next runnable job for {@code slot}: a queued job, or a running one whose owner's lease
+     * expired. Jobs with a pending cancel or pause end here instead of running.
+     */
+    @Transactional
+    public Optional<Claim> claimNext(String owner, String slot, String runtime, String host) {
+        while (true) {
+            Optional<Job> next = jobs.lockNextRunnable();
+            if (next.isEmpty()) {
+                return Optional.empty();
+            }
+            Job job = next.get();
+            String reason = job.retryReason();
+            Long orphanPid = null;
+            String orphanWorkdir = null;
+            String orphanHost = null;
+            if (job.state() == JobState.RUNNING) {
+                reason = "trainer instance " + job.leaseOwner() + " stopped renewing its lease";
+                var previous = attempts.find(job.jobId(), job.attempt());
+                if (previous.isPresent()) {
+                    orphanPid = previous.get().pid();
+                    orphanWorkdir = previous.get().workdir();
+                    orphanHost = previous.get().host();
+                }
+                attempts.ended(job.jobId(), job.attempt(), null, "lost: " + reason);
+            }
+            if (job.cancelRequested()) {
+                cancelled(job);
+                continue;
+            }
+            if (job.pauseRequested()) {
+                paused(job);
+                continue;
+            }
+            if (crashes(job.jobId()) >= config.maxAttempts()) {
+                fail(job, "max_attempts", "gave up after " + config.maxAttempts() + " failed attempts; last: " + reason);
+                continue;
+            }
+            int attempt = job.attempt() + 1;
+            jobs.claim(job.jobId(), attempt, owner, config.lease(), slot, runtime);
+            attempts.started(job.jobId(), attempt, owner, slot, runtime, workdir(job.jobId(), attempt).toString(), host,
+                    job.lastCheckpointStep());
+            return Optional.of(new Claim(job, attempt, reason, orphanPid, orphanWorkdir, orphanHost));
+        }
+    }
+
+    /** Where an attempt works: inputs staged from S3 and the worker's output. */
+    public java.nio.file.Path workdir(String jobId, int attempt) {
+        return java.nio.file.Path.of(config.workDir()).toAbsolutePath().resolve(jobId).resolve("attempt-" + attempt);
+    }
+
+    /** Records the worker's pid, so a restarted instance can find and stop it if this one dies. */
+    @Transactional
+    public void launched(String jobId, int attempt, long pid) {
+        attempts.pid(jobId, attempt, pid);
+    }
+
+    @Transactional
+    public boolean started(Job job, int attempt, String owner, String runtime, String slot, Long resumedFrom,
+                           String retryReason, Long totalSteps) {
+        if (!holds(job.jobId(), attempt, owner)) {
+            return false;
+        }
+        if (totalSteps != null) {
+            jobs.totalSteps(job.jobId(), totalSteps);
+        }
+        outbox.publish(new TrainingStarted(job.projectId(), job.jobId(), attempt, runtime, slot,
+                resumedFrom == null ? null : resumedFrom.intValue(), retryReason));
+        return true;
+    }
+
+    @Transactional
+    public boolean progress(String owner, TrainingProgress progress) {
+        if (!holds(progress.jobId(), progress.attempt(), owner)) {
+            return false;
+        }
+        outbox.publish(progress);
+        return true;
+    }
+
+    @Transactional
+    public boolean checkpoint(Job job, int attempt, String owner, long step, String key, String sha256) {
+        if (!holds(job.jobId(), attempt, owner)) {
+            return false;
+        }
+        jobs.checkpointed(job.jobId(), step, key);
+        if (checkpoints.insert(job.jobId(), step, attempt, key, sha256)) {
+            outbox.publish(new CheckpointSaved(job.projectId(), job.jobId(), step, key, sha256));
+        }
+        return true;
+    }
+
+    @Transactional
+    public boolean finished(Job job, int attempt, String owner, String artifactKey, String sha256, long bestStep,
+                            Map<String, Double> metrics) {
+        Optional<Job> locked = jobs.lock(job.jobId());
+        if (locked.isEmpty() || !owns(locked.get(), attempt, owner)) {
+            return false;
+        }
+        jobs.succeeded(job.jobId(), artifactKey, sha256);
+        attempts.ended(job.jobId(), attempt, 0, "succeeded");
+        outbox.publish(new TrainingFinished(job.projectId(), job.jobId(), job.modelName(), job.baseModel(),
+                job.datasetId(), job.datasetVersion(), job.method(), artifactKey, sha256, bestStep, metrics,
+                job.pipelineId()));
+        return true;
+    }
+
+    /**
+     * An attempt ended without finishing. In order: a requested cancel or pause wins; a bad spec or bad data
+     * fails the job (retrying cannot help); anything else (killed, crashed, out of memory, this instance
+     * stopping) goes back to the queue to resume from the last checkpoint, up to {@code max-attempts} crashes.
+     *
+     * @param failureCode the worker's {@code failed.code}, if it printed one
+     */
+    @Transactional
+    public void attemptEnded(Job job, int attempt, String owner, int exitCode, String failureCode,
+                             String failureMessage, boolean instanceStopping) {
+        Optional<Job> locked = jobs.lock(job.jobId());
+        if (locked.isEmpty() || !owns(locked.get(), attempt, owner)) {
+            attempts.ended(job.jobId(), attempt, exitCode, "lost: the lease had moved on");
+            return;
+        }
+        Job current = locked.get();
+        String exit = dev.tuneforge.launcher.WorkerProcess.describeExit(exitCode);
+        if (current.cancelRequested()) {
+            attempts.ended(job.jobId(), attempt, exitCode, "cancelled: " + exit);
+            cancelled(current);
+        } else if (current.pauseRequested()) {
+            attempts.ended(job.jobId(), attempt, exitCode, "paused: " + exit);
+            paused(current);
+        } else if (exitCode == 2) {
+            attempts.ended(job.jobId(), attempt, exitCode, "failed: " + exit);
+            fail(current, failureCode == null ? "bad_spec" : failureCode,
+                    failureMessage == null ? exit : failureMessage);
+        } else if (instanceStopping && exitCode == 143) {
+            attempts.ended(job.jobId(), attempt, exitCode, "stopped: the trainer instance is shutting down");
+            jobs.requeue(job.jobId(), "trainer instance " + owner + " shut down; resumed from its last checkpoint");
+        } else {
+            String why = failureMessage == null ? exit : exit + ": " + failureMessage;
+            attempts.ended(job.jobId(), attempt, exitCode, "crashed: " + why);
+            if (crashes(job.jobId()) >= config.maxAttempts()) {
+                fail(current, failureCode == null ? "worker_crashed" : failureCode,
+                        "gave up after " + config.maxAttempts() + " failed attempts; last: " + why);
+            } else {
+                jobs.requeue(job.jobId(), why);
+            }
+        }
+    }
+
+    /** Gives the job back when this instance cannot run it after all (e.g. staging failed). */
+    @Transactional
+    public void release(Job job, int attempt, String owner, String reason) {
+        Optional<Job> locked = jobs.lock(job.jobId());
+        if (locked.isPresent() && owns(locked.get(), attempt, owner)) {
+            attempts.ended(job.jobId(), attempt, null, "crashed: " + reason);
+            if (crashes(job.jobId()) >= config.maxAttempts()) {
+                fail(locked.get(), "worker_crashed", "gave up after " + config.maxAttempts() + " failed attempts; last: "
+                        + reason);
+            } else {
+                jobs.requeue(job.jobId(), reason);
+            }
+        }
+    }
+
+    void cancelled(Job job) {
+        jobs.ended(job.jobId(), JobState.CANCELLED, null, null);
+        outbox.publish(new TrainingCancelled(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+    }
+
+    void paused(Job job) {
+        jobs.ended(job.jobId(), JobState.PAUSED, null, null);
+        outbox.publish(new TrainingPaused(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+    }
+
+    void fail(Job job, String code, String message) {
+        jobs.ended(job.jobId(), JobState.FAILED, code, message);
+        outbox.publish(new TrainingFailed(job.projectId(), job.jobId(), code, message, job.attempt()));
+    }
+
+    private int crashes(String jobId) {
+        return (int) attempts.of(jobId).stream()
+                .filter(a -> a.outcome() != null && (a.outcome().startsWith("crashed") || a.outcome().startsWith("lost")))
+                .count();
+    }
+
+    private boolean holds(String jobId, Integer attempt, String owner) {
+        return jobs.find(jobId).map(j -> owns(j, attempt == null ? j.attempt() : attempt, owner)).orElse(false);
+    }
+
+    private static boolean owns(Job job, int attempt, String owner) {
+        return job.state() == JobState.RUNNING && owner.equals(job.leaseOwner()) && job.attempt() == attempt;
+    }
+
+    /** Hidden size and context length from the catalogue's {@code config.json}; empty for an unknown model. */
+    Optional<Recipe.BaseModelShape> baseModelShape(String baseModel) {
+        String key = ObjectKeys.baseModel(baseModel) + "config.json";
+        if (baseModel == null || !store.exists(key)) {
+            return Optional.empty();
+        }
+        try (InputStream in = store.get(key)) {
+            JsonNode config = EventCodec.mapper().readTree(in);
+            return Optional.of(new Recipe.BaseModelShape(config.path("hidden_size").asInt(Integer.MAX_VALUE),
+                    config.path("max_position_embeddings").asInt(Integer.MAX_VALUE)));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + key, e);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package dev.tuneforge.trainer.domain;
+
+import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.trainer.launch.AttemptRunner;
+import dev.tuneforge.trainer.storage.DatasetVersions;
+import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.trainer.storage.Jobs;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * This instance's slots and the loop that fills them. Every tick it validates new jobs, renews the leases
+ * of the jobs it runs (dropping any it lost), passes cancel and pause requests to their workers, and claims
+ * queued jobs for free slots — including jobs of an instance that died, whose leases ran out.
+ */
+@ApplicationScoped
+public class Scheduler {
+
+    private static final Logger LOG = Logger.getLogger(Scheduler.class);
+
+    private final Jobs jobs;
+    private final JobTransitions transitions;
+    private final DirectorySync sync;
+    private final DatasetVersions datasets;
+    private final TrainerConfig config;
+    private final String owner;
+    private final String host;
+    private final Map<String, String> slots = new LinkedHashMap<>();
+    private final Map<String, AttemptRunner> running = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "attempt");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean stopping;
+    private Instant lastRenewal = Instant.EPOCH;
+
+    public Scheduler(Jobs jobs, JobTransitions transitions, DirectorySync sync, DatasetVersions datasets,
+                     TrainerConfig config, @ConfigProperty(name = "tuneforge.trainer.instance-id") java.util.Optional<String> instanceId) {
+        this.jobs = jobs;
+        this.transitions = transitions;
+        this.sync = sync;
+        this.datasets = datasets;
+        this.config = config;
+        this.host = hostName();
+        this.owner = instanceId.orElse(host + "-" + UUID.randomUUID().toString().substring(0, 8));
+        for (String slot : config.slots()) {
+            String[] parts = slot.split(":", 2);
+            slots.put(parts[0].strip(), parts.length == 2 ? parts[1].strip() : "djl");
+        }
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    @Scheduled(every = "${tuneforge.trainer.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "2s")
+    void tick() {
+        if (stopping) {
+            return;
+        }
+        for (Jobs.Job job : jobs.inState(JobState.VALIDATING)) {
+            transitions.validate(job.jobId());
+        }
+        watchRunning();
+        for (Map.Entry<String, String> slot : slots.entrySet()) {
+            if (stopping || running.containsKey(slot.getKey())) {
+                continue;
+            }
+            var claim = transitions.claimNext(owner, slot.getKey(), slot.getValue(), host);
+            if (claim.isEmpty()) {
+                break;
+            }
+            stopOrphan(claim.get());
+            AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, sync, datasets,
+                    runtime(slot.getValue()), Path.of(config.workDir()).toAbsolutePath().resolve("base-models"), owner,
+                    slot.getKey(), config.maxProgressPoints(), "cpu"), claim.get());
+            running.put(slot.getKey(), runner);
+            workers.submit(() -> {
+                try {
+                    runner.run();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "job %s: attempt runner failed", runner.jobId());
+                } finally {
+                    running.remove(slot.getKey(), runner);
+                }
+            });
+        }
+    }
+
+    /** Lease renewal and stop requests for the jobs this instance runs. */
+    private void watchRunning() {
+        if (running.isEmpty()) {
+            return;
+        }
+        List<String> ids = new ArrayList<>(running.values().stream().map(AttemptRunner::jobId).toList());
+        if (Duration.between(lastRenewal, Instant.now()).compareTo(config.lease().dividedBy(3)) >= 0) {
+            List<String> held = jobs.renew(owner, config.lease(), ids);
+            lastRenewal = Instant.now();
+            for (AttemptRunner r : running.values()) {
+                if (!held.contains(r.jobId()) && jobs.state(r.jobId()).orElse(null) == JobState.RUNNING) {
+                    LOG.warnf("job %s: lease lost to another instance; stopping the local worker", r.jobId());
+                    r.leaseLost();
+                }
+            }
+        }
+        for (Jobs.Job job : jobs.withStopRequests(ids)) {
+            running.values().stream().filter(r -> r.jobId().equals(job.jobId())).forEach(AttemptRunner::stop);
+        }
+    }
+
+    /**
+     * The job's previous attempt ran here under an instance that died: its worker may still be running, an
+     * orphan. Kill it (identified by pid and its work directory) before starting the next attempt.
+     */
+    private void stopOrphan(JobTransitions.Claim claim) {
+        if (claim.orphanPid() == null || !host.equals(claim.orphanHost())) {
+            return;
+        }
+        WorkerProcess.orphan(claim.orphanPid(), Path.of(claim.orphanWorkdir())).ifPresent(p -> {
+            LOG.warnf("job %s: killing orphaned worker pid %d of a previous instance", claim.job().jobId(), p.pid());
+            p.destroyForcibly();
+            p.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+        });
+    }
+
+    private WorkerCommand runtime(String name) {
+        return switch (name) {
+            case "djl" -> WorkerCommand.djl(Path.of(System.getProperty("java.home")),
+                    Path.of(config.worker().djlHome().orElse("worker/target")).toAbsolutePath(),
+                    config.worker().djlThreads(), config.worker().djlMaxHeap());
+            case "torch" -> WorkerCommand.torch(config.worker().torchPython());
+            default -> throw new IllegalStateException("unknown runtime '" + name + "' in tuneforge.trainer.slots");
+        };
+    }
+
+    /** Workers checkpoint and stop; their jobs go back to the queue and resume on the next start. */
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        running.values().forEach(AttemptRunner::stopForShutdown);
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("workers did not stop within 30 s; their jobs resume after the lease expires");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.tuneforge.trainer.domain;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** {@code tuneforge.trainer.*}: this instance's capacity and how it runs workers. */
+@ConfigMapping(prefix = "tuneforge.trainer")
+public interface TrainerConfig {
+
+    /**
+     * The slots of this node, {@code name:runtime} (e.g. {@code cpu-0:djl,gpu-0:torch}): one job per slot.
+     * A CPU slot runs the djl runtime; a GPU slot the runtime named.
+     */
+    @WithDefault("cpu-0:djl")
+    List<String> slots();
+
+    /** Where attempts get their work directories (inputs staged from S3, worker output). */
+    @WithDefault("${java.io.tmpdir}/tuneforge-trainer")
+    String workDir();
+
+    /** How long a lease on a running job lasts without renewal; another instance may take the job after. */
+    @WithDefault("30s")
+    Duration lease();
+
+    /** Launches per job before it fails: a crashed worker is retried from its last checkpoint. */
+    @WithDefault("3")
+    int maxAttempts();
+
+    /** At most this many progress events per job (every step for short jobs). */
+    @WithDefault("500")
+    int maxProgressPoints();
+
+    /** A job whose dataset version is not known this long after the request fails. */
+    @WithDefault("10m")
+    Duration validationTimeout();
+
+    /** Runtimes. */
+    Worker worker();
+
+    interface Worker {
+        /** The djl worker's build directory (jar + worker.classpath); default: the worker module's target/. */
+        Optional<String> djlHome();
+
+        /** BLAS threads for a djl worker. */
+        @WithDefault("1")
+        int djlThreads();
+
+        @WithDefault("2g")
+        String djlMaxHeap();
+
+        /** The Python interpreter for the torch runtime. */
+        @WithDefault("python3")
+        String torchPython();
+    }
+}

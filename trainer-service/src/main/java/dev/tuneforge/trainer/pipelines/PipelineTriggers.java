@@ -1,0 +1,86 @@
+package dev.tuneforge.trainer.pipelines;
+
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.db.Jdbc;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Pipelines (retraining policies) and their first trigger: a new dataset version that adds at least
+ * {@code min_new_examples} examples starts a job, unless the pipeline ran within its cooldown. The job is a
+ * {@code TrainingRequested} like a user's, with a job id derived from the pipeline and the dataset version,
+ * so one version starts at most one job however often its event is delivered.
+ */
+@ApplicationScoped
+public class PipelineTriggers {
+
+    private final Jdbc jdbc;
+    private final Outbox outbox;
+
+    public PipelineTriggers(Jdbc jdbc, Outbox outbox) {
+        this.jdbc = jdbc;
+        this.outbox = outbox;
+    }
+
+    public void configured(PipelineConfigured p) {
+        Map<String, Object> triggers = p.triggers() == null ? Map.of() : p.triggers();
+        Long minNew = number(triggers.get("min_new_examples"));
+        Long cooldown = number(triggers.get("cooldown_seconds"));
+        jdbc.update("""
+                INSERT INTO pipelines (pipeline_id, project_id, dataset_id, base_model, model_name, method,
+                                       hyperparameters, min_new_examples, cooldown_seconds, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline_id) DO UPDATE SET dataset_id = EXCLUDED.dataset_id,
+                    base_model = EXCLUDED.base_model, model_name = EXCLUDED.model_name, method = EXCLUDED.method,
+                    hyperparameters = EXCLUDED.hyperparameters, min_new_examples = EXCLUDED.min_new_examples,
+                    cooldown_seconds = EXCLUDED.cooldown_seconds, status = EXCLUDED.status, updated_at = now()""",
+                p.pipelineId(), p.projectId(), p.datasetId(), p.baseModel(), p.modelName(),
+                p.method() == null ? "lora" : p.method(), dev.tuneforge.trainer.storage.JsonColumns.json(p.hyperparameters()),
+                minNew, cooldown == null ? 0 : cooldown, p.status() == null ? "active" : p.status());
+    }
+
+    public void datasetReady(DatasetReady ready) {
+        if (ready.parentVersion() == null) {
+            return;
+        }
+        var due = jdbc.query("""
+                SELECT pipeline_id, project_id, base_model, model_name, method, hyperparameters
+                FROM pipelines
+                WHERE dataset_id = ? AND project_id = ? AND status = 'active'
+                  AND min_new_examples IS NOT NULL AND min_new_examples <= ?
+                  AND (last_triggered_at IS NULL OR last_triggered_at + cooldown_seconds * interval '1 second' <= now())
+                FOR UPDATE""",
+                r -> new Object[] {r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                        r.getString(6)},
+                ready.datasetId(), ready.projectId(), ready.newExamples());
+        for (Object[] p : due) {
+            String pipelineId = (String) p[0];
+            jdbc.update("UPDATE pipelines SET last_triggered_at = now() WHERE pipeline_id = ?", pipelineId);
+            outbox.publish(new TrainingRequested(ready.projectId(), jobId(pipelineId, ready.datasetId(), ready.version()),
+                    (String) p[2], ready.datasetId(), ready.version(), (String) p[4],
+                    dev.tuneforge.trainer.storage.JsonColumns.map((String) p[5]), (String) p[3],
+                    "pipeline:" + pipelineId, pipelineId));
+        }
+    }
+
+    /** One job per pipeline and dataset version. */
+    static String jobId(String pipelineId, String datasetId, int version) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256")
+                    .digest((pipelineId + "/" + datasetId + "/" + version).getBytes(StandardCharsets.UTF_8));
+            return "job_" + HexFormat.of().formatHex(h, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Long number(Object v) {
+        return v instanceof Number n ? n.longValue() : null;
+    }
+}

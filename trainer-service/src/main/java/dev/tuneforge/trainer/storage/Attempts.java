@@ -1,0 +1,54 @@
+package dev.tuneforge.trainer.storage;
+
+import dev.tuneforge.kit.db.Jdbc;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code attempts} table: every worker launch of a job, and how it ended. */
+@ApplicationScoped
+public class Attempts {
+
+    public record Attempt(String jobId, int attempt, String owner, String slot, String runtime, String workdir,
+                          String host, Long pid, Long resumedFromStep, Integer exitCode, String outcome) {
+    }
+
+    private final Jdbc jdbc;
+
+    public Attempts(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void started(String jobId, int attempt, String owner, String slot, String runtime, String workdir,
+                        String host, Long resumedFromStep) {
+        jdbc.update("""
+                INSERT INTO attempts (job_id, attempt, owner, slot, runtime, workdir, host, resumed_from_step)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", jobId, attempt, owner, slot, runtime, workdir, host, resumedFromStep);
+    }
+
+    public void pid(String jobId, int attempt, long pid) {
+        jdbc.update("UPDATE attempts SET pid = ? WHERE job_id = ? AND attempt = ?", pid, jobId, attempt);
+    }
+
+    public void ended(String jobId, int attempt, Integer exitCode, String outcome) {
+        jdbc.update("""
+                UPDATE attempts SET ended_at = now(), exit_code = ?, outcome = ?
+                WHERE job_id = ? AND attempt = ? AND ended_at IS NULL""", exitCode, outcome, jobId, attempt);
+    }
+
+    public Optional<Attempt> find(String jobId, int attempt) {
+        return jdbc.queryOne("SELECT job_id, attempt, owner, slot, runtime, workdir, host, pid, resumed_from_step, "
+                + "exit_code, outcome FROM attempts WHERE job_id = ? AND attempt = ?", Attempts::attempt, jobId, attempt);
+    }
+
+    public List<Attempt> of(String jobId) {
+        return jdbc.query("SELECT job_id, attempt, owner, slot, runtime, workdir, host, pid, resumed_from_step, "
+                + "exit_code, outcome FROM attempts WHERE job_id = ? ORDER BY attempt", Attempts::attempt, jobId);
+    }
+
+    private static Attempt attempt(java.sql.ResultSet r) throws java.sql.SQLException {
+        return new Attempt(r.getString(1), r.getInt(2), r.getString(3), r.getString(4), r.getString(5),
+                r.getString(6), r.getString(7), (Long) r.getObject(8), (Long) r.getObject(9),
+                (Integer) r.getObject(10), r.getString(11));
+    }
+}

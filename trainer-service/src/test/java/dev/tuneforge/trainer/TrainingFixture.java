@@ -1,0 +1,54 @@
+package dev.tuneforge.trainer;
+
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.TokenStats;
+import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/** Inputs of a training job put where the trainer finds them: a tiny base model in the catalogue, a dataset version. */
+final class TrainingFixture {
+
+    static final String PROJECT = "prj_test";
+    static final String BASE_MODEL = "tiny-test";
+
+    private TrainingFixture() {
+    }
+
+    /** Writes the tiny model once per S3 bucket (idempotent). */
+    static void baseModel(DirectorySync sync, ObjectStore store) throws Exception {
+        if (store.exists(ObjectKeys.baseModel(BASE_MODEL) + ObjectKeys.MANIFEST)) {
+            return;
+        }
+        Path dir = Files.createTempDirectory("tiny-model");
+        TinyLlamaWriter.write(dir, TinyLlamaWriter.Spec.small());
+        sync.upload(dir, ObjectKeys.baseModel(BASE_MODEL));
+    }
+
+    /** A chat dataset of {@code examples} examples as dataset-service would publish it; returns the dataset id. */
+    static DatasetReady dataset(ObjectStore store, TopicClient topics, String datasetId, int version,
+                                Integer parent, int examples, long newExamples) {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < examples; i++) {
+            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"Name ").append(i % 7)
+                    .append("\"},{\"role\":\"assistant\",\"content\":\"{\\\"n\\\": ").append(i % 7).append("}\"}]}\n");
+        }
+        String prefix = "projects/" + PROJECT + "/datasets/" + datasetId + "/v" + version + "/";
+        store.put(prefix + "train.jsonl", jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        DatasetReady ready = new DatasetReady(PROJECT, datasetId, version, parent, "chat", "c" + version,
+                prefix + "train.jsonl", "sha-train", examples, prefix + "validation.jsonl", "sha-valid", 0, newExamples,
+                new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null);
+        topics.publish(ready, "dataset-service");
+        return ready;
+    }
+
+    static String newId(String prefix) {
+        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+}
