@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,14 +53,14 @@ public class Scheduler {
     private Instant lastRenewal = Instant.EPOCH;
 
     public Scheduler(Jobs jobs, JobTransitions transitions, DirectorySync sync, DatasetVersions datasets,
-                     TrainerConfig config, @ConfigProperty(name = "tuneforge.trainer.instance-id") java.util.Optional<String> instanceId) {
+                     TrainerConfig config) {
         this.jobs = jobs;
         this.transitions = transitions;
         this.sync = sync;
         this.datasets = datasets;
         this.config = config;
         this.host = hostName();
-        this.owner = instanceId.orElse(host + "-" + UUID.randomUUID().toString().substring(0, 8));
+        this.owner = config.instanceId().orElse(host + "-" + UUID.randomUUID().toString().substring(0, 8));
         for (String slot : config.slots()) {
             String[] parts = slot.split(":", 2);
             slots.put(parts[0].strip(), parts.length == 2 ? parts[1].strip() : "djl");

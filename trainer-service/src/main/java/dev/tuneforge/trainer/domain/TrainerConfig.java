@@ -37,6 +37,13 @@ public interface TrainerConfig {
     @WithDefault("10m")
     Duration validationTimeout();
 
+    /** This instance's name in leases and attempts; default: host name and a random suffix per start. */
+    Optional<String> instanceId();
+
+    /** How often the scheduler looks at the queue ({@code off} in tests that drive it by hand). */
+    @WithDefault("1s")
+    String tick();
+
     /** Runtimes. */
     Worker worker();
 
