@@ -10,10 +10,13 @@ import dev.tuneforge.worker.protocol.SpecException;
 import dev.tuneforge.worker.protocol.SpecReader;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerFailure;
+import dev.tuneforge.worker.serve.ServeCommand;
+import dev.tuneforge.worker.serve.ServeOptions;
 import dev.tuneforge.worker.train.StopSignal;
 import dev.tuneforge.worker.train.Trainer;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -21,12 +24,14 @@ import java.util.Locale;
  * <pre>
  * worker train    --spec spec.json [--workdir DIR]
  * worker evaluate --spec spec.json [--workdir DIR] [--adapter DIR]
+ * worker serve    --model DIR [--adapter DIR] --port N [--host H] [--device D]
  * </pre>
  * Stdout carries only the JSON-lines events; anything else that writes to stdout is sent to stderr.
  */
 public final class Main {
 
-    private static final String USAGE = "usage: worker train|evaluate --spec FILE [--workdir DIR] [--adapter DIR]";
+    private static final String USAGE = "usage: worker train|evaluate --spec FILE [--workdir DIR] [--adapter DIR]\n"
+            + "       worker serve --model DIR [--adapter DIR] --port N [--host H] [--device D]";
 
     private Main() {
     }
@@ -41,6 +46,10 @@ public final class Main {
     public static int run(String[] args, PrintStream out, StopSignal stop) {
         EventSink events = new EventSink(out);
         try {
+            if (args.length > 0 && args[0].equals("serve")) {
+                ServeOptions options = ServeOptions.parse(Arrays.copyOfRange(args, 1, args.length));
+                return new ServeCommand(options, events, stop).run();
+            }
             Arguments a = Arguments.parse(args);
             JsonNode json = SpecReader.readJson(a.spec());
             return switch (a.command()) {
@@ -48,13 +57,11 @@ public final class Main {
                 case "evaluate" -> {
                     EvalSpec spec = SpecReader.eval(json, a.workdir());
                     if (a.adapter() != null) {
-                        spec = new EvalSpec(spec.baseModel(), a.workdir().resolve(a.adapter()), spec.data(), spec.format(),
-                                spec.maxSeqLength(), spec.maxNewTokens(), spec.output(), spec.device());
+                        spec = spec.withAdapter(a.workdir().resolve(a.adapter()));
                     }
                     yield new Evaluator(spec, events).run();
                 }
-                default -> throw WorkerFailure.badSpec("unknown command '" + a.command() + "' (serve is not "
-                        + "implemented by the djl runtime yet); " + USAGE);
+                default -> throw WorkerFailure.badSpec("unknown command '" + a.command() + "'; " + USAGE);
             };
         } catch (SpecException e) {
             return fail(events, WorkerFailure.badSpec(e.getMessage()));

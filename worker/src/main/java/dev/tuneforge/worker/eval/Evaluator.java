@@ -12,6 +12,7 @@ import dev.tuneforge.worker.model.ModelConfigException;
 import dev.tuneforge.worker.protocol.EvalSpec;
 import dev.tuneforge.worker.protocol.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.GenerationParams;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerFailure;
 import dev.tuneforge.tokenizer.HfTokenizer;
@@ -30,8 +31,8 @@ import java.util.Map;
 
 /**
  * {@code worker evaluate}: per example, the mean token loss over the reference answer and, when
- * asked, a greedy generation from the prompt (the chat template with the generation prompt) compared
- * with the reference. One JSON line per example in the results file; totals in {@code finished}.
+ * asked, a generation from the prompt (the chat template with the generation prompt; greedy unless the
+ * spec sets a temperature) compared with the reference. One JSON line per example in the results file; totals in {@code finished}.
  */
 public final class Evaluator {
 
@@ -68,7 +69,7 @@ public final class Evaluator {
                     null, 0, 0));
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, spec.maxSeqLength());
             Generator generator = new Generator(model, StopTokens.of(spec.baseModel(), tokenizer),
-                    Trainer.padId(tokenizer));
+                    Trainer.padId(tokenizer), ids -> tokenizer.decode(ids, true));
             double nll = 0;
             long tokens = 0;
             double correct = 0;
@@ -127,7 +128,8 @@ public final class Evaluator {
                 .map(e -> Validation.run(model, List.of(encoder.encode(e)), 1, 0))
                 .toList();
         List<ExampleResult> results = new ArrayList<>();
-        if (spec.maxNewTokens() == 0) {
+        GenerationParams params = spec.generation();
+        if (params.maxNewTokens() == 0) {
             for (int i = 0; i < chunk.size(); i++) {
                 Validation.Result l = losses.get(i);
                 results.add(new ExampleResult(first + i, l.loss(), (int) l.tokens(), l.tokenAccuracy(), null, null,
@@ -150,10 +152,12 @@ public final class Evaluator {
                 }
             }
         }
-        List<long[]> outputs = generator.greedy(prompts, spec.maxNewTokens());
+        // Example i samples with seed + i, whatever batch it falls in.
+        List<Generation> outputs = generator.generate(prompts, params.withSeed(params.seed() == null ? null
+                : params.seed() + first));
         for (int i = 0; i < chunk.size(); i++) {
             Validation.Result l = losses.get(i);
-            String text = tokenizer.decode(outputs.get(i), true);
+            String text = outputs.get(i).text();
             results.add(new ExampleResult(first + i, l.loss(), (int) l.tokens(), l.tokenAccuracy(), text,
                     references.get(i), text.strip().equals(references.get(i).strip())));
         }

@@ -36,6 +36,15 @@ public final class Attention implements AutoCloseable {
      *                 negative number where it may not
      */
     public NDArray forward(NDArray x, Rope rope, Rope.CosSin rotation, NDArray maskBias) {
+        return forward(x, rope, rotation, maskBias, null, 0);
+    }
+
+    /**
+     * As {@link #forward(NDArray, Rope, Rope.CosSin, NDArray)}, the new positions' keys and values first
+     * appended to {@code cache}'s slot for {@code layer}, so the queries attend to every cached position
+     * too; {@code maskBias} is then {@code [B or 1, 1, T, cached + T]}.
+     */
+    public NDArray forward(NDArray x, Rope rope, Rope.CosSin rotation, NDArray maskBias, KvCache cache, int layer) {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         NDArray q = splitHeads(qProj.forward(x), batch, length, heads);
@@ -43,8 +52,13 @@ public final class Attention implements AutoCloseable {
         NDArray v = splitHeads(vProj.forward(x), batch, length, kvHeads);
         q = rope.apply(q, rotation);
         k = rope.apply(k, rotation);
-        k = repeatKv(k, batch, length);
-        v = repeatKv(v, batch, length);
+        if (cache != null) {
+            k = cache.appendKeys(layer, k);
+            v = cache.appendValues(layer, v);
+        }
+        long keysLength = k.getShape().get(2);
+        k = repeatKv(k, batch, keysLength);
+        v = repeatKv(v, batch, keysLength);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v);
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);

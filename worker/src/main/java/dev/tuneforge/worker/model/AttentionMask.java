@@ -47,6 +47,22 @@ public sealed interface AttentionMask {
         return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE).expandDims(1);
     }
 
+    /**
+     * The bias for {@code queries} new positions that follow the cached ones of a {@link KvCache}:
+     * {@code [B, 1, queries, K]} where {@code keep} ({@code [B, K]}) is the padding mask of every key,
+     * cached and new. A query at column {@code K - queries + i} sees the kept keys up to its own column,
+     * exactly the row of the full {@link #padding} mask it would get without a cache.
+     */
+    static NDArray cachedPadding(NDManager manager, NDArray keep, long queries) {
+        long keys = keep.getShape().get(1);
+        NDArray keyColumns = manager.arange(0, Math.toIntExact(keys), 1, DataType.INT64);
+        NDArray queryColumns = manager.arange(Math.toIntExact(keys - queries), Math.toIntExact(keys), 1,
+                DataType.INT64);
+        NDArray causal = keyColumns.expandDims(0).lte(queryColumns.expandDims(1)).expandDims(0);
+        NDArray allowed = causal.logicalAnd(keep.gt(0).expandDims(1));
+        return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE).expandDims(1);
+    }
+
     /** Boolean {@code [1, T, T]}, true on and below the diagonal. */
     private static NDArray lowerTriangle(NDManager manager, long length) {
         NDArray positions = manager.arange(0, Math.toIntExact(length), 1, DataType.INT64);

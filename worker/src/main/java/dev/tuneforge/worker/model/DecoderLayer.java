@@ -18,7 +18,12 @@ public final class DecoderLayer implements AutoCloseable {
     }
 
     public NDArray forward(NDArray x, Rope rope, Rope.CosSin rotation, NDArray maskBias) {
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), rope, rotation, maskBias));
+        return forward(x, rope, rotation, maskBias, null, 0);
+    }
+
+    /** With a key/value cache: see {@link Attention#forward(NDArray, Rope, Rope.CosSin, NDArray, KvCache, int)}. */
+    public NDArray forward(NDArray x, Rope rope, Rope.CosSin rotation, NDArray maskBias, KvCache cache, int layer) {
+        NDArray h = x.add(attention.forward(inputNorm.forward(x), rope, rotation, maskBias, cache, layer));
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }
 

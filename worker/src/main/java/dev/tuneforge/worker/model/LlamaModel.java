@@ -130,27 +130,60 @@ public final class LlamaModel implements AutoCloseable {
      * @param mask        which keys each query sees
      */
     public NDArray forward(NDArray inputIds, NDArray positionIds, AttentionMask mask) {
+        long length = checkIds(inputIds).get(1);
+        try (NDScope scope = new NDScope()) {
+            NDArray positions = positionIds != null ? positionIds
+                    : manager.arange(0, Math.toIntExact(length), 1, DataType.INT64).expandDims(0);
+            return run(inputIds, positions, mask.bias(manager, length), null);
+        }
+    }
+
+    /** An empty key/value cache for {@link #forward(NDArray, NDArray, NDArray, KvCache)}; close it when done. */
+    public KvCache newCache() {
+        return new KvCache(manager, layers.size());
+    }
+
+    /**
+     * Logits {@code [B, T, vocab]} for {@code T} new tokens that continue the sequences in {@code cache}
+     * (empty for the prompt), whose keys and values are appended to it. Equal, within float rounding, to
+     * the last {@code T} columns of {@link #forward(NDArray, NDArray, AttentionMask)} over the whole
+     * sequence with {@link AttentionMask#padding} — the point of the cache is to not recompute the rest.
+     *
+     * @param inputIds    new token ids {@code [B, T]}
+     * @param positionIds their positions {@code [B, T]}: each row counts from its own first real token,
+     *                    so left padding does not shift RoPE
+     * @param keep        {@code [B, T]}: 1 for real tokens, 0 for padding, which no later query sees
+     */
+    public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray keep, KvCache cache) {
+        long length = checkIds(inputIds).get(1);
+        try (NDScope scope = new NDScope()) {
+            NDArray allKeep = cache.appendKeep(keep.toType(DataType.INT64, false));
+            return run(inputIds, positionIds, AttentionMask.cachedPadding(manager, allKeep, length), cache);
+        }
+    }
+
+    private static Shape checkIds(NDArray inputIds) {
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, length], got " + shape);
         }
-        long batch = shape.get(0);
-        long length = shape.get(1);
-        try (NDScope scope = new NDScope()) {
-            NDArray ids = inputIds.toType(DataType.INT64, false).reshape(batch * length);
-            NDArray h = embedTokens.get(new NDIndex("{}", ids)).reshape(batch, length, config.hiddenSize());
-            NDArray positions = positionIds != null ? positionIds
-                    : manager.arange(0, Math.toIntExact(length), 1, DataType.INT64).expandDims(0);
-            Rope.CosSin rotation = rope.cosSin(positions);
-            NDArray bias = mask.bias(manager, length);
-            for (DecoderLayer layer : layers) {
-                h = layer.forward(h, rope, rotation, bias);
-            }
-            NDArray logits = lmHead.forward(norm.forward(h));
-            NDScope.unregister(logits);
-            logits.attach(inputIds.getManager());
-            return logits;
+        return shape;
+    }
+
+    /** The decoder stack; called inside an {@link NDScope} that closes every intermediate array. */
+    private NDArray run(NDArray inputIds, NDArray positions, NDArray bias, KvCache cache) {
+        long batch = inputIds.getShape().get(0);
+        long length = inputIds.getShape().get(1);
+        NDArray ids = inputIds.toType(DataType.INT64, false).reshape(batch * length);
+        NDArray h = embedTokens.get(new NDIndex("{}", ids)).reshape(batch, length, config.hiddenSize());
+        Rope.CosSin rotation = rope.cosSin(positions);
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(h, rope, rotation, bias, cache, i);
         }
+        NDArray logits = lmHead.forward(norm.forward(h));
+        NDScope.unregister(logits);
+        logits.attach(inputIds.getManager());
+        return logits;
     }
 
     public LlamaConfig config() {

@@ -28,6 +28,9 @@ public final class SpecReader {
     /** PEFT's default LoRA targets for Llama-family models. */
     public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
 
+    /** OpenAI's bound; beyond it sampling is close to uniform noise. */
+    public static final double MAX_TEMPERATURE = 2.0;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SpecReader() {
@@ -152,14 +155,15 @@ public final class SpecReader {
             throw new SpecException(List.of("the spec must be a JSON object"));
         }
         JsonFields root = new JsonFields(json, "", problems, Set.of("base_model", "adapter", "data",
-                "max_seq_length", "max_new_tokens", "output", "device"));
+                "max_seq_length", "max_new_tokens", "temperature", "top_p", "top_k", "seed", "stop", "output",
+                "device"));
         String baseModel = root.string("base_model", null, true);
         String adapter = root.string("adapter", null, false);
         JsonFields d = root.object("data", true, Set.of("file", "format"));
         String file = d == null ? null : d.string("file", null, true);
         String format = d == null ? "chat" : d.oneOf("format", "chat", FORMATS);
         int maxSeqLength = root.integer("max_seq_length", 1024, 2);
-        int maxNewTokens = root.integer("max_new_tokens", 128, 0);
+        GenerationParams generation = generation(root);
         String output = root.string("output", "eval_results.jsonl", false);
         String device = root.string("device", "cpu", false);
         if (device != null && !device.matches("cpu|cuda(:\\d+)?|auto")) {
@@ -169,7 +173,18 @@ public final class SpecReader {
             throw new SpecException(problems);
         }
         return new EvalSpec(resolve(workdir, baseModel), resolve(workdir, adapter), resolve(workdir, file),
-                DataFormat.fromJson(format), maxSeqLength, maxNewTokens, resolve(workdir, output), device);
+                DataFormat.fromJson(format), maxSeqLength, generation, resolve(workdir, output), device);
+    }
+
+    /** Greedy unless a temperature is given; seed 0 by default, so a sampled evaluation is reproducible. */
+    private static GenerationParams generation(JsonFields root) {
+        int maxNewTokens = root.integer("max_new_tokens", 128, 0);
+        double temperature = root.number("temperature", 0.0, 0, false, MAX_TEMPERATURE);
+        double topP = root.number("top_p", 1.0, 0, true, 1.0);
+        Integer topK = root.integer("top_k", null, 1);
+        long seed = root.longValue("seed", 0);
+        List<String> stop = root.strings("stop", List.of());
+        return new GenerationParams(maxNewTokens, temperature, topP, topK, seed, stop);
     }
 
     private static Path resolve(Path workdir, String path) {

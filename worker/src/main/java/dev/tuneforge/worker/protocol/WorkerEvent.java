@@ -15,6 +15,7 @@ import java.util.Map;
     @JsonSubTypes.Type(value = WorkerEvent.Eval.class, name = "eval"),
     @JsonSubTypes.Type(value = WorkerEvent.Checkpoint.class, name = "checkpoint"),
     @JsonSubTypes.Type(value = WorkerEvent.Stopped.class, name = "stopped"),
+    @JsonSubTypes.Type(value = WorkerEvent.Serving.class, name = "serving"),
     @JsonSubTypes.Type(value = WorkerEvent.Finished.class, name = "finished"),
     @JsonSubTypes.Type(value = WorkerEvent.Failed.class, name = "failed")
 })
@@ -40,6 +41,12 @@ public sealed interface WorkerEvent {
 
     /** SIGTERM: the checkpoint to resume from was written; exit code 143 follows. */
     record Stopped(long step, String checkpoint, String reason) implements WorkerEvent { }
+
+    /**
+     * {@code worker serve} is listening: the OpenAI-compatible API is at {@code url} ({@code .../v1}) and
+     * answers for {@code model}. {@code port} is the bound port, useful when port 0 was asked for.
+     */
+    record Serving(String host, int port, String model, String url) implements WorkerEvent { }
 
     /**
      * The run is over. {@code outputs} names directories ({@code adapter} or {@code model},

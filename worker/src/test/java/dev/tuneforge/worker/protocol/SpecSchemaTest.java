@@ -75,11 +75,36 @@ class SpecSchemaTest {
     void everyDocumentedEvalSpecIsValidForTheSchemaAndTheReader() throws Exception {
         JsonSchema schema = schema("eval-spec.schema.json");
         List<JsonNode> examples = documented("eval-spec");
-        assertEquals(1, examples.size());
+        assertEquals(2, examples.size());
         for (JsonNode example : examples) {
             assertEquals(Set.of(), schema.validate(example), example.toString());
             assertEquals(Path.of("/work/out/adapter"), SpecReader.eval(example, WORKDIR).adapter());
         }
+        GenerationParams greedy = SpecReader.eval(examples.getFirst(), WORKDIR).generation();
+        assertEquals(new GenerationParams(128, 0, 1, null, 0L, List.of()), greedy);
+        assertTrue(greedy.isGreedy());
+        GenerationParams sampled = SpecReader.eval(examples.get(1), WORKDIR).generation();
+        assertEquals(new GenerationParams(64, 0.7, 0.9, 50, 7L, List.of("\n\n", "</answer>")), sampled);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"data\": {\"file\": \"f\"}}|base_model: required",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"temperature\": -0.5}|temperature: must be >= 0",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"temperature\": 3}|temperature: must be >= 0.0 and <= 2.0",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"top_p\": 0}|top_p: must be > 0",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"top_k\": 0}|top_k: must be >= 1",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"seed\": 1.5}|seed: must be an integer",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"stop\": []}|stop: must be a non-empty array",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"stop\": [\"\"]}|stop[0]: must be a non-empty string",
+        "{\"base_model\": \"b\", \"data\": {\"file\": \"f\"}, \"top_q\": 0.5}|top_q: unknown field",
+    })
+    void brokenEvalSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {
+        String[] parts = caseLine.split("\\|");
+        JsonNode spec = JSON.readTree(parts[0]);
+        assertFalse(schema("eval-spec.schema.json").validate(spec).isEmpty(), "the schema accepts " + spec);
+        SpecException e = assertThrows(SpecException.class, () -> SpecReader.eval(spec, WORKDIR));
+        assertTrue(e.getMessage().contains(parts[1]), e.getMessage());
     }
 
     @ParameterizedTest

@@ -1,0 +1,64 @@
+package dev.tuneforge.worker.serve;
+
+import dev.tuneforge.worker.protocol.WorkerFailure;
+import java.nio.file.Path;
+
+/**
+ * The command line of {@code worker serve --model DIR [--adapter DIR] --port N [--host H] [--device D]}.
+ * The host defaults to the loopback interface: the server has no authentication, so reaching it from
+ * elsewhere is a deliberate choice.
+ */
+public record ServeOptions(Path model, Path adapter, String host, int port, String device) {
+
+    public static final String USAGE = "usage: worker serve --model DIR [--adapter DIR] --port N [--host H] "
+            + "[--device cpu|cuda|cuda:N|auto]";
+
+    /** Parses the arguments after {@code serve}; relative paths resolve against the current directory. */
+    public static ServeOptions parse(String[] args) {
+        Path model = null;
+        Path adapter = null;
+        String host = "127.0.0.1";
+        Integer port = null;
+        String device = "cpu";
+        for (int i = 0; i < args.length; i++) {
+            if (i + 1 >= args.length) {
+                throw WorkerFailure.badSpec(args[i] + " needs a value; " + USAGE);
+            }
+            String value = args[++i];
+            switch (args[i - 1]) {
+                case "--model" -> model = Path.of(value).toAbsolutePath().normalize();
+                case "--adapter" -> adapter = Path.of(value).toAbsolutePath().normalize();
+                case "--host" -> host = value;
+                case "--port" -> port = port(value);
+                case "--device" -> device = device(value);
+                default -> throw WorkerFailure.badSpec("unknown option " + args[i - 1] + "; " + USAGE);
+            }
+        }
+        if (model == null) {
+            throw WorkerFailure.badSpec("--model is required; " + USAGE);
+        }
+        if (port == null) {
+            throw WorkerFailure.badSpec("--port is required (0 picks a free one); " + USAGE);
+        }
+        return new ServeOptions(model, adapter, host, port, device);
+    }
+
+    private static int port(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw WorkerFailure.badSpec("--port must be 0..65535, got " + value);
+    }
+
+    private static String device(String value) {
+        if (!value.matches("cpu|cuda(:\\d+)?|auto")) {
+            throw WorkerFailure.badSpec("--device must be cpu, cuda, cuda:N or auto, got " + value);
+        }
+        return value;
+    }
+}
