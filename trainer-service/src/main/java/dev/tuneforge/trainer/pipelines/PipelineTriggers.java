@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * Pipelines (retraining policies) and their first trigger: a new dataset version that adds at least
  * {@code min_new_examples} examples starts a job, unless the pipeline ran within its cooldown. The job is a
- * {@code TrainingRequested} like a user's, with a job id derived from the pipeline and the dataset version,
- * so one version starts at most one job however often its event is delivered.
+ * {@code TrainingRequested} like a user's. A pipeline starts at most one job per dataset version (recorded in
+ * {@code pipeline_runs}, and the job id is derived from both), however often the version is announced.
  */
 @ApplicationScoped
 public class PipelineTriggers {
@@ -61,8 +61,15 @@ public class PipelineTriggers {
                 ready.datasetId(), ready.projectId(), ready.newExamples());
         for (Object[] p : due) {
             String pipelineId = (String) p[0];
+            String jobId = jobId(pipelineId, ready.datasetId(), ready.version());
+            int inserted = jdbc.update("""
+                    INSERT INTO pipeline_runs (pipeline_id, dataset_id, dataset_version, job_id) VALUES (?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING""", pipelineId, ready.datasetId(), ready.version(), jobId);
+            if (inserted == 0) {
+                continue;
+            }
             jdbc.update("UPDATE pipelines SET last_triggered_at = now() WHERE pipeline_id = ?", pipelineId);
-            outbox.publish(new TrainingRequested(ready.projectId(), jobId(pipelineId, ready.datasetId(), ready.version()),
+            outbox.publish(new TrainingRequested(ready.projectId(), jobId,
                     (String) p[2], ready.datasetId(), ready.version(), (String) p[4],
                     dev.tuneforge.trainer.storage.JsonColumns.map((String) p[5]), (String) p[3],
                     "pipeline:" + pipelineId, pipelineId));
