@@ -12,8 +12,10 @@ import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Structured-output metrics. Validity is strict RFC 8259 JSON: exactly one value, no trailing
@@ -26,6 +28,9 @@ public final class JsonChecks {
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    // A factory holds the meta-schemas of its draft; build each once.
+    private static final Map<SpecVersion.VersionFlag, JsonSchemaFactory> FACTORIES = new ConcurrentHashMap<>();
 
     private JsonChecks() {
     }
@@ -52,12 +57,21 @@ public final class JsonChecks {
         return parse(text).map(node -> violations(node, schema).isEmpty()).orElse(false);
     }
 
-    /** Schema violations of an already parsed instance, as messages; empty if it conforms. */
-    public static List<String> violations(JsonNode instance, JsonNode schema) {
+    /** True if {@code text} is valid JSON and conforms to an already {@link #compile compiled} schema. */
+    public static boolean conforms(String text, JsonSchema schema) {
+        return parse(text).map(node -> schema.validate(node).isEmpty()).orElse(false);
+    }
+
+    /** Compiles a schema once, for scoring many outputs against it. */
+    public static JsonSchema compile(JsonNode schema) {
         SpecVersion.VersionFlag version = SpecVersionDetector.detectOptionalVersion(schema, false)
                 .orElse(SpecVersion.VersionFlag.V202012);
-        JsonSchema compiled = JsonSchemaFactory.getInstance(version).getSchema(schema);
-        Set<ValidationMessage> messages = compiled.validate(instance);
+        return FACTORIES.computeIfAbsent(version, JsonSchemaFactory::getInstance).getSchema(schema);
+    }
+
+    /** Schema violations of an already parsed instance, as messages; empty if it conforms. */
+    public static List<String> violations(JsonNode instance, JsonNode schema) {
+        Set<ValidationMessage> messages = compile(schema).validate(instance);
         return messages.stream().map(ValidationMessage::getMessage).sorted().toList();
     }
 }

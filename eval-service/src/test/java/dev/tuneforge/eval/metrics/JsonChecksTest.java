@@ -48,6 +48,9 @@ class JsonChecksTest {
         assertFalse(JsonChecks.conforms("{\"name\": \"Ada\", \"extra\": 1}", PERSON));
         assertFalse(JsonChecks.conforms("{\"name\": \"Ada\",}", PERSON));
         assertEquals(1, JsonChecks.violations(JsonChecks.parse("{\"name\": 3}").orElseThrow(), PERSON).size());
+        var compiled = JsonChecks.compile(PERSON);
+        assertTrue(JsonChecks.conforms("{\"name\": \"Ada\"}", compiled));
+        assertFalse(JsonChecks.conforms("[]", compiled));
     }
 
     @Test
