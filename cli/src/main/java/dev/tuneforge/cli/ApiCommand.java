@@ -74,6 +74,13 @@ abstract class ApiCommand implements Callable<Integer> {
         }
     }
 
+    /** --dataset and --base-model are required (checked here: picocli's required options break --help). */
+    static void requireOptions(String dataset, String baseModel) {
+        if (dataset == null || baseModel == null) {
+            throw new CliException(ExitCodes.USAGE, "--dataset and --base-model are required");
+        }
+    }
+
     static String text(JsonNode node, String field) {
         JsonNode value = node.path(field);
         return value.isMissingNode() || value.isNull() ? "-" : value.asText();

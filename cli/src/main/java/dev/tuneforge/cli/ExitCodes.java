@@ -18,12 +18,17 @@ public final class ExitCodes {
     public static final int RATE_LIMITED = 6;
     /** Validation rejected the uploaded dataset; the report says what is wrong and where. */
     public static final int REJECTED = 7;
+    /** The followed job failed (`jobs follow`): its failure code and message are printed. */
+    public static final int JOB_FAILED = 8;
+    /** The followed job was cancelled (`jobs follow`). */
+    public static final int JOB_CANCELLED = 9;
 
     static final String FOOTER = """
 
             Exit codes: 0 ok, 1 error (gateway failed or unreachable),
               2 usage or invalid input, 3 not logged in / unauthenticated / forbidden,
-              4 not found, 5 conflict, 6 rate limited, 7 dataset rejected by validation.""";
+              4 not found, 5 conflict, 6 rate limited, 7 dataset rejected by validation,
+              8 followed job failed, 9 followed job cancelled.""";
 
     private ExitCodes() {
     }

@@ -70,6 +70,21 @@ public final class GatewayClient {
         }
     }
 
+    public JsonNode delete(String path) {
+        return send(request(path, Map.of()).DELETE().build());
+    }
+
+    /** Sends a file as the raw body with its content type; {@code progress} hears the bytes sent so far. */
+    public JsonNode postFile(String path, Map<String, ?> query, Path file, String contentType, LongConsumer progress) {
+        try {
+            long size = Files.size(file);
+            return send(request(path, query).header("Content-Type", contentType)
+                    .POST(counted(() -> Files.newInputStream(file), size, progress)).build());
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot read " + e.getMessage());
+        }
+    }
+
     /**
      * Uploads a file as the raw body, or as multipart ({@code file}, {@code validation_file} and text
      * fields) when there is a validation file; {@code progress} hears the bytes sent so far.
@@ -145,9 +160,18 @@ public final class GatewayClient {
      * with Last-Event-ID when the connection drops, until {@code handler} returns false.
      */
     public void follow(String lastEventId, Predicate<SseEvent> handler) {
+        follow("/api/v1/events", lastEventId, handler);
+    }
+
+    /**
+     * Follows an event stream of the gateway ({@code /api/v1/events}, {@code /api/v1/jobs/{id}/events}) from
+     * {@code lastEventId} (null: where the stream starts by default), reconnecting with Last-Event-ID when
+     * the connection drops, until {@code handler} returns false.
+     */
+    public void follow(String path, String lastEventId, Predicate<SseEvent> handler) {
         String last = lastEventId;
         while (true) {
-            HttpRequest.Builder builder = request("/api/v1/events", Map.of()).header("Accept", "text/event-stream");
+            HttpRequest.Builder builder = request(path, Map.of()).setHeader("Accept", "text/event-stream");
             if (last != null) {
                 builder.header("Last-Event-ID", last);
             }

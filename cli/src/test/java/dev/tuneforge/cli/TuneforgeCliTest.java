@@ -67,6 +67,27 @@ class TuneforgeCliTest {
     }
 
     @Test
+    void aTinyModelIsWrittenWithoutAnyNativeLibrary() {
+        Run run = cli("base-models", "write-tiny", home.resolve("tiny").toString());
+        assertEquals(0, run.code(), run.err());
+        for (String file : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            assertTrue(java.nio.file.Files.isRegularFile(home.resolve("tiny").resolve(file)), file);
+        }
+    }
+
+    @Test
+    void settingsKeepTheirTypes() {
+        assertEquals(Map.of("epochs", 3L, "lr", 0.001, "packing", true, "epochs_auto", "auto",
+                        "target_modules", List.of("q_proj", "v_proj")),
+                Settings.parse(List.of("epochs=3", "lr=0.001", "packing=true", "epochs_auto=auto",
+                        "target_modules=q_proj,v_proj"), "--set"));
+        assertEquals(ExitCodes.USAGE, cli("jobs", "create", "--dataset", "ds", "--base-model", "m", "--set", "novalue",
+                "--key", "tf_x").code());
+        assertEquals(ExitCodes.USAGE, cli("jobs", "create", "--base-model", "m", "--key", "tf_x").code(), "--dataset is required");
+        assertEquals(ExitCodes.USAGE, cli("jobs").code());
+    }
+
+    @Test
     void withoutAKeyCommandsExitWith3AndSayHowToLogIn() {
         Run run = cli("projects", "list");
         assertEquals(ExitCodes.AUTH, run.code());

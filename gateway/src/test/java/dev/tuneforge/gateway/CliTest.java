@@ -5,9 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.cli.CliEnv;
 import dev.tuneforge.cli.ExitCodes;
 import dev.tuneforge.cli.TuneforgeCli;
+import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.TrainingFailed;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
@@ -190,6 +195,112 @@ class CliTest {
         Run list = cli("events");
         assertEquals(0, list.code());
         assertTrue(list.out().contains("dev.tuneforge.training.started.v1") && list.out().contains("cli-job-3"), list.out());
+    }
+
+    /** A project with a member key the CLI is logged in with; returns the project. */
+    private String loggedInMember() throws Exception {
+        String project = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        assertEquals(0, cli("projects", "create", project, "--url", gateway.toString(), "--key", Gateway.ADMIN).code());
+        Run key = cli("keys", "create", "--project", project, "--role", "member", "--json",
+                "--url", gateway.toString(), "--key", Gateway.ADMIN);
+        memberSecret = key.json().path("secret").asText();
+        assertEquals(0, cli("login", "--url", gateway.toString(), "--key", memberSecret).code());
+        return project;
+    }
+
+    private String memberSecret;
+
+    @Test
+    void aJobIsCreatedAndFollowedToItsEnd() throws Exception {
+        BaseModels.ensureTiny();
+        String project = loggedInMember();
+        TopicClient topics = new TopicClient(bootstrap);
+        String dataset = Datasets.ready(topics, project, memberSecret, "cli-jobs", 20);
+
+        Run bad = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--set", "lora_r=64",
+                "--set", "bogus=1");
+        assertEquals(ExitCodes.USAGE, bad.code());
+        assertTrue(bad.err().contains("hyperparameters.lora_r") && bad.err().contains("hyperparameters.bogus"), bad.err());
+
+        Run created = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--set", "lora_r=4",
+                "--set", "target_modules=q_proj,v_proj", "--set", "learning_rate=0.001", "--json");
+        assertEquals(0, created.code(), created.err());
+        String id = created.json().path("id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        TrainingRequested requested = topics.events(TrainingRequested.class, id).get(0);
+        assertEquals(4, ((Number) requested.hyperparameters().get("lora_r")).intValue());
+        assertEquals(List.of("q_proj", "v_proj"), requested.hyperparameters().get("target_modules"));
+        assertEquals(0.001, ((Number) requested.hyperparameters().get("learning_rate")).doubleValue());
+
+        // The CLI follows the job while the test answers as trainer-service would.
+        CompletableFuture<Run> follow = CompletableFuture.supplyAsync(() -> cli("jobs", "follow", id));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Gateway.as(memberSecret).when()
+                .get("/api/v1/jobs/" + id).then().statusCode(200));
+        topics.publish(new TrainingStarted(project, id, 1, "djl", "cpu-0", null), "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 2, 4, 0.5, 2.25, 1e-3, 1500, 75L, null, null, 1),
+                "trainer-service");
+        topics.publish(new CheckpointSaved(project, id, 2, "projects/" + project + "/jobs/" + id + "/checkpoints/step-2/",
+                "c"), "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 4, 4, 1.0, 1.5, 0, 1600, 0L, 1.75, 0.5, 1), "trainer-service");
+        topics.publish(new TrainingFinished(project, id, "cli-jobs", BaseModels.TINY, dataset, 1, "lora",
+                "projects/" + project + "/models/cli-jobs/v1/adapter/", "d", 4, Map.of(), null), "trainer-service");
+        Run followed = follow.get(60, TimeUnit.SECONDS);
+        assertEquals(0, followed.code(), followed.err() + followed.out());
+        String out = followed.out();
+        assertTrue(out.contains("queued: lora of " + BaseModels.TINY + " on " + dataset + " v1"), out);
+        assertTrue(out.contains("running: attempt 1 on cpu-0 (djl)\n"), out);
+        assertTrue(out.contains("\r[############............]  50.0% step 2/4  loss 2.2500  1500 tok/s  ETA 1:15"), out);
+        assertTrue(out.contains("\ncheckpoint: step 2\n"), out);
+        assertTrue(out.contains("100.0% step 4/4  loss 1.5000  valid 1.7500  1600 tok/s  ETA 0:00"), out);
+        assertTrue(out.endsWith("succeeded: model cli-jobs at projects/" + project + "/models/cli-jobs/v1/adapter/"
+                + " (best step 4)\n"), out);
+
+        assertTrue(cli("jobs", "list").out().contains(id));
+        assertTrue(cli("jobs", "show", id).out().contains("succeeded"));
+        assertEquals(ExitCodes.CONFLICT, cli("jobs", "cancel", id).code(), "it is over");
+        assertEquals(ExitCodes.NOT_FOUND, cli("jobs", "show", "job_nope").code());
+
+        Run second = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--json");
+        String failing = second.json().path("id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("jobs", "show", failing).code() == 0);
+        assertEquals(0, cli("jobs", "pause", failing).code(), "queued jobs may be paused");
+        topics.publish(new TrainingFailed(project, failing, "bad_spec", "the spec is wrong", 1), "trainer-service");
+        Run failed = cli("jobs", "follow", failing);
+        assertEquals(ExitCodes.JOB_FAILED, failed.code(), failed.out());
+        assertTrue(failed.out().contains("pause requested\n"), failed.out());
+        assertTrue(failed.out().contains("failed: bad_spec: the spec is wrong (after 1 attempt)"), failed.out());
+    }
+
+    @Test
+    void baseModelsAreUploadedFromADirectoryAndPipelinesConfigured() throws Exception {
+        Path model = home.resolve("tiny");
+        Run written = cli("base-models", "write-tiny", model.toString());
+        assertEquals(0, written.code(), written.err());
+        String name = "cli-tiny-" + UUID.randomUUID().toString().substring(0, 8);
+        Run uploaded = cli("base-models", "upload", model.toString(), "--name", name, "--url", gateway.toString(),
+                "--key", Gateway.ADMIN);
+        assertEquals(0, uploaded.code(), uploaded.err());
+        assertTrue(uploaded.out().startsWith("Registered base model " + name + ": llama"), uploaded.out());
+        assertEquals(0, cli("base-models", "upload", model.toString(), "--name", name, "--url", gateway.toString(),
+                "--key", Gateway.ADMIN).code(), "the same files again");
+
+        String project = loggedInMember();
+        assertEquals(ExitCodes.AUTH, cli("base-models", "upload", model.toString(), "--name", name + "-x").code(),
+                "a member is not the platform admin");
+        assertTrue(cli("base-models", "list").out().contains(name));
+        assertTrue(cli("base-models", "show", name).out().contains("tokenizer.json"));
+
+        String dataset = Datasets.ready(new TopicClient(bootstrap), project, memberSecret, "cli-pipe", 20);
+        Run created = cli("pipelines", "create", "--dataset", dataset, "--base-model", name, "--set", "epochs=auto",
+                "--gate", "min_improvement=0.01", "--min-new-examples", "50", "--cooldown", "600", "--json");
+        assertEquals(0, created.code(), created.err());
+        String id = created.json().path("id").asText();
+        assertEquals(50, created.json().path("triggers").path("min_new_examples").asInt());
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("pipelines", "show", id).code() == 0);
+        assertTrue(cli("pipelines", "list").out().contains(id));
+        assertEquals("Pipeline " + id + " is paused.\n", cli("pipelines", "pause", id).out());
+        assertEquals(0, cli("pipelines", "delete", id).code());
+        assertEquals(ExitCodes.NOT_FOUND, cli("pipelines", "show", "pl_nope").code());
     }
 
     @Test

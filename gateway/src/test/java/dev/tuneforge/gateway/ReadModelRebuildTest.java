@@ -3,8 +3,14 @@ package dev.tuneforge.gateway;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.Topics;
+import dev.tuneforge.events.TrainingFailed;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.platform.test.TopicClient;
@@ -64,15 +70,35 @@ class ReadModelRebuildTest {
         topics.publish(new DatasetRejected(project, rejected, "line 1: not JSON", 1, null, null), "dataset-service");
         topics.publish(new TrainingStarted(project, "job-r", 1, "djl", "cpu-0", null), "trainer-service");
         topics.publish(new ModelPromoted(project, "model-r", 1, "champion", null), "registry-service");
+        // A job whose request (commands topic) and training events (training topic) replay in any interleaving.
+        topics.publish(new TrainingRequested(project, "job-r", "tiny", ready, 1, "lora", Map.of("lora_r", 8), "model-r",
+                member.id(), null, 3), "gateway");
+        topics.publish(new TrainingProgress(project, "job-r", 1, 2, 0.5, 2.0, 1e-4, 100, 5L, null, null, 1),
+                "trainer-service");
+        topics.publish(new TrainingProgress(project, "job-r", 2, 2, 1.0, 1.5, 0, 120, 0L, 1.6, 0.4, 1),
+                "trainer-service");
+        topics.publish(new CheckpointSaved(project, "job-r", 2, "projects/" + project + "/jobs/job-r/checkpoints/step-2/",
+                "c2"), "trainer-service");
+        topics.publish(new TrainingFinished(project, "job-r", "model-r", "tiny", ready, 1, "lora", "a/", "a2", 2,
+                Map.of("train_loss", 1.5), null), "trainer-service");
+        topics.publish(new TrainingFailed(project, "job-f", "bad_spec", "no", 1), "trainer-service");
+        topics.publish(new PipelineConfigured(project, "pl-r", ready, "tiny", "model-r", "lora", Map.of(), Map.of(),
+                Map.of("min_new_examples", 5), "active"), "gateway");
+        topics.publish(new PipelineConfigured(project, "pl-r", ready, "tiny", "model-r", "lora", Map.of(), Map.of(),
+                Map.of("min_new_examples", 5), "paused"), "gateway");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/datasets/" + rejected)
                 .then().statusCode(200).body("status", is("rejected")));
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines/pl-r")
+                .then().statusCode(200).body("status", is("paused")));
         awaitLiveProjectionCaughtUp();
 
         List<String> liveEvents = rows("SELECT to_jsonb(e)::text FROM events e ORDER BY seq");
         List<String> liveDatasets = rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id");
         List<String> liveVersions = rows("SELECT to_jsonb(v)::text FROM dataset_versions v ORDER BY dataset_id, version");
+        Map<String, List<String>> liveJobTables = jobTables();
         assertFalse(liveEvents.isEmpty());
         assertFalse(liveVersions.isEmpty());
+        liveJobTables.forEach((table, rows) -> assertFalse(rows.isEmpty(), table));
 
         as(ADMIN).when().post("/api/v1/admin/read-model/rebuild").then().statusCode(200)
                 .body("events", is(liveEvents.size())).body("records", greaterThan(0));
@@ -80,14 +106,19 @@ class ReadModelRebuildTest {
         assertEquals(liveVersions, rows("SELECT to_jsonb(v)::text FROM dataset_versions v ORDER BY dataset_id, version"));
         assertEquals(liveEvents, rows("SELECT to_jsonb(e)::text FROM events e ORDER BY seq"),
                 "same rows, same seq: SSE clients' Last-Event-ID stays valid");
+        assertEquals(liveJobTables, jobTables());
 
         // From nothing at all: only the numbering of events (seq) may differ.
         List<String> withoutSeq = rows("SELECT (to_jsonb(e) - 'seq')::text FROM events e ORDER BY event_id");
         jdbc.update("DELETE FROM events");
         jdbc.update("DELETE FROM datasets");
         jdbc.update("DELETE FROM dataset_versions");
+        for (String table : liveJobTables.keySet()) {
+            jdbc.update("DELETE FROM " + table);
+        }
         as(ADMIN).when().post("/api/v1/admin/read-model/rebuild").then().statusCode(200);
         assertEquals(liveDatasets, rows("SELECT to_jsonb(d)::text FROM datasets d ORDER BY dataset_id"));
+        assertEquals(liveJobTables, jobTables());
         assertEquals(liveVersions, rows("SELECT to_jsonb(v)::text FROM dataset_versions v ORDER BY dataset_id, version"));
         assertEquals(withoutSeq, rows("SELECT (to_jsonb(e) - 'seq')::text FROM events e ORDER BY event_id"));
         as(member.secret()).when().get("/api/v1/datasets/" + ready).then().statusCode(200).body("status", is("ready"));
@@ -96,6 +127,16 @@ class ReadModelRebuildTest {
     private static String upload(Gateway.Key key, String name) {
         return as(key.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
                 .when().post("/api/v1/datasets?name=" + name).then().statusCode(202).extract().path("id");
+    }
+
+    /** The rows of the jobs, job_metrics, job_checkpoints and pipelines tables, in a stable order. */
+    private Map<String, List<String>> jobTables() {
+        Map<String, List<String>> tables = new java.util.LinkedHashMap<>();
+        tables.put("jobs", rows("SELECT to_jsonb(t)::text FROM jobs t ORDER BY job_id"));
+        tables.put("job_metrics", rows("SELECT to_jsonb(t)::text FROM job_metrics t ORDER BY job_id, attempt, step"));
+        tables.put("job_checkpoints", rows("SELECT to_jsonb(t)::text FROM job_checkpoints t ORDER BY job_id, step"));
+        tables.put("pipelines", rows("SELECT to_jsonb(t)::text FROM pipelines t ORDER BY pipeline_id"));
+        return tables;
     }
 
     private List<String> rows(String sql) {

@@ -2,21 +2,33 @@ package dev.tuneforge.gateway.api;
 
 import jakarta.ws.rs.core.Response;
 
+import java.util.List;
+
 /**
  * An error the API answers with a problem document; {@code kind} is the stable last segment of the
  * problem {@code type}. Thrown anywhere below a resource, mapped by {@link ProblemMappers}.
  */
 public class ApiException extends RuntimeException {
 
-    private final Response.Status status;
+    private final int status;
     private final String kind;
     private final String title;
+    private final List<String> errors;
 
     public ApiException(Response.Status status, String kind, String title, String detail) {
+        this(status, kind, title, detail, null);
+    }
+
+    public ApiException(Response.Status status, String kind, String title, String detail, List<String> errors) {
+        this(status.getStatusCode(), kind, title, detail, errors);
+    }
+
+    public ApiException(int status, String kind, String title, String detail, List<String> errors) {
         super(detail);
         this.status = status;
         this.kind = kind;
         this.title = title;
+        this.errors = errors == null ? null : List.copyOf(errors);
     }
 
     /** Also for another project's resource: tenancy never tells "exists, but not yours". */
@@ -40,7 +52,15 @@ public class ApiException extends RuntimeException {
         return new ApiException(Response.Status.CONFLICT, "conflict", "Conflict", detail);
     }
 
+    /**
+     * 422: the request is well-formed but cannot be carried out; {@code errors} names every reason
+     * (the detail joins them).
+     */
+    public static ApiException unprocessable(String kind, String title, List<String> errors) {
+        return new ApiException(422, kind, title, String.join("; ", errors), errors);
+    }
+
     public Response toResponse() {
-        return Problem.response(status, kind, title, getMessage());
+        return Problem.response(status, kind, title, getMessage(), errors);
     }
 }

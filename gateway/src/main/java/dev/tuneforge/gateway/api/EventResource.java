@@ -72,25 +72,37 @@ public class EventResource {
         long start = lastEventId != null && !lastEventId.isBlank() ? seq(lastEventId, "Last-Event-ID", 0)
                 : after != null ? seq(after, "after", 0)
                 : events.lastSeq(project);
+        return stream(start, (from, limit) -> events.list(project, from, limit), sse, json, pollInterval);
+    }
+
+    /** Reads a batch of events with {@code seq > after}, at most {@code limit}. */
+    @FunctionalInterface
+    interface Source {
+        List<EventView> after(long after, int limit);
+    }
+
+    /**
+     * Events from {@code source} after {@code start} as Server-Sent Events (id: seq, name: type), polling
+     * every {@code pollInterval}; shared by the project's stream and a job's.
+     */
+    static Multi<OutboundSseEvent> stream(long start, Source source, Sse sse, ObjectMapper json,
+                                          Duration pollInterval) {
         AtomicLong cursor = new AtomicLong(start);
         return Multi.createBy().repeating()
-                .uni(() -> Uni.createFrom().item(() -> next(project, cursor))
-                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .uni(() -> Uni.createFrom().item(() -> {
+                    List<EventView> batch = source.after(cursor.get(), BATCH);
+                    if (!batch.isEmpty()) {
+                        cursor.set(batch.get(batch.size() - 1).seq());
+                    }
+                    return batch;
+                }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
                 .withDelay(pollInterval).indefinitely()
                 .onItem().transformToIterable(batch -> batch)
                 .map(event -> sse.newEventBuilder().id(Long.toString(event.seq())).name(event.type())
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, write(event)).build());
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, write(json, event)).build());
     }
 
-    private List<EventView> next(String project, AtomicLong cursor) {
-        List<EventView> batch = events.list(project, cursor.get(), BATCH);
-        if (!batch.isEmpty()) {
-            cursor.set(batch.get(batch.size() - 1).seq());
-        }
-        return batch;
-    }
-
-    private String write(EventView event) {
+    private static String write(ObjectMapper json, EventView event) {
         try {
             return json.writeValueAsString(event);
         } catch (JsonProcessingException e) {
@@ -98,7 +110,7 @@ public class EventResource {
         }
     }
 
-    private static long seq(String value, String name, long fallback) {
+    static long seq(String value, String name, long fallback) {
         if (value == null || value.isBlank()) {
             return fallback;
         }

@@ -3,9 +3,21 @@ package dev.tuneforge.gateway.domain;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.events.TrainingCancelled;
+import dev.tuneforge.events.TrainingFailed;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingPaused;
+import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingResumed;
+import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
+import dev.tuneforge.gateway.storage.JobReadModel;
+import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.gateway.storage.ReadModelTables;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,11 +36,16 @@ public class Projection {
     private final Jdbc jdbc;
     private final EventReadModel events;
     private final DatasetReadModel datasets;
+    private final JobReadModel jobs;
+    private final PipelineReadModel pipelines;
 
-    public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets) {
+    public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
+                      PipelineReadModel pipelines) {
         this.jdbc = jdbc;
         this.events = events;
         this.datasets = datasets;
+        this.jobs = jobs;
+        this.pipelines = pipelines;
     }
 
     /** Runs in the caller's transaction. */
@@ -43,6 +60,16 @@ public class Projection {
             case DatasetUploaded uploaded -> datasets.uploaded(tables, uploaded, envelope.time());
             case DatasetReady ready -> datasets.ready(tables, ready, envelope.time());
             case DatasetRejected rejected -> datasets.rejected(tables, rejected, envelope.time());
+            case TrainingRequested requested -> jobs.requested(tables, requested, envelope.time());
+            case TrainingStarted started -> jobs.started(tables, started, envelope.time());
+            case TrainingProgress progress -> jobs.progress(tables, progress, envelope.time());
+            case CheckpointSaved checkpoint -> jobs.checkpointSaved(tables, checkpoint, envelope.time());
+            case TrainingFinished finished -> jobs.finished(tables, finished, envelope.time());
+            case TrainingFailed failed -> jobs.failed(tables, failed, envelope.time());
+            case TrainingCancelled cancelled -> jobs.cancelled(tables, cancelled, envelope.time());
+            case TrainingPaused paused -> jobs.paused(tables, paused, envelope.time());
+            case TrainingResumed resumed -> jobs.resumed(tables, resumed, envelope.time());
+            case PipelineConfigured configured -> pipelines.configured(tables, configured, envelope.time());
             default -> {
                 // in the events table only, until an issue gives it a table of its own
             }

@@ -43,6 +43,8 @@ public class ReadModelRebuild {
 
     private static final Logger LOG = Logger.getLogger(ReadModelRebuild.class);
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
+    private static final List<String> REBUILD_TABLES =
+            ReadModelTables.BASE_NAMES.stream().map(ReadModelTables.REBUILD::table).toList();
 
     private final Jdbc jdbc;
     private final Projection projection;
@@ -63,11 +65,12 @@ public class ReadModelRebuild {
         long start = System.nanoTime();
         try (KafkaConsumer<String, String> consumer = consumer()) {
             QuarkusTransaction.requiringNew().run(() -> {
-                jdbc.update("DROP TABLE IF EXISTS events_rebuild, datasets_rebuild, dataset_versions_rebuild");
+                jdbc.update("DROP TABLE IF EXISTS " + String.join(", ", REBUILD_TABLES));
                 // INCLUDING ALL keeps events.seq's sequence as the default: numbers never collide.
-                jdbc.update("CREATE TABLE events_rebuild (LIKE events INCLUDING ALL)");
-                jdbc.update("CREATE TABLE datasets_rebuild (LIKE datasets INCLUDING ALL)");
-                jdbc.update("CREATE TABLE dataset_versions_rebuild (LIKE dataset_versions INCLUDING ALL)");
+                for (String table : ReadModelTables.BASE_NAMES) {
+                    jdbc.update("CREATE TABLE " + ReadModelTables.REBUILD.table(table) + " (LIKE "
+                            + ReadModelTables.LIVE.table(table) + " INCLUDING ALL)");
+                }
             });
             List<TopicPartition> partitions = Topics.MAIN.stream()
                     .flatMap(topic -> consumer.partitionsFor(topic).stream()
@@ -79,7 +82,7 @@ public class ReadModelRebuild {
             long[] caughtUp = new long[1];
             QuarkusTransaction.requiringNew().timeout((int) READ_TIMEOUT.toSeconds()).run(() -> {
                 projection.lockEvents();
-                jdbc.update("LOCK TABLE events, datasets, dataset_versions IN EXCLUSIVE MODE");
+                jdbc.update("LOCK TABLE " + String.join(", ", ReadModelTables.BASE_NAMES) + " IN EXCLUSIVE MODE");
                 caughtUp[0] = replayToEnd(consumer, partitions, false);
                 swap();
             });
@@ -106,11 +109,12 @@ public class ReadModelRebuild {
         jdbc.update("UPDATE events_rebuild r SET seq = e.seq FROM events e WHERE r.event_id = e.event_id");
         jdbc.update("DELETE FROM events");
         jdbc.update("INSERT INTO events SELECT * FROM events_rebuild");
-        jdbc.update("DELETE FROM datasets");
-        jdbc.update("INSERT INTO datasets SELECT * FROM datasets_rebuild");
-        jdbc.update("DELETE FROM dataset_versions");
-        jdbc.update("INSERT INTO dataset_versions SELECT * FROM dataset_versions_rebuild");
-        jdbc.update("DROP TABLE events_rebuild, datasets_rebuild, dataset_versions_rebuild");
+        for (String table : ReadModelTables.BASE_NAMES.subList(1, ReadModelTables.BASE_NAMES.size())) {
+            jdbc.update("DELETE FROM " + ReadModelTables.LIVE.table(table));
+            jdbc.update("INSERT INTO " + ReadModelTables.LIVE.table(table) + " SELECT * FROM "
+                    + ReadModelTables.REBUILD.table(table));
+        }
+        jdbc.update("DROP TABLE " + String.join(", ", REBUILD_TABLES));
     }
 
     /** Applies records until every partition is at the end it had when this started; returns how many. */

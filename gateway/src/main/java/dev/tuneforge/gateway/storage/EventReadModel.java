@@ -44,6 +44,14 @@ public class EventReadModel {
                 EventReadModel::view, projectId, after, limit);
     }
 
+    /** One aggregate's events (its subject: a job id, a dataset id) with {@code seq > after}, in order. */
+    public List<EventView> listBySubject(String projectId, String subject, long after, int limit) {
+        return jdbc.query("""
+                SELECT seq, event_id, type, source, subject, event_time, payload::text FROM events
+                WHERE project_id = ? AND subject = ? AND seq > ? ORDER BY seq LIMIT ?""",
+                EventReadModel::view, projectId, subject, after, limit);
+    }
+
     /** The project's newest seq, 0 if it has no events: where a live stream starts. */
     public long lastSeq(String projectId) {
         return jdbc.queryOne("SELECT COALESCE(max(seq), 0) FROM events WHERE project_id = ?", row -> row.getLong(1),

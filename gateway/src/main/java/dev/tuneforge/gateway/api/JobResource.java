@@ -1,0 +1,203 @@
+package dev.tuneforge.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.events.EventType;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TuneforgeEvent;
+import dev.tuneforge.gateway.domain.Caller;
+import dev.tuneforge.gateway.domain.Cursor;
+import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.EventView;
+import dev.tuneforge.gateway.domain.JobView;
+import dev.tuneforge.gateway.domain.Page;
+import dev.tuneforge.gateway.domain.TrainingJobs;
+import dev.tuneforge.gateway.storage.EventReadModel;
+import dev.tuneforge.gateway.storage.JobReadModel;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code /api/v1/jobs}: submit fine-tuning jobs, follow them (state, progress, loss curve, checkpoints,
+ * live events) and cancel, pause or resume them. Reads come from the read model; writes are commands to
+ * trainer-service through the outbox.
+ */
+@Path("/api/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+
+    /** The body of POST /api/v1/jobs. */
+    public record CreateJob(String baseModel, String datasetId, Integer datasetVersion, String method,
+                            Map<String, Object> hyperparameters, String modelName, Integer priority) {
+    }
+
+    private final TrainingJobs trainingJobs;
+    private final JobReadModel jobs;
+    private final EventReadModel events;
+    private final CurrentCaller caller;
+    private final ObjectMapper json;
+    private final Duration pollInterval;
+
+    public JobResource(TrainingJobs trainingJobs, JobReadModel jobs, EventReadModel events, CurrentCaller caller,
+                       ObjectMapper json, @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
+        this.trainingJobs = trainingJobs;
+        this.jobs = jobs;
+        this.events = events;
+        this.caller = caller;
+        this.json = json;
+        this.pollInterval = pollInterval;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Submit a fine-tuning job: base_model, dataset_id, optional dataset_version (default: the"
+            + " latest ready), method (lora | full, default lora), hyperparameters, model_name, priority")
+    public Response create(CreateJob body) {
+        if (body == null) {
+            throw ApiException.missing("send a JSON body with at least 'base_model' and 'dataset_id'");
+        }
+        TrainingJobs.Accepted accepted = trainingJobs.create(caller.get(), new TrainingJobs.Request(body.baseModel(),
+                body.datasetId(), body.datasetVersion(), body.method(), body.hyperparameters(), body.modelName(),
+                body.priority()));
+        TrainingRequested event = accepted.event();
+        Map<String, Object> job = new LinkedHashMap<>();
+        job.put("id", event.jobId());
+        job.put("state", "queued");
+        job.put("base_model", event.baseModel());
+        job.put("dataset_id", event.datasetId());
+        job.put("dataset_version", event.datasetVersion());
+        job.put("method", event.method());
+        job.put("hyperparameters", event.hyperparameters());
+        job.put("model_name", event.modelName());
+        job.put("priority", event.priority());
+        job.put("created_at", accepted.time());
+        return Response.created(URI.create("/api/v1/jobs/" + event.jobId())).entity(job).build();
+    }
+
+    @GET
+    @Operation(summary = "The caller's project's jobs, oldest first; 'state' filters (queued, running, paused,"
+            + " succeeded, failed, cancelled)")
+    public Page<JobView> list(@QueryParam("state") String state, @QueryParam("limit") Integer limit,
+                              @QueryParam("after") String after) {
+        if (state != null && !JobView.STATES.contains(state)) {
+            throw ApiException.invalid("'state' must be one of " + JobView.STATES + ", was '" + state + "'");
+        }
+        int size = Cursor.limit(limit);
+        return Page.of(jobs.list(caller.get().projectId(), state, Cursor.decode(after), size + 1), size,
+                job -> new Cursor(job.createdAt(), job.id()).encode());
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "One job: state, attempt, latest progress, checkpoint, result or failure")
+    public JobView get(@PathParam("id") String id) {
+        return find(caller.get(), id);
+    }
+
+    @GET
+    @Path("/{id}/metrics")
+    @Operation(summary = "A job's loss curve: every progress point (attempt, step, train and validation loss,"
+            + " learning rate, tokens/s)")
+    public Page<JobView.Metric> metrics(@PathParam("id") String id) {
+        Caller who = caller.get();
+        find(who, id);
+        return new Page<>(jobs.metrics(who.projectId(), id), false, null);
+    }
+
+    @GET
+    @Path("/{id}/checkpoints")
+    @Operation(summary = "A job's checkpoints in S3, by step")
+    public Page<JobView.Checkpoint> checkpoints(@PathParam("id") String id) {
+        Caller who = caller.get();
+        find(who, id);
+        return new Page<>(jobs.checkpoints(who.projectId(), id), false, null);
+    }
+
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "A job's events (request, commands, start, progress, checkpoints, outcome), in order;"
+            + " 'after' is an event's seq")
+    public Page<EventView> jobEvents(@PathParam("id") String id, @QueryParam("limit") Integer limit,
+                                     @QueryParam("after") String after) {
+        Caller who = caller.get();
+        find(who, id);
+        int size = Cursor.limit(limit);
+        return Page.of(events.listBySubject(who.projectId(), id, EventResource.seq(after, "after", 0), size + 1), size,
+                event -> Long.toString(event.seq()));
+    }
+
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @Operation(summary = "A job's events, live, as Server-Sent Events: from its first event (or after"
+            + " Last-Event-ID / 'after'), then as they happen")
+    public Multi<OutboundSseEvent> streamJobEvents(@PathParam("id") String id,
+                                                   @HeaderParam("Last-Event-ID") String lastEventId,
+                                                   @QueryParam("after") String after, @Context Sse sse) {
+        Caller who = caller.get();
+        find(who, id);
+        long start = lastEventId != null && !lastEventId.isBlank() ? EventResource.seq(lastEventId, "Last-Event-ID", 0)
+                : EventResource.seq(after, "after", 0);
+        String project = who.projectId();
+        return EventResource.stream(start, (from, max) -> events.listBySubject(project, id, from, max), sse, json,
+                pollInterval);
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    @Operation(summary = "Ask trainer-service to cancel the job (202; 409 once it is over)")
+    public Response cancel(@PathParam("id") String id) {
+        return command(id, "cancel");
+    }
+
+    @POST
+    @Path("/{id}/pause")
+    @Operation(summary = "Ask trainer-service to pause the job after a checkpoint (202; 409 once it is over)")
+    public Response pause(@PathParam("id") String id) {
+        return command(id, "pause");
+    }
+
+    @POST
+    @Path("/{id}/resume")
+    @Operation(summary = "Ask trainer-service to resume a paused job from its last checkpoint (202; 409 once it is over)")
+    public Response resume(@PathParam("id") String id) {
+        return command(id, "resume");
+    }
+
+    private Response command(String id, String action) {
+        Caller who = caller.get();
+        TuneforgeEvent event = trainingJobs.command(who, id, action);
+        JobView job = find(who, id);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("state", job.state());
+        body.put("requested", action);
+        body.put("event", EventType.of(event).typeName());
+        return Response.accepted(body).location(URI.create("/api/v1/jobs/" + id)).build();
+    }
+
+    private JobView find(Caller who, String id) {
+        return jobs.find(who.projectId(), id).orElseThrow(() -> ApiException.notFound("no job '" + id + "'"));
+    }
+}

@@ -1,0 +1,64 @@
+package dev.tuneforge.gateway.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.OffsetDateTime;
+import java.util.Set;
+
+/**
+ * A fine-tuning job as the API shows it, projected from TrainingRequested and trainer-service's events.
+ *
+ * @param state    {@code queued}, {@code running}, {@code paused}, {@code succeeded}, {@code failed} or
+ *                 {@code cancelled}
+ * @param progress the last TrainingProgress, null before the first
+ */
+public record JobView(
+        String id,
+        String state,
+        String baseModel,
+        String datasetId,
+        Integer datasetVersion,
+        String method,
+        JsonNode hyperparameters,
+        String modelName,
+        Integer priority,
+        String pipelineId,
+        Integer attempt,
+        String runtime,
+        String retryReason,
+        Long resumedFromStep,
+        Progress progress,
+        Long lastCheckpointStep,
+        Long bestStep,
+        String artifactKey,
+        String artifactSha256,
+        JsonNode metrics,
+        String failureCode,
+        String failureMessage,
+        OffsetDateTime createdAt,
+        OffsetDateTime updatedAt,
+        OffsetDateTime startedAt,
+        OffsetDateTime finishedAt) {
+
+    public static final Set<String> STATES = Set.of("queued", "running", "paused", "succeeded", "failed", "cancelled");
+    /** A job in one of these states never changes again. */
+    public static final Set<String> FINAL = Set.of("succeeded", "failed", "cancelled");
+
+    /** The latest progress report; validation fields are those of the latest evaluation. */
+    public record Progress(long step, long totalSteps, double percent, double epoch, double trainLoss,
+                           double learningRate, double tokensPerSecond, Long etaSeconds, Double validLoss,
+                           Double validTokenAccuracy) {
+    }
+
+    /** One point of the loss curve. */
+    public record Metric(int attempt, long step, long totalSteps, double epoch, double trainLoss, double learningRate,
+                         double tokensPerSecond, Double validLoss, Double validTokenAccuracy, OffsetDateTime time) {
+    }
+
+    public record Checkpoint(long step, String objectKey, String sha256, OffsetDateTime createdAt) {
+    }
+
+    public boolean isFinal() {
+        return FINAL.contains(state);
+    }
+}

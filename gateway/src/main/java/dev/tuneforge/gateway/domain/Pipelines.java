@@ -1,0 +1,103 @@
+package dev.tuneforge.gateway.domain;
+
+import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.storage.PipelineReadModel;
+import dev.tuneforge.kit.messaging.Outbox;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Retraining pipelines: a dataset, a base model, a recipe, an evaluation gate and triggers, owned by
+ * trainer-service. The gateway checks a configuration and announces it (PipelineConfigured, always the
+ * full configuration with its status); the read model shows it once the event is projected. The recipe is
+ * kept as given ({@code auto} stays {@code auto}): each retraining resolves it against the data it has then.
+ */
+@ApplicationScoped
+public class Pipelines {
+
+    /** Triggers trainer-service knows, with the smallest value each may take. */
+    private static final Map<String, Integer> TRIGGERS = Map.of("min_new_examples", 1, "cooldown_seconds", 0);
+
+    private final TrainingJobs jobs;
+    private final PipelineReadModel pipelines;
+    private final Outbox outbox;
+
+    public Pipelines(TrainingJobs jobs, PipelineReadModel pipelines, Outbox outbox) {
+        this.jobs = jobs;
+        this.pipelines = pipelines;
+        this.outbox = outbox;
+    }
+
+    /** A pipeline as the user configures it; null fields take defaults. */
+    public record Config(String datasetId, String baseModel, String modelName, String method,
+                         Map<String, Object> hyperparameters, Map<String, Object> gate, Map<String, Object> triggers) {
+    }
+
+    public PipelineConfigured create(Caller caller, Config config) {
+        TrainingJobs.Checked checked = jobs.check(caller.projectId(), config.datasetId(), null, config.baseModel(),
+                config.method(), config.hyperparameters(), config.modelName(), false);
+        checkTriggers(config.triggers());
+        PipelineConfigured event = new PipelineConfigured(caller.projectId(),
+                "pl_" + UUID.randomUUID().toString().replace("-", ""), config.datasetId(), config.baseModel(),
+                checked.modelName(), checked.recipe().method(),
+                config.hyperparameters() == null ? Map.of() : config.hyperparameters(),
+                config.gate() == null ? Map.of() : config.gate(), config.triggers() == null ? Map.of() : config.triggers(),
+                "active");
+        publish(event);
+        return event;
+    }
+
+    /** Pauses, resumes or deletes: the full configuration again, with the new status. */
+    public PipelineConfigured setStatus(Caller caller, String pipelineId, String status) {
+        PipelineView pipeline = pipelines.find(caller.projectId(), pipelineId)
+                .orElseThrow(() -> ApiException.notFound("no pipeline '" + pipelineId + "'"));
+        if ("deleted".equals(pipeline.status()) && !"deleted".equals(status)) {
+            throw ApiException.conflict("pipeline '" + pipelineId + "' is deleted");
+        }
+        PipelineConfigured event = new PipelineConfigured(caller.projectId(), pipelineId, pipeline.datasetId(),
+                pipeline.baseModel(), pipeline.modelName(), pipeline.method(), map(pipeline.hyperparameters()),
+                map(pipeline.gate()), map(pipeline.triggers()), status);
+        if (!status.equals(pipeline.status())) {
+            publish(event);
+        }
+        return event;
+    }
+
+    private static void checkTriggers(Map<String, Object> triggers) {
+        if (triggers == null) {
+            return;
+        }
+        List<String> errors = new ArrayList<>();
+        triggers.forEach((name, value) -> {
+            Integer min = TRIGGERS.get(name);
+            if (min == null) {
+                errors.add("triggers." + name + ": unknown trigger (known: cooldown_seconds, min_new_examples)");
+            } else if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min) {
+                errors.add("triggers." + name + ": must be an integer >= " + min + ", got " + value);
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw ApiException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(node, LinkedHashMap.class);
+    }
+
+    @Transactional
+    void publish(PipelineConfigured event) {
+        outbox.publish(event);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.tuneforge.gateway.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneforge.events.TrainingCancelRequested;
+import dev.tuneforge.events.TrainingPauseRequested;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingResumeRequested;
+import dev.tuneforge.events.TuneforgeEvent;
+import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.JobReadModel;
+import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.recipe.Recipe;
+import dev.tuneforge.kit.recipe.RecipeException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Accepts fine-tuning jobs and commands on them. A job is checked against what the gateway knows (the
+ * dataset version is ready in the caller's project, the base model is in the catalogue, the recipe fits
+ * both) and then only announced: TrainingRequested goes through the outbox, trainer-service owns the job
+ * from there, and the job appears in the read model when the event comes back from the topic.
+ */
+@ApplicationScoped
+public class TrainingJobs {
+
+    private final DatasetReadModel datasets;
+    private final JobReadModel jobs;
+    private final BaseModelCatalog baseModels;
+    private final Outbox outbox;
+
+    public TrainingJobs(DatasetReadModel datasets, JobReadModel jobs, BaseModelCatalog baseModels, Outbox outbox) {
+        this.datasets = datasets;
+        this.jobs = jobs;
+        this.baseModels = baseModels;
+        this.outbox = outbox;
+    }
+
+    /** A job as the user asks for it; null fields take their defaults. */
+    public record Request(String baseModel, String datasetId, Integer datasetVersion, String method,
+                          Map<String, Object> hyperparameters, String modelName, Integer priority) {
+    }
+
+    /** The announced request and when. */
+    public record Accepted(TrainingRequested event, OffsetDateTime time) {
+    }
+
+    /** What a pipeline or a job binds together, checked: the dataset's version, the base model's manifest, the recipe. */
+    public record Checked(DatasetView dataset, DatasetVersionView version, JsonNode baseModel, Recipe recipe,
+                          String modelName) {
+    }
+
+    public Accepted create(Caller caller, Request request) {
+        Checked checked = check(caller.projectId(), request.datasetId(), request.datasetVersion(), request.baseModel(),
+                request.method(), request.hyperparameters(), request.modelName(), true);
+        if (request.priority() != null && (request.priority() < -1000 || request.priority() > 1000)) {
+            throw ApiException.unprocessable("invalid-job", "Invalid job",
+                    List.of("priority: must be between -1000 and 1000, got " + request.priority()));
+        }
+        String jobId = "job_" + UUID.randomUUID().toString().replace("-", "");
+        TrainingRequested event = new TrainingRequested(caller.projectId(), jobId, request.baseModel(),
+                checked.dataset().id(), checked.version().version(), checked.recipe().method(),
+                checked.recipe().resolved(), checked.modelName(), caller.keyId(), null, request.priority());
+        return new Accepted(event, publish(event));
+    }
+
+    /**
+     * Checks the parts of a job or pipeline, collecting every error into one 422; a dataset with no
+     * ready version is a 409 (it may become ready).
+     *
+     * @param requireVersion a job needs a ready version now; a pipeline only an existing training dataset
+     */
+    public Checked check(String projectId, String datasetId, Integer datasetVersion, String baseModel, String method,
+                         Map<String, Object> hyperparameters, String modelName, boolean requireVersion) {
+        if (baseModel == null || baseModel.isBlank()) {
+            throw ApiException.missing("'base_model' is required");
+        }
+        if (datasetId == null || datasetId.isBlank()) {
+            throw ApiException.missing("'dataset_id' is required");
+        }
+        List<String> errors = new ArrayList<>();
+        Optional<DatasetView> dataset = datasets.find(projectId, datasetId);
+        DatasetVersionView version = null;
+        if (dataset.isEmpty()) {
+            errors.add("dataset_id: no dataset '" + datasetId + "' in this project");
+        } else if ("evaluation".equals(dataset.get().purpose())) {
+            errors.add("dataset_id: dataset '" + datasetId + "' is an evaluation set; train on a training dataset");
+        } else if (datasetVersion != null) {
+            version = datasets.version(projectId, datasetId, datasetVersion).orElse(null);
+            if (version == null) {
+                errors.add("dataset_version: dataset '" + datasetId + "' has no ready version " + datasetVersion
+                        + (dataset.get().version() == null ? "" : " (latest ready: " + dataset.get().version() + ")"));
+            }
+        } else if (dataset.get().version() != null) {
+            version = datasets.version(projectId, datasetId, dataset.get().version()).orElse(null);
+        } else if (requireVersion) {
+            throw ApiException.conflict("dataset '" + datasetId + "' has no ready version yet (its last upload is "
+                    + dataset.get().status() + "); wait for validation, or fix the data and upload again");
+        }
+        Optional<JsonNode> manifest = baseModels.find(baseModel);
+        if (manifest.isEmpty()) {
+            List<String> names = baseModels.names();
+            errors.add("base_model: unknown base model '" + baseModel + "'; registered: "
+                    + (names.isEmpty() ? "none (POST /api/v1/base-models)" : String.join(", ", names)));
+        }
+        String name = modelName != null ? modelName : dataset.map(d -> defaultModelName(d.name())).orElse(null);
+        if (name != null && !BaseModelCatalog.NAME.matcher(name).matches()) {
+            errors.add("model_name: must match " + BaseModelCatalog.NAME.pattern() + ", got '" + name + "'");
+        }
+        Recipe recipe = null;
+        try {
+            recipe = Recipe.resolve(method == null ? "lora" : method, hyperparameters,
+                    version == null ? 0 : version.trainExamples(), manifest.map(BaseModelCatalog::shape).orElse(null));
+        } catch (RecipeException e) {
+            errors.addAll(e.errors());
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.unprocessable("invalid-job", "Invalid job", errors);
+        }
+        return new Checked(dataset.orElseThrow(), version, manifest.orElseThrow(), recipe, name);
+    }
+
+    /** Asks trainer-service to cancel, pause or resume a job; 409 once the job is over. */
+    public TuneforgeEvent command(Caller caller, String jobId, String action) {
+        JobView job = jobs.find(caller.projectId(), jobId)
+                .orElseThrow(() -> ApiException.notFound("no job '" + jobId + "'"));
+        if (job.isFinal()) {
+            throw ApiException.conflict("job '" + jobId + "' is " + job.state() + " already; it cannot be " + action
+                    + (action.endsWith("e") ? "d" : "ed"));
+        }
+        TuneforgeEvent event = switch (action) {
+            case "cancel" -> new TrainingCancelRequested(caller.projectId(), jobId, caller.keyId());
+            case "pause" -> new TrainingPauseRequested(caller.projectId(), jobId, caller.keyId());
+            case "resume" -> new TrainingResumeRequested(caller.projectId(), jobId, caller.keyId());
+            default -> throw new IllegalArgumentException(action);
+        };
+        publish(event);
+        return event;
+    }
+
+    /** "Support Tickets v2" → "support-tickets-v2". */
+    static String defaultModelName(String datasetName) {
+        String slug = datasetName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-")
+                .replaceAll("^[^a-z0-9]+", "").replaceAll("-+$", "");
+        if (slug.isEmpty()) {
+            slug = "model";
+        }
+        return slug.length() > 64 ? slug.substring(0, 64) : slug;
+    }
+
+    @Transactional
+    OffsetDateTime publish(TuneforgeEvent event) {
+        return outbox.publish(event).time();
+    }
+}

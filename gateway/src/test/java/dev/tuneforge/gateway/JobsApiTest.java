@@ -1,0 +1,269 @@
+package dev.tuneforge.gateway;
+
+import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.TrainingCancelRequested;
+import dev.tuneforge.events.TrainingCancelled;
+import dev.tuneforge.events.TrainingFailed;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingPauseRequested;
+import dev.tuneforge.events.TrainingPaused;
+import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingResumeRequested;
+import dev.tuneforge.events.TrainingResumed;
+import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.tuneforge.gateway.Gateway.as;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** Jobs over the public API: checked, announced as TrainingRequested, projected from trainer-service's events. */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class JobsApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @TestHTTPResource("/")
+    URL base;
+
+    private TopicClient topics;
+    private String project;
+    private Gateway.Key member;
+
+    @BeforeEach
+    void projectWithAModel() {
+        BaseModels.ensureTiny();
+        topics = new TopicClient(bootstrap);
+        project = Gateway.newProject();
+        member = Gateway.newKey(project, "member");
+    }
+
+    private String createJob(String dataset, Map<String, Object> hyperparameters) {
+        return as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "hyperparameters", hyperparameters))
+                .when().post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+    }
+
+    @Test
+    void aJobIsCheckedAnnouncedWithItsResolvedRecipeAndThenListed() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "Support Tickets", 200);
+        var created = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset,
+                        "hyperparameters", Map.of("lora_r", 4, "epochs", 2), "priority", 5))
+                .when().post("/api/v1/jobs").then().statusCode(201)
+                .header("Location", containsString("/api/v1/jobs/job_")).extract();
+        String id = created.path("id");
+        assertEquals("queued", created.path("state"));
+        assertEquals("support-tickets", created.path("model_name"), "named after the dataset");
+
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        TrainingRequested requested = topics.events(TrainingRequested.class, id).get(0);
+        assertEquals(project, requested.projectId());
+        assertEquals(dataset, requested.datasetId());
+        assertEquals(1, requested.datasetVersion(), "the latest ready version");
+        assertEquals("lora", requested.method(), "the default method");
+        assertEquals(BaseModels.TINY, requested.baseModel());
+        assertEquals("support-tickets", requested.modelName());
+        assertEquals(member.id(), requested.requestedBy());
+        assertEquals(5, requested.priority());
+        assertEquals(4, ((Number) requested.hyperparameters().get("lora_r")).intValue());
+        assertEquals(2, ((Number) requested.hyperparameters().get("epochs")).intValue());
+        assertEquals(8.0, ((Number) requested.hyperparameters().get("lora_alpha")).doubleValue(), "resolved: 2 r");
+        assertEquals(128, ((Number) requested.hyperparameters().get("max_seq_length")).intValue(),
+                "capped by the model's max_position_embeddings");
+        assertNotNull(requested.hyperparameters().get("batch_size"), "auto resolved");
+
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().statusCode(200).body("state", is("queued")).body("dataset_version", is(1))
+                .body("hyperparameters.lora_r", is(4)).body("priority", is(5)).body("progress", nullValue()));
+        as(member.secret()).when().get("/api/v1/jobs?state=queued").then().statusCode(200)
+                .body("data.id", contains(id));
+        as(member.secret()).when().get("/api/v1/jobs?state=running").then().statusCode(200).body("data", hasSize(0));
+        as(member.secret()).when().get("/api/v1/jobs?state=bogus").then().statusCode(400);
+    }
+
+    @Test
+    void whatIsWrongWithAJobIsNamedBeforeAnythingIsAnnounced() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "checks", 10);
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", "nope", "dataset_id", dataset))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", is("https://tuneforge.dev/problems/invalid-job"))
+                .body("detail", containsString("unknown base model 'nope'; registered: "))
+                .body("detail", containsString(BaseModels.TINY));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset,
+                        "hyperparameters", Map.of("lora_r", 64, "bogus", 1)))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", hasSize(2))
+                .body("errors", hasItem(containsString("hyperparameters.lora_r: must be <= the base model's hidden size 32")))
+                .body("errors", hasItem(containsString("hyperparameters.bogus: unknown hyperparameter")));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "dataset_version", 7))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("detail", containsString("has no ready version 7 (latest ready: 1)"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora"))
+                .when().post("/api/v1/jobs").then().statusCode(422).body("detail", containsString("method"));
+
+        String validating = Datasets.upload(member.secret(), "not-yet");
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", validating))
+                .when().post("/api/v1/jobs").then().statusCode(409)
+                .body("detail", containsString("has no ready version yet (its last upload is validating)"));
+        as(member.secret()).contentType("application/json").body(Map.of("dataset_id", dataset))
+                .when().post("/api/v1/jobs").then().statusCode(400).body("detail", containsString("'base_model'"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", "ds_unknown"))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("detail", containsString("no dataset 'ds_unknown' in this project"));
+        assertEquals(0, topics.events(TrainingRequested.class, null).stream()
+                .filter(r -> r.projectId().equals(project)).count(), "nothing was announced");
+    }
+
+    @Test
+    void trainerEventsBecomeTheJobsStateProgressLossCurveAndCheckpoints() throws Exception {
+        String dataset = Datasets.ready(topics, project, member.secret(), "curves", 40);
+        String id = createJob(dataset, Map.of());
+        // As trainer-service would: it starts a job once it has its request.
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().statusCode(200));
+        topics.publish(new TrainingStarted(project, id, 1, "djl", "cpu-0", null), "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 1, 4, 0.25, 2.5, 1e-4, 900, 30L, null, null, 1),
+                "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 2, 4, 0.5, 2.1, 1e-4, 1000, 20L, 2.3, 0.41, 1),
+                "trainer-service");
+        topics.publish(new CheckpointSaved(project, id, 2, "projects/" + project + "/jobs/" + id + "/checkpoints/step-2/",
+                "abc"), "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 4, 4, 1.0, 1.7, 0, 1100, 0L, null, null, 1),
+                "trainer-service");
+
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().statusCode(200).body("state", is("running")).body("attempt", is(1))
+                .body("progress.step", is(4)).body("progress.total_steps", is(4)).body("progress.percent", is(100.0f))
+                .body("progress.train_loss", is(1.7f)).body("progress.valid_loss", is(2.3f))
+                .body("last_checkpoint_step", is(2)).body("base_model", is(BaseModels.TINY)));
+        as(member.secret()).when().get("/api/v1/jobs/" + id + "/metrics").then().statusCode(200)
+                .body("data.step", contains(1, 2, 4)).body("data.train_loss", contains(2.5f, 2.1f, 1.7f))
+                .body("data.valid_token_accuracy", contains(null, 0.41f, null))
+                .body("data.tokens_per_second", contains(900.0f, 1000.0f, 1100.0f));
+        as(member.secret()).when().get("/api/v1/jobs/" + id + "/checkpoints").then().statusCode(200)
+                .body("data.step", contains(2)).body("data[0].sha256", is("abc"));
+
+        try (SseClient stream = SseClient.open(URI.create(base + "api/v1/jobs/" + id + "/events"), member.secret(), null)) {
+            List<SseClient.Event> events = stream.drain(Duration.ofSeconds(2));
+            assertEquals(List.of("dev.tuneforge.training.requested.v1", "dev.tuneforge.training.started.v1",
+                    "dev.tuneforge.training.progress.v1", "dev.tuneforge.training.progress.v1",
+                    "dev.tuneforge.training.checkpoint-saved.v1", "dev.tuneforge.training.progress.v1"),
+                    events.stream().map(SseClient.Event::name).toList(), "the job's history, then live");
+            topics.publish(new TrainingFinished(project, id, "curves", BaseModels.TINY, dataset, 1, "lora",
+                    "projects/" + project + "/models/curves/v1/adapter/", "def", 2, Map.of("train_loss", 1.7), null),
+                    "trainer-service");
+            SseClient.Event finished = stream.next(WAIT);
+            assertEquals("dev.tuneforge.training.finished.v1", finished.name());
+            // Resuming after the last event seen repeats nothing.
+            try (SseClient resumed = SseClient.open(URI.create(base + "api/v1/jobs/" + id + "/events"),
+                    member.secret(), finished.id())) {
+                assertEquals(List.of(), resumed.drain(Duration.ofSeconds(1)));
+            }
+        }
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().body("state", is("succeeded")).body("best_step", is(2))
+                .body("artifact_key", is("projects/" + project + "/models/curves/v1/adapter/"))
+                .body("artifact_sha256", is("def")).body("metrics.train_loss", is(1.7f))
+                .body("finished_at", org.hamcrest.Matchers.notNullValue()));
+        as(member.secret()).when().get("/api/v1/jobs/" + id + "/events?limit=2").then().statusCode(200)
+                .body("data", hasSize(2)).body("has_more", is(true));
+
+        String failing = createJob(dataset, Map.of());
+        topics.publish(new TrainingStarted(project, failing, 2, "djl", "cpu-0", 10, "worker exited with 137 (killed)"),
+                "trainer-service");
+        topics.publish(new TrainingFailed(project, failing, "out_of_resources", "no memory left", 2), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + failing)
+                .then().body("state", is("failed")).body("failure_code", is("out_of_resources"))
+                .body("failure_message", is("no memory left")).body("attempt", is(2))
+                .body("retry_reason", is("worker exited with 137 (killed)")));
+    }
+
+    @Test
+    void cancelPauseAndResumeAreCommandsToTheTrainerUntilTheJobIsOver() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "commands", 10);
+        String id = createJob(dataset, Map.of());
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().statusCode(200));
+
+        as(member.secret()).when().post("/api/v1/jobs/" + id + "/pause").then().statusCode(202)
+                .body("requested", is("pause")).body("event", is("dev.tuneforge.training.pause-requested.v1"));
+        as(member.secret()).when().post("/api/v1/jobs/" + id + "/pause").then().statusCode(202);
+        await().atMost(WAIT).until(() -> topics.events(TrainingPauseRequested.class, id).size() == 2);
+        assertEquals(member.id(), topics.events(TrainingPauseRequested.class, id).get(0).requestedBy());
+        topics.publish(new TrainingPaused(project, id, 5L), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().body("state", is("paused")).body("last_checkpoint_step", is(5)));
+
+        as(member.secret()).when().post("/api/v1/jobs/" + id + "/resume").then().statusCode(202);
+        await().atMost(WAIT).until(() -> topics.events(TrainingResumeRequested.class, id).size() == 1);
+        topics.publish(new TrainingResumed(project, id, 5L), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().body("state", is("queued")));
+
+        as(member.secret()).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+        await().atMost(WAIT).until(() -> topics.events(TrainingCancelRequested.class, id).size() == 1);
+        topics.publish(new TrainingCancelled(project, id, 5L), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().body("state", is("cancelled")));
+        as(member.secret()).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(409)
+                .body("detail", containsString("is cancelled already"));
+        as(member.secret()).when().post("/api/v1/jobs/" + id + "/resume").then().statusCode(409);
+        assertEquals(1, topics.events(TrainingCancelRequested.class, id).size(), "no command once it is over");
+    }
+
+    @Test
+    void anotherProjectsJobDoesNotExist() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "mine", 10);
+        String id = createJob(dataset, Map.of());
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + id)
+                .then().statusCode(200));
+        Gateway.Key other = Gateway.newKey(Gateway.newProject(), "admin");
+        for (String path : List.of("", "/metrics", "/checkpoints", "/events")) {
+            as(other.secret()).when().get("/api/v1/jobs/" + id + path).then().statusCode(404);
+        }
+        for (String action : List.of("cancel", "pause", "resume")) {
+            as(other.secret()).when().post("/api/v1/jobs/" + id + "/" + action).then().statusCode(404);
+        }
+        as(other.secret()).when().get("/api/v1/jobs").then().statusCode(200).body("data", hasSize(0));
+        // Another project's dataset is not there to train on either.
+        as(other.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("detail", containsString("no dataset '" + dataset + "' in this project"));
+        Gateway.Key readOnly = Gateway.newKey(project, "read-only");
+        as(readOnly.secret()).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(403);
+    }
+}

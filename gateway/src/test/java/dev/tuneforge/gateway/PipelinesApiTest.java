@@ -1,0 +1,107 @@
+package dev.tuneforge.gateway;
+
+import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.tuneforge.gateway.Gateway.as;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Pipelines: configured through the API as PipelineConfigured commands, shown from the read model. */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class PipelinesApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void aPipelineIsConfiguredPausedResumedAndDeletedWithItsFullConfigurationEachTime() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String dataset = Datasets.ready(topics, project, member.secret(), "tickets", 50);
+        Map<String, Object> config = Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,
+                "model_name", "tickets-bot", "hyperparameters", Map.of("epochs", "auto", "lora_r", 4),
+                "gate", Map.of("min_improvement", 0.02), "triggers", Map.of("min_new_examples", 100,
+                        "cooldown_seconds", 3600));
+        String id = as(member.secret()).contentType("application/json").body(config)
+                .when().post("/api/v1/pipelines").then().statusCode(201).body("status", is("active"))
+                .body("method", is("lora")).extract().path("id");
+
+        await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
+        PipelineConfigured configured = topics.events(PipelineConfigured.class, id).get(0);
+        assertEquals(project, configured.projectId());
+        assertEquals("active", configured.status());
+        assertEquals("auto", configured.hyperparameters().get("epochs"), "kept as given: resolved per retraining");
+        assertEquals(100, ((Number) configured.triggers().get("min_new_examples")).intValue());
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines/" + id)
+                .then().statusCode(200).body("status", is("active")).body("model_name", is("tickets-bot"))
+                .body("triggers.cooldown_seconds", is(3600)).body("gate.min_improvement", is(0.02f)));
+
+        as(member.secret()).when().post("/api/v1/pipelines/" + id + "/pause").then().statusCode(202)
+                .body("status", is("paused"));
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines/" + id)
+                .then().body("status", is("paused")));
+        as(member.secret()).when().post("/api/v1/pipelines/" + id + "/resume").then().statusCode(202);
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines/" + id)
+                .then().body("status", is("active")));
+        as(member.secret()).when().get("/api/v1/pipelines").then().statusCode(200).body("data.id", contains(id));
+
+        as(member.secret()).when().delete("/api/v1/pipelines/" + id).then().statusCode(202).body("status", is("deleted"));
+        await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 4);
+        List<PipelineConfigured> history = topics.events(PipelineConfigured.class, id);
+        assertEquals(List.of("active", "paused", "active", "deleted"), history.stream().map(PipelineConfigured::status).toList());
+        history.forEach(event -> assertEquals(configured.gate(), event.gate(), "the full configuration every time"));
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines")
+                .then().body("data", hasSize(0)));
+        as(member.secret()).when().get("/api/v1/pipelines?status=deleted").then().body("data.id", contains(id));
+        as(member.secret()).when().post("/api/v1/pipelines/" + id + "/resume").then().statusCode(409);
+
+        Gateway.Key other = Gateway.newKey(Gateway.newProject(), "admin");
+        as(other.secret()).when().get("/api/v1/pipelines/" + id).then().statusCode(404);
+        as(other.secret()).when().post("/api/v1/pipelines/" + id + "/pause").then().statusCode(404);
+        as(other.secret()).when().delete("/api/v1/pipelines/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void aWrongConfigurationIsNamedFieldByField() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String dataset = Datasets.ready(topics, project, member.secret(), "wrong", 5);
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", "nope", "hyperparameters", Map.of("lora_r", 0),
+                        "triggers", Map.of("min_new_examples", 0, "on_full_moon", true)))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", hasItem(containsString("unknown base model 'nope'")))
+                .body("errors", hasItem(containsString("hyperparameters.lora_r")));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,
+                        "triggers", Map.of("min_new_examples", 0, "on_full_moon", true)))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", hasItem(containsString("triggers.min_new_examples: must be an integer >= 1")))
+                .body("errors", hasItem(containsString("triggers.on_full_moon: unknown trigger")));
+        as(member.secret()).contentType("application/json").body(Map.of("base_model", BaseModels.TINY))
+                .when().post("/api/v1/pipelines").then().statusCode(400);
+    }
+}
