@@ -1,6 +1,7 @@
 package dev.tuneforge.eval;
 
 import dev.tuneforge.eval.storage.EvalRuns;
+import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.platform.test.TopicClient;
@@ -22,6 +23,7 @@ import java.util.UUID;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -35,7 +37,7 @@ class EvalSchedulingTest {
     String bootstrap;
 
     @Test
-    void aFinishedJobGetsOnePendingEvaluationEvenWhenRedelivered() {
+    void aFinishedJobGetsOneEvaluationEvenWhenRedelivered() {
         String jobId = "job_" + UUID.randomUUID();
         TopicClient topics = new TopicClient(bootstrap);
         EventEnvelope finished = EventEnvelope.wrap(new TrainingFinished("prj_test", jobId, "bot", "tiny-llama",
@@ -43,11 +45,15 @@ class EvalSchedulingTest {
                 Map.of("train_loss", 0.5), null), "trainer-service");
 
         topics.send(TopicClient.toRecord(finished));
-        await().atMost(WAIT).until(() -> runs.status(jobId).equals(Optional.of("pending")));
+        await().atMost(WAIT).until(() -> runs.status(jobId).isPresent());
         RecordMetadata redelivery = topics.send(TopicClient.toRecord(finished));
         await().atMost(WAIT).until(() -> topics.consumed("eval-service", redelivery));
 
         assertEquals(1, runs.count(jobId));
+        // Its dataset version was never announced: the evaluation fails, once, saying so.
+        await().atMost(WAIT).until(() -> !topics.events(EvalFailed.class, jobId).isEmpty());
+        assertEquals(1, topics.events(EvalFailed.class, jobId).size());
+        assertTrue(topics.events(EvalFailed.class, jobId).getFirst().reason().startsWith("no held-out data"));
     }
 
     @Test

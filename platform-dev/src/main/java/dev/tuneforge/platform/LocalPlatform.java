@@ -149,6 +149,9 @@ public final class LocalPlatform {
             case "trainer-service" -> Map.of(
                     "tuneforge.trainer.worker.djl-home", repo.resolve("worker/target").toString(),
                     "tuneforge.trainer.work-dir", data.resolve("trainer").toString());
+            case "eval-service" -> Map.of(
+                    "tuneforge.eval.djl-home", repo.resolve("worker/target").toString(),
+                    "tuneforge.eval.work-dir", data.resolve("eval").toString());
             default -> Map.of();
         };
     }

@@ -14,7 +14,7 @@ import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
-import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.kit.storage.DirectorySync;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;

@@ -5,7 +5,7 @@ import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
-import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

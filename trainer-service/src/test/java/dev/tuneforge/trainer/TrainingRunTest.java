@@ -23,7 +23,7 @@ import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.storage.Attempts;
-import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.trainer.storage.Jobs;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;

@@ -1,14 +1,20 @@
 package dev.tuneforge.eval.storage;
 
+import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
-
+import java.time.Duration;
 import java.util.Optional;
 
-/** The {@code eval_runs} table. */
+/** The {@code eval_runs} table: one evaluation per finished job, claimed with a lease while it runs. */
 @ApplicationScoped
 public class EvalRuns {
+
+    /** An evaluation to run. */
+    public record Run(String evalId, String projectId, String jobId, String modelName, String baseModel,
+                      String datasetId, int datasetVersion, String artifactKey, String method, String pipelineId,
+                      String trainMetrics, int attempts) { }
 
     private final Jdbc jdbc;
 
@@ -18,20 +24,68 @@ public class EvalRuns {
 
     /** @return false if the job already has an evaluation */
     public boolean insertPending(String evalId, TrainingFinished finished) {
+        String trainMetrics;
+        try {
+            trainMetrics = EventCodec.mapper().writeValueAsString(finished.metrics());
+        } catch (Exception e) {
+            trainMetrics = "{}";
+        }
         return jdbc.update("""
                 INSERT INTO eval_runs (eval_id, project_id, job_id, model_name, base_model, dataset_id,
-                                       dataset_version, artifact_key, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (job_id) DO NOTHING""",
+                                       dataset_version, artifact_key, status, artifact_sha256, method, pipeline_id,
+                                       train_metrics)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""",
                 evalId, finished.projectId(), finished.jobId(), finished.modelName(), finished.baseModel(),
-                finished.datasetId(), finished.datasetVersion(), finished.artifactKey()) == 1;
+                finished.datasetId(), finished.datasetVersion(), finished.artifactKey(), finished.artifactSha256(),
+                finished.method(), finished.pipelineId(), trainMetrics) == 1;
     }
 
     public Optional<String> status(String jobId) {
         return jdbc.queryOne("SELECT status FROM eval_runs WHERE job_id = ?", row -> row.getString(1), jobId);
     }
 
+    public Optional<String> reason(String jobId) {
+        return jdbc.queryOne("SELECT reason FROM eval_runs WHERE job_id = ?", row -> row.getString(1), jobId);
+    }
+
     public long count(String jobId) {
         return jdbc.queryOne("SELECT count(*) FROM eval_runs WHERE job_id = ?", row -> row.getLong(1), jobId)
                 .orElse(0L);
+    }
+
+    /** Takes the oldest pending run, or a running one whose owner's lease expired (that instance died). */
+    public Optional<Run> claimNext(String owner, Duration lease) {
+        return jdbc.queryOne("""
+                UPDATE eval_runs SET status = 'running', owner = ?, lease_expires_at = now() + ?::interval,
+                                     attempts = attempts + 1
+                WHERE eval_id = (SELECT eval_id FROM eval_runs
+                                 WHERE status = 'pending' OR (status = 'running' AND lease_expires_at < now())
+                                 ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING eval_id, project_id, job_id, model_name, base_model, dataset_id, dataset_version,
+                          artifact_key, method, pipeline_id, train_metrics, attempts""",
+                r -> new Run(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                        r.getString(6), r.getInt(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
+                        r.getInt(12)),
+                owner, lease.toMillis() + " milliseconds");
+    }
+
+    public void renew(String evalId, String owner, Duration lease) {
+        jdbc.update("UPDATE eval_runs SET lease_expires_at = now() + ?::interval WHERE eval_id = ? AND owner = ? "
+                + "AND status = 'running'", lease.toMillis() + " milliseconds", evalId, owner);
+    }
+
+    /** Records the outcome; false when this owner no longer holds the run (someone else finishes it). */
+    public boolean finish(String evalId, String owner, String status, String reason, String metrics, String reportKey) {
+        return jdbc.update("""
+                UPDATE eval_runs SET status = ?, reason = ?, metrics = ?, report_key = ?, finished_at = now(),
+                                     owner = NULL, lease_expires_at = NULL
+                WHERE eval_id = ? AND owner = ? AND status = 'running'""",
+                status, reason, metrics, reportKey, evalId, owner) == 1;
+    }
+
+    /** Back to pending after a failure this instance could not get past (retried later, then given up). */
+    public void release(String evalId, String owner, String reason) {
+        jdbc.update("UPDATE eval_runs SET status = 'pending', reason = ?, owner = NULL, lease_expires_at = NULL "
+                + "WHERE eval_id = ? AND owner = ?", reason, evalId, owner);
     }
 }

@@ -4,7 +4,7 @@ import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.storage.DatasetVersions;
-import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.trainer.storage.Jobs;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;

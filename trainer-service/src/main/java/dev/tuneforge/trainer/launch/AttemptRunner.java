@@ -10,7 +10,7 @@ import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
 import dev.tuneforge.trainer.storage.DatasetVersions;
-import dev.tuneforge.trainer.storage.DirectorySync;
+import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.trainer.storage.Jobs.Job;
 import java.io.IOException;
 import java.nio.file.Files;

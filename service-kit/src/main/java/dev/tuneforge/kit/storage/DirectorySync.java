@@ -1,11 +1,9 @@
-package dev.tuneforge.trainer.storage;
+package dev.tuneforge.kit.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.events.EventCodec;
-import dev.tuneforge.kit.storage.ObjectKeys;
-import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,154 @@
+package dev.tuneforge.eval.gate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneforge.events.EventCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A gate: rules a candidate must meet to pass, each a comparison of one of its metrics with a number or
+ * with the same metric of a baseline ({@code base} model or current {@code champion}) plus a margin.
+ * A pipeline's gate is JSON:
+ * <pre>
+ * {"rules": [{"metric": "exact_match", "op": ">=", "value": 0.8},
+ *            {"metric": "exact_match", "op": ">=", "baseline": "champion", "delta": 0.01},
+ *            {"metric": "perplexity",  "op": "<=", "baseline": "base"}],
+ *  "json_schema": {...}, "labels": false}
+ * </pre>
+ * A rule against the champion is skipped (and says so) while the model has no champion.
+ *
+ * @param jsonSchema the schema outputs must follow (adds the {@code json_schema} metric), or null
+ * @param labels     outputs are class labels (adds accuracy and macro precision/recall/F1)
+ */
+public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
+
+    /**
+     * Without a pipeline gate: the candidate must improve exact match over the base model by 5 points, must
+     * not be worse than the base model's held-out loss (so it did not get worse at the data's distribution),
+     * and must not be worse than the champion.
+     */
+    public static Gate defaults() {
+        return new Gate(List.of(
+                new Rule("exact_match", ">=", null, "base", 0.05),
+                new Rule("loss", "<=", null, "base", 0.0),
+                new Rule("exact_match", ">=", null, "champion", 0.0)), null, false);
+    }
+
+    /** One comparison; {@code value} for a fixed threshold, else {@code baseline} (+ {@code delta}). */
+    public record Rule(String metric, String op, Double value, String baseline, double delta) {
+
+        public Rule {
+            if (!List.of(">=", "<=", ">", "<").contains(op)) {
+                throw new IllegalArgumentException("gate rule op must be one of >=, <=, >, <; got '" + op + "'");
+            }
+            if ((value == null) == (baseline == null)) {
+                throw new IllegalArgumentException("gate rule on " + metric + " needs either value or baseline");
+            }
+            if (baseline != null && !List.of("base", "champion").contains(baseline)) {
+                throw new IllegalArgumentException("gate rule baseline must be base or champion, got '" + baseline + "'");
+            }
+        }
+
+        /** E.g. {@code exact_match >= champion + 0.01} or {@code perplexity <= 12.5}. */
+        public String describe() {
+            if (value != null) {
+                return metric + " " + op + " " + fmt(value);
+            }
+            return metric + " " + op + " " + baseline + (delta == 0 ? "" : (delta > 0 ? " + " : " - ") + fmt(Math.abs(delta)));
+        }
+    }
+
+    /** How one rule came out. {@code skipped} when its baseline does not exist. */
+    public record RuleResult(String rule, boolean passed, boolean skipped, Double actual, Double threshold,
+                             String explanation) { }
+
+    /** The gate's verdict: passed only when every rule that applied passed. */
+    public record Decision(boolean passed, List<RuleResult> results) {
+        /** The failed rules, in words: e.g. "exact_match 0.40 < base 0.38 + 0.05 = 0.43". */
+        public String reason() {
+            List<String> failed = results.stream().filter(r -> !r.passed() && !r.skipped()).map(RuleResult::explanation).toList();
+            return failed.isEmpty() ? "all rules passed" : String.join("; ", failed);
+        }
+    }
+
+    public static Gate fromJson(Map<String, Object> json) {
+        if (json == null || json.isEmpty() || !json.containsKey("rules")) {
+            Gate d = defaults();
+            if (json == null) {
+                return d;
+            }
+            JsonNode node = EventCodec.mapper().valueToTree(json);
+            return new Gate(d.rules(), node.hasNonNull("json_schema") ? node.get("json_schema") : null,
+                    node.path("labels").asBoolean(false));
+        }
+        JsonNode node = EventCodec.mapper().valueToTree(json);
+        List<Rule> rules = new ArrayList<>();
+        for (JsonNode r : node.get("rules")) {
+            rules.add(new Rule(r.path("metric").asText(), r.path("op").asText(">="),
+                    r.hasNonNull("value") ? r.get("value").asDouble() : null,
+                    r.hasNonNull("baseline") ? r.get("baseline").asText() : null, r.path("delta").asDouble(0)));
+        }
+        return new Gate(rules, node.hasNonNull("json_schema") ? node.get("json_schema") : null,
+                node.path("labels").asBoolean(false));
+    }
+
+    /** Applies the rules; {@code champion} is null when the model has none yet. */
+    public Decision decide(Map<String, Double> candidate, Map<String, Double> base, Map<String, Double> champion) {
+        List<RuleResult> out = new ArrayList<>();
+        for (Rule rule : rules) {
+            Double actual = candidate.get(rule.metric());
+            Double threshold;
+            String against;
+            if (rule.value() != null) {
+                threshold = rule.value();
+                against = fmt(threshold);
+            } else {
+                Map<String, Double> baseline = rule.baseline().equals("base") ? base : champion;
+                if (baseline == null) {
+                    out.add(new RuleResult(rule.describe(), true, true, actual, null,
+                            rule.describe() + ": skipped, no " + rule.baseline() + " yet"));
+                    continue;
+                }
+                Double b = baseline.get(rule.metric());
+                threshold = b == null ? null : b + rule.delta();
+                against = rule.baseline() + " " + fmt(b) + (rule.delta() == 0 ? "" : " + " + fmt(rule.delta()) + " = "
+                        + fmt(threshold));
+            }
+            if (actual == null || threshold == null) {
+                out.add(new RuleResult(rule.describe(), false, false, actual, threshold,
+                        rule.metric() + ": not measured"));
+                continue;
+            }
+            boolean ok = switch (rule.op()) {
+                case ">=" -> actual >= threshold;
+                case "<=" -> actual <= threshold;
+                case ">" -> actual > threshold;
+                default -> actual < threshold;
+            };
+            String shownOp = ok ? rule.op() : negate(rule.op());
+            out.add(new RuleResult(rule.describe(), ok, false, actual, threshold,
+                    rule.metric() + " " + fmt(actual) + " " + shownOp + " " + against));
+        }
+        return new Decision(out.stream().allMatch(RuleResult::passed), out);
+    }
+
+    private static String negate(String op) {
+        return switch (op) {
+            case ">=" -> "<";
+            case "<=" -> ">";
+            case ">" -> "<=";
+            default -> ">=";
+        };
+    }
+
+    static String fmt(Double v) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "").replaceAll("\\.$", ".0");
+    }
+
+    /** The rules in words, e.g. for the events' {@code gate} field. */
+    public String describe() {
+        return String.join(" and ", rules.stream().map(Rule::describe).toList());
+    }
+}

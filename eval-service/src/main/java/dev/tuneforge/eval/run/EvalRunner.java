@@ -1,0 +1,191 @@
+package dev.tuneforge.eval.run;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.eval.gate.Gate;
+import dev.tuneforge.eval.metrics.Paired;
+import dev.tuneforge.eval.run.WorkerEvaluation.Subject;
+import dev.tuneforge.eval.storage.EvalCatalog;
+import dev.tuneforge.eval.storage.EvalRuns;
+import dev.tuneforge.eval.storage.EvalRuns.Run;
+import dev.tuneforge.events.EvalFailed;
+import dev.tuneforge.events.EvalPassed;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.storage.ObjectStore;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs pending evaluations one at a time: the candidate, the base model and the model's current champion
+ * on the dataset version's held-out split, metrics computed here, the gate applied, the full report written
+ * to S3, and {@code EvalPassed} or {@code EvalFailed} emitted in the same transaction that records the outcome.
+ */
+@ApplicationScoped
+public class EvalRunner {
+
+    private static final Logger LOG = Logger.getLogger(EvalRunner.class);
+
+    private final EvalRuns runs;
+    private final EvalCatalog catalog;
+    private final WorkerEvaluation evaluation;
+    private final ObjectStore store;
+    private final Outbox outbox;
+    private final EvalConfig config;
+    private final String owner;
+
+    public EvalRunner(EvalRuns runs, EvalCatalog catalog, WorkerEvaluation evaluation, ObjectStore store,
+                      Outbox outbox, EvalConfig config) {
+        this.runs = runs;
+        this.catalog = catalog;
+        this.evaluation = evaluation;
+        this.store = store;
+        this.outbox = outbox;
+        this.config = config;
+        this.owner = config.instanceId().orElse(host() + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    @Scheduled(every = "${tuneforge.eval.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "2s")
+    void tick() {
+        runs.claimNext(owner, config.lease()).ifPresent(this::run);
+    }
+
+    /** Evaluates one claimed run to its outcome (or gives it back after a transient failure). */
+    public void run(Run run) {
+        try {
+            var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
+            if (heldOut.isEmpty() || heldOut.get().validationKey() == null) {
+                complete(run, false, "no held-out data: dataset " + run.datasetId() + " version " + run.datasetVersion()
+                        + (heldOut.isEmpty() ? " is unknown to eval-service" : " has no validation split"),
+                        Map.of(), null, Gate.defaults());
+                return;
+            }
+            Gate gate = Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
+            String key = heldOut.get().validationKey();
+            MetricSet candidate = MetricSet.compute(evaluation.results(run.projectId(),
+                    new Subject(run.baseModel(), run.artifactKey(), run.method()), run.datasetId(), run.datasetVersion(),
+                    key), gate.jsonSchema(), gate.labels());
+            MetricSet base = MetricSet.compute(evaluation.results(run.projectId(), Subject.base(run.baseModel()),
+                    run.datasetId(), run.datasetVersion(), key), gate.jsonSchema(), gate.labels());
+            var champion = catalog.champion(run.projectId(), run.modelName());
+            MetricSet championMetrics = null;
+            if (champion.isPresent() && !champion.get().artifactKey().equals(run.artifactKey())) {
+                championMetrics = MetricSet.compute(evaluation.results(run.projectId(),
+                        new Subject(run.baseModel(), champion.get().artifactKey(), run.method()), run.datasetId(),
+                        run.datasetVersion(), key), gate.jsonSchema(), gate.labels());
+            }
+            Gate.Decision decision = gate.decide(candidate.values(), base.values(),
+                    championMetrics == null ? null : championMetrics.values());
+            ObjectNode report = report(run, gate, decision, candidate, base, championMetrics,
+                    champion.map(EvalCatalog.Champion::version).orElse(null));
+            String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/report.json";
+            store.put(reportKey, EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
+                    "application/json");
+            complete(run, decision.passed(), decision.reason(), candidate.values(), reportKey, gate);
+        } catch (WorkerEvaluation.EvaluationException e) {
+            LOG.warnf("evaluation %s of job %s failed: %s", run.evalId(), run.jobId(), e.getMessage());
+            if (e.permanent() || run.attempts() >= config.maxAttempts()) {
+                complete(run, false, "evaluation could not run: " + e.getMessage(), Map.of(), null, Gate.defaults());
+            } else {
+                runs.release(run.evalId(), owner, e.getMessage());
+            }
+        } catch (Exception e) {
+            LOG.errorf(e, "evaluation %s of job %s failed", run.evalId(), run.jobId());
+            if (run.attempts() >= config.maxAttempts()) {
+                complete(run, false, "evaluation could not run: " + e, Map.of(), null, Gate.defaults());
+            } else {
+                runs.release(run.evalId(), owner, String.valueOf(e));
+            }
+        }
+    }
+
+    @Transactional
+    void complete(Run run, boolean passed, String reason, Map<String, Double> metrics, String reportKey, Gate gate) {
+        Map<String, Double> finite = new LinkedHashMap<>();
+        metrics.forEach((k, v) -> {
+            if (v != null && Double.isFinite(v)) {
+                finite.put(k, v);
+            }
+        });
+        String metricsJson;
+        try {
+            metricsJson = EventCodec.mapper().writeValueAsString(finite);
+        } catch (Exception e) {
+            metricsJson = "{}";
+        }
+        if (!runs.finish(run.evalId(), owner, passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
+            return; // another instance took the run over and reports it
+        }
+        outbox.publish(passed
+                ? new EvalPassed(run.projectId(), run.evalId(), run.jobId(), run.modelName(), finite, gate.describe(),
+                        reportKey)
+                : new EvalFailed(run.projectId(), run.evalId(), run.jobId(), run.modelName(), finite, gate.describe(),
+                        reason, reportKey));
+    }
+
+    /** Metrics side by side with intervals, the gate's rules, wins and losses against the base, overfitting signal. */
+    private ObjectNode report(Run run, Gate gate, Gate.Decision decision, MetricSet candidate, MetricSet base,
+                              MetricSet champion, Integer championVersion) throws Exception {
+        ObjectNode r = EventCodec.mapper().createObjectNode();
+        r.put("eval_id", run.evalId()).put("job_id", run.jobId()).put("model_name", run.modelName())
+                .put("base_model", run.baseModel()).put("dataset_id", run.datasetId())
+                .put("dataset_version", run.datasetVersion()).put("passed", decision.passed())
+                .put("reason", decision.reason());
+        ObjectNode subjects = r.putObject("subjects");
+        subjects.set("candidate", metrics(candidate));
+        subjects.set("base", metrics(base));
+        if (champion != null) {
+            ObjectNode c = metrics(champion);
+            c.put("version", championVersion);
+            subjects.set("champion", c);
+        }
+        r.set("gate", EventCodec.mapper().valueToTree(decision.results()));
+        r.put("gate_rules", gate.describe());
+        ObjectNode comparisons = r.putObject("candidate_vs_base");
+        for (String metric : List.of("exact_match", "rouge_l", "token_f1", "json_valid")) {
+            double[] c = candidate.perExample().get(metric);
+            double[] b = base.perExample().get(metric);
+            if (c != null && b != null && c.length == b.length) {
+                Paired.Comparison cmp = Paired.compare(c, b);
+                comparisons.putObject(metric).put("wins", cmp.wins()).put("losses", cmp.losses())
+                        .put("ties", cmp.ties()).put("mean_delta", cmp.meanDelta());
+            }
+        }
+        var train = EventCodec.mapper().readTree(run.trainMetrics() == null ? "{}" : run.trainMetrics());
+        if (train.has("train_loss") && candidate.values().containsKey("loss")) {
+            double gap = candidate.values().get("loss") - train.get("train_loss").asDouble();
+            r.putObject("overfitting").put("train_loss", train.get("train_loss").asDouble())
+                    .put("heldout_loss", candidate.values().get("loss")).put("gap", gap);
+        }
+        return r;
+    }
+
+    private static ObjectNode metrics(MetricSet m) {
+        ObjectNode node = EventCodec.mapper().createObjectNode();
+        ObjectNode values = node.putObject("metrics");
+        m.values().forEach((k, v) -> {
+            if (Double.isFinite(v)) {
+                values.put(k, v);
+            }
+        });
+        ObjectNode ci = node.putObject("ci95");
+        m.intervals().forEach((k, i) -> ci.putArray(k).add(i.lower()).add(i.upper()));
+        return node;
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.tuneforge.eval.storage;
+
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.kit.db.Jdbc;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What eval-service learns from other services' events: held-out splits of dataset versions, registered
+ * model versions and the champion of each model name, pipelines' gates; and the cache of per-example results.
+ */
+@ApplicationScoped
+public class EvalCatalog {
+
+    public record HeldOut(String validationKey, long examples) { }
+
+    public record Champion(int version, String jobId, String artifactKey) { }
+
+    private final Jdbc jdbc;
+
+    public EvalCatalog(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void datasetReady(DatasetReady e) {
+        jdbc.update("""
+                INSERT INTO dataset_versions (dataset_id, version, project_id, validation_key, validation_examples)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                e.datasetId(), e.version(), e.projectId(), e.validationExamples() > 0 ? e.validationKey() : null,
+                e.validationExamples());
+    }
+
+    public Optional<HeldOut> heldOut(String datasetId, int version) {
+        return jdbc.queryOne("SELECT validation_key, validation_examples FROM dataset_versions WHERE dataset_id = ? "
+                + "AND version = ?", r -> new HeldOut(r.getString(1), r.getLong(2)), datasetId, version);
+    }
+
+    public void modelRegistered(ModelRegistered e) {
+        jdbc.update("""
+                INSERT INTO model_versions (project_id, model_name, version, job_id, artifact_key)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                e.projectId(), e.modelName(), e.version(), e.jobId(), e.artifactKey());
+    }
+
+    public void modelPromoted(ModelPromoted e) {
+        if (!"champion".equals(e.alias())) {
+            return;
+        }
+        jdbc.update("""
+                INSERT INTO champions (project_id, model_name, version) VALUES (?, ?, ?)
+                ON CONFLICT (project_id, model_name) DO UPDATE SET version = EXCLUDED.version""",
+                e.projectId(), e.modelName(), e.version());
+    }
+
+    public Optional<Champion> champion(String projectId, String modelName) {
+        return jdbc.queryOne("""
+                SELECT c.version, v.job_id, v.artifact_key FROM champions c
+                JOIN model_versions v USING (project_id, model_name, version)
+                WHERE c.project_id = ? AND c.model_name = ?""",
+                r -> new Champion(r.getInt(1), r.getString(2), r.getString(3)), projectId, modelName);
+    }
+
+    public void pipelineConfigured(PipelineConfigured e) {
+        jdbc.update("""
+                INSERT INTO pipeline_gates (pipeline_id, gate) VALUES (?, ?)
+                ON CONFLICT (pipeline_id) DO UPDATE SET gate = EXCLUDED.gate""",
+                e.pipelineId(), json(e.gate() == null ? Map.of() : e.gate()));
+    }
+
+    public Optional<Map<String, Object>> gate(String pipelineId) {
+        if (pipelineId == null) {
+            return Optional.empty();
+        }
+        return jdbc.queryOne("SELECT gate FROM pipeline_gates WHERE pipeline_id = ?", r -> r.getString(1), pipelineId)
+                .map(EvalCatalog::map);
+    }
+
+    public Optional<String> cached(String subject, String datasetId, int version) {
+        return jdbc.queryOne("SELECT results_key FROM eval_cache WHERE subject = ? AND dataset_id = ? "
+                + "AND dataset_version = ?", r -> r.getString(1), subject, datasetId, version);
+    }
+
+    public void cache(String subject, String datasetId, int version, String resultsKey) {
+        jdbc.update("INSERT INTO eval_cache (subject, dataset_id, dataset_version, results_key) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT DO NOTHING", subject, datasetId, version, resultsKey);
+    }
+
+    static String json(Object o) {
+        try {
+            return EventCodec.mapper().writeValueAsString(o);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(String json) {
+        try {
+            return EventCodec.mapper().readValue(json, Map.class);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

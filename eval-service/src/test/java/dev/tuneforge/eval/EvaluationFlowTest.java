@@ -1,0 +1,161 @@
+package dev.tuneforge.eval;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.EvalFailed;
+import dev.tuneforge.events.EvalPassed;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.TokenStats;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.safetensors.DType;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JSON-output demo task through eval-service with the real worker: a fine-tuned candidate passes the
+ * default gate; the base model itself and an under-trained candidate fail, each with the rule and numbers
+ * that failed; the base model is evaluated once for all three (cache), and a redelivered
+ * {@code TrainingFinished} causes no second evaluation.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
+class EvaluationFlowTest {
+
+    private static final Duration WAIT = Duration.ofMinutes(6);
+    private static final String PROJECT = "prj_eval";
+    private static final String BASE = "json-tiny";
+
+    @Inject
+    DirectorySync sync;
+    @Inject
+    ObjectStore store;
+    @Inject
+    Jdbc jdbc;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "tuneforge.eval.djl-home")
+    String djlHome;
+
+    @Test
+    void theFineTunedModelPassesAndTheBaseAndAnUnderTrainedOneFail() throws Exception {
+        Path dir = Files.createTempDirectory("eval-flow");
+        Path base = TinyLlamaWriter.write(dir.resolve("base"), new TinyLlamaWriter.Spec(128, 256, 4, 4, 4, 32, 0,
+                false, false, DType.F32, 1, 256, 10000.0, 1.0, 3L));
+        sync.upload(base, ObjectKeys.baseModel(BASE));
+        Set<String> seen = new HashSet<>();
+        Files.writeString(dir.resolve("train.jsonl"), JsonDemoTask.jsonl(500, 11, false, seen));
+        String heldOut = JsonDemoTask.jsonl(30, 12, true, seen);
+        String prefix = "projects/" + PROJECT + "/datasets/ds_json/v1/";
+        store.put(prefix + "validation.jsonl", heldOut.getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        TopicClient topics = new TopicClient(bootstrap);
+        topics.publish(new DatasetReady(PROJECT, "ds_json", 1, null, "chat", "c", prefix + "train.jsonl", "t", 500,
+                prefix + "validation.jsonl", "v", 30, 500, new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json",
+                null), "dataset-service");
+
+        // The recipe of the worker's learning test, shortened; and the same stopped after 3 steps.
+        String good = train(dir, base, "good", Map.of("epochs", 10));
+        String under = train(dir, base, "under", Map.of("max_steps", 3));
+
+        TrainingFinished goodJob = finished("job_good", good);
+        topics.publish(goodJob, "trainer-service");
+        topics.publish(finished("job_under", under), "trainer-service");
+        topics.publish(finished("job_base", ObjectKeys.baseModel(BASE)), "trainer-service");
+
+        await().atMost(WAIT).until(() -> !topics.events(EvalPassed.class, "job_good").isEmpty()
+                || !topics.events(EvalFailed.class, "job_good").isEmpty());
+        assertTrue(topics.events(EvalFailed.class, "job_good").isEmpty(),
+                () -> "the fine-tuned model failed: " + topics.events(EvalFailed.class, "job_good"));
+        EvalPassed passed = topics.events(EvalPassed.class, "job_good").getFirst();
+        assertTrue(passed.metrics().get("exact_match") >= 0.5, passed.metrics().toString());
+        assertTrue(passed.metrics().get("json_valid") >= 0.9, passed.metrics().toString());
+
+        await().atMost(WAIT).until(() -> !topics.events(EvalFailed.class, "job_under").isEmpty()
+                && !topics.events(EvalFailed.class, "job_base").isEmpty());
+        for (String job : new String[] {"job_under", "job_base"}) {
+            EvalFailed failed = topics.events(EvalFailed.class, job).getFirst();
+            assertTrue(failed.reason().contains("exact_match 0.0 < base 0.0 + 0.05"), job + ": " + failed.reason());
+            assertTrue(failed.metrics().get("exact_match") <= 0.1, job + ": " + failed.metrics());
+        }
+
+        JsonNode report;
+        try (InputStream in = store.get(passed.reportKey())) {
+            report = EventCodec.mapper().readTree(in);
+        }
+        assertTrue(report.path("passed").asBoolean());
+        assertTrue(report.at("/subjects/candidate/metrics/exact_match").asDouble() > 0.5);
+        assertEquals(0.0, report.at("/subjects/base/metrics/exact_match").asDouble());
+        assertTrue(report.at("/candidate_vs_base/exact_match/wins").asInt() > 0);
+        assertEquals(2, report.at("/subjects/candidate/ci95/exact_match").size());
+
+        // The base model's results were computed once and reused by all three evaluations.
+        assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM eval_cache WHERE subject LIKE 'base:json-tiny@%'",
+                r -> r.getLong(1)).orElseThrow());
+
+        // A redelivered TrainingFinished (even as a new event) is not evaluated again.
+        topics.publish(goodJob, "trainer-service");
+        Thread.sleep(5000);
+        assertEquals(1, topics.events(EvalPassed.class, "job_good").size());
+    }
+
+    private TrainingFinished finished(String jobId, String artifactKey) {
+        return new TrainingFinished(PROJECT, jobId, "json-bot", BASE, "ds_json", 1, "full", artifactKey, "sha", 1,
+                Map.of("train_loss", 0.1), null);
+    }
+
+    /** Trains a full fine-tune with the worker process and uploads the model; returns its S3 prefix. */
+    private String train(Path dir, Path base, String name, Map<String, Object> overrides) throws Exception {
+        Path work = Files.createDirectories(dir.resolve(name));
+        ObjectNode spec = EventCodec.mapper().createObjectNode();
+        spec.put("base_model", base.toString());
+        spec.putObject("data").put("train", dir.resolve("train.jsonl").toString()).put("format", "chat");
+        spec.putObject("method").put("type", "full");
+        ObjectNode h = spec.putObject("hyperparameters").put("batch_size", 8).put("learning_rate", 3e-3)
+                .put("lr_scheduler", "cosine").put("warmup_ratio", 0.05).put("weight_decay", 0.3)
+                .put("max_grad_norm", 1.0).put("packing", true).put("max_seq_length", 256).put("seed", 5);
+        overrides.forEach((k, v) -> h.set(k, EventCodec.mapper().valueToTree(v)));
+        spec.put("save_steps", 100000).put("output_dir", "out");
+        Path specFile = work.resolve("spec.json");
+        EventCodec.mapper().writeValue(specFile.toFile(), spec);
+        WorkerProcess worker = WorkerProcess.start(WorkerCommand.djl(Path.of(System.getProperty("java.home")),
+                Path.of(djlHome), 1, "2g"), "train", specFile, work);
+        int exit = worker.pumpEvents(e -> { });
+        assertEquals(0, exit, () -> "training failed: " + readLog(worker.log()));
+        String key = "projects/" + PROJECT + "/jobs/job_" + name + "/output/model/";
+        sync.upload(work.resolve("out/model"), key);
+        return key;
+    }
+
+    private static String readLog(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (Exception e) {
+            return "(no log)";
+        }
+    }
+}
