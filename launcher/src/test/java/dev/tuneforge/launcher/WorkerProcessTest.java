@@ -69,7 +69,10 @@ class WorkerProcessTest {
     @Test
     void anOrphanIsRecognisedByItsWorkDirectory() throws Exception {
         Path workdir = Files.createDirectories(dir.resolve("job_1/attempt-1"));
-        Process sleeper = new ProcessBuilder("/bin/sh", "-c", "exec sleep 30 # " + workdir).start();
+        // a loop, not "exec sleep": after an exec the command line no longer names the work directory, and the
+        // check below raced with it
+        Process sleeper = new ProcessBuilder("/bin/sh", "-c", "while :; do sleep 0.1; done", "worker",
+                workdir.toString()).start();
         try {
             long pid = sleeper.pid();
             assertTrue(WorkerProcess.orphan(pid, workdir).isPresent());
