@@ -322,8 +322,10 @@ public final class KubernetesWorker implements RunningWorker {
         if (result == null) {
             result = new Exit(137, failed != null ? failed.getReason()
                     : "the Job is gone (deleted, or removed by its TTL) and no pod of it was seen", null);
-        } else if (result.reason().equals(POD_DELETED) && failed != null && failed.getReason() != null) {
-            result = new Exit(result.code(), failed.getReason(), null);
+        } else if (failed != null && failed.getReason() != null && (result.reason().equals(POD_DELETED)
+                || failed.getReason().equals("DeadlineExceeded"))) {
+            // a worker stopped by the Job's deadline exits 143 like a cancelled one: say which it was
+            result = new Exit(result.code(), failed.getReason(), result.container());
         }
         exit = result;
         untrack();

@@ -309,7 +309,7 @@ class KubernetesLauncherTest {
     }
 
     @Test
-    void anEvictedPodAndAFailedStagingAreTold() throws Exception {
+    void anEvictedPodAFailedStagingAndADeadlineAreTold() throws Exception {
         KubernetesLauncher launcher = new KubernetesLauncher(client, config().build());
         KubernetesWorker evicted = launcher.launch(attempt("job-ev1", 1, WorkerCommand.torch("python"), 1));
         String pod = createPod(evicted, 0);
@@ -328,6 +328,12 @@ class KubernetesLauncherTest {
         completeJob(staging.jobName(), "Failed", "BackoffLimitExceeded");
         assertEquals(1, staging.pumpEvents(e -> { }), "no log is read: the worker never started");
         assertEquals("stage", staging.exit().orElseThrow().container());
+
+        KubernetesWorker deadline = launcher.launch(attempt("job-dl", 1, WorkerCommand.torch("python"), 1));
+        setStatus(createPod(deadline, 0), terminated(143, "Error", "Failed"));
+        completeJob(deadline.jobName(), "Failed", "DeadlineExceeded");
+        assertTrue(deadline.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(new KubernetesWorker.Exit(143, "DeadlineExceeded", "worker"), deadline.exit().orElseThrow());
 
         KubernetesWorker running = launcher.launch(attempt("job-run", 1, WorkerCommand.torch("python"), 1));
         setStatus(createPod(running, 0), running());
