@@ -44,20 +44,39 @@ public record WorkerCommand(String runtime, List<String> prefix, Map<String, Str
                     .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no tuneforge-worker jar in " + workerHome));
             String classpath = jar + java.io.File.pathSeparator + Files.readString(classpathFile).strip();
-            List<String> prefix = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx" + maxHeap, "-Dai.djl.offline=true",
-                    "-Dai.djl.default_engine=PyTorch", "-cp", classpath, "dev.tuneforge.worker.Main"));
-            String t = Integer.toString(threads);
-            return new WorkerCommand("djl", prefix, Map.of("OMP_NUM_THREADS", t, "MKL_NUM_THREADS", t,
-                    "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE", "MKL_CBWR", "AUTO", "PYTORCH_FLAVOR", "cpu"));
+            return djl(javaHome.resolve("bin/java").toString(), classpath, threads, maxHeap);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * The djl runtime from a given {@code java} and classpath, e.g. inside a worker image
+     * ({@code java}, {@code /opt/tuneforge/worker/lib/*}: the java launcher expands the wildcard itself).
+     */
+    public static WorkerCommand djl(String java, String classpath, int threads, String maxHeap) {
+        List<String> prefix = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx" + maxHeap,
+                "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-cp", classpath, "dev.tuneforge.worker.Main");
+        String t = Integer.toString(threads);
+        return new WorkerCommand("djl", prefix, Map.of("OMP_NUM_THREADS", t, "MKL_NUM_THREADS", t,
+                "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE", "MKL_CBWR", "AUTO", "PYTORCH_FLAVOR", "cpu"));
+    }
+
     /** The torch runtime: {@code python -m tuneforge_worker} from the worker image or a local environment. */
     public static WorkerCommand torch(String python) {
         return new WorkerCommand("torch", List.of(python, "-m", "tuneforge_worker"), Map.of());
+    }
+
+    /**
+     * The torch runtime on several nodes: {@code torchrun} starts {@code procsPerNode} processes on this node
+     * and meets the other nodes at {@code masterAddr:masterPort}. The arguments are passed as they are, so a
+     * launcher can give references its platform expands (Kubernetes: {@code $(NODE_RANK)}).
+     */
+    public static WorkerCommand torchrun(int nodes, int procsPerNode, String nodeRank, String masterAddr,
+                                         String masterPort) {
+        return new WorkerCommand("torch", List.of("torchrun", "--nnodes", Integer.toString(nodes), "--nproc_per_node",
+                Integer.toString(procsPerNode), "--node_rank", nodeRank, "--master_addr", masterAddr, "--master_port",
+                masterPort, "-m", "tuneforge_worker"), Map.of());
     }
 
     /** The full command line for one protocol command. */

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * A worker running as a local process: its events go to a listener as they are printed (on the caller's
  * thread, in {@link #pumpEvents}), its stderr to a log file in the work directory.
  */
-public final class WorkerProcess {
+public final class WorkerProcess implements RunningWorker {
 
     private final Process process;
     private final Path log;
@@ -40,6 +40,12 @@ public final class WorkerProcess {
         return process.pid();
     }
 
+    /** The pid, as text. */
+    @Override
+    public String id() {
+        return Long.toString(process.pid());
+    }
+
     public Path log() {
         return log;
     }
@@ -48,6 +54,7 @@ public final class WorkerProcess {
      * Reads events until the worker closes stdout, handing each to {@code listener}; then waits for the
      * exit code and returns it. A listener that throws stops reading and kills the worker.
      */
+    @Override
     public int pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -71,15 +78,18 @@ public final class WorkerProcess {
      * SIGTERM: the worker finishes its step, writes a checkpoint and exits 143. Sent through the process
      * handle, because {@link Process#destroy()} also closes our end of stdout and the last events would be lost.
      */
+    @Override
     public void terminate() {
         process.toHandle().destroy();
     }
 
     /** SIGKILL, keeping stdout open so whatever was printed is still read. */
+    @Override
     public void kill() {
         process.toHandle().destroyForcibly();
     }
 
+    @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
         return process.waitFor(timeout, unit);
     }

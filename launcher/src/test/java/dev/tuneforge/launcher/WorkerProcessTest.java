@@ -33,8 +33,10 @@ class WorkerProcessTest {
                 echo '{"event":"progress","step":1,"train_loss":2.5}'
                 echo '{"event":"finished","best_step":2}'""");
         WorkerProcess worker = WorkerProcess.start(cmd, "train", dir.resolve("spec.json"), dir);
+        RunningWorker running = worker;
+        assertEquals(Long.toString(worker.pid()), running.id());
         List<WorkerEvent> events = new ArrayList<>();
-        assertEquals(0, worker.pumpEvents(events::add));
+        assertEquals(0, running.pumpEvents(events::add));
         assertEquals(List.of("started", "progress", "finished"), events.stream().map(WorkerEvent::name).toList());
         assertEquals(2.5, events.get(1).doubleField("train_loss"));
         assertEquals("env 1 train --spec", Files.readString(worker.log()).strip());
@@ -67,7 +69,10 @@ class WorkerProcessTest {
     @Test
     void anOrphanIsRecognisedByItsWorkDirectory() throws Exception {
         Path workdir = Files.createDirectories(dir.resolve("job_1/attempt-1"));
-        Process sleeper = new ProcessBuilder("/bin/sh", "-c", "exec sleep 30 # " + workdir).start();
+        // a loop, not "exec sleep": after an exec the command line no longer names the work directory, and the
+        // check below raced with it
+        Process sleeper = new ProcessBuilder("/bin/sh", "-c", "while :; do sleep 0.1; done", "worker",
+                workdir.toString()).start();
         try {
             long pid = sleeper.pid();
             assertTrue(WorkerProcess.orphan(pid, workdir).isPresent());

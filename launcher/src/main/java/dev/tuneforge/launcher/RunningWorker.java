@@ -1,0 +1,30 @@
+package dev.tuneforge.launcher;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A worker that a launcher started: a local process ({@link WorkerProcess}) or a Kubernetes Job
+ * ({@link KubernetesWorker}). What an attempt does with it is the same for both: read its events, stop it.
+ */
+public interface RunningWorker {
+
+    /** What to call it in logs and records: a pid, or {@code namespace/job}. */
+    String id();
+
+    /**
+     * Hands each event to {@code listener} until the worker's output ends, then returns its exit code
+     * (protocol codes: 0, 1, 2, 3, 143; 137 when it was killed). A listener that throws stops reading and
+     * kills the worker.
+     */
+    int pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException;
+
+    /** Asks the worker to write a checkpoint and stop (SIGTERM; it exits 143). */
+    void terminate();
+
+    /** Stops the worker now, without a checkpoint. */
+    void kill();
+
+    /** Waits for the worker to end; false if it is still running after {@code timeout}. */
+    boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException;
+}
