@@ -45,7 +45,7 @@ public final class Attention implements AutoCloseable {
         k = rope.apply(k, rotation);
         k = repeatKv(k, batch, length);
         v = repeatKv(v, batch, length);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ScalarTensor.of(q, scale)).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v);
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
         return oProj.forward(merged);
