@@ -7,7 +7,9 @@ import dev.tuneforge.worker.data.Batch;
 import dev.tuneforge.worker.data.Row;
 import dev.tuneforge.worker.data.TokenizedExample;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.tuneforge.worker.model.LlamaModel;
+import dev.tuneforge.worker.model.ScalarTensor;
 import dev.tuneforge.worker.safetensors.DType;
 import dev.tuneforge.worker.train.AdamW;
 import dev.tuneforge.worker.train.GradientClipping;
@@ -26,7 +28,8 @@ import java.util.SplittableRandom;
  *
  * Model FLOPs per token: 6 N (N = parameters in the matmuls) + 12 L T d (attention scores and values,
  * forward and backward), the usual accounting. The matmul baseline runs the forward and both backward
- * matmuls of every projection and the lm_head for the same tokens.
+ * matmuls of every projection and the lm_head for the same tokens, on arrays allocated beforehand, so
+ * only the matmuls are timed; it is the best median of 3 repetitions.
  *
  * Run: bench/worker/run.sh [layers hidden intermediate seq batch steps]
  */
@@ -66,18 +69,28 @@ public final class TrainingThroughput {
             }
             Batch b = Batch.of(rows, examples, 0);
             double seconds = 0;
+            double forward = 0;
+            double backward = 0;
             for (int s = 0; s < steps + 1; s++) {
                 long t0 = System.nanoTime();
+                long t1;
+                long t2;
                 try (NDManager scratch = root.newSubManager()) {
                     try (GradientCollector c = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        c.backward(TokenLoss.nllSum(model, b.toTensors(scratch)).div(b.targetCount()));
+                        NDArray sum = TokenLoss.nllSum(model, b.toTensors(scratch));
+                        t1 = System.nanoTime();
+                        c.backward(sum.div(ScalarTensor.of(sum, b.targetCount())));
+                        t2 = System.nanoTime();
                     }
                     GradientClipping.clip(params, 1.0, scratch);
                     adam.step(1e-4, scratch);
                 }
                 params.zeroGradients();
                 if (s > 0) { // the first step warms up libtorch
-                    seconds += (System.nanoTime() - t0) / 1e9;
+                    long t3 = System.nanoTime();
+                    seconds += (t3 - t0) / 1e9;
+                    forward += (t1 - t0) / 1e9;
+                    backward += (t2 - t1) / 1e9;
                 }
             }
             long tokens = (long) steps * batch * seq;
@@ -87,52 +100,56 @@ public final class TrainingThroughput {
             double matmulFlops = matmulBaseline(root, batch * seq, hidden, inter, heads * 64, spec.vocabSize(), layers);
             System.out.printf("params %.1fM (matmul %.1fM), layers %d, hidden %d, intermediate %d, seq %d, batch %d, "
                             + "threads %s%n", params.count() / 1e6, matmulParams / 1e6, layers, hidden, inter, seq, batch,
-                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
-            System.out.printf("training: %.0f tokens/s, %.2f s/step, model %.2f GFLOP/s%n", tokensPerSecond,
-                    seconds / steps, modelFlops / 1e9);
+                    JniUtils.getNumThreads() + " (OMP_NUM_THREADS " + System.getenv().getOrDefault("OMP_NUM_THREADS",
+                            "unset") + ")");
+            System.out.printf("training: %.0f tokens/s, %.2f s/step (forward %.2f, backward %.2f, clip+AdamW %.2f),"
+                            + " model %.2f GFLOP/s%n", tokensPerSecond, seconds / steps, forward / steps, backward / steps,
+                    (seconds - forward - backward) / steps, modelFlops / 1e9);
             System.out.printf("libtorch matmuls of the same shapes: %.2f GFLOP/s; ratio %.2f%n", matmulFlops / 1e9,
                     modelFlops / matmulFlops);
         }
     }
 
-    /** GFLOP/s of forward + two backward matmuls for every projection shape, timed after a warm-up. */
+    /** GFLOP/s of forward + two backward matmuls for every projection shape, allocated first, then timed. */
     private static double matmulBaseline(NDManager root, int tokens, int hidden, int inter, int qDim, int vocab,
                                          int layers) {
-        int[][] shapes = {{qDim, hidden}, {qDim, hidden}, {qDim, hidden}, {hidden, qDim},
-            {inter, hidden}, {inter, hidden}, {hidden, inter}};
-        double flops = 0;
-        double seconds = 0;
+        List<int[]> shapes = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            shapes.addAll(List.of(new int[] {qDim, hidden}, new int[] {qDim, hidden}, new int[] {qDim, hidden},
+                    new int[] {hidden, qDim}, new int[] {inter, hidden}, new int[] {inter, hidden},
+                    new int[] {hidden, inter}));
+        }
+        shapes.add(new int[] {vocab, hidden});
         try (NDManager m = root.newSubManager()) {
-            for (int repeat = 0; repeat < 2; repeat++) {
+            List<NDArray[]> operands = new ArrayList<>();
+            double flops = 0;
+            for (int[] s : shapes) {
+                operands.add(new NDArray[] {m.randomNormal(new Shape(tokens, s[1])), m.randomNormal(new Shape(s[0], s[1])),
+                    m.randomNormal(new Shape(tokens, s[0]))});
+                flops += 3.0 * 2.0 * tokens * (double) s[0] * s[1];
+            }
+            double best = Double.MAX_VALUE;
+            for (int repeat = 0; repeat < 4; repeat++) {
                 long t0 = System.nanoTime();
-                double f = 0;
-                for (int l = 0; l < layers; l++) {
-                    for (int[] s : shapes) {
-                        f += threeMatmuls(m, tokens, s[0], s[1]);
+                for (NDArray[] o : operands) {
+                    try (NDManager step = m.newSubManager()) {
+                        NDArray x = o[0];
+                        NDArray w = o[1];
+                        NDArray dy = o[2];
+                        // y = x W^T, dx = dy W, dW = dy^T x: the three matmuls of a linear layer's step
+                        NDArray y = x.matMul(w.transpose());
+                        NDArray dx = dy.matMul(w);
+                        NDArray dw = dy.transpose().matMul(x);
+                        y.attach(step);
+                        dx.attach(step);
+                        dw.attach(step);
                     }
                 }
-                f += threeMatmuls(m, tokens, vocab, hidden);
-                if (repeat == 1) {
-                    seconds = (System.nanoTime() - t0) / 1e9;
-                    flops = f;
+                if (repeat > 0) { // the first repetition warms up
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
                 }
             }
-        }
-        return flops / seconds;
-    }
-
-    private static double threeMatmuls(NDManager root, int tokens, int out, int in) {
-        try (NDManager m = root.newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(tokens, in));
-            NDArray w = m.randomNormal(new Shape(out, in));
-            NDArray dy = m.randomNormal(new Shape(tokens, out));
-            NDArray y = x.matMul(w.transpose());
-            NDArray dx = dy.matMul(w);
-            NDArray dw = dy.transpose().matMul(x);
-            y.getFloat(0, 0);
-            dx.getFloat(0, 0);
-            dw.getFloat(0, 0);
-            return 3.0 * 2.0 * tokens * (double) out * in;
+            return flops / best;
         }
     }
 

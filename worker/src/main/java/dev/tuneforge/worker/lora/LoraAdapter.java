@@ -3,6 +3,7 @@ package dev.tuneforge.worker.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.norm.Dropout;
 import dev.tuneforge.worker.model.LinearAdapter;
+import dev.tuneforge.worker.model.ScalarTensor;
 
 /**
  * A LoRA pair on one frozen projection: {@code scaling * B(A(dropout(x)))}, with A {@code [r, in]} and
@@ -28,7 +29,8 @@ public final class LoraAdapter implements LinearAdapter {
     public NDArray forward(NDArray x) {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray down = ai.djl.nn.core.Linear.linear(in, a).singletonOrThrow();
-        return ai.djl.nn.core.Linear.linear(down, b).singletonOrThrow().mul(scaling);
+        // Not mul(scaling): autograd keeps the constant, and DJL frees a number operand's buffer (ScalarTensor).
+        return ai.djl.nn.core.Linear.linear(down, b).singletonOrThrow().mul(ScalarTensor.of(down, scaling));
     }
 
     /** Dropout applies only while training. */

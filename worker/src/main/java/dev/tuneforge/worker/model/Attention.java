@@ -59,7 +59,7 @@ public final class Attention implements AutoCloseable {
         long keysLength = k.getShape().get(2);
         k = repeatKv(k, batch, keysLength);
         v = repeatKv(v, batch, keysLength);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ScalarTensor.of(q, scale)).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v);
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
         return oProj.forward(merged);

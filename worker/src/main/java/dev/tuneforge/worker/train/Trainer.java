@@ -14,6 +14,7 @@ import dev.tuneforge.worker.data.TrainingPlan;
 import dev.tuneforge.worker.lora.LoraModel;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.model.ModelConfigException;
+import dev.tuneforge.worker.model.ScalarTensor;
 import dev.tuneforge.worker.protocol.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.TrainSpec;
@@ -243,7 +244,8 @@ public final class Trainer {
                 try (NDManager scratch = model.manager().newSubManager();
                      GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                     NDArray sum = TokenLoss.nllSum(model, batches.get(i).toTensors(scratch));
-                    collector.backward(sum.div(Math.max(1, targets)));
+                    // Not div(targets): see ScalarTensor — backward reads the divisor after DJL has let it go.
+                    collector.backward(sum.div(ScalarTensor.of(sum, Math.max(1, targets))));
                     lossSum += sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
                 }
             }
