@@ -73,13 +73,27 @@ public final class KubernetesLauncher {
      * for a trainer that restarted while it ran. A Job being deleted is not returned.
      */
     public Optional<KubernetesWorker> find(String jobId, int attempt) {
+        return job(jobId, attempt).map(this::worker);
+    }
+
+    /**
+     * Whether a restarted trainer should take this attempt over rather than launch the next one: its Job exists
+     * and has not failed (it runs, or it completed while no trainer followed it and its log tells the result).
+     */
+    public boolean adoptable(String jobId, int attempt) {
+        return job(jobId, attempt).filter(j -> j.getStatus() == null || j.getStatus().getConditions() == null
+                || j.getStatus().getConditions().stream()
+                        .noneMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())))
+                .isPresent();
+    }
+
+    private Optional<Job> job(String jobId, int attempt) {
         return client.batch().v1().jobs().inNamespace(config.namespace())
                 .withLabels(KubernetesManifests.labels(jobId, attempt))
                 .list().getItems().stream()
                 .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
                 .max(Comparator.comparing(j -> j.getMetadata().getCreationTimestamp(),
-                        Comparator.nullsFirst(Comparator.naturalOrder())))
-                .map(this::worker);
+                        Comparator.nullsFirst(Comparator.naturalOrder())));
     }
 
     private KubernetesWorker worker(Job job) {

@@ -77,6 +77,11 @@ public final class KubernetesWorker implements RunningWorker {
     private volatile Job lastJob;
     private volatile Watch watch;
     private volatile Exit exit;
+    private volatile boolean detached;
+    private volatile LogWatch currentLog;
+
+    /** What {@link #pumpEvents} returns for a worker that was {@link #detach() detached}: it has no exit code yet. */
+    public static final int DETACHED = -1;
 
     KubernetesWorker(KubernetesClient client, KubernetesLauncherConfig config, String name,
                      Map<String, String> labels, int nodes) {
@@ -118,7 +123,26 @@ public final class KubernetesWorker implements RunningWorker {
         if (pod != null) {
             stream(pod, listener);
         }
-        return awaitExit(Long.MAX_VALUE).code();
+        Exit e = awaitExit(Long.MAX_VALUE);
+        return e == null ? DETACHED : e.code();
+    }
+
+    /**
+     * Stops following the Job and leaves it running: another trainer instance has taken the attempt over (or
+     * will, after this one shuts down). {@link #pumpEvents} delivers no further event and returns
+     * {@link #DETACHED}.
+     */
+    public void detach() {
+        detached = true;
+        LogWatch log = currentLog;
+        if (log != null) {
+            try {
+                log.close();
+            } catch (RuntimeException e) {
+                // closing is all we wanted; the stream is being dropped anyway
+            }
+        }
+        untrack();
     }
 
     /**
@@ -154,6 +178,9 @@ public final class KubernetesWorker implements RunningWorker {
     private Exit awaitExit(long timeoutNanos) throws InterruptedException {
         long start = System.nanoTime();
         while (true) {
+            if (detached) {
+                return null;
+            }
             Exit e = checkEnded();
             if (e != null) {
                 return e;
@@ -168,6 +195,9 @@ public final class KubernetesWorker implements RunningWorker {
     /** The pod of node 0 once its worker container runs (or ran); null if the attempt ended before. */
     private String awaitWorkerStarted() throws InterruptedException {
         while (true) {
+            if (detached) {
+                return null;
+            }
             refresh();
             Pod primary = primary();
             if (primary != null) {
@@ -188,7 +218,7 @@ public final class KubernetesWorker implements RunningWorker {
     private void stream(String pod, Consumer<WorkerEvent> listener) throws InterruptedException {
         Instant last = null;
         int retriesAfterEnd = 3;
-        while (true) {
+        while (!detached) {
             boolean broken = false;
             var logs = client.pods().inNamespace(config.namespace()).withName(pod)
                     .inContainer(KubernetesManifests.WORKER).usingTimestamps();
@@ -196,8 +226,9 @@ public final class KubernetesWorker implements RunningWorker {
             try (LogWatch watchLog = log.watchLog();
                  BufferedReader lines = new BufferedReader(new InputStreamReader(watchLog.getOutput(),
                          StandardCharsets.UTF_8))) {
+                currentLog = watchLog;
                 String line;
-                while ((line = lines.readLine()) != null) {
+                while (!detached && (line = lines.readLine()) != null) {
                     Instant at = null;
                     String text = line;
                     int space = line.indexOf(' ');
@@ -216,12 +247,15 @@ public final class KubernetesWorker implements RunningWorker {
                         last = at;
                     }
                     WorkerEvent event = WorkerEvent.parse(text);
-                    if (event != null) {
+                    if (event != null && !detached) {
                         deliver(listener, event);
                     }
                 }
             } catch (IOException | KubernetesClientException e) {
                 broken = true;
+            }
+            if (detached) {
+                return;
             }
             refresh();
             Pod p = pods.get(pod);

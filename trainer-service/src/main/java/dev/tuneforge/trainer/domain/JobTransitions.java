@@ -93,16 +93,39 @@ public class JobTransitions {
         }
     }
 
-    /** What a claim gives the attempt runner. */
+    /**
+     * What a claim gives the attempt runner.
+     *
+     * @param readopted   the attempt keeps its number: its worker (a Kubernetes Job) outlived the instance that
+     *                    started it and is followed as it is, not launched again
+     * @param resumedFrom the checkpoint step the attempt starts from, or null
+     */
     public record Claim(Job job, int attempt, String retryReason, Long orphanPid, String orphanWorkdir,
-                        String orphanHost) { }
+                        String orphanHost, boolean readopted, Long resumedFrom) { }
+
+    /** Whether the worker of (job id, attempt) outlived its instance and can be taken over as it is. */
+    @FunctionalInterface
+    public interface Survivors {
+        Survivors NONE = (jobId, attempt) -> false;
+
+        boolean adoptable(String jobId, int attempt);
+    }
+
+    /** {@link #claimNext(String, String, String, String, Survivors)} for workers that die with their instance. */
+    @Transactional
+    public Optional<Claim> claimNext(String owner, String slot, String runtime, String host) {
+        return claimNext(owner, slot, runtime, host, Survivors.NONE);
+    }
 
     /**
      * Takes the next runnable job for {@code slot}: a queued job, or a running one whose owner's lease
-     * expired. Jobs with a pending cancel or pause end here instead of running.
+     * expired. Jobs with a pending cancel or pause end here instead of running. A running job whose attempt
+     * {@code survivors} says is still alive (a Kubernetes Job) is re-adopted under the same attempt number — a
+     * pending cancel or pause then reaches it through the new owner; otherwise its attempt is recorded as lost
+     * and the next one resumes from the last checkpoint.
      */
     @Transactional
-    public Optional<Claim> claimNext(String owner, String slot, String runtime, String host) {
+    public Optional<Claim> claimNext(String owner, String slot, String runtime, String host, Survivors survivors) {
         while (true) {
             Optional<Job> next = jobs.lockNextRunnable();
             if (next.isEmpty()) {
@@ -116,6 +139,12 @@ public class JobTransitions {
             if (job.state() == JobState.RUNNING) {
                 reason = "trainer instance " + job.leaseOwner() + " stopped renewing its lease";
                 var previous = attempts.find(job.jobId(), job.attempt());
+                if (previous.isPresent() && survivors.adoptable(job.jobId(), job.attempt())) {
+                    jobs.claim(job.jobId(), job.attempt(), owner, config.lease(), slot, runtime);
+                    attempts.adopted(job.jobId(), job.attempt(), owner, slot, host);
+                    return Optional.of(new Claim(job, job.attempt(), reason + "; its worker was re-adopted", null, null,
+                            null, true, previous.get().resumedFromStep()));
+                }
                 if (previous.isPresent()) {
                     orphanPid = previous.get().pid();
                     orphanWorkdir = previous.get().workdir();
@@ -139,7 +168,8 @@ public class JobTransitions {
             jobs.claim(job.jobId(), attempt, owner, config.lease(), slot, runtime);
             attempts.started(job.jobId(), attempt, owner, slot, runtime, workdir(job.jobId(), attempt).toString(), host,
                     job.lastCheckpointStep());
-            return Optional.of(new Claim(job, attempt, reason, orphanPid, orphanWorkdir, orphanHost));
+            return Optional.of(new Claim(job, attempt, reason, orphanPid, orphanWorkdir, orphanHost, false,
+                    job.lastCheckpointKey() == null ? null : job.lastCheckpointStep()));
         }
     }
 
@@ -163,6 +193,9 @@ public class JobTransitions {
         if (totalSteps != null) {
             jobs.totalSteps(job.jobId(), totalSteps);
         }
+        if (!attempts.reportStarted(job.jobId(), attempt)) {
+            return true; // a re-adopted worker's log, replayed
+        }
         outbox.publish(new TrainingStarted(job.projectId(), job.jobId(), attempt, runtime, slot,
                 resumedFrom == null ? null : resumedFrom.intValue(), retryReason));
         return true;
@@ -173,8 +206,25 @@ public class JobTransitions {
         if (!holds(progress.jobId(), progress.attempt(), owner)) {
             return false;
         }
+        boolean eval = progress.validLoss() != null || progress.validTokenAccuracy() != null;
+        if (progress.attempt() != null
+                && !attempts.reportStep(progress.jobId(), progress.attempt(), progress.step(), eval)) {
+            return true; // reported already: a re-adopted worker's log, replayed
+        }
         outbox.publish(progress);
         return true;
+    }
+
+    /**
+     * This instance shuts down and leaves the attempt's worker (a Job) running: its lease ends now, so that another
+     * instance re-adopts the attempt at its next look at the queue instead of after the lease would have run out.
+     */
+    @Transactional
+    public void handOver(Job job, int attempt, String owner) {
+        Optional<Job> locked = jobs.lock(job.jobId());
+        if (locked.isPresent() && owns(locked.get(), attempt, owner)) {
+            jobs.expireLease(job.jobId());
+        }
     }
 
     @Transactional

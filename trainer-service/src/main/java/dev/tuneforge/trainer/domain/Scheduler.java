@@ -1,10 +1,9 @@
 package dev.tuneforge.trainer.domain;
 
-import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.launch.AttemptRunner;
+import dev.tuneforge.trainer.launch.Launchers;
 import dev.tuneforge.trainer.storage.DatasetVersions;
-import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.trainer.storage.Jobs;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -28,7 +27,9 @@ import org.jboss.logging.Logger;
 /**
  * This instance's slots and the loop that fills them. Every tick it validates new jobs, renews the leases
  * of the jobs it runs (dropping any it lost), passes cancel and pause requests to their workers, and claims
- * queued jobs for free slots — including jobs of an instance that died, whose leases ran out.
+ * queued jobs for free slots — including jobs of an instance that died, whose leases ran out: with the
+ * Kubernetes launcher, an attempt whose Job still runs is re-adopted as it is; otherwise the next attempt
+ * resumes from the last checkpoint (a local worker left behind is killed first).
  */
 @ApplicationScoped
 public class Scheduler {
@@ -37,7 +38,7 @@ public class Scheduler {
 
     private final Jobs jobs;
     private final JobTransitions transitions;
-    private final DirectorySync sync;
+    private final Launchers launchers;
     private final DatasetVersions datasets;
     private final TrainerConfig config;
     private final String owner;
@@ -52,11 +53,11 @@ public class Scheduler {
     private volatile boolean stopping;
     private Instant lastRenewal = Instant.EPOCH;
 
-    public Scheduler(Jobs jobs, JobTransitions transitions, DirectorySync sync, DatasetVersions datasets,
+    public Scheduler(Jobs jobs, JobTransitions transitions, Launchers launchers, DatasetVersions datasets,
                      TrainerConfig config) {
         this.jobs = jobs;
         this.transitions = transitions;
-        this.sync = sync;
+        this.launchers = launchers;
         this.datasets = datasets;
         this.config = config;
         this.host = hostName();
@@ -85,14 +86,16 @@ public class Scheduler {
             if (stopping || running.containsKey(slot.getKey())) {
                 continue;
             }
-            var claim = transitions.claimNext(owner, slot.getKey(), slot.getValue(), host);
+            var claim = transitions.claimNext(owner, slot.getKey(), slot.getValue(), host, launchers::adoptable);
             if (claim.isEmpty()) {
                 break;
             }
-            stopOrphan(claim.get());
-            AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, sync, datasets,
-                    runtime(slot.getValue()), Path.of(config.workDir()).toAbsolutePath().resolve("base-models"), owner,
-                    slot.getKey(), config.maxProgressPoints(), "cpu"), claim.get());
+            if (!claim.get().readopted()) {
+                stopOrphan(claim.get());
+            }
+            AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets,
+                    launchers.forRuntime(slot.getValue()), owner, slot.getKey(), config.maxProgressPoints()),
+                    claim.get());
             running.put(slot.getKey(), runner);
             workers.submit(() -> {
                 try {
@@ -117,7 +120,7 @@ public class Scheduler {
             lastRenewal = Instant.now();
             for (AttemptRunner r : running.values()) {
                 if (!held.contains(r.jobId()) && jobs.state(r.jobId()).orElse(null) == JobState.RUNNING) {
-                    LOG.warnf("job %s: lease lost to another instance; stopping the local worker", r.jobId());
+                    LOG.warnf("job %s: lease lost to another instance; letting go of its worker", r.jobId());
                     r.leaseLost();
                 }
             }
@@ -132,7 +135,7 @@ public class Scheduler {
      * orphan. Kill it (identified by pid and its work directory) before starting the next attempt.
      */
     private void stopOrphan(JobTransitions.Claim claim) {
-        if (claim.orphanPid() == null || !host.equals(claim.orphanHost())) {
+        if (launchers.isKubernetes() || claim.orphanPid() == null || !host.equals(claim.orphanHost())) {
             return;
         }
         WorkerProcess.orphan(claim.orphanPid(), Path.of(claim.orphanWorkdir())).ifPresent(p -> {
@@ -142,17 +145,10 @@ public class Scheduler {
         });
     }
 
-    private WorkerCommand runtime(String name) {
-        return switch (name) {
-            case "djl" -> WorkerCommand.djl(Path.of(System.getProperty("java.home")),
-                    Path.of(config.worker().djlHome().orElse("worker/target")).toAbsolutePath(),
-                    config.worker().djlThreads(), config.worker().djlMaxHeap());
-            case "torch" -> WorkerCommand.torch(config.worker().torchPython());
-            default -> throw new IllegalStateException("unknown runtime '" + name + "' in tuneforge.trainer.slots");
-        };
-    }
-
-    /** Workers checkpoint and stop; their jobs go back to the queue and resume on the next start. */
+    /**
+     * Local workers checkpoint and stop, their jobs go back to the queue and resume on the next start; Jobs run
+     * on and are handed over to the next instance that claims them.
+     */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         running.values().forEach(AttemptRunner::stopForShutdown);

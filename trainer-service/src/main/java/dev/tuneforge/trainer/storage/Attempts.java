@@ -30,6 +30,29 @@ public class Attempts {
         jdbc.update("UPDATE attempts SET pid = ? WHERE job_id = ? AND attempt = ?", pid, jobId, attempt);
     }
 
+    /** A new owner took the attempt over as it runs (a re-adopted Kubernetes Job). */
+    public void adopted(String jobId, int attempt, String owner, String slot, String host) {
+        jdbc.update("UPDATE attempts SET owner = ?, slot = ?, host = ? WHERE job_id = ? AND attempt = ?", owner, slot,
+                host, jobId, attempt);
+    }
+
+    /** False when the attempt's start was reported already. */
+    public boolean reportStarted(String jobId, int attempt) {
+        return jdbc.update("""
+                UPDATE attempts SET started_reported = true
+                WHERE job_id = ? AND attempt = ? AND NOT started_reported""", jobId, attempt) == 1;
+    }
+
+    /**
+     * Records {@code step} as the attempt's last reported progress (or evaluation) step; false when it reported
+     * this step or a later one already.
+     */
+    public boolean reportStep(String jobId, int attempt, long step, boolean eval) {
+        String column = eval ? "last_eval_step" : "last_progress_step";
+        return jdbc.update("UPDATE attempts SET " + column + " = ? WHERE job_id = ? AND attempt = ? AND ("
+                + column + " IS NULL OR " + column + " < ?)", step, jobId, attempt, step) == 1;
+    }
+
     public void ended(String jobId, int attempt, Integer exitCode, String outcome) {
         jdbc.update("""
                 UPDATE attempts SET ended_at = now(), exit_code = ?, outcome = ?

@@ -113,6 +113,11 @@ public class Jobs {
                 jobIds.toArray(String[]::new));
     }
 
+    /** Ends the lease now; the job stays running until another instance claims it. */
+    public void expireLease(String jobId) {
+        jdbc.update("UPDATE jobs SET lease_expires_at = now() - interval '1 millisecond' WHERE job_id = ?", jobId);
+    }
+
     /** Which of these jobs someone asked to cancel or pause. */
     public List<Job> withStopRequests(List<String> jobIds) {
         if (jobIds.isEmpty()) {

@@ -1,0 +1,111 @@
+package dev.tuneforge.trainer.launch;
+
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.launcher.RunningWorker;
+import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.trainer.storage.DatasetVersions.DatasetVersion;
+import dev.tuneforge.trainer.storage.Jobs.Job;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * A worker as a child process on this node's slot: inputs are downloaded into the attempt's work directory (the
+ * base model once per node, shared by attempts), checkpoints and the output are uploaded from here as the worker
+ * reports them.
+ */
+public final class LocalWorkerLauncher implements WorkerLauncher {
+
+    private final DirectorySync sync;
+    private final WorkerCommand runtime;
+    private final Path baseModelCache;
+    private final BiFunction<String, Integer, Path> workdirs;
+    private final String device;
+
+    /** {@code workdirs}: the work directory of (job id, attempt). */
+    public LocalWorkerLauncher(DirectorySync sync, WorkerCommand runtime, Path baseModelCache,
+                               BiFunction<String, Integer, Path> workdirs, String device) {
+        this.sync = sync;
+        this.runtime = runtime;
+        this.baseModelCache = baseModelCache;
+        this.workdirs = workdirs;
+        this.device = device;
+    }
+
+    @Override
+    public String runtime() {
+        return runtime.runtime();
+    }
+
+    @Override
+    public RunningWorker start(Job job, int attempt, DatasetVersion dataset) throws IOException {
+        Path workdir = workdirs.apply(job.jobId(), attempt);
+        Files.createDirectories(workdir);
+        Path base = stageBaseModel(job.baseModel());
+        Path train = workdir.resolve("data/train.jsonl");
+        sync.getFile(dataset.trainKey(), train);
+        Path validation = null;
+        if (dataset.validationKey() != null) {
+            validation = workdir.resolve("data/validation.jsonl");
+            sync.getFile(dataset.validationKey(), validation);
+        }
+        Path resume = null;
+        if (job.lastCheckpointKey() != null) {
+            resume = workdir.resolve("resume/checkpoint-" + job.lastCheckpointStep());
+            sync.download(job.lastCheckpointKey(), resume);
+        }
+        Path spec = workdir.resolve("spec.json");
+        EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(spec.toFile(),
+                WorkerSpec.train(job.method(), job.recipe(), base, train, validation, resume, device));
+        return WorkerProcess.start(runtime, "train", spec, workdir);
+    }
+
+    /** An orphaned process can only be killed (the scheduler does that before the next attempt). */
+    @Override
+    public Optional<RunningWorker> readopt(Job job, int attempt) {
+        return Optional.empty();
+    }
+
+    @Override
+    public String checkpoint(String dir, String key) {
+        return sync.upload(Path.of(dir), key);
+    }
+
+    @Override
+    public String output(String dir, String key) {
+        return sync.upload(Path.of(dir), key);
+    }
+
+    @Override
+    public String outputIfPresent(String key) {
+        return sync.digestOf(key);
+    }
+
+    @Override
+    public void trainerState(String file, String key) {
+        sync.putFile(Path.of(file), key);
+    }
+
+    @Override
+    public boolean survivesInstance() {
+        return false;
+    }
+
+    /** Base models are shared by attempts on this node: downloaded once per name and digest. */
+    private Path stageBaseModel(String name) {
+        String prefix = ObjectKeys.baseModel(name);
+        String digest = sync.digestOf(prefix);
+        Path dir = baseModelCache.resolve(name + (digest == null ? "" : "@" + digest.substring(0, 16)));
+        synchronized (LocalWorkerLauncher.class) {
+            if (digest == null || !Files.isDirectory(dir)) {
+                sync.download(prefix, dir);
+            }
+        }
+        return dir;
+    }
+}
