@@ -1,12 +1,30 @@
 package dev.tuneforge.events;
 
-/** {@code alias} now points at {@code version}; {@code previousVersion} is null for the first. */
+import java.util.Map;
+
+/**
+ * {@code alias} now points at {@code version}; {@code previousVersion} is null for the first.
+ *
+ * @param requestedBy who asked (API key id), or null when an evaluation's pass promoted it
+ * @param aliases     every alias of the model after this change (alias → version), so a reader also learns
+ *                    the aliases the registry moved with it ({@code previous-champion}); optional
+ */
 public record ModelPromoted(
         String projectId,
         String modelName,
         int version,
         String alias,
-        Integer previousVersion) implements TuneforgeEvent {
+        Integer previousVersion,
+        String requestedBy,
+        Map<String, Integer> aliases) implements TuneforgeEvent {
+
+    public static final String CHAMPION = "champion";
+    public static final String CHALLENGER = "challenger";
+    public static final String PREVIOUS_CHAMPION = "previous-champion";
+
+    public ModelPromoted(String projectId, String modelName, int version, String alias, Integer previousVersion) {
+        this(projectId, modelName, version, alias, previousVersion, null, null);
+    }
 
     @Override
     public String aggregateId() {
