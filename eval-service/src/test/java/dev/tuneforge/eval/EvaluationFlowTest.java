@@ -10,6 +10,7 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.db.Jdbc;
@@ -116,6 +117,34 @@ class EvaluationFlowTest {
         // The base model's results were computed once and reused by all three evaluations.
         assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM eval_cache WHERE subject LIKE 'base:json-tiny@%'",
                 r -> r.getLong(1)).orElseThrow());
+
+        // Forgetting: the same fine-tuned model, under a pipeline whose gate also wants the loss on a general set
+        // to rise by at most 0.01 over the base model's — a full fine-tune on one task does not keep that.
+        String general = "projects/" + PROJECT + "/datasets/ds_general/v1/";
+        StringBuilder generalText = new StringBuilder();
+        for (String q : new String[] {"What is LoRA?", "What does a trainer do?", "Name a capital city.",
+                "What is evaluation?", "Count to three."}) {
+            generalText.append("{\"messages\":[{\"role\":\"user\",\"content\":\"").append(q)
+                    .append("\"},{\"role\":\"assistant\",\"content\":\"Fine-tuning adapts a pre-trained language "
+                            + "model to a task.\"}]}\n");
+        }
+        store.put(general + "train.jsonl", generalText.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        topics.publish(new DatasetReady(PROJECT, "ds_general", 1, null, "chat", "g", general + "train.jsonl", "t", 5,
+                general + "validation.jsonl", "v", 0, 5, new TokenStats(1, 1, 1, 1, 1, 0), general + "report.json",
+                null), "dataset-service");
+        topics.publish(new PipelineConfigured(PROJECT, "pl_json", "ds_json", BASE, "json-bot", "full", Map.of(),
+                Map.of("forgetting", Map.of("dataset_id", "ds_general", "dataset_version", 1, "max_loss_increase", 0.01)),
+                Map.of(), "active"), "gateway");
+        await().atMost(WAIT).until(() -> jdbc.queryOne("SELECT count(*) FROM pipeline_gates WHERE pipeline_id = 'pl_json'",
+                r -> r.getLong(1)).orElse(0L) == 1 && jdbc.queryOne("SELECT count(*) FROM dataset_versions WHERE "
+                + "dataset_id = 'ds_general'", r -> r.getLong(1)).orElse(0L) == 1);
+        topics.publish(new TrainingFinished(PROJECT, "job_forget", "json-bot", BASE, "ds_json", 1, "full", good, "sha",
+                1, Map.of("train_loss", 0.1), "pl_json"), "trainer-service");
+        await().atMost(WAIT).until(() -> !topics.events(EvalFailed.class, "job_forget").isEmpty());
+        EvalFailed forgot = topics.events(EvalFailed.class, "job_forget").getFirst();
+        assertTrue(forgot.reason().startsWith("general.loss "), forgot.reason());
+        assertTrue(forgot.reason().contains("> base"), forgot.reason());
+        assertTrue(forgot.metrics().get("general.loss") > 0, forgot.metrics().toString());
 
         // A redelivered TrainingFinished (even as a new event) is not evaluated again.
         topics.publish(goodJob, "trainer-service");

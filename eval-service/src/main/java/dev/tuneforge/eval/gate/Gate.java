@@ -15,14 +15,26 @@ import java.util.Map;
  * {"rules": [{"metric": "exact_match", "op": ">=", "value": 0.8},
  *            {"metric": "exact_match", "op": ">=", "baseline": "champion", "delta": 0.01},
  *            {"metric": "perplexity",  "op": "<=", "baseline": "base"}],
- *  "json_schema": {...}, "labels": false}
+ *  "json_schema": {...}, "labels": false,
+ *  "forgetting": {"dataset_id": "ds_general", "dataset_version": 1, "max_loss_increase": 0.2}}
  * </pre>
- * A rule against the champion is skipped (and says so) while the model has no champion.
+ * A rule against the champion is skipped (and says so) while the model has no champion. The forgetting check
+ * evaluates the candidate and the base model on a general-purpose dataset too; its metrics are named
+ * {@code general.<metric>} and {@code max_loss_increase} adds the rule {@code general.loss <= base + X}
+ * (any rule may use {@code general.*} metrics).
  *
  * @param jsonSchema the schema outputs must follow (adds the {@code json_schema} metric), or null
  * @param labels     outputs are class labels (adds accuracy and macro precision/recall/F1)
+ * @param forgetting the general-purpose set, or null
  */
-public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
+public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forgetting forgetting) {
+
+    /** A general-purpose dataset version the candidate must not get much worse at than the base model. */
+    public record Forgetting(String datasetId, int datasetVersion) { }
+
+    public Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
+        this(rules, jsonSchema, labels, null);
+    }
 
     /**
      * Without a pipeline gate: the candidate must improve exact match over the base model by 5 points, must
@@ -80,8 +92,8 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
                 return d;
             }
             JsonNode node = EventCodec.mapper().valueToTree(json);
-            return new Gate(d.rules(), node.hasNonNull("json_schema") ? node.get("json_schema") : null,
-                    node.path("labels").asBoolean(false));
+            return withForgetting(new Gate(d.rules(), node.hasNonNull("json_schema") ? node.get("json_schema") : null,
+                    node.path("labels").asBoolean(false)), node);
         }
         JsonNode node = EventCodec.mapper().valueToTree(json);
         List<Rule> rules = new ArrayList<>();
@@ -90,8 +102,21 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
                     r.hasNonNull("value") ? r.get("value").asDouble() : null,
                     r.hasNonNull("baseline") ? r.get("baseline").asText() : null, r.path("delta").asDouble(0)));
         }
-        return new Gate(rules, node.hasNonNull("json_schema") ? node.get("json_schema") : null,
-                node.path("labels").asBoolean(false));
+        return withForgetting(new Gate(rules, node.hasNonNull("json_schema") ? node.get("json_schema") : null,
+                node.path("labels").asBoolean(false)), node);
+    }
+
+    private static Gate withForgetting(Gate gate, JsonNode node) {
+        JsonNode f = node.get("forgetting");
+        if (f == null || !f.hasNonNull("dataset_id")) {
+            return gate;
+        }
+        List<Rule> rules = new ArrayList<>(gate.rules());
+        if (f.hasNonNull("max_loss_increase")) {
+            rules.add(new Rule("general.loss", "<=", null, "base", f.get("max_loss_increase").asDouble()));
+        }
+        return new Gate(rules, gate.jsonSchema(), gate.labels(),
+                new Forgetting(f.get("dataset_id").asText(), f.path("dataset_version").asInt(1)));
     }
 
     /** Applies the rules; {@code champion} is null when the model has none yet. */

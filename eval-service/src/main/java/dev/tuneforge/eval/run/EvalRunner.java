@@ -82,14 +82,34 @@ public class EvalRunner {
                         new Subject(run.baseModel(), champion.get().artifactKey(), run.method()), run.datasetId(),
                         run.datasetVersion(), key), gate.jsonSchema(), gate.labels());
             }
-            Gate.Decision decision = gate.decide(candidate.values(), base.values(),
+            Map<String, Double> candidateValues = new LinkedHashMap<>(candidate.values());
+            Map<String, Double> baseValues = new LinkedHashMap<>(base.values());
+            if (gate.forgetting() != null) {
+                forgetting(run, gate, candidateValues, baseValues);
+            }
+            Gate.Decision decision = gate.decide(candidateValues, baseValues,
                     championMetrics == null ? null : championMetrics.values());
             ObjectNode report = report(run, gate, decision, candidate, base, championMetrics,
                     champion.map(EvalCatalog.Champion::version).orElse(null));
+            if (gate.forgetting() != null) {
+                ObjectNode general = report.putObject("forgetting");
+                general.put("dataset_id", gate.forgetting().datasetId())
+                        .put("dataset_version", gate.forgetting().datasetVersion());
+                candidateValues.forEach((k, v) -> {
+                    if (k.startsWith("general.") && Double.isFinite(v)) {
+                        general.with("candidate").put(k.substring(8), v);
+                    }
+                });
+                baseValues.forEach((k, v) -> {
+                    if (k.startsWith("general.") && Double.isFinite(v)) {
+                        general.with("base").put(k.substring(8), v);
+                    }
+                });
+            }
             String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/report.json";
             store.put(reportKey, EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                     "application/json");
-            complete(run, decision.passed(), decision.reason(), candidate.values(), reportKey, gate);
+            complete(run, decision.passed(), decision.reason(), candidateValues, reportKey, gate);
         } catch (WorkerEvaluation.EvaluationException e) {
             LOG.warnf("evaluation %s of job %s failed: %s", run.evalId(), run.jobId(), e.getMessage());
             if (e.permanent() || run.attempts() >= config.maxAttempts()) {
@@ -105,6 +125,21 @@ public class EvalRunner {
                 runs.release(run.evalId(), owner, String.valueOf(e));
             }
         }
+    }
+
+    /** The forgetting check: candidate and base on the general-purpose set, as {@code general.*} metrics. */
+    private void forgetting(Run run, Gate gate, Map<String, Double> candidate, Map<String, Double> base) {
+        Gate.Forgetting f = gate.forgetting();
+        String key = catalog.generalSet(f.datasetId(), f.datasetVersion()).orElseThrow(() ->
+                new WorkerEvaluation.EvaluationException("the forgetting set " + f.datasetId() + " version "
+                        + f.datasetVersion() + " is unknown to eval-service", true));
+        MetricSet c = MetricSet.compute(evaluation.results(run.projectId(),
+                new Subject(run.baseModel(), run.artifactKey(), run.method()), f.datasetId(), f.datasetVersion(), key),
+                null, false);
+        MetricSet b = MetricSet.compute(evaluation.results(run.projectId(), Subject.base(run.baseModel()),
+                f.datasetId(), f.datasetVersion(), key), null, false);
+        c.values().forEach((k, v) -> candidate.put("general." + k, v));
+        b.values().forEach((k, v) -> base.put("general." + k, v));
     }
 
     @Transactional

@@ -19,6 +19,12 @@ public class EvalCatalog {
 
     public record HeldOut(String validationKey, long examples) { }
 
+    /** The file to evaluate a general-purpose set on: its validation split, else its training file. */
+    public Optional<String> generalSet(String datasetId, int version) {
+        return jdbc.queryOne("SELECT coalesce(validation_key, train_key) FROM dataset_versions WHERE dataset_id = ? "
+                + "AND version = ?", r -> r.getString(1), datasetId, version);
+    }
+
     public record Champion(int version, String jobId, String artifactKey) { }
 
     private final Jdbc jdbc;
@@ -29,10 +35,11 @@ public class EvalCatalog {
 
     public void datasetReady(DatasetReady e) {
         jdbc.update("""
-                INSERT INTO dataset_versions (dataset_id, version, project_id, validation_key, validation_examples)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                INSERT INTO dataset_versions (dataset_id, version, project_id, validation_key, validation_examples,
+                                              train_key)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                 e.datasetId(), e.version(), e.projectId(), e.validationExamples() > 0 ? e.validationKey() : null,
-                e.validationExamples());
+                e.validationExamples(), e.trainKey());
     }
 
     public Optional<HeldOut> heldOut(String datasetId, int version) {

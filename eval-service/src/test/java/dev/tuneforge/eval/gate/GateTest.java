@@ -1,0 +1,54 @@
+package dev.tuneforge.eval.gate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GateTest {
+
+    @Test
+    void theDefaultGateWantsBetterThanBaseAndNoWorseThanTheChampion() {
+        Gate gate = Gate.defaults();
+        Map<String, Double> base = Map.of("exact_match", 0.10, "loss", 2.0);
+        Gate.Decision noChampion = gate.decide(Map.of("exact_match", 0.9, "loss", 0.3), base, null);
+        assertTrue(noChampion.passed());
+        assertTrue(noChampion.results().get(2).skipped(), "no champion yet");
+
+        Gate.Decision worseThanChampion = gate.decide(Map.of("exact_match", 0.8, "loss", 0.3), base,
+                Map.of("exact_match", 0.85, "loss", 0.2));
+        assertFalse(worseThanChampion.passed());
+        assertEquals("exact_match 0.8 < champion 0.85", worseThanChampion.reason());
+
+        Gate.Decision barely = gate.decide(Map.of("exact_match", 0.12, "loss", 2.5), base, null);
+        assertEquals("exact_match 0.12 < base 0.1 + 0.05 = 0.15; loss 2.5 > base 2.0", barely.reason());
+    }
+
+    @Test
+    void aPipelineGateWithThresholdsSchemaAndForgetting() {
+        Gate gate = Gate.fromJson(Map.of(
+                "rules", List.of(Map.of("metric", "exact_match", "op", ">=", "value", 0.8),
+                        Map.of("metric", "perplexity", "op", "<=", "baseline", "base")),
+                "json_schema", Map.of("type", "object"),
+                "forgetting", Map.of("dataset_id", "ds_general", "dataset_version", 2, "max_loss_increase", 0.25)));
+        assertEquals(new Gate.Forgetting("ds_general", 2), gate.forgetting());
+        assertEquals("exact_match >= 0.8 and perplexity <= base and general.loss <= base + 0.25", gate.describe());
+        Gate.Decision d = gate.decide(Map.of("exact_match", 0.9, "perplexity", 1.5, "general.loss", 3.5),
+                Map.of("exact_match", 0.0, "perplexity", 9.0, "general.loss", 3.0), null);
+        assertFalse(d.passed());
+        assertEquals("general.loss 3.5 > base 3.0 + 0.25 = 3.25", d.reason());
+        assertTrue(gate.jsonSchema().has("type"));
+    }
+
+    @Test
+    void badRulesAreRefusedWithWhatIsWrong() {
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new Gate.Rule("exact_match", "=>", 0.5, null, 0)).getMessage().contains("op must be one of"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new Gate.Rule("exact_match", ">=", null, "parent", 0)).getMessage().contains("base or champion"));
+    }
+}
