@@ -14,12 +14,14 @@ import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,8 @@ class CliTest {
     String bootstrap;
     @TempDir
     Path home;
+    @Inject
+    ObjectStore store;
 
     private Path config;
 
@@ -301,6 +305,35 @@ class CliTest {
         assertEquals("Pipeline " + id + " is paused.\n", cli("pipelines", "pause", id).out());
         assertEquals(0, cli("pipelines", "delete", id).code());
         assertEquals(ExitCodes.NOT_FOUND, cli("pipelines", "show", "pl_nope").code());
+    }
+
+    @Test
+    void evaluationsAreListedAndShownSideBySideWithTheGate() throws Exception {
+        String project = loggedInMember();
+        TopicClient topics = new TopicClient(bootstrap);
+        EvalsApiTest.publishPassed(store, topics, project, "job-e", "ev-cli", "cli-model");
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("evals", "show", "ev-cli").code() == 0);
+
+        Run list = cli("evals", "list", "--model", "cli-model");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().startsWith("ID"), list.out());
+        assertTrue(list.out().contains("ev-cli") && list.out().contains("passed") && list.out().contains("0.5000"),
+                list.out());
+
+        Run show = cli("evals", "show", "ev-cli");
+        assertEquals(0, show.code(), show.err());
+        List<String> lines = show.out().lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.matches("METRIC\\s+CANDIDATE\\s+BASE\\s+CHAMPION v1")), show.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches(
+                "exact_match\\s+0\\.5000 \\[0\\.3000, 0\\.7000]\\s+0\\.1000 \\[0\\.0000, 0\\.2000]\\s+0\\.4000 \\[0\\.2000, 0\\.6000]")),
+                show.out());
+        assertTrue(show.out().contains("  ✓ exact_match >= base + 0.05: exact_match 0.5 >= base 0.1 + 0.05 = 0.15"),
+                show.out());
+        assertTrue(show.out().contains("gap 0.2500"), show.out());
+
+        Run json = cli("evals", "show", "ev-cli", "--json");
+        assertEquals(1, json.json().path("report").path("subjects").path("champion").path("version").asInt());
+        assertEquals(ExitCodes.NOT_FOUND, cli("evals", "show", "ev-nope").code());
     }
 
     @Test

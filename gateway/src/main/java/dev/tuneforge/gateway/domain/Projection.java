@@ -4,6 +4,8 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.EvalFailed;
+import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TrainingCancelled;
@@ -15,6 +17,7 @@ import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingResumed;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
@@ -38,14 +41,16 @@ public class Projection {
     private final DatasetReadModel datasets;
     private final JobReadModel jobs;
     private final PipelineReadModel pipelines;
+    private final EvalReadModel evals;
 
     public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
-                      PipelineReadModel pipelines) {
+                      PipelineReadModel pipelines, EvalReadModel evals) {
         this.jdbc = jdbc;
         this.events = events;
         this.datasets = datasets;
         this.jobs = jobs;
         this.pipelines = pipelines;
+        this.evals = evals;
     }
 
     /** Runs in the caller's transaction. */
@@ -70,6 +75,8 @@ public class Projection {
             case TrainingPaused paused -> jobs.paused(tables, paused, envelope.time());
             case TrainingResumed resumed -> jobs.resumed(tables, resumed, envelope.time());
             case PipelineConfigured configured -> pipelines.configured(tables, configured, envelope.time());
+            case EvalPassed passed -> evals.passed(tables, passed, envelope.time());
+            case EvalFailed failed -> evals.failed(tables, failed, envelope.time());
             default -> {
                 // in the events table only, until an issue gives it a table of its own
             }
