@@ -268,6 +268,10 @@ class CliTest {
         String failing = second.json().path("id").asText();
         await().atMost(Duration.ofSeconds(30)).until(() -> cli("jobs", "show", failing).code() == 0);
         assertEquals(0, cli("jobs", "pause", failing).code(), "queued jobs may be paused");
+        // The pause request (commands topic) and the failure (training topic) are projected independently.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Gateway.as(memberSecret).when()
+                .get("/api/v1/jobs/" + failing + "/events").then().statusCode(200)
+                .body("data.type", org.hamcrest.Matchers.hasItem(org.hamcrest.Matchers.containsString("pause-requested"))));
         topics.publish(new TrainingFailed(project, failing, "bad_spec", "the spec is wrong", 1), "trainer-service");
         Run failed = cli("jobs", "follow", failing);
         assertEquals(ExitCodes.JOB_FAILED, failed.code(), failed.out());
