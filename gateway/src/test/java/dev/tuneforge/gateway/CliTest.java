@@ -9,6 +9,7 @@ import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.TrainingFailed;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
@@ -338,6 +339,47 @@ class CliTest {
         Run json = cli("evals", "show", "ev-cli", "--json");
         assertEquals(1, json.json().path("report").path("subjects").path("champion").path("version").asInt());
         assertEquals(ExitCodes.NOT_FOUND, cli("evals", "show", "ev-nope").code());
+    }
+
+    @Test
+    void modelsAreListedShownTracedPromotedAndDownloaded() throws Exception {
+        String project = loggedInMember();
+        TopicClient topics = new TopicClient(bootstrap);
+        String keyId = Gateway.as(memberSecret).when().get("/api/v1/me").then().statusCode(200).extract().path("key_id");
+        Gateway.Key member = new Gateway.Key(keyId, project, "member", memberSecret);
+        String[] made = ModelsApiTest.registeredVersion(store, topics, project, member, "cli-m",
+                Map.of("adapter_config.json", "{}".getBytes(), "adapter_model.safetensors", new byte[] {9, 8, 7}));
+        topics.publish(new ModelPromoted(project, "cli-m", 1, "champion", null), "registry-service");
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("models", "show", "cli-m").out().contains("champion v1"));
+
+        Run list = cli("models", "list");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().lines().anyMatch(l -> l.matches("cli-m\\s+v1\\s+v1\\s+champion=v1\\s+.*")), list.out());
+        Run versions = cli("models", "versions", "cli-m");
+        assertTrue(versions.out().lines().anyMatch(l -> l.matches("v1\\s+candidate\\s+champion\\s+" + made[1] + ".*")),
+                versions.out());
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("models", "show", "cli-m:1").out().contains("finished 20"));
+        Run card = cli("models", "show", "cli-m:1");
+        assertTrue(card.out().contains("base model  " + BaseModels.TINY + " (sha256 "), card.out());
+        assertTrue(card.out().contains("dataset     " + made[0] + " (cli-m-data) v1, content sha256 c-" + made[0]),
+                card.out());
+        Run lineage = cli("models", "lineage", "cli-m", "--version", "1");
+        assertEquals(0, lineage.code(), lineage.err());
+        assertTrue(lineage.out().contains("  <- dataset  " + made[0]), lineage.out());
+        assertTrue(lineage.out().contains("  <- upload   projects/" + project + "/"), lineage.out());
+
+        Path tar = home.resolve("out.tar");
+        Run download = cli("models", "download", "cli-m:1", "-o", tar.toString());
+        assertEquals(0, download.code(), download.err());
+        assertTrue(Files.size(tar) > 1024, "a tar of two files");
+        Run urls = cli("models", "download", "cli-m:1", "--presigned");
+        assertTrue(urls.out().contains("adapter_model.safetensors  http"), urls.out());
+
+        assertEquals("Asked to point cli-m@staging at v1.\n", cli("models", "promote", "cli-m:1", "--alias", "staging").out());
+        assertEquals(ExitCodes.USAGE, cli("models", "promote", "cli-m").code(), "no version");
+        assertEquals(ExitCodes.USAGE, cli("models", "promote", "cli-m:7").code(), "422: no such version");
+        assertEquals(0, cli("models", "rollback", "cli-m").code());
+        assertEquals(ExitCodes.NOT_FOUND, cli("models", "show", "nope").code());
     }
 
     @Test

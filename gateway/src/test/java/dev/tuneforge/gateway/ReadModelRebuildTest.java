@@ -7,6 +7,8 @@ import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.Topics;
 import dev.tuneforge.events.TrainingFailed;
@@ -72,6 +74,9 @@ class ReadModelRebuildTest {
         topics.publish(new DatasetRejected(project, rejected, "line 1: not JSON", 1, null, null), "dataset-service");
         topics.publish(new TrainingStarted(project, "job-r", 1, "djl", "cpu-0", null), "trainer-service");
         topics.publish(new ModelPromoted(project, "model-r", 1, "champion", null), "registry-service");
+        topics.publish(new ModelRegistered(project, "model-r", 2, "job-r", "a/", "a2", "candidate"), "registry-service");
+        topics.publish(new ModelPromoted(project, "model-r", 2, "champion", 1), "registry-service");
+        topics.publish(new ModelRolledBack(project, "model-r", 2, 1), "registry-service");
         // A job whose request (commands topic) and training events (training topic) replay in any interleaving.
         topics.publish(new TrainingRequested(project, "job-r", "tiny", ready, 1, "lora", Map.of("lora_r", 8), "model-r",
                 member.id(), null, 3), "gateway");
@@ -135,7 +140,7 @@ class ReadModelRebuildTest {
                 .when().post("/api/v1/datasets?name=" + name).then().statusCode(202).extract().path("id");
     }
 
-    /** The rows of the jobs, pipelines and evaluation tables, in a stable order. */
+    /** The rows of the jobs, pipelines, evaluation and registry tables, in a stable order. */
     private Map<String, List<String>> jobTables() {
         Map<String, List<String>> tables = new java.util.LinkedHashMap<>();
         tables.put("jobs", rows("SELECT to_jsonb(t)::text FROM jobs t ORDER BY job_id"));
@@ -143,6 +148,11 @@ class ReadModelRebuildTest {
         tables.put("job_checkpoints", rows("SELECT to_jsonb(t)::text FROM job_checkpoints t ORDER BY job_id, step"));
         tables.put("pipelines", rows("SELECT to_jsonb(t)::text FROM pipelines t ORDER BY pipeline_id"));
         tables.put("evals", rows("SELECT to_jsonb(t)::text FROM evals t ORDER BY eval_id"));
+        tables.put("models", rows("SELECT to_jsonb(t)::text FROM models t ORDER BY project_id, model_name"));
+        tables.put("model_versions", rows("SELECT to_jsonb(t)::text FROM model_versions t"
+                + " ORDER BY project_id, model_name, version"));
+        tables.put("model_aliases", rows("SELECT to_jsonb(t)::text FROM model_aliases t"
+                + " ORDER BY project_id, model_name, alias"));
         return tables;
     }
 

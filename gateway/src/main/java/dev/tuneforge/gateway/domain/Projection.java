@@ -7,6 +7,9 @@ import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TrainingCancelled;
 import dev.tuneforge.events.TrainingFailed;
@@ -20,6 +23,7 @@ import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
+import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.gateway.storage.ReadModelTables;
 import dev.tuneforge.kit.db.Jdbc;
@@ -42,15 +46,17 @@ public class Projection {
     private final JobReadModel jobs;
     private final PipelineReadModel pipelines;
     private final EvalReadModel evals;
+    private final ModelReadModel models;
 
     public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
-                      PipelineReadModel pipelines, EvalReadModel evals) {
+                      PipelineReadModel pipelines, EvalReadModel evals, ModelReadModel models) {
         this.jdbc = jdbc;
         this.events = events;
         this.datasets = datasets;
         this.jobs = jobs;
         this.pipelines = pipelines;
         this.evals = evals;
+        this.models = models;
     }
 
     /** Runs in the caller's transaction. */
@@ -77,6 +83,9 @@ public class Projection {
             case PipelineConfigured configured -> pipelines.configured(tables, configured, envelope.time());
             case EvalPassed passed -> evals.passed(tables, passed, envelope.time());
             case EvalFailed failed -> evals.failed(tables, failed, envelope.time());
+            case ModelRegistered registered -> models.registered(tables, registered, envelope.time());
+            case ModelPromoted promoted -> models.promoted(tables, promoted, envelope.time());
+            case ModelRolledBack rolledBack -> models.rolledBack(tables, rolledBack, envelope.time());
             default -> {
                 // in the events table only, until an issue gives it a table of its own
             }
