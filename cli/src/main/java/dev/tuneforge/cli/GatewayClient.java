@@ -70,6 +70,38 @@ public final class GatewayClient {
         }
     }
 
+    /**
+     * Downloads a GET's body into {@code target} (written to a temporary file first, moved into place when
+     * complete); returns its size. An error status is a {@link CliException} as for every other call.
+     */
+    public long download(String path, Map<String, ?> query, Path target) {
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request(path, query).setHeader("Accept", "*/*").GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (ConnectException e) {
+            throw new CliException(ExitCodes.ERROR, "cannot reach the gateway at " + url
+                    + " (is it running? `bin/tuneforge up` starts it)");
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ERROR, "request to " + url + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.ERROR, "interrupted");
+        }
+        try (InputStream body = response.body()) {
+            if (response.statusCode() / 100 != 2) {
+                throw failure(response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            Path absolute = target.toAbsolutePath();
+            Path partial = absolute.resolveSibling(absolute.getFileName() + ".partial");
+            long size = Files.copy(body, partial, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return size;
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ERROR, "cannot download to " + target + ": " + e.getMessage());
+        }
+    }
+
     public JsonNode delete(String path) {
         return send(request(path, Map.of()).DELETE().build());
     }

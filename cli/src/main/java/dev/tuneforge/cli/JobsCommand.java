@@ -168,6 +168,10 @@ class JobsCommand implements Callable<Integer> {
             if (job.hasNonNull("failure_code")) {
                 out.printf("failed: %s: %s%n", text(job, "failure_code"), text(job, "failure_message"));
             }
+            if (job.hasNonNull("eval_id")) {
+                out.printf("evaluation %s: %s (`tuneforge evals show %s`)%n", text(job, "eval_id"),
+                        text(job, "eval_outcome"), text(job, "eval_id"));
+            }
         }
     }
 

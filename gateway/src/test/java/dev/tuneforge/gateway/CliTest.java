@@ -9,17 +9,20 @@ import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.TrainingFailed;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,8 @@ class CliTest {
     String bootstrap;
     @TempDir
     Path home;
+    @Inject
+    ObjectStore store;
 
     private Path config;
 
@@ -264,6 +269,10 @@ class CliTest {
         String failing = second.json().path("id").asText();
         await().atMost(Duration.ofSeconds(30)).until(() -> cli("jobs", "show", failing).code() == 0);
         assertEquals(0, cli("jobs", "pause", failing).code(), "queued jobs may be paused");
+        // The pause request (commands topic) and the failure (training topic) are projected independently.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Gateway.as(memberSecret).when()
+                .get("/api/v1/jobs/" + failing + "/events").then().statusCode(200)
+                .body("data.type", org.hamcrest.Matchers.hasItem(org.hamcrest.Matchers.containsString("pause-requested"))));
         topics.publish(new TrainingFailed(project, failing, "bad_spec", "the spec is wrong", 1), "trainer-service");
         Run failed = cli("jobs", "follow", failing);
         assertEquals(ExitCodes.JOB_FAILED, failed.code(), failed.out());
@@ -301,6 +310,76 @@ class CliTest {
         assertEquals("Pipeline " + id + " is paused.\n", cli("pipelines", "pause", id).out());
         assertEquals(0, cli("pipelines", "delete", id).code());
         assertEquals(ExitCodes.NOT_FOUND, cli("pipelines", "show", "pl_nope").code());
+    }
+
+    @Test
+    void evaluationsAreListedAndShownSideBySideWithTheGate() throws Exception {
+        String project = loggedInMember();
+        TopicClient topics = new TopicClient(bootstrap);
+        EvalsApiTest.publishPassed(store, topics, project, "job-e", "ev-cli", "cli-model");
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("evals", "show", "ev-cli").code() == 0);
+
+        Run list = cli("evals", "list", "--model", "cli-model");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().startsWith("ID"), list.out());
+        assertTrue(list.out().contains("ev-cli") && list.out().contains("passed") && list.out().contains("0.5000"),
+                list.out());
+
+        Run show = cli("evals", "show", "ev-cli");
+        assertEquals(0, show.code(), show.err());
+        List<String> lines = show.out().lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.matches("METRIC\\s+CANDIDATE\\s+BASE\\s+CHAMPION v1")), show.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches(
+                "exact_match\\s+0\\.5000 \\[0\\.3000, 0\\.7000]\\s+0\\.1000 \\[0\\.0000, 0\\.2000]\\s+0\\.4000 \\[0\\.2000, 0\\.6000]")),
+                show.out());
+        assertTrue(show.out().contains("  ✓ exact_match >= base + 0.05: exact_match 0.5 >= base 0.1 + 0.05 = 0.15"),
+                show.out());
+        assertTrue(show.out().contains("gap 0.2500"), show.out());
+
+        Run json = cli("evals", "show", "ev-cli", "--json");
+        assertEquals(1, json.json().path("report").path("subjects").path("champion").path("version").asInt());
+        assertEquals(ExitCodes.NOT_FOUND, cli("evals", "show", "ev-nope").code());
+    }
+
+    @Test
+    void modelsAreListedShownTracedPromotedAndDownloaded() throws Exception {
+        String project = loggedInMember();
+        TopicClient topics = new TopicClient(bootstrap);
+        String keyId = Gateway.as(memberSecret).when().get("/api/v1/me").then().statusCode(200).extract().path("key_id");
+        Gateway.Key member = new Gateway.Key(keyId, project, "member", memberSecret);
+        String[] made = ModelsApiTest.registeredVersion(store, topics, project, member, "cli-m",
+                Map.of("adapter_config.json", "{}".getBytes(), "adapter_model.safetensors", new byte[] {9, 8, 7}));
+        topics.publish(new ModelPromoted(project, "cli-m", 1, "champion", null), "registry-service");
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("models", "show", "cli-m").out().contains("champion v1"));
+
+        Run list = cli("models", "list");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().lines().anyMatch(l -> l.matches("cli-m\\s+v1\\s+v1\\s+champion=v1\\s+.*")), list.out());
+        Run versions = cli("models", "versions", "cli-m");
+        assertTrue(versions.out().lines().anyMatch(l -> l.matches("v1\\s+candidate\\s+champion\\s+" + made[1] + ".*")),
+                versions.out());
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("models", "show", "cli-m:1").out().contains("finished 20"));
+        Run card = cli("models", "show", "cli-m:1");
+        assertTrue(card.out().contains("base model  " + BaseModels.TINY + " (sha256 "), card.out());
+        assertTrue(card.out().contains("dataset     " + made[0] + " (cli-m-data) v1, content sha256 c-" + made[0]),
+                card.out());
+        Run lineage = cli("models", "lineage", "cli-m", "--version", "1");
+        assertEquals(0, lineage.code(), lineage.err());
+        assertTrue(lineage.out().contains("  <- dataset  " + made[0]), lineage.out());
+        assertTrue(lineage.out().contains("  <- upload   projects/" + project + "/"), lineage.out());
+
+        Path tar = home.resolve("out.tar");
+        Run download = cli("models", "download", "cli-m:1", "-o", tar.toString());
+        assertEquals(0, download.code(), download.err());
+        assertTrue(Files.size(tar) > 1024, "a tar of two files");
+        Run urls = cli("models", "download", "cli-m:1", "--presigned");
+        assertTrue(urls.out().contains("adapter_model.safetensors  http"), urls.out());
+
+        assertEquals("Asked to point cli-m@staging at v1.\n", cli("models", "promote", "cli-m:1", "--alias", "staging").out());
+        assertEquals(ExitCodes.USAGE, cli("models", "promote", "cli-m").code(), "no version");
+        assertEquals(ExitCodes.USAGE, cli("models", "promote", "cli-m:7").code(), "422: no such version");
+        assertEquals(0, cli("models", "rollback", "cli-m").code());
+        assertEquals(ExitCodes.NOT_FOUND, cli("models", "show", "nope").code());
     }
 
     @Test

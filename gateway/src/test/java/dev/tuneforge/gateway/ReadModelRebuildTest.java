@@ -4,7 +4,11 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.EvalFailed;
+import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.Topics;
 import dev.tuneforge.events.TrainingFailed;
@@ -70,6 +74,9 @@ class ReadModelRebuildTest {
         topics.publish(new DatasetRejected(project, rejected, "line 1: not JSON", 1, null, null), "dataset-service");
         topics.publish(new TrainingStarted(project, "job-r", 1, "djl", "cpu-0", null), "trainer-service");
         topics.publish(new ModelPromoted(project, "model-r", 1, "champion", null), "registry-service");
+        topics.publish(new ModelRegistered(project, "model-r", 2, "job-r", "a/", "a2", "candidate"), "registry-service");
+        topics.publish(new ModelPromoted(project, "model-r", 2, "champion", 1), "registry-service");
+        topics.publish(new ModelRolledBack(project, "model-r", 2, 1), "registry-service");
         // A job whose request (commands topic) and training events (training topic) replay in any interleaving.
         topics.publish(new TrainingRequested(project, "job-r", "tiny", ready, 1, "lora", Map.of("lora_r", 8), "model-r",
                 member.id(), null, 3), "gateway");
@@ -82,6 +89,10 @@ class ReadModelRebuildTest {
         topics.publish(new TrainingFinished(project, "job-r", "model-r", "tiny", ready, 1, "lora", "a/", "a2", 2,
                 Map.of("train_loss", 1.5), null), "trainer-service");
         topics.publish(new TrainingFailed(project, "job-f", "bad_spec", "no", 1), "trainer-service");
+        topics.publish(new EvalPassed(project, "ev-r", "job-r", "model-r", Map.of("exact_match", 0.5), "loss <= base",
+                "projects/" + project + "/eval/ev-r/report.json"), "eval-service");
+        topics.publish(new EvalFailed(project, "ev-f", "job-f", "model-r", Map.of(), "loss <= base", "no", null),
+                "eval-service");
         topics.publish(new PipelineConfigured(project, "pl-r", ready, "tiny", "model-r", "lora", Map.of(), Map.of(),
                 Map.of("min_new_examples", 5), "active"), "gateway");
         topics.publish(new PipelineConfigured(project, "pl-r", ready, "tiny", "model-r", "lora", Map.of(), Map.of(),
@@ -129,13 +140,19 @@ class ReadModelRebuildTest {
                 .when().post("/api/v1/datasets?name=" + name).then().statusCode(202).extract().path("id");
     }
 
-    /** The rows of the jobs, job_metrics, job_checkpoints and pipelines tables, in a stable order. */
+    /** The rows of the jobs, pipelines, evaluation and registry tables, in a stable order. */
     private Map<String, List<String>> jobTables() {
         Map<String, List<String>> tables = new java.util.LinkedHashMap<>();
         tables.put("jobs", rows("SELECT to_jsonb(t)::text FROM jobs t ORDER BY job_id"));
         tables.put("job_metrics", rows("SELECT to_jsonb(t)::text FROM job_metrics t ORDER BY job_id, attempt, step"));
         tables.put("job_checkpoints", rows("SELECT to_jsonb(t)::text FROM job_checkpoints t ORDER BY job_id, step"));
         tables.put("pipelines", rows("SELECT to_jsonb(t)::text FROM pipelines t ORDER BY pipeline_id"));
+        tables.put("evals", rows("SELECT to_jsonb(t)::text FROM evals t ORDER BY eval_id"));
+        tables.put("models", rows("SELECT to_jsonb(t)::text FROM models t ORDER BY project_id, model_name"));
+        tables.put("model_versions", rows("SELECT to_jsonb(t)::text FROM model_versions t"
+                + " ORDER BY project_id, model_name, version"));
+        tables.put("model_aliases", rows("SELECT to_jsonb(t)::text FROM model_aliases t"
+                + " ORDER BY project_id, model_name, alias"));
         return tables;
     }
 

@@ -8,6 +8,8 @@ import dev.tuneforge.gateway.domain.DatasetUploads;
 import dev.tuneforge.gateway.domain.DatasetUploads.Upload;
 import dev.tuneforge.gateway.domain.DatasetVersionView;
 import dev.tuneforge.gateway.domain.DatasetView;
+import dev.tuneforge.gateway.domain.ModelRegistry;
+import dev.tuneforge.gateway.domain.ModelVersionView;
 import dev.tuneforge.gateway.domain.Page;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import jakarta.ws.rs.Consumes;
@@ -47,8 +49,11 @@ public class DatasetResource {
     private final DatasetUploads uploads;
     private final DatasetReadModel readModel;
     private final CurrentCaller caller;
+    private final ModelRegistry registry;
 
-    public DatasetResource(DatasetUploads uploads, DatasetReadModel readModel, CurrentCaller caller) {
+    public DatasetResource(DatasetUploads uploads, DatasetReadModel readModel, ModelRegistry registry,
+                           CurrentCaller caller) {
+        this.registry = registry;
         this.uploads = uploads;
         this.readModel = readModel;
         this.caller = caller;
@@ -146,6 +151,13 @@ public class DatasetResource {
     public DatasetVersionView version(@PathParam("id") String id, @PathParam("version") int version) {
         return readModel.version(caller.get().projectId(), id, version)
                 .orElseThrow(() -> ApiException.notFound("dataset '" + id + "' has no version " + version));
+    }
+
+    @GET
+    @Path("/{id}/versions/{version}/models")
+    @Operation(summary = "Every model version trained on this dataset version (downstream lineage)")
+    public Page<ModelVersionView> models(@PathParam("id") String id, @PathParam("version") int version) {
+        return new Page<>(registry.trainedOn(caller.get().projectId(), id, version), false, null);
     }
 
     private DatasetView find(Caller who, String id) {

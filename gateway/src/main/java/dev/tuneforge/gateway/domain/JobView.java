@@ -11,6 +11,8 @@ import java.util.Set;
  * @param state    {@code queued}, {@code running}, {@code paused}, {@code succeeded}, {@code failed} or
  *                 {@code cancelled}
  * @param progress the last TrainingProgress, null before the first
+ * @param evalId   the job's evaluation (EvalPassed/EvalFailed), null until it is evaluated
+ * @param evalOutcome {@code passed} or {@code failed}: the evaluation gate's verdict
  */
 public record JobView(
         String id,
@@ -38,7 +40,9 @@ public record JobView(
         OffsetDateTime createdAt,
         OffsetDateTime updatedAt,
         OffsetDateTime startedAt,
-        OffsetDateTime finishedAt) {
+        OffsetDateTime finishedAt,
+        String evalId,
+        String evalOutcome) {
 
     public static final Set<String> STATES = Set.of("queued", "running", "paused", "succeeded", "failed", "cancelled");
     /** A job in one of these states never changes again. */

@@ -4,7 +4,12 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.EvalFailed;
+import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TrainingCancelled;
 import dev.tuneforge.events.TrainingFailed;
@@ -15,8 +20,10 @@ import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingResumed;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
+import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.gateway.storage.ReadModelTables;
 import dev.tuneforge.kit.db.Jdbc;
@@ -38,14 +45,18 @@ public class Projection {
     private final DatasetReadModel datasets;
     private final JobReadModel jobs;
     private final PipelineReadModel pipelines;
+    private final EvalReadModel evals;
+    private final ModelReadModel models;
 
     public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
-                      PipelineReadModel pipelines) {
+                      PipelineReadModel pipelines, EvalReadModel evals, ModelReadModel models) {
         this.jdbc = jdbc;
         this.events = events;
         this.datasets = datasets;
         this.jobs = jobs;
         this.pipelines = pipelines;
+        this.evals = evals;
+        this.models = models;
     }
 
     /** Runs in the caller's transaction. */
@@ -70,6 +81,11 @@ public class Projection {
             case TrainingPaused paused -> jobs.paused(tables, paused, envelope.time());
             case TrainingResumed resumed -> jobs.resumed(tables, resumed, envelope.time());
             case PipelineConfigured configured -> pipelines.configured(tables, configured, envelope.time());
+            case EvalPassed passed -> evals.passed(tables, passed, envelope.time());
+            case EvalFailed failed -> evals.failed(tables, failed, envelope.time());
+            case ModelRegistered registered -> models.registered(tables, registered, envelope.time());
+            case ModelPromoted promoted -> models.promoted(tables, promoted, envelope.time());
+            case ModelRolledBack rolledBack -> models.rolledBack(tables, rolledBack, envelope.time());
             default -> {
                 // in the events table only, until an issue gives it a table of its own
             }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.EventType;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.DatasetVersionView;
 import dev.tuneforge.gateway.domain.DatasetView;
@@ -119,6 +120,29 @@ public class DatasetReadModel {
         return jdbc.queryOne("SELECT " + VERSION_COLUMNS + " FROM dataset_versions"
                         + " WHERE project_id = ? AND dataset_id = ? AND version = ?",
                 DatasetReadModel::versionView, projectId, datasetId, version);
+    }
+
+    /**
+     * The upload a version was made from: the dataset's last DatasetUploaded before the first DatasetReady of
+     * that version (one dataset's events share a partition, so their order in {@code events} is the topic's).
+     * Its JSON payload as published (camelCase).
+     */
+    public Optional<JsonNode> uploadOf(String projectId, String datasetId, int version) {
+        return jdbc.queryOne("""
+                SELECT u.payload::text, u.event_time FROM events u
+                WHERE u.project_id = ? AND u.subject = ? AND u.type = ?
+                  AND u.seq < (SELECT min(r.seq) FROM events r WHERE r.project_id = u.project_id
+                    AND r.subject = u.subject AND r.type = ?
+                    AND (r.payload ->> 'version')::int = ?)
+                ORDER BY u.seq DESC LIMIT 1""",
+                row -> {
+                    JsonNode payload = tree(row.getString(1));
+                    if (payload instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+                        object.put("uploadedAt", String.valueOf(row.getObject(2, OffsetDateTime.class)));
+                    }
+                    return payload;
+                }, projectId, datasetId, EventType.DATASET_UPLOADED.typeName(), EventType.DATASET_READY.typeName(),
+                version);
     }
 
     /** Bound as the outbox binds ce_time, so both round to PostgreSQL's microseconds alike. */

@@ -42,7 +42,13 @@ public class JobReadModel {
             priority, pipeline_id, attempt, runtime, retry_reason, resumed_from_step, step, total_steps, epoch,
             train_loss, learning_rate, tokens_per_second, eta_seconds, valid_loss, valid_token_accuracy,
             last_checkpoint_step, best_step, artifact_key, artifact_sha256, metrics::text, failure_code,
-            failure_message, created_at, updated_at, started_at, finished_at""";
+            failure_message, created_at, updated_at, started_at, finished_at, ev.eval_id, ev.passed""";
+
+    /** The job's evaluation, if any: its latest row in {@code evals}. */
+    private static final String FROM = """
+            \sFROM jobs LEFT JOIN LATERAL (SELECT e.eval_id, e.passed FROM evals e
+              WHERE e.project_id = jobs.project_id AND e.job_id = jobs.job_id
+              ORDER BY e.created_at DESC, e.eval_id DESC LIMIT 1) ev ON true""";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -169,13 +175,13 @@ public class JobReadModel {
     }
 
     public Optional<JobView> find(String projectId, String jobId) {
-        return jdbc.queryOne("SELECT " + COLUMNS + " FROM jobs WHERE job_id = ? AND project_id = ?",
+        return jdbc.queryOne("SELECT " + COLUMNS + FROM + " WHERE job_id = ? AND project_id = ?",
                 JobReadModel::view, jobId, projectId);
     }
 
     /** A project's jobs, oldest first, after the cursor, optionally in one state; at most {@code limit}. */
     public List<JobView> list(String projectId, String state, Cursor after, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE project_id = ?");
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + FROM + " WHERE project_id = ?");
         List<Object> args = new ArrayList<>(List.of(projectId));
         if (state != null) {
             sql.append(" AND state = ?");
@@ -228,7 +234,8 @@ public class JobReadModel {
                 (Long) row.getObject(25), row.getString(26), row.getString(27), tree(row.getString(28)),
                 row.getString(29), row.getString(30), row.getObject(31, OffsetDateTime.class),
                 row.getObject(32, OffsetDateTime.class), row.getObject(33, OffsetDateTime.class),
-                row.getObject(34, OffsetDateTime.class));
+                row.getObject(34, OffsetDateTime.class), row.getString(35),
+                row.getObject(36) == null ? null : row.getBoolean(36) ? "passed" : "failed");
     }
 
     static Timestamp timestamp(OffsetDateTime time) {

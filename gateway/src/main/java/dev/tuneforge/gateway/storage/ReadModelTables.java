@@ -12,7 +12,7 @@ public enum ReadModelTables {
 
     /** Every table of the read model; {@code events} first (the rebuild treats it apart: it keeps seq). */
     public static final List<String> BASE_NAMES = List.of("events", "datasets", "dataset_versions", "jobs",
-            "job_metrics", "job_checkpoints", "pipelines");
+            "job_metrics", "job_checkpoints", "pipelines", "evals", "models", "model_versions", "model_aliases");
 
     private final String suffix;
 
@@ -54,5 +54,21 @@ public enum ReadModelTables {
 
     public String pipelines() {
         return table("pipelines");
+    }
+
+    public String evals() {
+        return table("evals");
+    }
+
+    public String models() {
+        return table("models");
+    }
+
+    public String modelVersions() {
+        return table("model_versions");
+    }
+
+    public String modelAliases() {
+        return table("model_aliases");
     }
 }

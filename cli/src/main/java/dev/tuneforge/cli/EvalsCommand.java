@@ -1,0 +1,145 @@
+package dev.tuneforge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import static dev.tuneforge.cli.ApiCommand.text;
+
+/** {@code tuneforge evals list|show}. */
+@Command(name = "evals", mixinStandardHelpOptions = true,
+        description = "Evaluations of finished jobs: the candidate against the base model and the champion, and the gate.",
+        subcommands = {EvalsCommand.ListEvals.class, EvalsCommand.Show.class},
+        footer = ExitCodes.FOOTER)
+class EvalsCommand implements Callable<Integer> {
+
+    /** The report's subjects, in the order they are printed. */
+    static final List<String> SUBJECTS = List.of("candidate", "base", "champion");
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        return TuneforgeCli.usage(spec, ((TuneforgeCli) spec.root().userObject()).env());
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the project's evaluations, oldest first.",
+            footer = ExitCodes.FOOTER)
+    static class ListEvals extends ApiCommand {
+
+        @Option(names = "--job", paramLabel = "JOB", description = "Only the evaluations of this job.")
+        String job;
+
+        @Option(names = "--model", paramLabel = "NAME", description = "Only the evaluations of this model name.")
+        String model;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N evaluations (1-200, default 50).")
+        Integer limit;
+
+        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor.")
+        String after;
+
+        @Override
+        void run(GatewayClient client) {
+            Map<String, Object> query = new HashMap<>();
+            query.put("job_id", job);
+            query.put("model_name", model);
+            query.put("limit", limit);
+            query.put("after", after);
+            printPage(client.get("/api/v1/evals", query),
+                    List.of("ID", "OUTCOME", "JOB", "MODEL", "EXACT MATCH", "LOSS", "CREATED"),
+                    List.of(e -> text(e, "id"), e -> text(e, "outcome"), e -> text(e, "job_id"),
+                            e -> text(e, "model_name"), e -> number(e.path("metrics").path("exact_match")),
+                            e -> number(e.path("metrics").path("loss")), e -> text(e, "created_at")));
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = {"An evaluation: candidate, base and champion side by side (each metric with its 95%",
+                    "interval), then every gate rule, ✓ passed or ✗ failed, and the reason."},
+            footer = ExitCodes.FOOTER)
+    static class Show extends ApiCommand {
+
+        @Parameters(paramLabel = "EVAL")
+        String id;
+
+        @Override
+        void run(GatewayClient client) {
+            JsonNode eval = client.get("/api/v1/evals/" + id, Map.of());
+            if (json()) {
+                printJson(eval);
+                return;
+            }
+            PrintWriter out = out();
+            out.printf("%s  %s  job %s  model %s%n", text(eval, "id"), text(eval, "outcome"), text(eval, "job_id"),
+                    text(eval, "model_name"));
+            JsonNode report = eval.path("report");
+            if (!report.isObject()) {
+                out.println("(no report; the candidate's metrics:)");
+                List<List<String>> rows = new ArrayList<>();
+                rows.add(List.of("METRIC", "CANDIDATE"));
+                eval.path("metrics").fields().forEachRemaining(m -> rows.add(List.of(m.getKey(), number(m.getValue()))));
+                printTable(rows);
+            } else {
+                out.println();
+                printTable(sideBySide(report.path("subjects")));
+                JsonNode overfitting = report.path("overfitting");
+                if (overfitting.isObject()) {
+                    out.printf("%ntrain loss %s, held-out loss %s: gap %s%n", number(overfitting.path("train_loss")),
+                            number(overfitting.path("heldout_loss")), number(overfitting.path("gap")));
+                }
+            }
+            out.println();
+            out.println("gate: " + text(eval, "gate"));
+            for (JsonNode rule : report.path("gate")) {
+                String mark = rule.path("skipped").asBoolean() ? "-" : rule.path("passed").asBoolean() ? "✓" : "✗";
+                out.printf("  %s %s: %s%n", mark, text(rule, "rule"), text(rule, "explanation"));
+            }
+            out.println(eval.path("passed").asBoolean() ? "passed" : "failed: " + text(eval, "reason"));
+        }
+    }
+
+    /** One row per metric (the candidate's first), one column per subject: "value [lower, upper]". */
+    static List<List<String>> sideBySide(JsonNode subjects) {
+        List<String> present = SUBJECTS.stream().filter(s -> subjects.path(s).isObject()).toList();
+        Set<String> metrics = new LinkedHashSet<>();
+        for (String subject : present) {
+            subjects.path(subject).path("metrics").fieldNames().forEachRemaining(metrics::add);
+        }
+        List<List<String>> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("METRIC"));
+        for (String subject : present) {
+            JsonNode version = subjects.path(subject).path("version");
+            header.add(subject.toUpperCase() + (version.isNumber() ? " v" + version.asInt() : ""));
+        }
+        rows.add(header);
+        for (String metric : metrics) {
+            List<String> row = new ArrayList<>(List.of(metric));
+            for (String subject : present) {
+                JsonNode value = subjects.path(subject).path("metrics").path(metric);
+                JsonNode ci = subjects.path(subject).path("ci95").path(metric);
+                row.add(number(value) + (ci.isArray() && ci.size() == 2
+                        ? " [" + number(ci.get(0)) + ", " + number(ci.get(1)) + "]" : ""));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    static String number(JsonNode value) {
+        return value.isNumber() ? String.format("%.4f", value.asDouble()) : "-";
+    }
+}

@@ -1,0 +1,222 @@
+package dev.tuneforge.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.gateway.domain.BaseModelCatalog;
+import dev.tuneforge.gateway.domain.ChatTarget;
+import dev.tuneforge.gateway.domain.ChatTargets;
+import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.ModelVersionView;
+import dev.tuneforge.gateway.domain.ModelView;
+import dev.tuneforge.gateway.storage.ModelReadModel;
+import dev.tuneforge.gateway.worker.ServerPool;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The OpenAI-compatible subset under {@code /v1} (DESIGN §8): {@code chat/completions} and {@code models}.
+ * A chat request is served by a local {@code worker serve} process of the model it names (see
+ * {@link ChatTargets} for the names and {@link ServerPool} for the processes) and proxied as it is, streamed
+ * responses included (server-sent events passed through as they come); responses name the model as asked.
+ */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class OpenAiResource {
+
+    private static final Logger LOG = Logger.getLogger(OpenAiResource.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ChatTargets targets;
+    private final ServerPool servers;
+    private final ModelReadModel models;
+    private final BaseModelCatalog baseModels;
+    private final CurrentCaller caller;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    public OpenAiResource(ChatTargets targets, ServerPool servers, ModelReadModel models, BaseModelCatalog baseModels,
+                          CurrentCaller caller) {
+        this.targets = targets;
+        this.servers = servers;
+        this.models = models;
+        this.baseModels = baseModels;
+        this.caller = caller;
+    }
+
+    @POST
+    @Path("/chat/completions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(summary = "OpenAI-compatible chat completion (stream: true for server-sent events). 'model' is a model"
+            + " name (its champion), 'name:version', 'name@alias' or a base model")
+    public Response chatCompletions(String body) {
+        JsonNode request;
+        try {
+            request = body == null || body.isBlank() ? null : JSON.readTree(body);
+        } catch (IOException e) {
+            throw OpenAiError.invalid(null, "The body is not valid JSON: " + e.getMessage());
+        }
+        if (request == null || !request.isObject()) {
+            throw OpenAiError.invalid(null, "The body must be a JSON object with 'model' and 'messages'");
+        }
+        JsonNode modelNode = request.path("model");
+        if (!modelNode.isTextual() || modelNode.asText().isBlank()) {
+            throw OpenAiError.invalid("model", "you must provide a model parameter");
+        }
+        String model = modelNode.asText();
+        ChatTarget target;
+        try {
+            target = targets.resolve(caller.get().projectId(), model);
+        } catch (ChatTargets.UnknownModel e) {
+            throw OpenAiError.modelNotFound(e.getMessage());
+        }
+        ServerPool.Lease lease;
+        try {
+            lease = servers.acquire(target);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "cannot serve %s", model);
+            throw new OpenAiError(503, "server_error", "model", "model_unavailable",
+                    "The model '" + model + "' cannot be served right now: " + e.getMessage());
+        }
+        boolean handedOver = false;
+        try {
+            HttpResponse<InputStream> upstream = http.send(HttpRequest.newBuilder(
+                            URI.create(lease.url() + "/chat/completions"))
+                    .timeout(Duration.ofMinutes(10)).header("Content-Type", MediaType.APPLICATION_JSON)
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            String type = upstream.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+            if (type.startsWith(MediaType.SERVER_SENT_EVENTS)) {
+                StreamingOutput events = out -> {
+                    try (lease; InputStream in = upstream.body()) {
+                        passEvents(in, out, model);
+                    }
+                };
+                handedOver = true;
+                return Response.status(upstream.statusCode()).type(MediaType.SERVER_SENT_EVENTS)
+                        .header("Cache-Control", "no-cache").entity(events).build();
+            }
+            byte[] answer;
+            try (InputStream in = upstream.body()) {
+                answer = in.readAllBytes();
+            }
+            return Response.status(upstream.statusCode()).type(MediaType.APPLICATION_JSON)
+                    .entity(renamed(answer, model)).build();
+        } catch (IOException e) {
+            LOG.errorf(e, "the server of %s failed to answer", model);
+            throw new OpenAiError(502, "server_error", null, null,
+                    "The model server failed to answer: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpenAiError(503, "server_error", null, null, "interrupted");
+        } finally {
+            if (!handedOver) {
+                lease.close();
+            }
+        }
+    }
+
+    @GET
+    @Path("/models")
+    @Operation(summary = "OpenAI-compatible list of what 'model' may name: the project's models (champion),"
+            + " their versions ('name:version') and aliases ('name@alias'), and the base models")
+    public Map<String, Object> listModels() {
+        String project = caller.get().projectId();
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (ModelView model : models.list(project, null, 1000)) {
+            long created = model.createdAt().toEpochSecond();
+            if (model.champion() != null) {
+                data.add(entry(model.name(), created, project));
+            }
+            model.aliases().keySet().forEach(alias -> data.add(entry(model.name() + "@" + alias, created, project)));
+            for (ModelVersionView version : models.versions(project, model.name(), 0, 1000)) {
+                data.add(entry(model.name() + ":" + version.version(), version.createdAt().toEpochSecond(), project));
+            }
+        }
+        for (JsonNode manifest : baseModels.list()) {
+            long created = 0;
+            try {
+                created = OffsetDateTime.parse(manifest.path("registered_at").asText()).toEpochSecond();
+            } catch (RuntimeException e) {
+                // a manifest without a readable time: 0, as OpenAI's own models may be
+            }
+            data.add(entry(manifest.path("name").asText(), created, "tuneforge"));
+        }
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("object", "list");
+        list.put("data", data);
+        return list;
+    }
+
+    @ServerExceptionMapper
+    public Response openAiError(OpenAiError e) {
+        return e.toResponse();
+    }
+
+    private static Map<String, Object> entry(String id, long created, String owner) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("id", id);
+        entry.put("object", "model");
+        entry.put("created", created);
+        entry.put("owned_by", owner);
+        return entry;
+    }
+
+    /** Server-sent events as they come, each chunk naming the model as the client asked for it. */
+    private static void passEvents(InputStream in, OutputStream out, String model) throws IOException {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.startsWith("data: {")) {
+                line = "data: " + new String(renamed(line.substring(6).getBytes(StandardCharsets.UTF_8), model),
+                        StandardCharsets.UTF_8);
+            }
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            if (line.isEmpty()) {
+                out.flush();
+            }
+        }
+        out.flush();
+    }
+
+    /** The JSON with its top-level {@code model} set to {@code model}; anything else unchanged. */
+    private static byte[] renamed(byte[] json, String model) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            if (node instanceof ObjectNode object && object.has("model")) {
+                object.put("model", model);
+                return JSON.writeValueAsBytes(object);
+            }
+        } catch (IOException e) {
+            // not JSON: passed on as it is
+        }
+        return json;
+    }
+}

@@ -1,0 +1,15 @@
+package dev.tuneforge.gateway.domain;
+
+/**
+ * What a chat request's {@code model} names, resolved: a base model of the catalogue, or a registered
+ * version (its adapter on its base model, or its full model).
+ *
+ * @param requested   the {@code model} as the client wrote it; responses name it
+ * @param serverKey   one server per key: the same version (or base model) is served by the same process
+ * @param baseModel   the catalogue name of the base model
+ * @param artifactKey the version's artifact prefix in S3; null for a base model
+ * @param fullModel   the artifact is a full model (method {@code full}), not a LoRA adapter
+ */
+public record ChatTarget(String requested, String serverKey, String baseModel, String artifactKey,
+                         String artifactSha256, boolean fullModel) {
+}

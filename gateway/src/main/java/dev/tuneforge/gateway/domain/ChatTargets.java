@@ -1,0 +1,91 @@
+package dev.tuneforge.gateway.domain;
+
+import dev.tuneforge.gateway.storage.JobReadModel;
+import dev.tuneforge.gateway.storage.ModelReadModel;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Optional;
+
+/**
+ * Resolves the {@code model} of an OpenAI-style request, in the caller's project: {@code name@alias},
+ * {@code name:version}, a bare {@code name} (its champion), or else a base model of the catalogue. Resolved
+ * per request, so once an alias moves the next request is served by the version it points at now.
+ */
+@ApplicationScoped
+public class ChatTargets {
+
+    /** The model cannot be served as named; {@code message} says why. */
+    public static final class UnknownModel extends RuntimeException {
+        public UnknownModel(String message) {
+            super(message);
+        }
+    }
+
+    private final ModelReadModel models;
+    private final JobReadModel jobs;
+    private final BaseModelCatalog baseModels;
+
+    public ChatTargets(ModelReadModel models, JobReadModel jobs, BaseModelCatalog baseModels) {
+        this.models = models;
+        this.jobs = jobs;
+        this.baseModels = baseModels;
+    }
+
+    public ChatTarget resolve(String projectId, String model) {
+        int at = model.lastIndexOf('@');
+        int colon = model.lastIndexOf(':');
+        if (at > 0) {
+            String name = model.substring(0, at);
+            String alias = model.substring(at + 1);
+            ModelView view = models.find(projectId, name).orElseThrow(() -> unknown(model));
+            Integer version = view.aliases().get(alias);
+            if (version == null) {
+                throw new UnknownModel("The model '" + name + "' has no alias '" + alias + "'; it has "
+                        + (view.aliases().isEmpty() ? "none" : String.join(", ", view.aliases().keySet())));
+            }
+            return version(projectId, model, name, version);
+        }
+        if (colon > 0) {
+            String name = model.substring(0, colon);
+            int version;
+            try {
+                version = Integer.parseInt(model.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw unknown(model);
+            }
+            return version(projectId, model, name, version);
+        }
+        Optional<ModelView> view = models.find(projectId, model);
+        if (view.isPresent()) {
+            if (view.get().champion() == null) {
+                throw new UnknownModel("The model '" + model + "' has no champion yet; name a version ('" + model
+                        + ":<version>') or an alias ('" + model + "@<alias>')");
+            }
+            return version(projectId, model, model, view.get().champion());
+        }
+        if (baseModels.find(model).isPresent()) {
+            return new ChatTarget(model, "base/" + model, model, null, null, false);
+        }
+        throw unknown(model);
+    }
+
+    private ChatTarget version(String projectId, String requested, String name, int number) {
+        ModelVersionView version = models.version(projectId, name, number).orElseThrow(() -> unknown(requested));
+        if (version.artifactKey() == null || !version.artifactKey().startsWith("projects/" + projectId + "/")) {
+            throw new UnknownModel("The model '" + name + "' version " + number + " has no artifact to serve");
+        }
+        // ModelRegistered names the job, not the base model: the job's request does.
+        JobView job = version.jobId() == null ? null : jobs.find(projectId, version.jobId()).orElse(null);
+        if (job == null || job.baseModel() == null) {
+            throw new UnknownModel("The model '" + name + "' version " + number
+                    + " cannot be served: the base model of its job is not known");
+        }
+        String prefix = version.artifactKey().endsWith("/") ? version.artifactKey() : version.artifactKey() + "/";
+        return new ChatTarget(requested, "projects/" + projectId + "/models/" + name + "/v" + number,
+                job.baseModel(), prefix, version.artifactSha256(), "full".equals(job.method()));
+    }
+
+    private static UnknownModel unknown(String model) {
+        return new UnknownModel("The model '" + model + "' does not exist");
+    }
+}

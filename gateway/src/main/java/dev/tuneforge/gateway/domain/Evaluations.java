@@ -1,0 +1,51 @@
+package dev.tuneforge.gateway.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.storage.EvalReadModel;
+import dev.tuneforge.kit.storage.ObjectStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Evaluations as the API shows them: the row of the read model, and for one evaluation its full report,
+ * read from S3 where eval-service wrote it ({@code projects/{p}/eval/{evalId}/report.json}).
+ */
+@ApplicationScoped
+public class Evaluations {
+
+    private static final Logger LOG = Logger.getLogger(Evaluations.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EvalReadModel evals;
+    private final ObjectStore store;
+
+    public Evaluations(EvalReadModel evals, ObjectStore store) {
+        this.evals = evals;
+        this.store = store;
+    }
+
+    /** One evaluation with its report; 404 when it is not the project's. */
+    public EvalView withReport(String projectId, String evalId) {
+        EvalView eval = evals.find(projectId, evalId)
+                .orElseThrow(() -> ApiException.notFound("no evaluation '" + evalId + "'"));
+        return eval.withReport(report(projectId, eval.reportKey()).orElse(null));
+    }
+
+    /** The report at {@code key}, if there is one; only keys under the project's own prefix are read. */
+    public Optional<JsonNode> report(String projectId, String key) {
+        if (key == null || !key.startsWith("projects/" + projectId + "/")) {
+            return Optional.empty();
+        }
+        try (InputStream in = store.get(key)) {
+            return Optional.of(JSON.readTree(in));
+        } catch (Exception e) {
+            LOG.warnf("evaluation report %s cannot be read: %s", key, e.toString());
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.tuneforge.gateway.domain;
+
+import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.storage.ArtifactStore;
+import dev.tuneforge.gateway.storage.ArtifactStore.ArtifactFile;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model version's artifact directory in S3 ({@code ModelRegistered.artifactKey}: the adapter or full model
+ * with its {@code manifest.json}), as one tar streamed through the gateway or as presigned URLs per file.
+ */
+@ApplicationScoped
+public class ModelArtifacts {
+
+    private final ArtifactStore store;
+    private final Duration presignExpiry;
+
+    public ModelArtifacts(ArtifactStore store,
+                          @ConfigProperty(name = "tuneforge.artifacts.presign-expiry") Duration presignExpiry) {
+        this.store = store;
+        this.presignExpiry = presignExpiry;
+    }
+
+    /** The files of a version's artifact; 404 when it has none (or its key is not under the project). */
+    public List<ArtifactFile> files(String projectId, ModelVersionView version) {
+        String key = version.artifactKey();
+        if (key == null || !key.startsWith("projects/" + projectId + "/")) {
+            throw ApiException.notFound("model '" + version.name() + "' version " + version.version()
+                    + " has no artifact");
+        }
+        String prefix = key.endsWith("/") ? key : key + "/";
+        List<ArtifactFile> files = store.list(prefix);
+        if (files.isEmpty()) {
+            throw ApiException.notFound("the artifact of model '" + version.name() + "' version " + version.version()
+                    + " is not in the object store (" + prefix + ")");
+        }
+        return files;
+    }
+
+    /** Writes the files as a tar, each under {@code <top>/}. */
+    public void tar(List<ArtifactFile> files, String top, OutputStream out) throws IOException {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (ArtifactFile file : files) {
+                TarArchiveEntry entry = new TarArchiveEntry(top + "/" + file.path());
+                entry.setSize(file.size());
+                tar.putArchiveEntry(entry);
+                try (InputStream in = store.get(file.key())) {
+                    in.transferTo(tar);
+                }
+                tar.closeArchiveEntry();
+            }
+            tar.finish();
+        }
+    }
+
+    /** One presigned GET URL per file, valid for {@code tuneforge.artifacts.presign-expiry}. */
+    public Map<String, Object> presigned(ModelVersionView version, List<ArtifactFile> files) {
+        OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(presignExpiry);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", version.name());
+        body.put("version", version.version());
+        body.put("artifact_key", version.artifactKey());
+        body.put("artifact_sha256", version.artifactSha256());
+        body.put("expires_at", expires);
+        body.put("files", files.stream().map(f -> {
+            Map<String, Object> file = new LinkedHashMap<>();
+            file.put("path", f.path());
+            file.put("size", f.size());
+            file.put("url", store.presignedGet(f.key(), presignExpiry));
+            return file;
+        }).toList());
+        return body;
+    }
+}

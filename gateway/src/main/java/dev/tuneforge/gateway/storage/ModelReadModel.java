@@ -1,0 +1,153 @@
+package dev.tuneforge.gateway.storage;
+
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ModelRolledBack;
+import dev.tuneforge.gateway.domain.Cursor;
+import dev.tuneforge.gateway.domain.ModelVersionView;
+import dev.tuneforge.gateway.domain.ModelView;
+import dev.tuneforge.kit.db.Jdbc;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.tuneforge.gateway.storage.JobReadModel.timestamp;
+
+/**
+ * The {@code models}, {@code model_versions} and {@code model_aliases} tables, from registry-service's
+ * events. They all come on the registry topic keyed by model name, so one model's events are applied in
+ * the order registry-service emitted them, live and in a rebuild alike.
+ */
+@ApplicationScoped
+public class ModelReadModel {
+
+    private static final String MODEL_COLUMNS = """
+            m.model_name, m.latest_version, m.created_at, m.updated_at,
+            (SELECT array_agg(a.alias || '=' || a.version ORDER BY a.alias) FROM model_aliases a
+              WHERE a.project_id = m.project_id AND a.model_name = m.model_name)""";
+    private static final String VERSION_COLUMNS = """
+            v.model_name, v.version, v.job_id, v.artifact_key, v.artifact_sha256, v.status,
+            (SELECT array_agg(a.alias ORDER BY a.alias) FROM model_aliases a WHERE a.project_id = v.project_id
+              AND a.model_name = v.model_name AND a.version = v.version), v.created_at""";
+
+    private final Jdbc jdbc;
+
+    public ModelReadModel(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void registered(ReadModelTables t, ModelRegistered r, OffsetDateTime time) {
+        touch(t, r.projectId(), r.modelName(), r.version(), time);
+        jdbc.update("INSERT INTO " + t.modelVersions() + """
+                 (project_id, model_name, version, job_id, artifact_key, artifact_sha256, status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, now()))
+                ON CONFLICT (project_id, model_name, version) DO UPDATE SET job_id = EXCLUDED.job_id,
+                  artifact_key = EXCLUDED.artifact_key, artifact_sha256 = EXCLUDED.artifact_sha256,
+                  status = EXCLUDED.status""",
+                r.projectId(), r.modelName(), r.version(), r.jobId(), r.artifactKey(), r.artifactSha256(), r.status(),
+                timestamp(time));
+    }
+
+    public void promoted(ReadModelTables t, ModelPromoted p, OffsetDateTime time) {
+        touch(t, p.projectId(), p.modelName(), null, time);
+        alias(t, p.projectId(), p.modelName(), p.alias() == null ? "champion" : p.alias(), p.version(),
+                p.previousVersion(), time);
+    }
+
+    public void rolledBack(ReadModelTables t, ModelRolledBack r, OffsetDateTime time) {
+        touch(t, r.projectId(), r.modelName(), null, time);
+        alias(t, r.projectId(), r.modelName(), "champion", r.toVersion(), r.fromVersion(), time);
+    }
+
+    private void alias(ReadModelTables t, String projectId, String model, String alias, int version, Integer previous,
+                       OffsetDateTime time) {
+        jdbc.update("INSERT INTO " + t.modelAliases() + """
+                 (project_id, model_name, alias, version, previous_version, updated_at)
+                VALUES (?, ?, ?, ?, ?, COALESCE(?, now()))
+                ON CONFLICT (project_id, model_name, alias) DO UPDATE SET version = EXCLUDED.version,
+                  previous_version = EXCLUDED.previous_version, updated_at = EXCLUDED.updated_at""",
+                projectId, model, alias, version, previous, timestamp(time));
+    }
+
+    /** Creates the model's row on its first event; widens [created_at, updated_at]; keeps the highest version. */
+    private void touch(ReadModelTables t, String projectId, String model, Integer version, OffsetDateTime time) {
+        jdbc.update("INSERT INTO " + t.models() + """
+                 AS m (project_id, model_name, latest_version, created_at, updated_at)
+                VALUES (?, ?, ?, COALESCE(?, now()), COALESCE(?, now()))
+                ON CONFLICT (project_id, model_name) DO UPDATE SET
+                  latest_version = GREATEST(m.latest_version, EXCLUDED.latest_version),
+                  created_at = LEAST(m.created_at, EXCLUDED.created_at),
+                  updated_at = GREATEST(m.updated_at, EXCLUDED.updated_at)""",
+                projectId, model, version, timestamp(time), timestamp(time));
+    }
+
+    public Optional<ModelView> find(String projectId, String name) {
+        return jdbc.queryOne("SELECT " + MODEL_COLUMNS + " FROM models m WHERE m.project_id = ? AND m.model_name = ?",
+                ModelReadModel::model, projectId, name);
+    }
+
+    /** A project's models, oldest first, after the cursor. */
+    public List<ModelView> list(String projectId, Cursor after, int limit) {
+        if (after == null) {
+            return jdbc.query("SELECT " + MODEL_COLUMNS + " FROM models m WHERE m.project_id = ?"
+                    + " ORDER BY m.created_at, m.model_name LIMIT ?", ModelReadModel::model, projectId, limit);
+        }
+        return jdbc.query("SELECT " + MODEL_COLUMNS + " FROM models m WHERE m.project_id = ?"
+                        + " AND (m.created_at, m.model_name) > (?, ?) ORDER BY m.created_at, m.model_name LIMIT ?",
+                ModelReadModel::model, projectId, after.createdAt(), after.id(), limit);
+    }
+
+    /** A model's versions, in order, after version {@code after} (0: from the first). */
+    public List<ModelVersionView> versions(String projectId, String name, int after, int limit) {
+        return jdbc.query("SELECT " + VERSION_COLUMNS + " FROM model_versions v WHERE v.project_id = ?"
+                        + " AND v.model_name = ? AND v.version > ? ORDER BY v.version LIMIT ?",
+                ModelReadModel::version, projectId, name, after, limit);
+    }
+
+    public Optional<ModelVersionView> version(String projectId, String name, int version) {
+        return jdbc.queryOne("SELECT " + VERSION_COLUMNS + " FROM model_versions v WHERE v.project_id = ?"
+                + " AND v.model_name = ? AND v.version = ?", ModelReadModel::version, projectId, name, version);
+    }
+
+    /** Every model version trained by a job on this dataset version, oldest first. */
+    public List<ModelVersionView> trainedOn(String projectId, String datasetId, int datasetVersion) {
+        return jdbc.query("SELECT " + VERSION_COLUMNS + " FROM model_versions v JOIN jobs j"
+                        + " ON j.project_id = v.project_id AND j.job_id = v.job_id"
+                        + " WHERE v.project_id = ? AND j.dataset_id = ? AND j.dataset_version = ?"
+                        + " ORDER BY v.created_at, v.model_name, v.version",
+                ModelReadModel::version, projectId, datasetId, datasetVersion);
+    }
+
+    /** Who asked for a job (the key id or OIDC subject of TrainingRequested), if known. */
+    public Optional<String> requestedBy(String projectId, String jobId) {
+        return jdbc.queryOne("SELECT requested_by FROM jobs WHERE project_id = ? AND job_id = ?",
+                row -> row.getString(1), projectId, jobId);
+    }
+
+    private static ModelView model(ResultSet row) throws SQLException {
+        Map<String, Integer> aliases = new LinkedHashMap<>();
+        for (String pair : strings(row.getArray(5))) {
+            int eq = pair.lastIndexOf('=');
+            aliases.put(pair.substring(0, eq), Integer.parseInt(pair.substring(eq + 1)));
+        }
+        return new ModelView(row.getString(1), (Integer) row.getObject(2), aliases.get("champion"), aliases,
+                row.getObject(3, OffsetDateTime.class), row.getObject(4, OffsetDateTime.class));
+    }
+
+    private static ModelVersionView version(ResultSet row) throws SQLException {
+        return new ModelVersionView(row.getString(1), row.getInt(2), row.getString(3), row.getString(4),
+                row.getString(5), row.getString(6), strings(row.getArray(7)), row.getObject(8, OffsetDateTime.class));
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
+    }
+}

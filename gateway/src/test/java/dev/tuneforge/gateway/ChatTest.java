@@ -1,0 +1,188 @@
+package dev.tuneforge.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.gateway.worker.ServerPool;
+import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.safetensors.DType;
+import dev.tuneforge.worker.safetensors.SafetensorsWriter;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static dev.tuneforge.gateway.Gateway.as;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Chat through the gateway: {@code /v1/chat/completions} names a registered model (its champion, a version,
+ * an alias) or a base model; the gateway stages it from S3, starts a real {@code worker serve} (from
+ * ../worker/target) and proxies the request, streamed or not.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class ChatTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @Inject
+    DirectorySync sync;
+    @Inject
+    ServerPool servers;
+
+    @Test
+    void theChampionAVersionAnAliasAndABaseModelAnswerStreamedOrNot() throws Exception {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        Path adapter = tinyAdapter(TinyLlamaWriter.Spec.small(), Files.createTempDirectory("adapter-"));
+        register(topics, project, member, "chatty", 1, adapter);
+        topics.publish(new ModelPromoted(project, "chatty", 1, "champion", null), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/chatty")
+                .then().statusCode(200).body("champion", is(1)));
+
+        // The champion, not streamed.
+        as(member.secret()).contentType("application/json").body(chat("chatty", false))
+                .when().post("/v1/chat/completions").then().statusCode(200)
+                .body("object", is("chat.completion")).body("model", is("chatty"))
+                .body("choices[0].message.role", is("assistant"))
+                .body("choices[0].finish_reason", org.hamcrest.Matchers.anyOf(is("stop"), is("length")))
+                .body("usage.completion_tokens", org.hamcrest.Matchers.lessThanOrEqualTo(4));
+        assertEquals(List.of("projects/" + project + "/models/chatty/v1"), servers.keys());
+
+        // An alias, streamed: the worker's events passed through, each naming the model asked for.
+        String stream = as(member.secret()).contentType("application/json").body(chat("chatty@champion", true))
+                .when().post("/v1/chat/completions").then().statusCode(200)
+                .contentType(startsWith("text/event-stream")).extract().asString();
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String line : stream.split("\n")) {
+            if (line.startsWith("data: {")) {
+                chunks.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        assertFalse(chunks.isEmpty(), stream);
+        chunks.forEach(chunk -> {
+            assertEquals("chat.completion.chunk", chunk.path("object").asText(), stream);
+            assertEquals("chatty@champion", chunk.path("model").asText(), stream);
+        });
+        assertEquals("assistant", chunks.get(0).path("choices").path(0).path("delta").path("role").asText());
+        assertTrue(stream.strip().endsWith("data: [DONE]"), stream);
+        assertEquals(1, servers.keys().size(), "the same version, the same server");
+
+        // A base model of the catalogue.
+        as(member.secret()).contentType("application/json").body(chat(BaseModels.TINY, false))
+                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is(BaseModels.TINY));
+
+        // Promotion moves what the name means: the next request is served by version 2; with at most two
+        // servers, the least recently used (version 1) stops.
+        register(topics, project, member, "chatty", 2, adapter);
+        topics.publish(new ModelPromoted(project, "chatty", 2, "champion", 1), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/chatty")
+                .then().statusCode(200).body("champion", is(2)));
+        as(member.secret()).contentType("application/json").body(chat("chatty", false))
+                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty"));
+        assertEquals(List.of("base/" + BaseModels.TINY, "projects/" + project + "/models/chatty/v2"), servers.keys());
+        as(member.secret()).contentType("application/json").body(chat("chatty:1", false))
+                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty:1"));
+
+        // What may be asked for.
+        as(member.secret()).when().get("/v1/models").then().statusCode(200).body("object", is("list"))
+                .body("data.id", hasItems("chatty", "chatty@champion", "chatty:1", "chatty:2", BaseModels.TINY));
+
+        // Errors in OpenAI's shape.
+        as(member.secret()).contentType("application/json").body(chat("no-such-model", false))
+                .when().post("/v1/chat/completions").then().statusCode(404)
+                .body("error.type", is("invalid_request_error")).body("error.code", is("model_not_found"))
+                .body("error.param", is("model"));
+        as(member.secret()).contentType("application/json").body(chat("chatty:9", false))
+                .when().post("/v1/chat/completions").then().statusCode(404).body("error.code", is("model_not_found"));
+        as(member.secret()).contentType("application/json").body(Map.of("messages", List.of()))
+                .when().post("/v1/chat/completions").then().statusCode(400).body("error.param", is("model"));
+        as(member.secret()).contentType("application/json").body("{not json")
+                .when().post("/v1/chat/completions").then().statusCode(400)
+                .body("error.type", is("invalid_request_error"));
+        as(member.secret()).contentType("application/json").body(Map.of("model", "chatty", "messages", "hi"))
+                .when().post("/v1/chat/completions").then().statusCode(400)
+                .body("error.type", is("invalid_request_error"));
+        // Another project's model is unknown.
+        Gateway.Key other = Gateway.newKey(Gateway.newProject(), "member");
+        as(other.secret()).contentType("application/json").body(chat("chatty", false))
+                .when().post("/v1/chat/completions").then().statusCode(404);
+    }
+
+    private static Map<String, Object> chat(String model, boolean stream) {
+        return Map.of("model", model, "messages", List.of(Map.of("role", "user", "content", "Say hi")),
+                "max_tokens", 4, "temperature", 0, "stream", stream);
+    }
+
+    /** A version of {@code model} whose artifact is {@code adapter}, trained (as far as the read model knows) by a job. */
+    private void register(TopicClient topics, String project, Gateway.Key member, String model, int version,
+                          Path adapter) {
+        String job = "job-" + model + "-" + version + "-" + project;
+        String key = "projects/" + project + "/jobs/" + job + "/output/adapter/";
+        String digest = sync.upload(adapter, key);
+        topics.publish(new TrainingRequested(project, job, BaseModels.TINY, "ds", 1, "lora", Map.of(), model,
+                member.id(), null, 0), "gateway");
+        topics.publish(new ModelRegistered(project, model, version, job, key, digest, "candidate"), "registry-service");
+        // The job's request (commands topic) names the base model; it is projected apart from the registry topic.
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + job)
+                .then().statusCode(200).body("base_model", is(BaseModels.TINY)));
+    }
+
+    /** A PEFT LoRA adapter (r 2 on q_proj and v_proj) for the tiny Llama of {@code spec}, with small random weights. */
+    static Path tinyAdapter(TinyLlamaWriter.Spec spec, Path dir) throws IOException {
+        int r = 2;
+        Random random = new Random(7);
+        SafetensorsWriter weights = new SafetensorsWriter();
+        for (int layer = 0; layer < spec.layers(); layer++) {
+            for (String module : List.of("q_proj", "v_proj")) {
+                int out = (module.equals("q_proj") ? spec.heads() : spec.kvHeads()) * spec.headDim();
+                String name = "base_model.model.model.layers." + layer + ".self_attn." + module;
+                weights.add(name + ".lora_A.weight", DType.F32, new long[] {r, spec.hiddenSize()},
+                        values(random, r * spec.hiddenSize()));
+                weights.add(name + ".lora_B.weight", DType.F32, new long[] {out, r}, values(random, out * r));
+            }
+        }
+        weights.write(dir.resolve("adapter_model.safetensors"));
+        Files.writeString(dir.resolve("adapter_config.json"), """
+                {"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": 2, "lora_alpha": 4, "lora_dropout": 0.0,
+                 "target_modules": ["q_proj", "v_proj"], "use_rslora": false, "bias": "none",
+                 "base_model_name_or_path": "tiny"}""");
+        return dir;
+    }
+
+    private static float[] values(Random random, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) (random.nextGaussian() * 0.02);
+        }
+        return values;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tuneforge.gateway;
+
+import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ModelRolledBack;
+import dev.tuneforge.events.PromotionRequested;
+import dev.tuneforge.events.RollbackRequested;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.tuneforge.gateway.Gateway.ADMIN;
+import static dev.tuneforge.gateway.Gateway.as;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The registry over the API: models, versions and aliases projected from registry-service's events, model
+ * cards and lineage joined with the jobs and datasets read model, artifacts from S3, promotion and rollback
+ * as commands.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class ModelsApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @Inject
+    ObjectStore store;
+
+    /** A registered version of {@code model}, trained by a job on a ready dataset; returns [dataset, job, key]. */
+    static String[] registeredVersion(ObjectStore store, TopicClient topics, String project, Gateway.Key member,
+                                      String model, Map<String, byte[]> files) {
+        BaseModels.ensureTiny();
+        String dataset = Datasets.ready(topics, project, member.secret(), model + "-data", 10);
+        String job = "job-" + model + "-" + project;
+        String key = "projects/" + project + "/jobs/" + job + "/output/adapter/";
+        files.forEach((path, bytes) -> store.put(key + path, bytes, "application/octet-stream"));
+        topics.publish(new TrainingRequested(project, job, BaseModels.TINY, dataset, 1, "lora", Map.of("lora_r", 4),
+                model, member.id(), null, 0), "gateway");
+        topics.publish(new TrainingFinished(project, job, model, BaseModels.TINY, dataset, 1, "lora", key, "art-sha",
+                3, Map.of("train_loss", 1.5), null), "trainer-service");
+        topics.publish(new ModelRegistered(project, model, 1, job, key, "art-sha", "candidate"), "registry-service");
+        // The request (commands topic) and the training events (training topic) are projected independently.
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + job).then()
+                .statusCode(200).body("base_model", is(BaseModels.TINY)).body("state", is("succeeded")));
+        return new String[] {dataset, job, key};
+    }
+
+    @Test
+    void modelsVersionsCardsLineageArtifactsAndCommands() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        Map<String, byte[]> files = new TreeMap<>(Map.of(
+                "adapter_config.json", "{\"r\": 4}".getBytes(StandardCharsets.UTF_8),
+                "adapter_model.safetensors", new byte[] {1, 2, 3, 4, 5},
+                "manifest.json", "{\"files\": []}".getBytes(StandardCharsets.UTF_8)));
+        String[] made = registeredVersion(store, topics, project, member, "support", files);
+        String dataset = made[0];
+        String job = made[1];
+        EvalsApiTest.publishPassed(store, topics, project, job, "ev-" + project, "support");
+        topics.publish(new ModelRegistered(project, "support", 2, null, null, null, "rejected"), "registry-service");
+        topics.publish(new ModelPromoted(project, "support", 1, "champion", null), "registry-service");
+
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
+                .then().statusCode(200).body("champion", is(1)).body("latest_version", is(2))
+                .body("aliases.champion", is(1)));
+        as(member.secret()).when().get("/api/v1/models").then().statusCode(200).body("data.name", contains("support"));
+        as(member.secret()).when().get("/api/v1/models/support/versions").then().statusCode(200)
+                .body("data.version", contains(1, 2)).body("data[0].aliases", contains("champion"))
+                .body("data[1].status", is("rejected"));
+        as(member.secret()).when().get("/api/v1/models/support/versions?after=1").then().statusCode(200)
+                .body("data.version", contains(2));
+
+        String baseDigest = as(ADMIN).when().get("/api/v1/base-models/" + BaseModels.TINY).then().extract().path("sha256");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support/versions/1")
+                .then().statusCode(200).body("eval.outcome", is("passed")).body("training.finished_at", notNullValue()));
+        as(member.secret()).when().get("/api/v1/models/support/versions/1").then().statusCode(200)
+                .body("job_id", is(job)).body("status", is("candidate"))
+                .body("base_model.name", is(BaseModels.TINY)).body("base_model.sha256", is(baseDigest))
+                .body("method", is("lora")).body("hyperparameters.lora_r", is(4))
+                .body("dataset.id", is(dataset)).body("dataset.version", is(1))
+                .body("dataset.content_sha256", is("c-" + dataset))
+                .body("training.requested_by", is(member.id())).body("training.metrics.train_loss", is(1.5f))
+                .body("eval.report.subjects.base.metrics.exact_match", is(0.1f));
+        as(member.secret()).when().get("/api/v1/models/support/versions/1/lineage").then().statusCode(200)
+                .body("model.artifact_sha256", is("art-sha")).body("job.id", is(job))
+                .body("job.base_model.sha256", is(baseDigest))
+                .body("dataset_version.dataset_id", is(dataset)).body("dataset_version.content_sha256", is("c-" + dataset))
+                .body("dataset_version.train_sha256", is("s-" + dataset))
+                .body("upload.sha256", notNullValue()).body("upload.uploaded_by", is(member.id()));
+        as(member.secret()).when().get("/api/v1/datasets/" + dataset + "/versions/1/models").then().statusCode(200)
+                .body("data.name", contains("support")).body("data.version", contains(1));
+        as(member.secret()).when().get("/api/v1/datasets/" + dataset + "/versions/7/models").then().statusCode(404);
+        as(member.secret()).when().get("/api/v1/models/support/versions/3").then().statusCode(404);
+        as(member.secret()).when().get("/api/v1/models/nope").then().statusCode(404);
+
+        // The artifact: a tar of every file under the key, or presigned URLs.
+        byte[] tar = as(member.secret()).when().get("/api/v1/models/support/versions/1/artifact").then()
+                .statusCode(200).contentType("application/x-tar").extract().asByteArray();
+        Map<String, byte[]> entries = new TreeMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+            for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                entries.put(entry.getName(), in.readAllBytes());
+            }
+        }
+        assertEquals(List.of("support-v1/adapter_config.json", "support-v1/adapter_model.safetensors",
+                "support-v1/manifest.json"), List.copyOf(entries.keySet()));
+        assertArrayEquals(files.get("adapter_model.safetensors"), entries.get("support-v1/adapter_model.safetensors"));
+        var presigned = as(member.secret()).when().get("/api/v1/models/support/versions/1/artifact?presigned=true")
+                .then().statusCode(200).body("files.path", contains("adapter_config.json",
+                        "adapter_model.safetensors", "manifest.json")).extract().jsonPath();
+        HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(presigned.getString("files[1].url"))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, download.statusCode());
+        assertArrayEquals(files.get("adapter_model.safetensors"), download.body());
+        as(member.secret()).when().get("/api/v1/models/support/versions/2/artifact").then().statusCode(404);
+
+        // Commands: promotion and rollback go to registry-service; the read model follows its events.
+        as(member.secret()).contentType("application/json").body(Map.of("version", 1, "alias", "staging"))
+                .when().post("/api/v1/models/support/promote").then().statusCode(202).body("alias", is("staging"));
+        as(member.secret()).contentType("application/json").body(Map.of("version", 9))
+                .when().post("/api/v1/models/support/promote").then().statusCode(422)
+                .body("type", is("https://tuneforge.dev/problems/invalid-promotion"));
+        as(member.secret()).contentType("application/json").body(Map.of())
+                .when().post("/api/v1/models/support/promote").then().statusCode(400);
+        as(member.secret()).when().post("/api/v1/models/support/rollback").then().statusCode(202);
+        as(member.secret()).when().post("/api/v1/models/nope/rollback").then().statusCode(404);
+        await().atMost(WAIT).until(() -> topics.events(PromotionRequested.class, "support").stream()
+                .anyMatch(p -> p.projectId().equals(project) && p.version() == 1 && p.alias().equals("staging")
+                        && member.id().equals(p.requestedBy())));
+        await().atMost(WAIT).until(() -> topics.events(RollbackRequested.class, "support").stream()
+                .anyMatch(r -> r.projectId().equals(project)));
+        topics.publish(new ModelPromoted(project, "support", 2, "champion", 1), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
+                .then().body("champion", is(2)));
+        topics.publish(new ModelRolledBack(project, "support", 2, 1), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
+                .then().body("champion", is(1)));
+
+        // Another project sees none of it.
+        Gateway.Key other = Gateway.newKey(Gateway.newProject(), "admin");
+        as(other.secret()).when().get("/api/v1/models").then().statusCode(200).body("data.size()", is(0));
+        as(other.secret()).when().get("/api/v1/models/support/versions/1/artifact").then().statusCode(404);
+        as(other.secret()).contentType("application/json").body(Map.of("version", 1))
+                .when().post("/api/v1/models/support/promote").then().statusCode(404);
+    }
+}
