@@ -176,11 +176,15 @@ class BaseModelsCommand implements Callable<Integer> {
     }
 
     @Command(name = "write-tiny", mixinStandardHelpOptions = true,
-            description = {"Write a tiny Llama model directory (2 layers, hidden size 32, random weights, a byte-level",
-                    "BPE tokenizer): enough to try the platform end to end on a CPU. `bin/tuneforge up` registers it",
-                    "as tiny-llama."},
+            description = {"Write a tiny Llama model directory (4 layers, hidden size 128, 0.7M random weights, a",
+                    "byte-level tokenizer, 256 positions): small enough to fine-tune on a CPU in minutes, large enough",
+                    "to learn the demo's JSON task. `bin/tuneforge up` registers it as tiny-llama."},
             footer = ExitCodes.FOOTER)
     static class WriteTiny implements Callable<Integer> {
+
+        /** The shape of the worker's learning test, which reaches 29/30 on the JSON task (docs/WORKER_PROTOCOL.md). */
+        static final TinyLlamaWriter.Spec TINY = new TinyLlamaWriter.Spec(128, 256, 4, 4, 4, 32, 0, false, false,
+                dev.tuneforge.worker.safetensors.DType.F32, 1, 256, 10000.0, 1.0, 3L);
 
         @Spec
         CommandSpec spec;
@@ -190,7 +194,7 @@ class BaseModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            TinyLlamaWriter.write(dir, TinyLlamaWriter.Spec.small());
+            TinyLlamaWriter.write(dir, TINY);
             ((TuneforgeCli) spec.root().userObject()).env().out().println("Wrote a tiny Llama model to " + dir);
             return ExitCodes.OK;
         }

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         description = "Command line of tuneforge, the self-hosted LLM fine-tuning platform. It talks to the"
                 + " gateway's REST API with an API key; start with `tuneforge login`.",
         subcommands = {LoginCommand.class, ProjectsCommand.class, KeysCommand.class, DatasetsCommand.class,
-                BaseModelsCommand.class, JobsCommand.class, EvalsCommand.class, ModelsCommand.class,
+                BaseModelsCommand.class, JobsCommand.class, EvalsCommand.class, ModelsCommand.class, DemoCommand.class,
                 PipelinesCommand.class, EventsCommand.class, AdminCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.FOOTER)
 public class TuneforgeCli implements Callable<Integer> {

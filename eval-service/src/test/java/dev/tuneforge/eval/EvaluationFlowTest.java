@@ -21,6 +21,7 @@ import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.safetensors.DType;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -70,8 +71,8 @@ class EvaluationFlowTest {
                 false, false, DType.F32, 1, 256, 10000.0, 1.0, 3L));
         sync.upload(base, ObjectKeys.baseModel(BASE));
         Set<String> seen = new HashSet<>();
-        Files.writeString(dir.resolve("train.jsonl"), JsonDemoTask.jsonl(500, 11, false, seen));
-        String heldOut = JsonDemoTask.jsonl(30, 12, true, seen);
+        Files.writeString(dir.resolve("train.jsonl"), JsonTask.jsonl(500, 11, false, seen));
+        String heldOut = JsonTask.jsonl(30, 12, true, seen);
         String prefix = "projects/" + PROJECT + "/datasets/ds_json/v1/";
         store.put(prefix + "validation.jsonl", heldOut.getBytes(StandardCharsets.UTF_8), "application/jsonl");
         TopicClient topics = new TopicClient(bootstrap);
@@ -112,6 +113,8 @@ class EvaluationFlowTest {
         assertTrue(report.at("/subjects/candidate/metrics/exact_match").asDouble() > 0.5);
         assertEquals(0.0, report.at("/subjects/base/metrics/exact_match").asDouble());
         assertTrue(report.at("/candidate_vs_base/exact_match/wins").asInt() > 0);
+        JsonNode win = report.at("/samples/wins/0");
+        assertEquals(win.path("reference").asText(), win.path("candidate").asText().strip(), report.path("samples").toString());
         assertEquals(2, report.at("/subjects/candidate/ci95/exact_match").size());
 
         // The base model's results were computed once and reused by all three evaluations.

@@ -142,10 +142,12 @@ public final class LocalPlatform {
         }
     }
 
-    /** What only one service needs: the gateway's admin key file; the trainer's worker build and work directory. */
+    /** What only one service needs: the admin key file, and where the worker build and work directories are. */
     private static Map<String, String> extraProperties(Service service, Path repo, Path data) {
         return switch (service.module()) {
-            case "gateway" -> Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString());
+            case "gateway" -> Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString(),
+                    "tuneforge.serving.djl-home", repo.resolve("worker/target").toString(),
+                    "tuneforge.serving.work-dir", data.resolve("serving").toString());
             case "trainer-service" -> Map.of(
                     "tuneforge.trainer.worker.djl-home", repo.resolve("worker/target").toString(),
                     "tuneforge.trainer.work-dir", data.resolve("trainer").toString());

@@ -70,11 +70,13 @@ public class EvalRunner {
             }
             Gate gate = Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
             String key = heldOut.get().validationKey();
-            MetricSet candidate = MetricSet.compute(evaluation.results(run.projectId(),
+            List<ExampleResult> candidateResults = evaluation.results(run.projectId(),
                     new Subject(run.baseModel(), run.artifactKey(), run.method()), run.datasetId(), run.datasetVersion(),
-                    key), gate.jsonSchema(), gate.labels());
-            MetricSet base = MetricSet.compute(evaluation.results(run.projectId(), Subject.base(run.baseModel()),
-                    run.datasetId(), run.datasetVersion(), key), gate.jsonSchema(), gate.labels());
+                    key);
+            List<ExampleResult> baseResults = evaluation.results(run.projectId(), Subject.base(run.baseModel()),
+                    run.datasetId(), run.datasetVersion(), key);
+            MetricSet candidate = MetricSet.compute(candidateResults, gate.jsonSchema(), gate.labels());
+            MetricSet base = MetricSet.compute(baseResults, gate.jsonSchema(), gate.labels());
             var champion = catalog.champion(run.projectId(), run.modelName());
             MetricSet championMetrics = null;
             if (champion.isPresent() && !champion.get().artifactKey().equals(run.artifactKey())) {
@@ -106,6 +108,7 @@ public class EvalRunner {
                     }
                 });
             }
+            samples(report, candidateResults, baseResults);
             String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/report.json";
             store.put(reportKey, EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                     "application/json");
@@ -201,6 +204,23 @@ public class EvalRunner {
                     .put("heldout_loss", candidate.values().get("loss")).put("gap", gap);
         }
         return r;
+    }
+
+    /** Up to five held-out examples the candidate gets right and the base model not (wins), and the reverse. */
+    static void samples(ObjectNode report, List<ExampleResult> candidate, List<ExampleResult> base) {
+        ArrayNode wins = report.putObject("samples").putArray("wins");
+        ArrayNode losses = report.with("samples").putArray("losses");
+        for (int i = 0; i < Math.min(candidate.size(), base.size()); i++) {
+            ExampleResult c = candidate.get(i);
+            ExampleResult b = base.get(i);
+            boolean cRight = dev.tuneforge.eval.metrics.Metrics.exactMatch(c.generated(), c.reference());
+            boolean bRight = dev.tuneforge.eval.metrics.Metrics.exactMatch(b.generated(), b.reference());
+            ArrayNode into = cRight && !bRight ? wins : bRight && !cRight ? losses : null;
+            if (into != null && into.size() < 5) {
+                into.addObject().put("index", c.index()).put("reference", c.reference())
+                        .put("candidate", c.generated()).put("base", b.generated());
+            }
+        }
     }
 
     private static ObjectNode metrics(MetricSet m) {

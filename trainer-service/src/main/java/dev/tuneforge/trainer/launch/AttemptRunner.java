@@ -43,6 +43,8 @@ public final class AttemptRunner implements Runnable {
     private long stride = 1;
     private double lastTrainLoss;
     private double lastEpoch;
+    /** The worker's own step count (the job's estimate ignores packing). */
+    private long lastTotal;
     private String failureCode;
     private String failureMessage;
     private boolean finished;
@@ -227,6 +229,7 @@ public final class AttemptRunner implements Runnable {
                 long total = e.longField("total_steps", 0);
                 lastTrainLoss = orZero(e.doubleField("train_loss"));
                 lastEpoch = orZero(e.doubleField("epoch"));
+                lastTotal = total;
                 if (step % stride != 0 && step != total) {
                     yield true;
                 }
@@ -237,9 +240,9 @@ public final class AttemptRunner implements Runnable {
                         eta == null ? null : Math.round(eta), null, null, attempt));
             }
             case "eval" -> {
-                Long total = job.totalSteps();
+                long total = lastTotal > 0 ? lastTotal : job.totalSteps() == null ? 0 : job.totalSteps();
                 yield ctx.transitions().progress(ctx.owner(), new TrainingProgress(job.projectId(), job.jobId(),
-                        e.longField("step", 0), total == null ? 0 : total, lastEpoch, lastTrainLoss, 0, 0, null,
+                        e.longField("step", 0), total, lastEpoch, lastTrainLoss, 0, 0, null,
                         e.doubleField("valid_loss"), e.doubleField("token_accuracy"), attempt));
             }
             case "checkpoint" -> {

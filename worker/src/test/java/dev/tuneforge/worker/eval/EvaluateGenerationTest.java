@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.worker.JsonTask;
+import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.train.StopSignal;

@@ -9,7 +9,7 @@ import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.train.StopSignal;
-import dev.tuneforge.worker.JsonTask;
+import dev.tuneforge.worker.fixture.JsonTask;
 import java.util.HashSet;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.worker.JsonTask;
+import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.protocol.WorkerEvent;
