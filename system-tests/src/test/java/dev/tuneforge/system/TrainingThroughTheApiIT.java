@@ -105,6 +105,8 @@ class TrainingThroughTheApiIT {
                 "base_model", "tiny-api", "dataset_id", datasetId, "model_name", "names-bot",
                 "hyperparameters", Map.of("max_steps", 30, "batch_size", 4, "save_steps", 10, "lora_r", 4))), 201);
         String jobId = job.path("id").asText();
+        // The job is in the gateway's read model once its own TrainingRequested is projected (a moment later).
+        await().atMost(WAIT).ignoreExceptions().until(() -> get("/api/v1/jobs/" + jobId).has("state"));
 
         CompletableFuture<List<String>> sse = CompletableFuture.supplyAsync(() -> sseUntilFinished(jobId));
         CliRun follow = cli("jobs", "follow", jobId);
@@ -155,6 +157,10 @@ class TrainingThroughTheApiIT {
                             URI.create(gateway.url() + "/api/v1/jobs/" + jobId + "/events"))
                     .header("Accept", "text/event-stream").header("Authorization", "Bearer " + adminKey).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("job event stream answered " + response.statusCode() + ": "
+                        + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+            }
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = lines.readLine()) != null) {
