@@ -10,6 +10,7 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.events.TrainingFinished;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -150,8 +152,10 @@ class EvaluationFlowTest {
         assertTrue(forgot.metrics().get("general.loss") > 0, forgot.metrics().toString());
 
         // A redelivered TrainingFinished (even as a new event) is not evaluated again.
-        topics.publish(goodJob, "trainer-service");
-        Thread.sleep(5000);
+        RecordMetadata again = topics.send(TopicClient.toRecord(EventEnvelope.wrap(goodJob, "trainer-service")));
+        await().atMost(WAIT).until(() -> topics.consumed("eval-service", again));
+        assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM eval_runs WHERE job_id = 'job_good'", r -> r.getLong(1))
+                .orElseThrow());
         assertEquals(1, topics.events(EvalPassed.class, "job_good").size());
     }
 

@@ -183,8 +183,9 @@ class KubernetesReadoptionTest {
 
         await().atMost(WAIT).until(() -> !topics.events(TrainingFinished.class, jobId).isEmpty());
         await().atMost(WAIT).until(() -> topics.events(TrainingProgress.class, jobId).size() >= 4);
-        Thread.sleep(1500); // the relay runs every second: a repeated event would be out by now
-        assertEquals(1, topics.events(TrainingFinished.class, jobId).size());
+        // The relay runs every second: a repeated event would be out within 1.5 s.
+        await().during(Duration.ofMillis(1500)).atMost(WAIT)
+                .until(() -> topics.events(TrainingFinished.class, jobId).size() == 1);
         assertEquals(adapter, topics.events(TrainingFinished.class, jobId).getFirst().artifactSha256());
         assertEquals(1, kubelet.jobs(jobId).size(), "one Job: re-adopted, not launched again");
         assertEquals(1, topics.events(TrainingStarted.class, jobId).size());

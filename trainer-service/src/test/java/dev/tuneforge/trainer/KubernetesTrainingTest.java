@@ -166,8 +166,9 @@ class KubernetesTrainingTest {
                 line(2, "{\"event\":\"progress\",\"step\":2,\"total_steps\":4,\"train_loss\":2.0}"),
                 line(3, "{\"event\":\"checkpoint\",\"step\":2,\"dir\":\"/work/out/checkpoint-2\"}")));
         await().atMost(WAIT).until(() -> topics.events(TrainingProgress.class, jobId).size() == 2);
-        Thread.sleep(500);
-        assertTrue(topics.events(CheckpointSaved.class, jobId).isEmpty(), "announced before the sidecar uploaded it");
+        // Not announced before the sidecar uploaded it: nothing for half a second.
+        await().during(Duration.ofMillis(500)).atMost(WAIT)
+                .until(() -> topics.events(CheckpointSaved.class, jobId).isEmpty());
 
         String step2 = Kubelet.sidecarUploads(sync, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
                 Map.of("adapter_model.safetensors", "weights at 2", "trainer_state.json", "{\"step\":2}"));
@@ -189,7 +190,9 @@ class KubernetesTrainingTest {
         kubelet.exit(podName, job.getMetadata().getName(), 0);
 
         await().atMost(WAIT).until(() -> !topics.events(TrainingFinished.class, jobId).isEmpty());
-        Thread.sleep(1500); // the relay runs every second: a second event would be out by now
+        // The relay runs every second: a second event would be out within 1.5 s.
+        await().during(Duration.ofMillis(1500)).atMost(WAIT)
+                .until(() -> topics.events(TrainingFinished.class, jobId).size() == 1);
         List<TrainingFinished> finished = topics.events(TrainingFinished.class, jobId);
         assertEquals(1, finished.size());
         assertEquals(jobPrefix + "output/adapter/", finished.getFirst().artifactKey());
