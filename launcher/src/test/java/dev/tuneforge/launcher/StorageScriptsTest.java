@@ -143,11 +143,9 @@ class StorageScriptsTest {
         assertEquals(1, step2Uploads);
     }
 
-    private static void waitFor(Path file) throws InterruptedException {
-        for (int i = 0; i < 300 && !Files.exists(file); i++) {
-            Thread.sleep(100);
-        }
-        assertTrue(Files.exists(file), file + " never appeared");
+    private static void waitFor(Path file) {
+        org.awaitility.Awaitility.await(file + " to appear").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> Files.exists(file));
     }
 
     /** DirectorySync's digest: sha256 of the sorted "path sha256\n" lines of the directory's files. */
