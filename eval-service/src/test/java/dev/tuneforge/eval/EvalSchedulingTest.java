@@ -50,7 +50,8 @@ class EvalSchedulingTest {
         await().atMost(WAIT).until(() -> topics.consumed("eval-service", redelivery));
 
         assertEquals(1, runs.count(jobId));
-        // Its dataset version was never announced: the evaluation fails, once, saying so.
+        // Its dataset version was never announced: after waiting for it (dataset-wait, 3 s in tests) the evaluation
+        // fails, once, saying so.
         await().atMost(WAIT).until(() -> !topics.events(EvalFailed.class, jobId).isEmpty());
         assertEquals(1, topics.events(EvalFailed.class, jobId).size());
         assertTrue(topics.events(EvalFailed.class, jobId).getFirst().reason().startsWith("no held-out data"));

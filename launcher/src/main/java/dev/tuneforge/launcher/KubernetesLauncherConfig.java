@@ -1,14 +1,16 @@
 package dev.tuneforge.launcher;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * How {@link KubernetesLauncher} places workers on the GPU node pool. A service builds it from its own
- * configuration ({@code tuneforge.trainer.kubernetes.*}); every field but namespace, image, S3 endpoint, bucket
- * and credentials has a default.
+ * configuration ({@link KubernetesSettings}: {@code tuneforge.trainer.kubernetes.*}, {@code tuneforge.eval.kubernetes.*})
+ * with {@link #from}; every field but namespace, image, S3 endpoint, bucket and credentials has a default.
  *
  * @param namespace            where Jobs, pods and Services are created (the service's own namespace)
  * @param image                the worker image: the runtime's command line must work in it
@@ -45,7 +47,29 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
     public static final String DEFAULT_STAGING_IMAGE = "minio/mc";
 
     /** A taint the pod tolerates ({@code operator} {@code Equal} or {@code Exists}; {@code value} null for Exists). */
-    public record Toleration(String key, String operator, String value, String effect) { }
+    public record Toleration(String key, String operator, String value, String effect) {
+
+        /**
+         * {@code key=value:Effect} (Equal), {@code key:Effect} (Exists), {@code key=value} or {@code key} (any
+         * effect), as {@code kubectl taint} writes taints; {@code property} names the setting in errors.
+         */
+        public static Toleration parse(String entry, String property) {
+            String s = entry.strip();
+            String effect = null;
+            int colon = s.lastIndexOf(':');
+            if (colon >= 0) {
+                effect = s.substring(colon + 1).strip();
+                s = s.substring(0, colon).strip();
+            }
+            int eq = s.indexOf('=');
+            if (s.isEmpty() || eq == 0 || (effect != null && effect.isEmpty())) {
+                throw new IllegalStateException(property + ": expected key=value:Effect or key:Effect, got '"
+                        + entry + "'");
+            }
+            return eq < 0 ? new Toleration(s, "Exists", null, effect)
+                    : new Toleration(s.substring(0, eq), "Equal", s.substring(eq + 1), effect);
+        }
+    }
 
     public KubernetesLauncherConfig {
         Objects.requireNonNull(namespace, "namespace");
@@ -61,6 +85,49 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);
         stagingImage = stagingImage == null ? DEFAULT_STAGING_IMAGE : stagingImage;
         pollInterval = pollInterval == null ? Duration.ofSeconds(2) : pollInterval;
+    }
+
+    /**
+     * The configuration a service's {@link KubernetesSettings} describe.
+     *
+     * @param prefix         the settings' property prefix ({@code tuneforge.trainer.kubernetes}), for error messages
+     * @param namespace      where Jobs go (the settings' namespace, or the client's)
+     * @param s3Endpoint     the service's own S3 endpoint, used when the settings name none for the pods
+     * @throws IllegalStateException naming the property that is missing or malformed
+     */
+    public static KubernetesLauncherConfig from(KubernetesSettings k, String prefix, String namespace,
+                                                String s3Endpoint, String s3Bucket) {
+        String image = k.image().orElseThrow(() -> new IllegalStateException(
+                "the kubernetes launcher needs " + prefix + ".image (the worker image)"));
+        Map<String, String> nodeSelector = new LinkedHashMap<>();
+        for (String entry : k.nodeSelector().orElse(List.of())) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalStateException(prefix + ".node-selector: expected key=value, got '" + entry + "'");
+            }
+            nodeSelector.put(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip());
+        }
+        List<Toleration> tolerations = new ArrayList<>();
+        for (String entry : k.tolerations().orElse(List.of())) {
+            tolerations.add(Toleration.parse(entry, prefix + ".tolerations"));
+        }
+        return builder(namespace, image)
+                .imagePullPolicy(k.imagePullPolicy().orElse(null))
+                .serviceAccount(k.serviceAccount().orElse(null))
+                .gpus(k.gpus())
+                .nodeSelector(nodeSelector)
+                .tolerations(tolerations)
+                .cpu(k.cpu().orElse(null))
+                .memory(k.memory().orElse(null))
+                .s3(k.s3Endpoint().orElse(s3Endpoint), s3Bucket, k.s3CredentialsSecret())
+                .stagingImage(k.stagingImage())
+                .activeDeadlineSeconds(k.activeDeadline().map(Duration::toSeconds).orElse(null))
+                .ttlSecondsAfterFinished((int) k.ttlAfterFinished().toSeconds())
+                .terminationGracePeriodSeconds(k.terminationGracePeriod().toSeconds())
+                .rendezvousPort(k.rendezvousPort())
+                .syncIntervalSeconds((int) Math.max(1, k.syncInterval().toSeconds()))
+                .pollInterval(k.pollInterval())
+                .build();
     }
 
     public static Builder builder(String namespace, String image) {

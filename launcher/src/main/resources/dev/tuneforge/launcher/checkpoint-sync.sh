@@ -1,7 +1,9 @@
 # The sync sidecar of a Kubernetes worker pod (KubernetesLauncher): uploads out/checkpoint-<n>/ to
-# ${CHECKPOINT_PREFIX}step-<n>/ and out/adapter/ or out/model/ to ${OUTPUT_PREFIX}<kind>/ as they appear.
+# ${CHECKPOINT_PREFIX}step-<n>/ and out/adapter/ or out/model/ to ${OUTPUT_PREFIX}<kind>/ as they appear,
+# and an evaluation's out/results/ to ${OUTPUT_PREFIX}results/.
 # The worker writes each of them into a temporary directory and renames it, so a directory that exists under
-# its final name is complete. Every upload ends with manifest.json (each file's path, size and sha256, and the
+# its final name is complete; out/results/ is complete once out/results/results.jsonl exists (the worker
+# writes results.jsonl.partial and renames it). Every upload ends with manifest.json (each file's path, size and sha256, and the
 # directory's digest: sha256 of the sorted "path sha256" lines), the layout the trainer's DirectorySync writes
 # and reads: a directory with a manifest is complete. On SIGTERM (Kubernetes stops a sidecar after the worker
 # has exited) one last pass uploads what the worker wrote last, then out/trainer_state.json if there is an output.
@@ -68,6 +70,9 @@ sync_all() {
         if upload "$out/$kind" "$OUTPUT_PREFIX$kind/"; then touch "$state/$kind"; else pending=1; fi
       fi
     done
+    if [ -f "$out/results/results.jsonl" ] && [ ! -e "$state/results" ]; then
+      if upload "$out/results" "${OUTPUT_PREFIX}results/"; then touch "$state/results"; else pending=1; fi
+    fi
   fi
 }
 

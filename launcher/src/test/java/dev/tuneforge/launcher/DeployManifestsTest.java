@@ -12,15 +12,23 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** deploy/k8s/trainer-service: the manifests parse, carry the labels, and the Role grants what the launcher calls. */
+/**
+ * deploy/k8s/trainer-service and eval-service: the manifests parse, carry the labels, and each Role grants what the
+ * launcher calls for that service.
+ */
 class DeployManifestsTest {
 
-    private static final Path DIR = Path.of("../deploy/k8s/trainer-service");
+    private static final Path DIR = Path.of("../deploy/k8s");
+    /** (api group, resource, verb) of every request KubernetesLauncher and KubernetesWorker make for one node. */
+    private static final List<String> SINGLE_NODE_CALLS = List.of("batch/jobs/create", "batch/jobs/get",
+            "batch/jobs/list", "batch/jobs/delete", "/pods/get", "/pods/list", "/pods/watch", "/pods/deletecollection",
+            "/pods/log/get");
 
-    private static List<HasMetadata> load(String file) throws Exception {
-        try (InputStream in = Files.newInputStream(DIR.resolve(file))) {
+    private static List<HasMetadata> load(String service, String file) throws Exception {
+        try (InputStream in = Files.newInputStream(DIR.resolve(service).resolve(file))) {
             Object parsed = Serialization.unmarshal(in);
             return parsed instanceof KubernetesList list ? list.getItems()
                     : parsed instanceof List<?> l ? l.stream().map(HasMetadata.class::cast).toList()
@@ -28,35 +36,39 @@ class DeployManifestsTest {
         }
     }
 
-    @Test
-    void theRoleGrantsEveryCallOfTheLauncher() throws Exception {
-        List<HasMetadata> rbac = load("rbac.yaml");
+    @ParameterizedTest
+    @CsvSource({"trainer-service, true", "eval-service, false"})
+    void theRoleGrantsEveryCallOfTheLauncher(String service, boolean multiNode) throws Exception {
+        List<HasMetadata> rbac = load(service, "rbac.yaml");
         Role role = rbac.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
-        // (api group, resource, verb) of every request KubernetesLauncher and KubernetesWorker make
-        List<String> calls = List.of("batch/jobs/create", "batch/jobs/get", "batch/jobs/list", "batch/jobs/delete",
-                "/pods/get", "/pods/list", "/pods/watch", "/pods/deletecollection", "/pods/log/get",
-                "/services/create", "/services/get");
+        List<String> calls = new java.util.ArrayList<>(SINGLE_NODE_CALLS);
+        if (multiNode) {
+            calls.addAll(List.of("/services/create", "/services/get")); // the headless Service of a torchrun Job
+        }
         for (String call : calls) {
             int verbAt = call.lastIndexOf('/');
             int groupAt = call.indexOf('/');
             String group = call.substring(0, groupAt);
             String resource = call.substring(groupAt + 1, verbAt);
             String verb = call.substring(verbAt + 1);
-            assertTrue(role.getRules().stream().anyMatch(r -> grants(r, group, resource, verb)), call);
+            assertTrue(role.getRules().stream().anyMatch(r -> grants(r, group, resource, verb)), service + ": " + call);
         }
         for (HasMetadata m : rbac) {
             assertEquals("tuneforge", m.getMetadata().getLabels().get("app.kubernetes.io/part-of"));
-            assertTrue(m.getMetadata().getLabels().containsKey("app.kubernetes.io/name"));
+            assertEquals(service, m.getMetadata().getLabels().get("app.kubernetes.io/name"));
         }
     }
 
-    @Test
-    void theDeploymentRunsAsTheServiceAccountTheRoleIsBoundTo() throws Exception {
-        HasMetadata deployment = load("deployment.yaml").get(0);
+    @ParameterizedTest
+    @CsvSource({"trainer-service, tuneforge-trainer", "eval-service, tuneforge-eval"})
+    void theDeploymentRunsAsTheServiceAccountTheRoleIsBoundTo(String service, String account) throws Exception {
+        HasMetadata deployment = load(service, "deployment.yaml").get(0);
         assertEquals("Deployment", deployment.getKind());
-        String yaml = Files.readString(DIR.resolve("deployment.yaml"));
-        assertTrue(yaml.contains("serviceAccountName: tuneforge-trainer"));
+        String yaml = Files.readString(DIR.resolve(service).resolve("deployment.yaml"));
+        assertTrue(yaml.contains("serviceAccountName: " + account), service);
         assertEquals("tuneforge", deployment.getMetadata().getLabels().get("app.kubernetes.io/part-of"));
+        String rbac = Files.readString(DIR.resolve(service).resolve("rbac.yaml"));
+        assertTrue(rbac.contains("name: " + account), service);
     }
 
     private static boolean grants(PolicyRule rule, String group, String resource, String verb) {

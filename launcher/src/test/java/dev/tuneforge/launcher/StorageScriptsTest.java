@@ -143,6 +143,33 @@ class StorageScriptsTest {
         assertEquals(1, step2Uploads);
     }
 
+    @Test
+    void syncUploadsAnEvaluationsResultsOnlyOnceTheyAreComplete() throws Exception {
+        ProcessBuilder pb = sh(KubernetesManifests.syncScript(), Map.of("SYNC_STATE", dir.resolve("state").toString(),
+                "SYNC_INTERVAL", "1", "OUTPUT_PREFIX", "projects/p/eval/cache/c/ds-v1/"));
+        Path results = Files.createDirectories(work.resolve("out/results"));
+        Files.writeString(results.resolve("results.jsonl.partial"), "{\"index\":0}\n");
+        Process p = pb.start();
+        try {
+            Path manifest = s3.resolve("tuneforge/projects/p/eval/cache/c/ds-v1/results/manifest.json");
+            // the worker is still scoring: nothing goes up for two passes
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(2500))
+                    .atMost(java.time.Duration.ofSeconds(10)).until(() -> !Files.exists(manifest));
+            Files.writeString(results.resolve("results.jsonl.partial"), "{\"index\":0}\n{\"index\":1}\n",
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+            Files.move(results.resolve("results.jsonl.partial"), results.resolve("results.jsonl"));
+            waitFor(manifest);
+            assertEquals(digestOf(results), JSON.readTree(manifest.toFile()).get("sha256").asText());
+            assertEquals("{\"index\":0}\n{\"index\":1}\n", Files.readString(
+                    s3.resolve("tuneforge/projects/p/eval/cache/c/ds-v1/results/results.jsonl")));
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), Files.readString(dir.resolve("script.log")));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static void waitFor(Path file) {
         org.awaitility.Awaitility.await(file + " to appear").atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> Files.exists(file));

@@ -1,6 +1,6 @@
 package dev.tuneforge.trainer;
 
-import static dev.tuneforge.trainer.Kubelet.line;
+import static dev.tuneforge.platform.test.Kubelet.line;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,11 +16,13 @@ import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.platform.test.Kubelet;
+import dev.tuneforge.platform.test.KubernetesMock;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.domain.JobState;
-import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
+import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
 import dev.tuneforge.trainer.storage.Attempts;
@@ -141,7 +143,7 @@ class KubernetesReadoptionTest {
                 line(1, "{\"event\":\"progress\",\"step\":1,\"total_steps\":4,\"train_loss\":2.5}"),
                 line(2, "{\"event\":\"progress\",\"step\":2,\"total_steps\":4,\"train_loss\":2.0}"),
                 line(3, "{\"event\":\"checkpoint\",\"step\":2,\"dir\":\"/work/out/checkpoint-2\"}")));
-        String step2 = Kubelet.sidecarUploads(sync, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
+        String step2 = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
                 Map.of("adapter_model.safetensors", "weights at 2"));
         kubelet.serveLog(pod, null, log);
         await().atMost(WAIT).until(() -> topics.events(CheckpointSaved.class, jobId).size() == 1);
@@ -164,9 +166,9 @@ class KubernetesReadoptionTest {
         assertEquals("trainer-b", attempts.find(jobId, 1).orElseThrow().owner());
         assertNull(attempts.find(jobId, 1).orElseThrow().outcome(), "attempt 1 is not lost");
 
-        String adapter = Kubelet.sidecarUploads(sync, ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"),
+        String adapter = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"),
                 Map.of("adapter_model.safetensors", "final weights"));
-        Kubelet.sidecarUploads(sync, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 4),
+        Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 4),
                 Map.of("adapter_model.safetensors", "weights at 4"));
         log.addAll(List.of(
                 line(4, "{\"event\":\"progress\",\"step\":3,\"total_steps\":4,\"train_loss\":1.5}"),

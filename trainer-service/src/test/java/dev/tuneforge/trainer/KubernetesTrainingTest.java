@@ -1,6 +1,6 @@
 package dev.tuneforge.trainer;
 
-import static dev.tuneforge.trainer.Kubelet.line;
+import static dev.tuneforge.platform.test.Kubelet.line;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,8 @@ import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.platform.test.Kubelet;
+import dev.tuneforge.platform.test.KubernetesMock;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.domain.JobState;
@@ -170,14 +172,14 @@ class KubernetesTrainingTest {
         await().during(Duration.ofMillis(500)).atMost(WAIT)
                 .until(() -> topics.events(CheckpointSaved.class, jobId).isEmpty());
 
-        String step2 = Kubelet.sidecarUploads(sync, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
+        String step2 = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
                 Map.of("adapter_model.safetensors", "weights at 2", "trainer_state.json", "{\"step\":2}"));
         await().atMost(WAIT).until(() -> topics.events(CheckpointSaved.class, jobId).size() == 1);
         assertEquals(step2, topics.events(CheckpointSaved.class, jobId).getFirst().sha256());
 
-        String step4 = Kubelet.sidecarUploads(sync, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 4),
+        String step4 = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 4),
                 Map.of("adapter_model.safetensors", "weights at 4", "trainer_state.json", "{\"step\":4}"));
-        String adapter = Kubelet.sidecarUploads(sync, ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"),
+        String adapter = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"),
                 Map.of("adapter_model.safetensors", "final weights", "adapter_config.json", "{\"r\":4}"));
         kubelet.serveLog(podName, Kubelet.time(3), List.of(
                 line(3, "{\"event\":\"checkpoint\",\"step\":2,\"dir\":\"/work/out/checkpoint-2\"}"),

@@ -1,13 +1,21 @@
 package dev.tuneforge.eval.run;
 
+import dev.tuneforge.launcher.KubernetesSettings;
+import dev.tuneforge.launcher.WorkerPlacement;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
 
-/** {@code tuneforge.eval.*}: how this instance runs {@code worker evaluate}. */
+/** {@code tuneforge.eval.*}: this instance's capacity (slots: one evaluation each, as training) and how it runs {@code worker evaluate}. */
 @ConfigMapping(prefix = "tuneforge.eval")
-public interface EvalConfig {
+public interface EvalConfig extends WorkerPlacement {
+
+    /** The {@code kubernetes} launcher, the same settings as trainer-service's; unused by {@code local}. */
+    Kubernetes kubernetes();
+
+    interface Kubernetes extends KubernetesSettings {
+    }
 
     /** Work directories of evaluations (staged models, held-out data, results). */
     @WithDefault("${java.io.tmpdir}/tuneforge-eval")
@@ -22,12 +30,24 @@ public interface EvalConfig {
     @WithDefault("2g")
     String djlMaxHeap();
 
+    /** The Python interpreter of the torch runtime (local launcher). */
+    @WithDefault("python3")
+    String torchPython();
+
     /** Longest generated answer per held-out example. */
     @WithDefault("128")
     int maxNewTokens();
 
+    /** How long a claim on a running evaluation lasts without renewal (renewed every tick while it runs). */
     @WithDefault("5m")
     Duration lease();
+
+    /**
+     * How long an evaluation waits for its dataset version's {@code DatasetReady} (another topic, so it may arrive
+     * after {@code TrainingFinished}) before it fails for want of held-out data.
+     */
+    @WithDefault("10m")
+    Duration datasetWait();
 
     /** Tries per evaluation before it is reported as failed. */
     @WithDefault("3")

@@ -13,20 +13,29 @@ import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.launcher.WorkerSlots;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Runs pending evaluations one at a time: the candidate, the base model and the model's current champion
- * on the dataset version's held-out split, metrics computed here, the gate applied, the full report written
- * to S3, and {@code EvalPassed} or {@code EvalFailed} emitted in the same transaction that records the outcome.
+ * Runs pending evaluations on this instance's slots ({@code tuneforge.eval.slots}, one at a time per slot, as
+ * trainer-service runs jobs): the candidate, the base model and the model's current champion on the dataset
+ * version's held-out split through the slot's launcher, metrics computed here, the gate applied, the full report
+ * written to S3, and {@code EvalPassed} or {@code EvalFailed} emitted in the same transaction that records the
+ * outcome. A running evaluation's lease is renewed every tick; one whose instance died is taken over when its
+ * lease runs out.
  */
 @ApplicationScoped
 public class EvalRunner {
@@ -39,29 +48,80 @@ public class EvalRunner {
     private final ObjectStore store;
     private final Outbox outbox;
     private final EvalConfig config;
+    private final EvalLaunchers launchers;
     private final String owner;
+    /** Slot name to runtime. */
+    private final Map<String, String> slots;
+    /** Slot name to the run it is evaluating. */
+    private final Map<String, Run> busy = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("eval-slot-", 0)
+            .daemon().factory());
+    private volatile boolean stopping;
 
     public EvalRunner(EvalRuns runs, EvalCatalog catalog, WorkerEvaluation evaluation, ObjectStore store,
-                      Outbox outbox, EvalConfig config) {
+                      Outbox outbox, EvalConfig config, EvalLaunchers launchers) {
         this.runs = runs;
         this.catalog = catalog;
         this.evaluation = evaluation;
         this.store = store;
         this.outbox = outbox;
         this.config = config;
+        this.launchers = launchers;
         this.owner = config.instanceId().orElse(host() + "-" + UUID.randomUUID().toString().substring(0, 8));
+        this.slots = WorkerSlots.parse(config.slots(), "tuneforge.eval.slots");
     }
 
+    /** Renews the leases of the running evaluations, then fills each free slot with the oldest pending one. */
     @Scheduled(every = "${tuneforge.eval.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
-        runs.claimNext(owner, config.lease()).ifPresent(this::run);
+        busy.values().forEach(run -> runs.renew(run.evalId(), owner, config.lease()));
+        for (Map.Entry<String, String> slot : slots.entrySet()) {
+            if (stopping || busy.containsKey(slot.getKey())) {
+                continue;
+            }
+            Optional<Run> claimed = runs.claimNext(owner, config.lease());
+            if (claimed.isEmpty()) {
+                return;
+            }
+            Run run = claimed.get();
+            busy.put(slot.getKey(), run);
+            EvaluationLauncher launcher = launchers.forRuntime(slot.getValue());
+            LOG.infof("evaluating %s (job %s, attempt %d) on slot %s (%s)", run.evalId(), run.jobId(), run.attempts(),
+                    slot.getKey(), launcher.runtime());
+            workers.execute(() -> {
+                try {
+                    run(run, launcher);
+                } finally {
+                    busy.remove(slot.getKey(), run);
+                }
+            });
+        }
     }
 
-    /** Evaluates one claimed run to its outcome (or gives it back after a transient failure). */
-    public void run(Run run) {
+    /** The slots evaluating now, slot name to eval id. */
+    public Map<String, String> running() {
+        Map<String, String> out = new LinkedHashMap<>();
+        busy.forEach((slot, run) -> out.put(slot, run.evalId()));
+        return out;
+    }
+
+    @PreDestroy
+    void stop() {
+        stopping = true;
+        workers.shutdownNow();
+    }
+
+    /** Evaluates one claimed run to its outcome on {@code launcher} (or gives it back after a transient failure). */
+    public void run(Run run, EvaluationLauncher launcher) {
+        WorkerEvaluation.Placement at = new WorkerEvaluation.Placement(launcher, run.evalId(), run.attempts());
         try {
             var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
+            if (heldOut.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
+                // DatasetReady and TrainingFinished come on different topics: the first may still be on its way
+                runs.postpone(run.evalId(), owner);
+                return;
+            }
             if (heldOut.isEmpty() || heldOut.get().validationKey() == null) {
                 complete(run, false, "no held-out data: dataset " + run.datasetId() + " version " + run.datasetVersion()
                         + (heldOut.isEmpty() ? " is unknown to eval-service" : " has no validation split"),
@@ -72,22 +132,25 @@ public class EvalRunner {
             String key = heldOut.get().validationKey();
             List<ExampleResult> candidateResults = evaluation.results(run.projectId(),
                     new Subject(run.baseModel(), run.artifactKey(), run.method()), run.datasetId(), run.datasetVersion(),
-                    key);
+                    key, at);
             List<ExampleResult> baseResults = evaluation.results(run.projectId(), Subject.base(run.baseModel()),
-                    run.datasetId(), run.datasetVersion(), key);
+                    run.datasetId(), run.datasetVersion(), key, at);
             MetricSet candidate = MetricSet.compute(candidateResults, gate.jsonSchema(), gate.labels());
             MetricSet base = MetricSet.compute(baseResults, gate.jsonSchema(), gate.labels());
             var champion = catalog.champion(run.projectId(), run.modelName());
             MetricSet championMetrics = null;
             if (champion.isPresent() && !champion.get().artifactKey().equals(run.artifactKey())) {
-                championMetrics = MetricSet.compute(evaluation.results(run.projectId(),
-                        new Subject(run.baseModel(), champion.get().artifactKey(), run.method()), run.datasetId(),
-                        run.datasetVersion(), key), gate.jsonSchema(), gate.labels());
+                // the champion as it was trained: its own base model and method
+                EvalCatalog.Champion c = champion.get();
+                Subject subject = new Subject(c.baseModel() == null ? run.baseModel() : c.baseModel(),
+                        c.artifactKey(), c.method() == null ? run.method() : c.method());
+                championMetrics = MetricSet.compute(evaluation.results(run.projectId(), subject, run.datasetId(),
+                        run.datasetVersion(), key, at), gate.jsonSchema(), gate.labels());
             }
             Map<String, Double> candidateValues = new LinkedHashMap<>(candidate.values());
             Map<String, Double> baseValues = new LinkedHashMap<>(base.values());
             if (gate.forgetting() != null) {
-                forgetting(run, gate, candidateValues, baseValues);
+                forgetting(run, gate, candidateValues, baseValues, at);
             }
             Gate.Decision decision = gate.decide(candidateValues, baseValues,
                     championMetrics == null ? null : championMetrics.values());
@@ -131,16 +194,17 @@ public class EvalRunner {
     }
 
     /** The forgetting check: candidate and base on the general-purpose set, as {@code general.*} metrics. */
-    private void forgetting(Run run, Gate gate, Map<String, Double> candidate, Map<String, Double> base) {
+    private void forgetting(Run run, Gate gate, Map<String, Double> candidate, Map<String, Double> base,
+                            WorkerEvaluation.Placement at) {
         Gate.Forgetting f = gate.forgetting();
         String key = catalog.generalSet(f.datasetId(), f.datasetVersion()).orElseThrow(() ->
                 new WorkerEvaluation.EvaluationException("the forgetting set " + f.datasetId() + " version "
                         + f.datasetVersion() + " is unknown to eval-service", true));
         MetricSet c = MetricSet.compute(evaluation.results(run.projectId(),
-                new Subject(run.baseModel(), run.artifactKey(), run.method()), f.datasetId(), f.datasetVersion(), key),
-                null, false);
+                new Subject(run.baseModel(), run.artifactKey(), run.method()), f.datasetId(), f.datasetVersion(), key,
+                at), null, false);
         MetricSet b = MetricSet.compute(evaluation.results(run.projectId(), Subject.base(run.baseModel()),
-                f.datasetId(), f.datasetVersion(), key), null, false);
+                f.datasetId(), f.datasetVersion(), key, at), null, false);
         c.values().forEach((k, v) -> candidate.put("general." + k, v));
         b.values().forEach((k, v) -> base.put("general." + k, v));
     }

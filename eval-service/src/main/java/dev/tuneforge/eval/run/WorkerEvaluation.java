@@ -1,31 +1,25 @@
 package dev.tuneforge.eval.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.eval.storage.EvalCatalog;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
-import dev.tuneforge.launcher.WorkerCommand;
-import dev.tuneforge.launcher.WorkerEvent;
-import dev.tuneforge.launcher.WorkerProcess;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Per-example results of one subject on one held-out set, from {@code worker evaluate} run as a local process
- * (the same launcher as training), cached per subject and dataset version so the base model and a champion
- * are evaluated once, not once per candidate.
+ * Per-example results of one subject on one held-out set, from {@code worker evaluate} run by the slot's
+ * {@link EvaluationLauncher} (a local process or a Kubernetes Job, as training), cached per subject and dataset
+ * version so the base model and a champion are evaluated once, not once per candidate.
  */
 @ApplicationScoped
 public class WorkerEvaluation {
@@ -46,6 +40,9 @@ public class WorkerEvaluation {
         }
     }
 
+    /** Where an evaluation runs: the slot's launcher, and the run's id and attempt to name the work after. */
+    public record Placement(EvaluationLauncher launcher, String evalId, int attempt) { }
+
     private final DirectorySync sync;
     private final ObjectStore store;
     private final EvalCatalog catalog;
@@ -59,66 +56,39 @@ public class WorkerEvaluation {
     }
 
     public List<ExampleResult> results(String projectId, Subject subject, String datasetId, int version,
-                                       String heldOutKey) {
+                                       String heldOutKey, Placement placement) {
         String baseDigest = sync.digestOf(ObjectKeys.baseModel(subject.baseModel()));
         String cacheKey = subject.cacheKey(baseDigest == null ? "unversioned" : baseDigest);
         var cached = catalog.cached(cacheKey, datasetId, version);
         if (cached.isPresent() && store.exists(cached.get())) {
             return read(cached.get());
         }
-        Path work = Path.of(config.workDir()).toAbsolutePath().resolve(hash(cacheKey + "/" + datasetId + "/" + version));
+        boolean full = "full".equals(subject.method());
+        String modelKey = subject.artifactKey() != null && full ? subject.artifactKey()
+                : ObjectKeys.baseModel(subject.baseModel());
+        EvaluationTask task = new EvaluationTask("eval-" + hash(placement.evalId() + "/" + cacheKey + "/" + datasetId
+                + "/" + version), placement.attempt(), subject.baseModel(), subject.artifactKey(), full, heldOutKey,
+                Math.min(1024, maxPositions(modelKey)), config.maxNewTokens(),
+                "projects/" + projectId + "/eval/cache/" + hash(cacheKey) + "/" + datasetId + "-v" + version + "/");
         try {
-            Files.createDirectories(work);
-            Path base = stageBase(subject.baseModel(), baseDigest);
-            Path model = base;
-            Path adapter = null;
-            if (subject.artifactKey() != null) {
-                Path artifact = work.resolve("artifact");
-                sync.download(subject.artifactKey(), artifact);
-                if ("full".equals(subject.method())) {
-                    model = artifact;
-                } else {
-                    adapter = artifact;
-                }
-            }
-            Path data = work.resolve("heldout.jsonl");
-            sync.getFile(heldOutKey, data);
-            int maxPositions = EventCodec.mapper().readTree(model.resolve("config.json").toFile())
-                    .path("max_position_embeddings").asInt(1024);
-            ObjectNode spec = EventCodec.mapper().createObjectNode();
-            spec.put("base_model", model.toString());
-            if (adapter != null) {
-                spec.put("adapter", adapter.toString());
-            }
-            spec.putObject("data").put("file", data.toString()).put("format", "chat");
-            spec.put("max_seq_length", Math.min(1024, maxPositions));
-            spec.put("max_new_tokens", config.maxNewTokens());
-            spec.put("output", "results.jsonl");
-            spec.put("device", "cpu");
-            Path specFile = work.resolve("spec.json");
-            EventCodec.mapper().writeValue(specFile.toFile(), spec);
-
-            WorkerProcess worker = WorkerProcess.start(runtime(), "evaluate", specFile, work);
-            StringBuilder failure = new StringBuilder();
-            int exit = worker.pumpEvents((WorkerEvent e) -> {
-                if (e.name().equals("failed")) {
-                    failure.append(e.text("code")).append(": ").append(e.text("message"));
-                }
-            });
-            if (exit != 0) {
-                throw new EvaluationException(WorkerProcess.describeExit(exit) + (failure.isEmpty() ? "" : ": " + failure),
-                        exit == 2);
-            }
-            String key = "projects/" + projectId + "/eval/cache/" + hash(cacheKey) + "/" + datasetId + "-v" + version
-                    + "/results.jsonl";
-            sync.putFile(work.resolve("results.jsonl"), key);
+            String key = placement.launcher().evaluate(task);
             catalog.cache(cacheKey, datasetId, version, key);
-            return parse(Files.readString(work.resolve("results.jsonl")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return read(key);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EvaluationException("interrupted", false);
+        }
+    }
+
+    /** The model's context length ({@code max_position_embeddings} of its config.json in S3; 1024 if unsaid). */
+    private int maxPositions(String modelKey) {
+        try (InputStream in = store.get(modelKey + "config.json")) {
+            return EventCodec.mapper().readTree(in).path("max_position_embeddings").asInt(1024);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw new EvaluationException("the model at " + modelKey + " has no readable config.json: " + e.getMessage(),
+                    true);
         }
     }
 
@@ -134,23 +104,6 @@ public class WorkerEvaluation {
         public boolean permanent() {
             return permanent;
         }
-    }
-
-    private Path stageBase(String name, String digest) {
-        Path dir = Path.of(config.workDir()).toAbsolutePath().resolve("base-models")
-                .resolve(name + (digest == null ? "" : "@" + digest.substring(0, 16)));
-        synchronized (WorkerEvaluation.class) {
-            if (digest == null || !Files.isDirectory(dir)) {
-                sync.download(ObjectKeys.baseModel(name), dir);
-            }
-        }
-        return dir;
-    }
-
-    private WorkerCommand runtime() {
-        return WorkerCommand.djl(Path.of(System.getProperty("java.home")),
-                Path.of(config.djlHome().orElse("worker/target")).toAbsolutePath(), config.djlThreads(),
-                config.djlMaxHeap());
     }
 
     private List<ExampleResult> read(String key) {

@@ -25,7 +25,8 @@ public class EvalCatalog {
                 + "AND version = ?", r -> r.getString(1), datasetId, version);
     }
 
-    public record Champion(int version, String jobId, String artifactKey) { }
+    /** A model name's champion; {@code baseModel} and {@code method} null when its registration did not say. */
+    public record Champion(int version, String jobId, String artifactKey, String baseModel, String method) { }
 
     private final Jdbc jdbc;
 
@@ -49,9 +50,9 @@ public class EvalCatalog {
 
     public void modelRegistered(ModelRegistered e) {
         jdbc.update("""
-                INSERT INTO model_versions (project_id, model_name, version, job_id, artifact_key)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-                e.projectId(), e.modelName(), e.version(), e.jobId(), e.artifactKey());
+                INSERT INTO model_versions (project_id, model_name, version, job_id, artifact_key, base_model, method)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                e.projectId(), e.modelName(), e.version(), e.jobId(), e.artifactKey(), e.baseModel(), e.method());
     }
 
     public void modelPromoted(ModelPromoted e) {
@@ -66,10 +67,11 @@ public class EvalCatalog {
 
     public Optional<Champion> champion(String projectId, String modelName) {
         return jdbc.queryOne("""
-                SELECT c.version, v.job_id, v.artifact_key FROM champions c
+                SELECT c.version, v.job_id, v.artifact_key, v.base_model, v.method FROM champions c
                 JOIN model_versions v USING (project_id, model_name, version)
                 WHERE c.project_id = ? AND c.model_name = ?""",
-                r -> new Champion(r.getInt(1), r.getString(2), r.getString(3)), projectId, modelName);
+                r -> new Champion(r.getInt(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5)),
+                projectId, modelName);
     }
 
     public void pipelineConfigured(PipelineConfigured e) {

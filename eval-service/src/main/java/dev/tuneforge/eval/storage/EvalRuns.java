@@ -14,7 +14,7 @@ public class EvalRuns {
     /** An evaluation to run. */
     public record Run(String evalId, String projectId, String jobId, String modelName, String baseModel,
                       String datasetId, int datasetVersion, String artifactKey, String method, String pipelineId,
-                      String trainMetrics, int attempts) { }
+                      String trainMetrics, int attempts, Duration age) { }
 
     private final Jdbc jdbc;
 
@@ -59,13 +59,15 @@ public class EvalRuns {
                 UPDATE eval_runs SET status = 'running', owner = ?, lease_expires_at = now() + ?::interval,
                                      attempts = attempts + 1
                 WHERE eval_id = (SELECT eval_id FROM eval_runs
-                                 WHERE status = 'pending' OR (status = 'running' AND lease_expires_at < now())
+                                 WHERE (status = 'pending' AND (not_before IS NULL OR not_before <= now()))
+                                    OR (status = 'running' AND lease_expires_at < now())
                                  ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING eval_id, project_id, job_id, model_name, base_model, dataset_id, dataset_version,
-                          artifact_key, method, pipeline_id, train_metrics, attempts""",
+                          artifact_key, method, pipeline_id, train_metrics, attempts,
+                          (extract(epoch FROM now() - created_at) * 1000)::bigint""",
                 r -> new Run(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
                         r.getString(6), r.getInt(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
-                        r.getInt(12)),
+                        r.getInt(12), Duration.ofMillis(r.getLong(13))),
                 owner, lease.toMillis() + " milliseconds");
     }
 
@@ -81,6 +83,16 @@ public class EvalRuns {
                                      owner = NULL, lease_expires_at = NULL
                 WHERE eval_id = ? AND owner = ? AND status = 'running'""",
                 status, reason, metrics, reportKey, evalId, owner) == 1;
+    }
+
+    /**
+     * Back to pending, not counted as a try, and not claimed again for two seconds (the runs behind it go first):
+     * it cannot start yet (its dataset version is not known).
+     */
+    public void postpone(String evalId, String owner) {
+        jdbc.update("UPDATE eval_runs SET status = 'pending', attempts = attempts - 1, owner = NULL, "
+                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds' WHERE eval_id = ? AND owner = ?",
+                evalId, owner);
     }
 
     /** Back to pending after a failure this instance could not get past (retried later, then given up). */

@@ -112,6 +112,22 @@ public class DirectorySync {
         }
     }
 
+    /**
+     * The digest at {@code prefix} once its manifest is there — written by someone else, e.g. a Kubernetes worker
+     * pod's sync sidecar — looking every {@code poll}; null if it has not come after {@code wait}.
+     */
+    public String awaitDigest(String prefix, java.time.Duration wait, java.time.Duration poll)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            String digest = digestOf(prefix);
+            if (digest != null || System.nanoTime() >= deadline) {
+                return digest;
+            }
+            Thread.sleep(poll.toMillis());
+        }
+    }
+
     /** Downloads one object to a file (replacing it). */
     public void getFile(String key, Path target) throws IOException {
         copy(key, target);

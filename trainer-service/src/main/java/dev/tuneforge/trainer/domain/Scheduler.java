@@ -1,6 +1,7 @@
 package dev.tuneforge.trainer.domain;
 
 import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.launcher.WorkerSlots;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
 import dev.tuneforge.trainer.storage.DatasetVersions;
@@ -62,10 +63,7 @@ public class Scheduler {
         this.config = config;
         this.host = hostName();
         this.owner = config.instanceId().orElse(host + "-" + UUID.randomUUID().toString().substring(0, 8));
-        for (String slot : config.slots()) {
-            String[] parts = slot.split(":", 2);
-            slots.put(parts[0].strip(), parts.length == 2 ? parts[1].strip() : "djl");
-        }
+        slots.putAll(WorkerSlots.parse(config.slots(), "tuneforge.trainer.slots"));
     }
 
     public String owner() {

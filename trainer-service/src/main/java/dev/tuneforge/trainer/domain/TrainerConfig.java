@@ -1,28 +1,15 @@
 package dev.tuneforge.trainer.domain;
 
+import dev.tuneforge.launcher.KubernetesSettings;
+import dev.tuneforge.launcher.WorkerPlacement;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
-/** {@code tuneforge.trainer.*}: this instance's capacity and how it runs workers. */
+/** {@code tuneforge.trainer.*}: this instance's capacity (slots: one job each) and how it runs workers. */
 @ConfigMapping(prefix = "tuneforge.trainer")
-public interface TrainerConfig {
-
-    /**
-     * The slots of this instance, {@code name:runtime} (e.g. {@code cpu-0:djl,gpu-0:torch}): one job per slot.
-     * With the local launcher they are this node's devices; with {@code kubernetes}, capacity units of the GPU
-     * node pool (each a Job of {@code kubernetes.gpus} GPUs), shared by every instance that has them.
-     */
-    @WithDefault("cpu-0:djl")
-    List<String> slots();
-
-    /** How workers run: {@code local} (a process per slot) or {@code kubernetes} (a Job per attempt). */
-    @WithDefault("local")
-    Launcher launcher();
-
-    enum Launcher { LOCAL, KUBERNETES }
+public interface TrainerConfig extends WorkerPlacement {
 
     /** The {@code kubernetes} launcher ({@code KubernetesLauncherConfig}); unused by {@code local}. */
     Kubernetes kubernetes();
@@ -73,93 +60,10 @@ public interface TrainerConfig {
         String torchPython();
     }
 
-    /** Where and how attempts run as Jobs; see docs/ARCHITECTURE.md, "Workers on Kubernetes". */
-    interface Kubernetes {
-        /** The API server; default: in-cluster (the pod's service account) or the kubeconfig. */
-        Optional<String> masterUrl();
-
-        /** Where Jobs are created; default: the client's namespace (in-cluster: the service's own). */
-        Optional<String> namespace();
-
-        /** The worker image (required with {@code launcher=kubernetes}). */
-        Optional<String> image();
-
-        Optional<String> imagePullPolicy();
-
-        /** The worker pods' service account; default: the namespace's default. */
-        Optional<String> serviceAccount();
-
-        /** {@code nvidia.com/gpu} per Job (per node of a multi-node Job); 0 for CPU pods. */
-        @WithDefault("1")
-        int gpus();
-
-        /** Pods per attempt: more than one runs torch under torchrun in an Indexed Job. */
-        @WithDefault("1")
-        int nodes();
-
-        /** Node labels, {@code key=value} (e.g. {@code tuneforge.dev/pool=gpu}). */
-        Optional<List<String>> nodeSelector();
-
-        /**
-         * Taints the pods tolerate, as {@code kubectl taint} writes them: {@code key=value:Effect} (Equal) or
-         * {@code key:Effect} (Exists), e.g. {@code nvidia.com/gpu:NoSchedule}.
-         */
-        Optional<List<String>> tolerations();
-
-        /** CPU request of the worker container. */
-        Optional<String> cpu();
-
-        /** Memory request and limit of the worker container. */
-        Optional<String> memory();
-
-        /** The S3 server as pods reach it; default: {@code tuneforge.s3.endpoint}. */
-        Optional<String> s3Endpoint();
-
-        /** A Secret with {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY} for the staging and sync containers. */
-        @WithDefault("tuneforge-s3")
-        String s3CredentialsSecret();
-
-        /** Image of the staging and sync containers (mc and a POSIX shell). */
-        @WithDefault("minio/mc")
-        String stagingImage();
-
-        /** A Job running longer is stopped by Kubernetes; default: no limit. */
-        Optional<Duration> activeDeadline();
-
-        @WithDefault("1d")
-        Duration ttlAfterFinished();
-
-        /** SIGTERM to SIGKILL: the worker writes a checkpoint, the sidecar uploads it. */
-        @WithDefault("300s")
-        Duration terminationGracePeriod();
-
-        @WithDefault("29500")
-        int rendezvousPort();
-
-        /** How often the sidecar uploads new checkpoint directories. */
-        @WithDefault("10s")
-        Duration syncInterval();
-
-        /** How often the trainer looks at a Job and its pods. */
-        @WithDefault("2s")
-        Duration pollInterval();
-
-        /**
-         * How long the trainer waits, after the worker reports a checkpoint or its output, for the sidecar's
-         * upload to be complete in S3 (its {@code manifest.json}).
-         */
-        @WithDefault("2m")
-        Duration uploadWait();
-
-        /** The djl runtime in the worker image: its {@code java} and classpath. */
-        @WithDefault("java")
-        String djlJava();
-
-        @WithDefault("/opt/tuneforge/worker/lib/*")
-        String djlClasspath();
-
-        /** The torch runtime in the worker image. */
-        @WithDefault("python")
-        String torchPython();
+    /**
+     * Where and how attempts run as Jobs ({@code tuneforge.trainer.kubernetes.*}, the keys every service's
+     * Kubernetes launcher reads); see docs/ARCHITECTURE.md, "Workers on Kubernetes".
+     */
+    interface Kubernetes extends KubernetesSettings {
     }
 }

@@ -112,18 +112,11 @@ public final class KubernetesWorkerLauncher implements WorkerLauncher {
 
     /** The digest in {@code key}'s manifest once the sidecar has written it; null after {@code upload-wait}. */
     private String await(String key) throws InterruptedException {
-        long deadline = System.nanoTime() + uploadWait.toNanos();
-        while (true) {
-            String digest = sync.digestOf(key);
-            if (digest != null) {
-                return digest;
-            }
-            if (System.nanoTime() >= deadline) {
-                LOG.warnf("no %s%s after %s: the sidecar has not uploaded it", key, ObjectKeys.MANIFEST, uploadWait);
-                return null;
-            }
-            Thread.sleep(poll.toMillis());
+        String digest = sync.awaitDigest(key, uploadWait, poll);
+        if (digest == null) {
+            LOG.warnf("no %s%s after %s: the sidecar has not uploaded it", key, ObjectKeys.MANIFEST, uploadWait);
         }
+        return digest;
     }
 
     /** {@code projects/<p>/jobs/<j>/checkpoints/}: the sidecar appends {@code step-<n>/}, as ObjectKeys does. */

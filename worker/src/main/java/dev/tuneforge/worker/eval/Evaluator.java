@@ -24,6 +24,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,7 +78,10 @@ public final class Evaluator {
             int matches = 0;
             int generated = 0;
             Files.createDirectories(spec.output().toAbsolutePath().getParent());
-            try (BufferedWriter out = Files.newBufferedWriter(spec.output(), StandardCharsets.UTF_8)) {
+            // Written under a temporary name and renamed when complete: a results file that exists is whole
+            // (a Kubernetes pod's sync sidecar uploads it as soon as it appears).
+            Path partial = spec.output().resolveSibling(spec.output().getFileName() + ".partial");
+            try (BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
                 for (int start = 0; start < examples.size(); start += GENERATION_BATCH) {
                     List<Example> chunk = examples.subList(start, Math.min(examples.size(), start + GENERATION_BATCH));
                     List<ExampleResult> results = score(start, chunk, encoder, tokenizer, model, generator);
@@ -95,6 +100,7 @@ public final class Evaluator {
                             nll / Math.max(1, tokens), 0, 0, 0, 0));
                 }
             }
+            Files.move(partial, spec.output(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             if (adapter != null) {
                 adapter.close();
             }

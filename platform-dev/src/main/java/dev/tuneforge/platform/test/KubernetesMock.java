@@ -1,4 +1,4 @@
-package dev.tuneforge.trainer;
+package dev.tuneforge.platform.test;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -16,8 +16,9 @@ import java.util.Queue;
 
 /**
  * fabric8's Kubernetes API mock server in CRUD mode (objects are stored, watches work) with expectations on top
- * (pod logs, which CRUD mode does not serve), as a Quarkus test resource: trainer-service talks to it through
- * {@code tuneforge.trainer.kubernetes.master-url}; a test gets it in a field annotated {@link Server}.
+ * (pod logs, which CRUD mode does not serve), as a Quarkus test resource: the service talks to it through the
+ * property in the init argument {@value #PROPERTY} (default {@code tuneforge.trainer.kubernetes.master-url}); a test
+ * gets it in a field annotated {@link Server}.
  */
 public class KubernetesMock implements QuarkusTestResourceLifecycleManager {
 
@@ -25,7 +26,16 @@ public class KubernetesMock implements QuarkusTestResourceLifecycleManager {
     @Target(ElementType.FIELD)
     public @interface Server { }
 
+    /** The init argument naming the service's master-url property. */
+    public static final String PROPERTY = "master-url-property";
+
     private KubernetesMockServer server;
+    private String property = "tuneforge.trainer.kubernetes.master-url";
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        property = initArgs.getOrDefault(PROPERTY, property);
+    }
 
     @Override
     public Map<String, String> start() {
@@ -33,7 +43,7 @@ public class KubernetesMock implements QuarkusTestResourceLifecycleManager {
         server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), responses,
                 new KubernetesMixedDispatcher(responses), false);
         server.init();
-        return Map.of("tuneforge.trainer.kubernetes.master-url", server.url("/"));
+        return Map.of(property, server.url("/"));
     }
 
     @Override

@@ -1,0 +1,55 @@
+package dev.tuneforge.eval.run;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.kit.storage.ObjectKeys;
+
+/**
+ * One subject on one held-out file, as the worker is asked to evaluate it.
+ *
+ * @param name          unique per evaluation and subject: a Kubernetes Job's name and the local work directory
+ *                      follow from it
+ * @param attempt       the evaluation run's attempt (1, 2, ...)
+ * @param baseModel     the base model's name in the catalogue
+ * @param artifactKey   the S3 prefix of an adapter or whole model on top of it, or null for the base model itself
+ * @param fullModel     whether the artifact is a whole model (method {@code full}) rather than an adapter
+ * @param dataKey       the held-out JSONL in S3
+ * @param maxSeqLength  the spec's {@code max_seq_length}
+ * @param maxNewTokens  the spec's {@code max_new_tokens}
+ * @param resultsPrefix where {@code results/results.jsonl} and its {@code manifest.json} go
+ */
+public record EvaluationTask(String name, int attempt, String baseModel, String artifactKey, boolean fullModel,
+                             String dataKey, int maxSeqLength, int maxNewTokens, String resultsPrefix) {
+
+    /** The directory the worker writes its results into, relative to its work directory. */
+    static final String RESULTS_DIR = "out/results";
+
+    public String baseModelKey() {
+        return ObjectKeys.baseModel(baseModel);
+    }
+
+    /** The results file's S3 key, under {@link #resultsDirKey()}. */
+    public String resultsKey() {
+        return resultsDirKey() + "results.jsonl";
+    }
+
+    /** The results directory's S3 prefix: {@code <resultsPrefix>results/}, with its manifest once complete. */
+    public String resultsDirKey() {
+        return resultsPrefix + "results/";
+    }
+
+    /** The worker's spec, with the paths where the launcher put the inputs. */
+    ObjectNode spec(String baseModelPath, String artifactPath, String dataPath, String device) {
+        ObjectNode spec = EventCodec.mapper().createObjectNode();
+        spec.put("base_model", artifactKey != null && fullModel ? artifactPath : baseModelPath);
+        if (artifactKey != null && !fullModel) {
+            spec.put("adapter", artifactPath);
+        }
+        spec.putObject("data").put("file", dataPath).put("format", "chat");
+        spec.put("max_seq_length", maxSeqLength);
+        spec.put("max_new_tokens", maxNewTokens);
+        spec.put("output", RESULTS_DIR + "/results.jsonl");
+        spec.put("device", device);
+        return spec;
+    }
+}
