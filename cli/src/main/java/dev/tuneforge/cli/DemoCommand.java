@@ -28,10 +28,16 @@ import picocli.CommandLine.Option;
         footer = ExitCodes.FOOTER)
 class DemoCommand extends ApiCommand {
 
-    /** The learning test's recipe (docs/WORKER_PROTOCOL.md): full fine-tuning, 480 steps on 500 examples. */
-    static final Map<String, Object> RECIPE = Map.of("epochs", 16, "batch_size", 8, "learning_rate", 3e-3,
-            "lr_scheduler", "cosine", "warmup_ratio", 0.05, "weight_decay", 0.3, "max_grad_norm", 1.0,
-            "packing", true, "max_seq_length", 256, "seed", 5);
+    /**
+     * LoRA on every linear layer, rank 128 (the tiny model's hidden size): 480 steps on 500 examples, the learning
+     * test's schedule. Measured on this 2-core machine: 27/30 held-out prompts exactly right (base model 0/30), in
+     * about the time of full fine-tuning (261 s against 268 s of training); rank 64 reached 26/30, rank 32 25/30.
+     */
+    static final Map<String, Object> RECIPE = Map.ofEntries(Map.entry("epochs", 16), Map.entry("batch_size", 8),
+            Map.entry("learning_rate", 1e-3), Map.entry("lr_scheduler", "cosine"), Map.entry("warmup_ratio", 0.05),
+            Map.entry("weight_decay", 0.3), Map.entry("max_grad_norm", 1.0), Map.entry("packing", true),
+            Map.entry("max_seq_length", 256), Map.entry("seed", 5), Map.entry("lora_r", 128),
+            Map.entry("lora_alpha", 256), Map.entry("lora_dropout", 0.0), Map.entry("target_modules", "all-linear"));
 
     @Option(names = "--base-model", paramLabel = "NAME", defaultValue = "tiny-llama",
             description = "Base model to fine-tune (default: ${DEFAULT-VALUE}, registered by bin/tuneforge up).")
@@ -78,9 +84,9 @@ class DemoCommand extends ApiCommand {
         }
         out.printf("  %s ready: version %s%n", datasetId, dataset.path("version").asText());
 
-        step(out, "3/6", "fine-tuning " + baseModel + " (full, 480 steps on the CPU)");
+        step(out, "3/6", "fine-tuning " + baseModel + " (LoRA r=128 on every linear layer, 480 steps on the CPU)");
         JsonNode job = client.post("/api/v1/jobs", Map.of("base_model", baseModel, "dataset_id", datasetId,
-                "method", "full", "model_name", modelName, "hyperparameters", RECIPE));
+                "method", "lora", "model_name", modelName, "hyperparameters", RECIPE));
         String jobId = job.path("id").asText();
         out.flush();
         int followed = nested(connect, "jobs", "follow", jobId);
