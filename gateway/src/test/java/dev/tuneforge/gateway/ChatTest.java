@@ -72,7 +72,7 @@ class ChatTest {
         as(member.secret()).contentType("application/json").body(chat("chatty", false))
                 .when().post("/v1/chat/completions").then().statusCode(200)
                 .body("object", is("chat.completion")).body("model", is("chatty"))
-                .body("choices[0].message.role", is("assistant"))
+                .body("system_fingerprint", is("chatty:1")).body("choices[0].message.role", is("assistant"))
                 .body("choices[0].finish_reason", org.hamcrest.Matchers.anyOf(is("stop"), is("length")))
                 .body("usage.completion_tokens", org.hamcrest.Matchers.lessThanOrEqualTo(4));
         assertEquals(List.of("projects/" + project + "/models/chatty/v1"), servers.keys());
@@ -91,6 +91,7 @@ class ChatTest {
         chunks.forEach(chunk -> {
             assertEquals("chat.completion.chunk", chunk.path("object").asText(), stream);
             assertEquals("chatty@champion", chunk.path("model").asText(), stream);
+            assertEquals("chatty:1", chunk.path("system_fingerprint").asText(), stream);
         });
         assertEquals("assistant", chunks.get(0).path("choices").path(0).path("delta").path("role").asText());
         assertTrue(stream.strip().endsWith("data: [DONE]"), stream);
@@ -98,19 +99,22 @@ class ChatTest {
 
         // A base model of the catalogue.
         as(member.secret()).contentType("application/json").body(chat(BaseModels.TINY, false))
-                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is(BaseModels.TINY));
+                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is(BaseModels.TINY))
+                .body("system_fingerprint", is(BaseModels.TINY));
 
-        // Promotion moves what the name means: the next request is served by version 2; with at most two
-        // servers, the least recently used (version 1) stops.
+        // Promotion moves what the name means: the next request is served by version 2 (its fingerprint says so);
+        // with at most two servers, the least recently used (version 1) stops.
         register(topics, project, member, "chatty", 2, adapter);
         topics.publish(new ModelPromoted(project, "chatty", 2, "champion", 1), "registry-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/chatty")
                 .then().statusCode(200).body("champion", is(2)));
         as(member.secret()).contentType("application/json").body(chat("chatty", false))
-                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty"));
+                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty"))
+                .body("system_fingerprint", is("chatty:2"));
         assertEquals(List.of("base/" + BaseModels.TINY, "projects/" + project + "/models/chatty/v2"), servers.keys());
         as(member.secret()).contentType("application/json").body(chat("chatty:1", false))
-                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty:1"));
+                .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty:1"))
+                .body("system_fingerprint", is("chatty:1"));
 
         // What may be asked for.
         as(member.secret()).when().get("/v1/models").then().statusCode(200).body("object", is("list"))

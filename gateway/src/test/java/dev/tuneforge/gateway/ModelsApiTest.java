@@ -34,6 +34,7 @@ import static dev.tuneforge.gateway.Gateway.ADMIN;
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -94,9 +95,10 @@ class ModelsApiTest {
                 .then().statusCode(200).body("champion", is(1)).body("latest_version", is(2))
                 .body("aliases.champion", is(1)));
         as(member.secret()).when().get("/api/v1/models").then().statusCode(200).body("data.name", contains("support"));
+        // A candidate that became champion is promoted, as registry-service has it.
         as(member.secret()).when().get("/api/v1/models/support/versions").then().statusCode(200)
                 .body("data.version", contains(1, 2)).body("data[0].aliases", contains("champion"))
-                .body("data[1].status", is("rejected"));
+                .body("data[0].status", is("promoted")).body("data[1].status", is("rejected"));
         as(member.secret()).when().get("/api/v1/models/support/versions?after=1").then().statusCode(200)
                 .body("data.version", contains(2));
 
@@ -104,7 +106,7 @@ class ModelsApiTest {
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support/versions/1")
                 .then().statusCode(200).body("eval.outcome", is("passed")).body("training.finished_at", notNullValue()));
         as(member.secret()).when().get("/api/v1/models/support/versions/1").then().statusCode(200)
-                .body("job_id", is(job)).body("status", is("candidate"))
+                .body("job_id", is(job)).body("status", is("promoted"))
                 .body("base_model.name", is(BaseModels.TINY)).body("base_model.sha256", is(baseDigest))
                 .body("method", is("lora")).body("hyperparameters.lora_r", is(4))
                 .body("dataset.id", is(dataset)).body("dataset.version", is(1))
@@ -159,10 +161,31 @@ class ModelsApiTest {
                         && member.id().equals(p.requestedBy())));
         await().atMost(WAIT).until(() -> topics.events(RollbackRequested.class, "support").stream()
                 .anyMatch(r -> r.projectId().equals(project)));
-        topics.publish(new ModelPromoted(project, "support", 2, "champion", 1), "registry-service");
+        // What registry-service emits when a new candidate passes and is then rolled back: every event carries the
+        // whole alias map, so previous-champion comes and goes with champion; a rollback does not unpromote.
+        topics.publish(new ModelRegistered(project, "support", 3, null, null, null, "candidate"), "registry-service");
+        topics.publish(new ModelPromoted(project, "support", 3, "champion", 1, null,
+                Map.of("champion", 3, "previous-champion", 1)), "registry-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
-                .then().body("champion", is(2)));
-        topics.publish(new ModelRolledBack(project, "support", 2, 1), "registry-service");
+                .then().body("champion", is(3)).body("aliases.'previous-champion'", is(1)));
+        as(member.secret()).when().get("/api/v1/models/support/versions").then().statusCode(200)
+                .body("data.version", contains(1, 2, 3))
+                .body("data.status", contains("promoted", "rejected", "promoted"))
+                .body("data[0].aliases", contains("previous-champion")).body("data[2].aliases", contains("champion"));
+        topics.publish(new ModelRolledBack(project, "support", 3, 1, member.id(), Map.of("champion", 1)),
+                "registry-service");
+        topics.publish(new ModelPromoted(project, "support", 1, "champion", 3, member.id(), Map.of("champion", 1)),
+                "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
+                .then().body("champion", is(1)).body("aliases.size()", is(1)));
+        as(member.secret()).when().get("/api/v1/models/support/versions").then().statusCode(200)
+                .body("data.status", contains("promoted", "rejected", "promoted"))
+                .body("data[0].aliases", contains("champion")).body("data[2].aliases", empty());
+        // Events without the alias map (it is optional) move only the alias they name.
+        topics.publish(new ModelPromoted(project, "support", 3, "champion", 1), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
+                .then().body("champion", is(3)).body("aliases.size()", is(1)));
+        topics.publish(new ModelRolledBack(project, "support", 3, 1), "registry-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/support")
                 .then().body("champion", is(1)));
 

@@ -30,7 +30,7 @@ public final class LocalPlatform {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private static final String PID_FILE = "tuneforge.pid";
     /** The gateway writes its first admin key here at its first start; `up` prints it once and deletes it. */
-    private static final String ADMIN_KEY_FILE = "admin-key";
+    public static final String ADMIN_KEY_FILE = "admin-key";
     private static final String ADMIN_KEY_FILE_PROPERTY = "tuneforge.admin-key-file";
 
     /** Held so the level sticks: the Kafka admin client logs its whole configuration at INFO. */
@@ -142,8 +142,11 @@ public final class LocalPlatform {
         }
     }
 
-    /** What only one service needs: the admin key file, and where the worker build and work directories are. */
-    private static Map<String, String> extraProperties(Service service, Path repo, Path data) {
+    /**
+     * What only one service needs: the admin key file, and where the worker build and work directories are
+     * (under {@code data}). Public so that a whole-platform test starts the services as {@code up} does.
+     */
+    public static Map<String, String> extraProperties(Service service, Path repo, Path data) {
         return switch (service.module()) {
             case "gateway" -> Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString(),
                     "tuneforge.serving.djl-home", repo.resolve("worker/target").toString(),

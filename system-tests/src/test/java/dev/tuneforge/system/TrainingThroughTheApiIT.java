@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.events.CloudEventHeaders;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.EventType;
@@ -13,9 +12,6 @@ import dev.tuneforge.events.Topics;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.platform.EmbeddedStack;
-import dev.tuneforge.platform.Ports;
-import dev.tuneforge.platform.ServiceProcess;
-import dev.tuneforge.platform.ServiceProcess.Service;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import io.minio.GetObjectArgs;
@@ -36,9 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A user's path through the public API only, with gateway, dataset-service and trainer-service as processes:
@@ -49,67 +44,39 @@ import org.junit.jupiter.api.Test;
 class TrainingThroughTheApiIT {
 
     private static final Duration WAIT = Duration.ofMinutes(4);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedStack stack;
-    private static Path repo;
-    private static final List<ServiceProcess> services = new ArrayList<>();
-    private static ServiceProcess gateway;
-    private static String adminKey;
-
-    @BeforeAll
-    static void startPlatform() throws Exception {
-        repo = Path.of(System.getProperty("tuneforge.repo", "..")).toAbsolutePath().normalize();
-        Path logs = Files.createDirectories(repo.resolve("system-tests/target/service-logs/api"));
-        stack = EmbeddedStack.ephemeral().start();
-        Path adminKeyFile = logs.resolve("gateway-admin-key");
-        Files.deleteIfExists(adminKeyFile);
-        gateway = ServiceProcess.start(Service.named("gateway").onPort(Ports.freePort()), repo, stack, logs,
-                Map.of("tuneforge.admin-key-file", adminKeyFile.toString()));
-        services.add(gateway);
-        services.add(ServiceProcess.start(Service.named("dataset-service").onPort(Ports.freePort()), repo, stack, logs,
-                Map.of()));
-        services.add(ServiceProcess.start(Service.named("trainer-service").onPort(Ports.freePort()), repo, stack, logs,
-                Map.of("tuneforge.trainer.worker.djl-home", repo.resolve("worker/target").toString(),
-                        "tuneforge.trainer.work-dir", repo.resolve("system-tests/target/api-trainer").toString())));
-        ServiceProcess.awaitAllReady(services, Duration.ofMinutes(3), System.out::println);
-        adminKey = Files.readString(adminKeyFile).strip();
-    }
-
-    @AfterAll
-    static void stopPlatform() {
-        services.forEach(ServiceProcess::stop);
-        if (stack != null) {
-            stack.stop();
-        }
-    }
+    @RegisterExtension
+    static final Platform platform = Platform.of("api", "dataset-service", "trainer-service");
 
     @Test
     void uploadTrainFollowAndRetrainOnNewData() throws Exception {
+        Api api = platform.api();
+        Cli cli = platform.cli();
         Path model = TinyLlamaWriter.write(Files.createTempDirectory("tiny"), TinyLlamaWriter.Spec.small());
-        CliRun register = cli("base-models", "upload", model.toString(), "--name", "tiny-api");
+        Cli.Run register = cli.run("base-models", "upload", model.toString(), "--name", "tiny-api");
         assertEquals(0, register.exitCode(), register.output());
 
-        String datasetId = send("POST", "/api/v1/datasets?name=names&format=chat&base_model=tiny-api",
+        String datasetId = api.send("POST", "/api/v1/datasets?name=names&format=chat&base_model=tiny-api",
                 "application/jsonl", chat(0, 40), 202).path("id").asText();
-        await().atMost(WAIT).until(() -> !"validating".equals(get("/api/v1/datasets/" + datasetId).path("status").asText()));
-        assertEquals("ready", get("/api/v1/datasets/" + datasetId).path("status").asText());
+        await().atMost(WAIT).until(() -> !"validating".equals(
+                api.get("/api/v1/datasets/" + datasetId).path("status").asText()));
+        assertEquals("ready", api.get("/api/v1/datasets/" + datasetId).path("status").asText());
 
-        String pipelineId = send("POST", "/api/v1/pipelines", "application/json", JSON.writeValueAsString(Map.of(
+        String pipelineId = api.post("/api/v1/pipelines", Map.of(
                 "dataset_id", datasetId, "base_model", "tiny-api", "model_name", "names-bot", "method", "lora",
                 "hyperparameters", Map.of("max_steps", 2, "batch_size", 2, "lora_r", 2),
-                "triggers", Map.of("min_new_examples", 5))), 201).path("id").asText();
+                "triggers", Map.of("min_new_examples", 5)), 201).path("id").asText();
 
-        JsonNode job = send("POST", "/api/v1/jobs", "application/json", JSON.writeValueAsString(Map.of(
+        JsonNode job = api.post("/api/v1/jobs", Map.of(
                 "base_model", "tiny-api", "dataset_id", datasetId, "model_name", "names-bot",
-                "hyperparameters", Map.of("max_steps", 30, "batch_size", 4, "save_steps", 10, "lora_r", 4))), 201);
+                "hyperparameters", Map.of("max_steps", 30, "batch_size", 4, "save_steps", 10, "lora_r", 4)), 201);
         String jobId = job.path("id").asText();
         // The job is in the gateway's read model once its own TrainingRequested is projected (a moment later).
-        await().atMost(WAIT).ignoreExceptions().until(() -> get("/api/v1/jobs/" + jobId).has("state"));
+        await().atMost(WAIT).ignoreExceptions().until(() -> api.get("/api/v1/jobs/" + jobId).has("state"));
 
         CompletableFuture<List<String>> sse = CompletableFuture.supplyAsync(() -> sseUntilFinished(jobId));
-        CliRun follow = cli("jobs", "follow", jobId);
+        Cli.Run follow = cli.run("jobs", "follow", jobId);
         assertEquals(0, follow.exitCode(), follow.output());
         assertTrue(follow.output().contains("loss") && follow.output().contains("tok/s")
                 && follow.output().contains("ETA"), follow.output());
@@ -119,24 +86,26 @@ class TrainingThroughTheApiIT {
         assertTrue(live.stream().filter("dev.tuneforge.training.progress.v1"::equals).count() >= 10, live.toString());
         assertEquals("dev.tuneforge.training.finished.v1", live.getLast());
 
-        await().atMost(WAIT).until(() -> "succeeded".equals(get("/api/v1/jobs/" + jobId).path("state").asText()));
-        TopicClient topics = new TopicClient(stack.kafkaBootstrapServers());
+        await().atMost(WAIT).until(() -> "succeeded".equals(api.get("/api/v1/jobs/" + jobId).path("state").asText()));
+        TopicClient topics = new TopicClient(platform.stack().kafkaBootstrapServers());
         TrainingFinished finished = topics.events(TrainingFinished.class, jobId).getFirst();
+        EmbeddedStack stack = platform.stack();
         MinioClient s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
                 .credentials(stack.s3AccessKey(), stack.s3SecretKey()).region(EmbeddedStack.REGION).build();
         try (InputStream in = s3.getObject(GetObjectArgs.builder().bucket(EmbeddedStack.BUCKET)
                 .object(finished.artifactKey() + "manifest.json").build())) {
-            JsonNode manifest = JSON.readTree(in);
+            JsonNode manifest = Api.JSON.readTree(in);
             assertEquals(finished.artifactSha256(), manifest.path("sha256").asText());
             assertTrue(manifest.toString().contains("adapter_model.safetensors"), manifest.toString());
         }
 
         // Appending 6 new examples (≥ 5) to the pipeline's dataset starts exactly one job.
-        send("POST", "/api/v1/datasets/" + datasetId + "/versions", "application/jsonl", chat(40, 46), 202);
+        api.send("POST", "/api/v1/datasets/" + datasetId + "/versions", "application/jsonl", chat(40, 46), 202);
         await().atMost(WAIT).until(() -> pipelineRequests(topics, pipelineId).size() == 1);
         String triggered = pipelineRequests(topics, pipelineId).getFirst().jobId();
         assertEquals(2, pipelineRequests(topics, pipelineId).getFirst().datasetVersion());
-        await().atMost(WAIT).until(() -> "succeeded".equals(get("/api/v1/jobs/" + triggered).path("state").asText()));
+        await().atMost(WAIT).until(() -> "succeeded".equals(
+                api.get("/api/v1/jobs/" + triggered).path("state").asText()));
         assertEquals(1, pipelineRequests(topics, pipelineId).size());
     }
 
@@ -154,8 +123,9 @@ class TrainingThroughTheApiIT {
         List<String> types = new ArrayList<>();
         try {
             HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(
-                            URI.create(gateway.url() + "/api/v1/jobs/" + jobId + "/events"))
-                    .header("Accept", "text/event-stream").header("Authorization", "Bearer " + adminKey).GET().build(),
+                            URI.create(platform.gateway().url() + "/api/v1/jobs/" + jobId + "/events"))
+                    .header("Accept", "text/event-stream")
+                    .header("Authorization", "Bearer " + platform.adminKey()).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("job event stream answered " + response.statusCode() + ": "
@@ -186,46 +156,5 @@ class TrainingThroughTheApiIT {
                     .append("\"},{\"role\":\"assistant\",\"content\":\"{\\\"n\\\": ").append(i).append("}\"}]}\n");
         }
         return b.toString();
-    }
-
-    private static JsonNode get(String path) throws Exception {
-        return send("GET", path, null, null, 200);
-    }
-
-    private static JsonNode send(String method, String path, String contentType, String body, int expected)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gateway.url() + path))
-                .header("Authorization", "Bearer " + adminKey);
-        if (body == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
-        }
-        HttpResponse<String> response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(expected, response.statusCode(), method + " " + path + ": " + response.body());
-        return JSON.readTree(response.body());
-    }
-
-    record CliRun(int exitCode, String output) { }
-
-    /** The CLI as a user runs it (`bin/tuneforge <command>`), from its build. */
-    private static CliRun cli(String... args) throws Exception {
-        Path target = repo.resolve("cli/target");
-        String jar;
-        try (var files = Files.list(target)) {
-            jar = files.map(Path::toString).filter(f -> f.matches(".*/tuneforge-cli-[^/]*\\.jar") && !f.endsWith("-sources.jar"))
-                    .findFirst().orElseThrow();
-        }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", jar + ":" + Files.readString(target.resolve("cli.classpath")).strip(), "dev.tuneforge.cli.TuneforgeCli"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("TUNEFORGE_URL", gateway.url());
-        pb.environment().put("TUNEFORGE_API_KEY", adminKey);
-        pb.environment().put("TUNEFORGE_CONFIG", repo.resolve("system-tests/target/cli-config.json").toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(5, TimeUnit.MINUTES);
-        return new CliRun(p.exitValue(), out);
     }
 }

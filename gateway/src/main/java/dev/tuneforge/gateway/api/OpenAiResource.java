@@ -45,7 +45,9 @@ import java.util.Map;
  * The OpenAI-compatible subset under {@code /v1} (DESIGN §8): {@code chat/completions} and {@code models}.
  * A chat request is served by a local {@code worker serve} process of the model it names (see
  * {@link ChatTargets} for the names and {@link ServerPool} for the processes) and proxied as it is, streamed
- * responses included (server-sent events passed through as they come); responses name the model as asked.
+ * responses included (server-sent events passed through as they come); responses name the model as asked, and
+ * their {@code system_fingerprint} (OpenAI's field for the backend that answered) says what served it:
+ * {@code name:version}, or the base model's name.
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -117,7 +119,7 @@ public class OpenAiResource {
             if (type.startsWith(MediaType.SERVER_SENT_EVENTS)) {
                 StreamingOutput events = out -> {
                     try (lease; InputStream in = upstream.body()) {
-                        passEvents(in, out, model);
+                        passEvents(in, out, target);
                     }
                 };
                 handedOver = true;
@@ -129,7 +131,7 @@ public class OpenAiResource {
                 answer = in.readAllBytes();
             }
             return Response.status(upstream.statusCode()).type(MediaType.APPLICATION_JSON)
-                    .entity(renamed(answer, model)).build();
+                    .entity(renamed(answer, target)).build();
         } catch (IOException e) {
             LOG.errorf(e, "the server of %s failed to answer", model);
             throw new OpenAiError(502, "server_error", null, null,
@@ -191,11 +193,11 @@ public class OpenAiResource {
     }
 
     /** Server-sent events as they come, each chunk naming the model as the client asked for it. */
-    private static void passEvents(InputStream in, OutputStream out, String model) throws IOException {
+    private static void passEvents(InputStream in, OutputStream out, ChatTarget target) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             if (line.startsWith("data: {")) {
-                line = "data: " + new String(renamed(line.substring(6).getBytes(StandardCharsets.UTF_8), model),
+                line = "data: " + new String(renamed(line.substring(6).getBytes(StandardCharsets.UTF_8), target),
                         StandardCharsets.UTF_8);
             }
             out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
@@ -206,12 +208,16 @@ public class OpenAiResource {
         out.flush();
     }
 
-    /** The JSON with its top-level {@code model} set to {@code model}; anything else unchanged. */
-    private static byte[] renamed(byte[] json, String model) {
+    /**
+     * The JSON with its top-level {@code model} set to what the client asked for and {@code system_fingerprint}
+     * to what served it (a completion or chunk only: one with a {@code model}); anything else unchanged.
+     */
+    private static byte[] renamed(byte[] json, ChatTarget target) {
         try {
             JsonNode node = JSON.readTree(json);
             if (node instanceof ObjectNode object && object.has("model")) {
-                object.put("model", model);
+                object.put("model", target.requested());
+                object.put("system_fingerprint", target.resolved());
                 return JSON.writeValueAsBytes(object);
             }
         } catch (IOException e) {

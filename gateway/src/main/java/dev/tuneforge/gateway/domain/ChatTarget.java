@@ -5,11 +5,14 @@ package dev.tuneforge.gateway.domain;
  * version (its adapter on its base model, or its full model).
  *
  * @param requested   the {@code model} as the client wrote it; responses name it
+ * @param resolved    what it resolved to, as a request can name it exactly ({@code name:version}, or the base
+ *                    model's name); responses carry it as {@code system_fingerprint}, so a client sees which
+ *                    version an alias or a bare name served
  * @param serverKey   one server per key: the same version (or base model) is served by the same process
  * @param baseModel   the catalogue name of the base model
  * @param artifactKey the version's artifact prefix in S3; null for a base model
  * @param fullModel   the artifact is a full model (method {@code full}), not a LoRA adapter
  */
-public record ChatTarget(String requested, String serverKey, String baseModel, String artifactKey,
+public record ChatTarget(String requested, String resolved, String serverKey, String baseModel, String artifactKey,
                          String artifactSha256, boolean fullModel) {
 }

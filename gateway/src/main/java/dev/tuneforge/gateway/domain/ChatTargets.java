@@ -64,7 +64,7 @@ public class ChatTargets {
             return version(projectId, model, model, view.get().champion());
         }
         if (baseModels.find(model).isPresent()) {
-            return new ChatTarget(model, "base/" + model, model, null, null, false);
+            return new ChatTarget(model, model, "base/" + model, model, null, null, false);
         }
         throw unknown(model);
     }
@@ -81,8 +81,9 @@ public class ChatTargets {
                     + " cannot be served: the base model of its job is not known");
         }
         String prefix = version.artifactKey().endsWith("/") ? version.artifactKey() : version.artifactKey() + "/";
-        return new ChatTarget(requested, "projects/" + projectId + "/models/" + name + "/v" + number,
-                job.baseModel(), prefix, version.artifactSha256(), "full".equals(job.method()));
+        return new ChatTarget(requested, name + ":" + number,
+                "projects/" + projectId + "/models/" + name + "/v" + number, job.baseModel(), prefix,
+                version.artifactSha256(), "full".equals(job.method()));
     }
 
     private static UnknownModel unknown(String model) {

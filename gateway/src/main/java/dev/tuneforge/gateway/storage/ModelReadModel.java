@@ -29,6 +29,9 @@ import static dev.tuneforge.gateway.storage.JobReadModel.timestamp;
 @ApplicationScoped
 public class ModelReadModel {
 
+    /** A version's status once it has been champion (registry-service's {@code ModelVersion.PROMOTED}). */
+    public static final String PROMOTED = "promoted";
+
     private static final String MODEL_COLUMNS = """
             m.model_name, m.latest_version, m.created_at, m.updated_at,
             (SELECT array_agg(a.alias || '=' || a.version ORDER BY a.alias) FROM model_aliases a
@@ -58,13 +61,21 @@ public class ModelReadModel {
 
     public void promoted(ReadModelTables t, ModelPromoted p, OffsetDateTime time) {
         touch(t, p.projectId(), p.modelName(), null, time);
-        alias(t, p.projectId(), p.modelName(), p.alias() == null ? "champion" : p.alias(), p.version(),
-                p.previousVersion(), time);
+        String alias = p.alias() == null ? ModelPromoted.CHAMPION : p.alias();
+        alias(t, p.projectId(), p.modelName(), alias, p.version(), p.previousVersion(), time);
+        otherAliases(t, p.projectId(), p.modelName(), alias, p.aliases(), time);
+        if (ModelPromoted.CHAMPION.equals(alias)) {
+            // As registry-service does: a candidate that becomes champion is promoted, and stays so after a rollback.
+            jdbc.update("UPDATE " + t.modelVersions() + " SET status = ? WHERE project_id = ? AND model_name = ?"
+                    + " AND version = ? AND status = ?", PROMOTED, p.projectId(), p.modelName(), p.version(),
+                    ModelRegistered.CANDIDATE);
+        }
     }
 
     public void rolledBack(ReadModelTables t, ModelRolledBack r, OffsetDateTime time) {
         touch(t, r.projectId(), r.modelName(), null, time);
-        alias(t, r.projectId(), r.modelName(), "champion", r.toVersion(), r.fromVersion(), time);
+        alias(t, r.projectId(), r.modelName(), ModelPromoted.CHAMPION, r.toVersion(), r.fromVersion(), time);
+        otherAliases(t, r.projectId(), r.modelName(), ModelPromoted.CHAMPION, r.aliases(), time);
     }
 
     private void alias(ReadModelTables t, String projectId, String model, String alias, int version, Integer previous,
@@ -75,6 +86,37 @@ public class ModelReadModel {
                 ON CONFLICT (project_id, model_name, alias) DO UPDATE SET version = EXCLUDED.version,
                   previous_version = EXCLUDED.previous_version, updated_at = EXCLUDED.updated_at""",
                 projectId, model, alias, version, previous, timestamp(time));
+    }
+
+    /**
+     * The aliases registry-service moved along with {@code moved} ({@code previous-champion} follows
+     * {@code champion}), from the event's whole alias map: each one that changed is set, each one the map no
+     * longer has is removed. Events without the map (it is optional) leave the other aliases as they are.
+     */
+    private void otherAliases(ReadModelTables t, String projectId, String model, String moved,
+                              Map<String, Integer> aliases, OffsetDateTime time) {
+        if (aliases == null) {
+            return;
+        }
+        aliases.forEach((alias, version) -> {
+            if (!alias.equals(moved)) {
+                jdbc.update("INSERT INTO " + t.modelAliases() + """
+                         AS a (project_id, model_name, alias, version, previous_version, updated_at)
+                        VALUES (?, ?, ?, ?, NULL, COALESCE(?, now()))
+                        ON CONFLICT (project_id, model_name, alias) DO UPDATE SET version = EXCLUDED.version,
+                          previous_version = a.version, updated_at = EXCLUDED.updated_at
+                        WHERE a.version <> EXCLUDED.version""",
+                        projectId, model, alias, version, timestamp(time));
+            }
+        });
+        List<String> current = jdbc.query("SELECT alias FROM " + t.modelAliases()
+                + " WHERE project_id = ? AND model_name = ?", row -> row.getString(1), projectId, model);
+        for (String alias : current) {
+            if (!alias.equals(moved) && !aliases.containsKey(alias)) {
+                jdbc.update("DELETE FROM " + t.modelAliases()
+                        + " WHERE project_id = ? AND model_name = ? AND alias = ?", projectId, model, alias);
+            }
+        }
     }
 
     /** Creates the model's row on its first event; widens [created_at, updated_at]; keeps the highest version. */

@@ -111,13 +111,21 @@ public final class TopicClient {
 
     /** Whether the consumer group has committed past this record: it was consumed and acknowledged. */
     public boolean consumed(String groupId, RecordMetadata record) {
+        return consumed(groupId, new TopicPartition(record.topic(), record.partition()), record.offset());
+    }
+
+    /** Whether the consumer group has committed past this record: it was consumed and acknowledged. */
+    public boolean consumed(String groupId, ConsumerRecord<?, ?> record) {
+        return consumed(groupId, new TopicPartition(record.topic(), record.partition()), record.offset());
+    }
+
+    private boolean consumed(String groupId, TopicPartition partition, long offset) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         try (Admin admin = Admin.create(props)) {
             OffsetAndMetadata committed = admin.listConsumerGroupOffsets(groupId)
                     .partitionsToOffsetAndMetadata().get().get(partition);
-            return committed != null && committed.offset() > record.offset();
+            return committed != null && committed.offset() > offset;
         } catch (Exception e) {
             throw new IllegalStateException("cannot read offsets of group " + groupId, e);
         }
