@@ -356,7 +356,7 @@ class CliTest {
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().lines().anyMatch(l -> l.matches("cli-m\\s+v1\\s+v1\\s+champion=v1\\s+.*")), list.out());
         Run versions = cli("models", "versions", "cli-m");
-        assertTrue(versions.out().lines().anyMatch(l -> l.matches("v1\\s+candidate\\s+champion\\s+" + made[1] + ".*")),
+        assertTrue(versions.out().lines().anyMatch(l -> l.matches("v1\\s+promoted\\s+champion\\s+" + made[1] + ".*")),
                 versions.out());
         await().atMost(Duration.ofSeconds(30)).until(() -> cli("models", "show", "cli-m:1").out().contains("finished 20"));
         Run card = cli("models", "show", "cli-m:1");
