@@ -4,12 +4,9 @@ import ai.djl.engine.EngineException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.worker.eval.Evaluator;
 import dev.tuneforge.worker.protocol.EvalSpec;
-import dev.tuneforge.worker.protocol.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.SpecException;
 import dev.tuneforge.worker.protocol.SpecReader;
-import dev.tuneforge.worker.protocol.WorkerEvent;
-import dev.tuneforge.worker.protocol.WorkerFailure;
 import dev.tuneforge.worker.serve.ServeCommand;
 import dev.tuneforge.worker.serve.ServeOptions;
 import dev.tuneforge.worker.train.StopSignal;
@@ -42,9 +39,12 @@ public final class Main {
         System.exit(run(args, events, StopSignal.onTermination()));
     }
 
-    /** Runs one command and returns the exit code; every outcome is also an event on {@code out}. */
+    /** Runs one command and returns the exit status; every outcome is also an event on {@code out}. */
     public static int run(String[] args, PrintStream out, StopSignal stop) {
-        EventSink events = new EventSink(out);
+        return command(args, new EventSink(out), stop).status();
+    }
+
+    private static ExitCode command(String[] args, EventSink events, StopSignal stop) {
         try {
             if (args.length > 0 && args[0].equals("serve")) {
                 ServeOptions options = ServeOptions.parse(Arrays.copyOfRange(args, 1, args.length));
@@ -80,11 +80,11 @@ public final class Main {
         }
     }
 
-    private static int fail(EventSink events, WorkerFailure failure) {
+    private static ExitCode fail(EventSink events, WorkerFailure failure) {
         if (failure.exitCode() == ExitCode.INTERNAL && failure.getCause() != null) {
             failure.getCause().printStackTrace(System.err);
         }
-        events.emit(new WorkerEvent.Failed(failure.code(), failure.exitCode(), failure.getMessage()));
+        events.emit(failure.event());
         return failure.exitCode();
     }
 

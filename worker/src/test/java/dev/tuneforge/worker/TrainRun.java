@@ -2,7 +2,8 @@ package dev.tuneforge.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.worker.protocol.EventSink;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.ProtocolSchemaValidator;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.train.StopSignal;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Runs the worker in-process on a spec and collects its events, as a launcher would read them. */
+/**
+ * Runs the worker in-process on a spec and collects its events, as a launcher would read them. Every line it
+ * prints must be a valid event per {@code events.schema.json}, so each test that runs a command checks that too.
+ */
 public final class TrainRun {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -25,7 +29,7 @@ public final class TrainRun {
     private TrainRun() {
     }
 
-    public record Outcome(int exitCode, List<WorkerEvent> events) {
+    public record Outcome(ExitCode exitCode, List<WorkerEvent> events) {
         public <T extends WorkerEvent> List<T> all(Class<T> type) {
             return events.stream().filter(type::isInstance).map(type::cast).toList();
         }
@@ -60,16 +64,17 @@ public final class TrainRun {
                 public void write(int b) {
                     bytes.write(b);
                     if (b == '\n') {
-                        listener.accept(EventSink.parse(line.toString(StandardCharsets.UTF_8)));
+                        listener.accept(ProtocolSchemaValidator.validEvent(line.toString(StandardCharsets.UTF_8)));
                         line.reset();
                     } else {
                         line.write(b);
                     }
                 }
             };
-            int code = Main.run(all, new PrintStream(tee, true, StandardCharsets.UTF_8), stop);
-            List<WorkerEvent> events = bytes.toString(StandardCharsets.UTF_8).lines().map(EventSink::parse).toList();
-            return new Outcome(code, events);
+            int status = Main.run(all, new PrintStream(tee, true, StandardCharsets.UTF_8), stop);
+            List<WorkerEvent> events = bytes.toString(StandardCharsets.UTF_8).lines()
+                    .map(ProtocolSchemaValidator::validEvent).toList();
+            return new Outcome(ExitCode.of(status), events);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -10,11 +10,11 @@ import dev.tuneforge.worker.lora.LoraModel;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.model.ModelConfigException;
 import dev.tuneforge.worker.protocol.EvalSpec;
-import dev.tuneforge.worker.protocol.EventSink;
+import dev.tuneforge.worker.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.GenerationParams;
 import dev.tuneforge.worker.protocol.WorkerEvent;
-import dev.tuneforge.worker.protocol.WorkerFailure;
+import dev.tuneforge.worker.WorkerFailure;
 import dev.tuneforge.tokenizer.HfTokenizer;
 import dev.tuneforge.worker.train.Devices;
 import dev.tuneforge.worker.train.Trainer;
@@ -53,7 +53,7 @@ public final class Evaluator {
     public record ExampleResult(int index, double loss, int tokens, double tokenAccuracy, String generated,
                                 String reference, Boolean exactMatch) { }
 
-    public int run() {
+    public ExitCode run() {
         List<Example> examples;
         try {
             if (!Files.isRegularFile(spec.data())) {

@@ -1,9 +1,9 @@
 package dev.tuneforge.worker.serve;
 
-import dev.tuneforge.worker.protocol.EventSink;
+import dev.tuneforge.worker.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
-import dev.tuneforge.worker.protocol.WorkerFailure;
+import dev.tuneforge.worker.WorkerFailure;
 import dev.tuneforge.worker.train.StopSignal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +29,7 @@ public final class ServeCommand {
         this.stop = stop;
     }
 
-    public int run() {
+    public ExitCode run() {
         try (ServedModel served = ServedModel.load(options.model(), options.adapter(), options.device());
              OpenAiServer server = bind(served)) {
             String url = "http://" + hostForUrl() + ":" + server.port() + "/v1";

@@ -1,6 +1,6 @@
 package dev.tuneforge.worker.serve;
 
-import dev.tuneforge.worker.protocol.WorkerFailure;
+import dev.tuneforge.worker.WorkerFailure;
 import java.nio.file.Path;
 
 /**

@@ -6,7 +6,7 @@ import dev.tuneforge.worker.eval.Generator;
 import dev.tuneforge.worker.eval.StopTokens;
 import dev.tuneforge.worker.lora.LoraModel;
 import dev.tuneforge.worker.model.LlamaModel;
-import dev.tuneforge.worker.protocol.WorkerFailure;
+import dev.tuneforge.worker.WorkerFailure;
 import dev.tuneforge.worker.train.Devices;
 import dev.tuneforge.worker.train.Trainer;
 import java.nio.file.Files;

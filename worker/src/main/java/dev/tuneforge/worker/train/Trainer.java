@@ -15,11 +15,11 @@ import dev.tuneforge.worker.lora.LoraModel;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.model.ModelConfigException;
 import dev.tuneforge.worker.model.ScalarTensor;
-import dev.tuneforge.worker.protocol.EventSink;
+import dev.tuneforge.worker.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.TrainSpec;
 import dev.tuneforge.worker.protocol.WorkerEvent;
-import dev.tuneforge.worker.protocol.WorkerFailure;
+import dev.tuneforge.worker.WorkerFailure;
 import dev.tuneforge.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,12 +49,20 @@ public final class Trainer {
         this.stop = stop;
     }
 
-    /** Runs to the end (0), or until stopped (143); failures are thrown as {@link WorkerFailure}. */
-    public int run() {
-        if (!spec.precision().equals("fp32")) {
-            throw WorkerFailure.badSpec("precision: the djl runtime trains in fp32 only, got " + spec.precision());
+    /**
+     * Runs to the end ({@link ExitCode#DONE}), or until stopped ({@link ExitCode#TERMINATED}); failures are thrown
+     * as {@link WorkerFailure}. Refuses what the spec may ask for and this runtime cannot do.
+     */
+    public ExitCode run() {
+        if (spec.precision() != TrainSpec.Precision.FP32) {
+            throw WorkerFailure.badSpec("precision: the djl runtime trains in fp32 only, got "
+                    + spec.precision().wireName());
         }
         TrainSpec.Hyperparameters hp = spec.hyperparameters();
+        if (hp.gradientCheckpointing()) {
+            throw WorkerFailure.badSpec("hyperparameters.gradient_checkpointing: the djl runtime does not support "
+                    + "gradient_checkpointing");
+        }
         try (NDManager root = NDManager.newBaseManager(Devices.resolve(spec.device()), "PyTorch");
              HfTokenizer tokenizer = loadTokenizer();
              LlamaModel model = loadModel(root)) {
@@ -140,7 +148,7 @@ public final class Trainer {
             this.schedule = new LrSchedule(hp.lrScheduler(), hp.learningRate(), hp.warmupFor(total), total);
         }
 
-        int execute() {
+        ExitCode execute() {
             long resumedFrom = resume();
             long total = plan.steps().size();
             events.emit(new WorkerEvent.Started("train", "djl", spec.device(), total, train.size(),
@@ -288,7 +296,7 @@ public final class Trainer {
             return lastCheckpoint;
         }
 
-        private int stopped() {
+        private ExitCode stopped() {
             Path resumable = lastCheckpoint;
             if (step > 0 && (resumable == null || !resumable.getFileName().toString().equals("checkpoint-" + step))) {
                 resumable = checkpoint();

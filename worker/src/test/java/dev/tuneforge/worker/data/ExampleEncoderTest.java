@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.tokenizer.ChatMessage;
 import dev.tuneforge.tokenizer.HfTokenizer;
+import dev.tuneforge.worker.protocol.DataFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.train.StopSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class EvaluateGenerationTest {
         spec.put("max_new_tokens", 16).put("output", name + ".jsonl");
         settings.accept(spec);
         TrainRun.Outcome run = TrainRun.run("evaluate", spec, dir, StopSignal.manual());
-        assertEquals(0, run.exitCode(), run.events().toString());
+        assertEquals(ExitCode.DONE, run.exitCode(), run.events().toString());
         return dir.resolve(name + ".jsonl");
     }
 

@@ -10,6 +10,7 @@ import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.train.StopSignal;
 import dev.tuneforge.worker.fixture.JsonTask;
+import dev.tuneforge.worker.protocol.ExitCode;
 import java.util.HashSet;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class LogitsWriterTest {
                 .put("seed", 7);
         spec.put("output_dir", "out");
         TrainRun.Outcome run = TrainRun.run("train", spec, dir, StopSignal.manual());
-        assertEquals(0, run.exitCode(), run.events().toString());
+        assertEquals(ExitCode.DONE, run.exitCode(), run.events().toString());
         Path adapter = Path.of(run.last(WorkerEvent.Finished.class).outputs().get("adapter"));
 
         JsonNode doc = LogitsWriter.write(dir.resolve("base"), adapter, dir.resolve("logits.json"));

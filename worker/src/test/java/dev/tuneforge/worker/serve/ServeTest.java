@@ -21,9 +21,9 @@ import dev.tuneforge.worker.eval.StopTokens;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.lora.LoraModel;
 import dev.tuneforge.worker.model.LlamaModel;
-import dev.tuneforge.worker.protocol.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.GenerationParams;
+import dev.tuneforge.worker.protocol.ProtocolSchemaValidator;
 import dev.tuneforge.worker.protocol.TrainSpec;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.train.StopSignal;
@@ -237,8 +237,8 @@ class ServeTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = Main.run(new String[] {"serve", "--model", dir.resolve("nope").toString(), "--port", "0"},
                 new PrintStream(out, true, StandardCharsets.UTF_8), StopSignal.manual());
-        assertEquals(ExitCode.BAD_INPUT, code);
-        WorkerEvent last = EventSink.parse(out.toString(StandardCharsets.UTF_8).lines().toList().getLast());
+        assertEquals(ExitCode.BAD_INPUT, ExitCode.of(code));
+        WorkerEvent last = ProtocolSchemaValidator.validEvent(out.toString(StandardCharsets.UTF_8).lines().toList().getLast());
         assertTrue(assertInstanceOf(WorkerEvent.Failed.class, last).message().contains("--model"));
     }
 
@@ -319,7 +319,7 @@ class ServeTest {
                 @Override
                 public synchronized void write(int b) {
                     if (b == '\n') {
-                        events.add(EventSink.parse(line.toString(StandardCharsets.UTF_8)));
+                        events.add(ProtocolSchemaValidator.validEvent(line.toString(StandardCharsets.UTF_8)));
                         line.reset();
                     } else {
                         line.write(b);
@@ -359,7 +359,7 @@ class ServeTest {
 
         void stopAndAssertExit143() throws Exception {
             stop.request();
-            assertEquals(ExitCode.TERMINATED, exit.get(30, TimeUnit.SECONDS));
+            assertEquals(ExitCode.TERMINATED, ExitCode.of(exit.get(30, TimeUnit.SECONDS)));
             WorkerEvent.Stopped stopped = assertInstanceOf(WorkerEvent.Stopped.class, events.poll(5, TimeUnit.SECONDS));
             assertEquals("SIGTERM", stopped.reason());
             assertNull(stopped.checkpoint());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.safetensors.DType;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ class JsonTaskLearningTest {
                 .put("max_seq_length", 256).put("seed", 5);
         spec.put("save_steps", 100000).put("output_dir", "out");
         TrainRun.Outcome trained = TrainRun.run("train", spec, dir, StopSignal.manual());
-        assertEquals(0, trained.exitCode(), trained.events().toString());
+        assertEquals(ExitCode.DONE, trained.exitCode(), trained.events().toString());
 
         double tuned = exactMatch("out/model");
         double base = exactMatch("base");
@@ -72,7 +73,7 @@ class JsonTaskLearningTest {
         spec.putObject("data").put("file", "heldout.jsonl").put("format", "chat");
         spec.put("max_new_tokens", 40).put("output", model.replace('/', '-') + "-results.jsonl");
         TrainRun.Outcome run = TrainRun.run("evaluate", spec, dir, StopSignal.manual());
-        assertEquals(0, run.exitCode(), run.events().toString());
+        assertEquals(ExitCode.DONE, run.exitCode(), run.events().toString());
         return ((Number) run.last(WorkerEvent.Finished.class).metrics().get("exact_match")).doubleValue();
     }
 }

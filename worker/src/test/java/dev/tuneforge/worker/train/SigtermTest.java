@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.Main;
 import dev.tuneforge.worker.TrainRun;
-import dev.tuneforge.worker.protocol.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.ProtocolSchemaValidator;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -46,7 +46,7 @@ class SigtermTest {
                 StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
-                WorkerEvent event = EventSink.parse(line);
+                WorkerEvent event = ProtocolSchemaValidator.validEvent(line);
                 events.add(event);
                 if (event instanceof WorkerEvent.Progress p && p.step() == 2) {
                     // SIGTERM, as Process.destroy() sends it, but without closing our end of stdout.
@@ -55,7 +55,7 @@ class SigtermTest {
             }
         }
         assertTrue(worker.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(ExitCode.TERMINATED, worker.exitValue(), events.toString());
+        assertEquals(ExitCode.TERMINATED, ExitCode.of(worker.exitValue()), events.toString());
         WorkerEvent.Stopped stopped = (WorkerEvent.Stopped) events.getLast();
         assertTrue(stopped.step() >= 2 && stopped.step() < 400, stopped.toString());
         Path checkpoint = Path.of(stopped.checkpoint());

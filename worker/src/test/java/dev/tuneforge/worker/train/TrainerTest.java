@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.FailureCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ class TrainerTest {
     @Test
     void loraRunReportsProgressEvaluatesCheckpointsAndWritesAPeftAdapter() throws Exception {
         TrainRun.Outcome run = TrainRun.run("train", spec(dir, "lora"), dir, StopSignal.manual());
-        assertEquals(0, run.exitCode(), run.events().toString());
+        assertEquals(ExitCode.DONE, run.exitCode(), run.events().toString());
         WorkerEvent.Started started = run.last(WorkerEvent.Started.class);
         assertEquals(6, started.totalSteps(), "24 examples / (4 x 2) = 3 steps per epoch, 2 epochs");
         assertEquals(6, run.all(WorkerEvent.Progress.class).size());
@@ -64,20 +66,31 @@ class TrainerTest {
     }
 
     @Test
-    void aBadSpecOrBadDataFailsWithExitCode2AndSaysWhere() throws Exception {
+    void aBadSpecOrBadDataFailsWithBadInputAndSaysWhere() throws Exception {
         ObjectNode spec = spec(dir, "lora");
         ((ObjectNode) spec.get("hyperparameters")).put("learning_rate", -1);
         TrainRun.Outcome badSpec = TrainRun.run("train", spec, dir, StopSignal.manual());
-        assertEquals(2, badSpec.exitCode());
+        assertEquals(ExitCode.BAD_INPUT, badSpec.exitCode());
         WorkerEvent.Failed failed = badSpec.last(WorkerEvent.Failed.class);
-        assertEquals("bad_spec", failed.code());
+        assertEquals(FailureCode.BAD_SPEC, failed.code());
         assertTrue(failed.message().startsWith("hyperparameters.learning_rate: must be > 0"), failed.message());
 
         ((ObjectNode) spec.get("hyperparameters")).put("learning_rate", 0.01);
         Files.writeString(dir.resolve("train.jsonl"), "{\"messages\": []}\n");
         TrainRun.Outcome badData = TrainRun.run("train", spec, dir, StopSignal.manual());
-        assertEquals(2, badData.exitCode());
-        assertEquals(new WorkerEvent.Failed("bad_data", 2, "train.jsonl line 1: messages: must be a non-empty array"),
+        assertEquals(ExitCode.BAD_INPUT, badData.exitCode());
+        assertEquals(new WorkerEvent.Failed(FailureCode.BAD_DATA, "train.jsonl line 1: messages: must be a non-empty array"),
                 badData.last(WorkerEvent.Failed.class));
+    }
+
+    @Test
+    void gradientCheckpointingIsAValidSpecTheDjlRuntimeRefusesAsABadSpec() throws Exception {
+        ObjectNode spec = spec(dir, "lora");
+        ((ObjectNode) spec.get("hyperparameters")).put("gradient_checkpointing", true);
+        TrainRun.Outcome run = TrainRun.run("train", spec, dir, StopSignal.manual());
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode());
+        assertEquals(new WorkerEvent.Failed(FailureCode.BAD_SPEC, "hyperparameters.gradient_checkpointing: the djl "
+                + "runtime does not support gradient_checkpointing"), run.last(WorkerEvent.Failed.class));
+        assertTrue(run.all(WorkerEvent.Started.class).isEmpty(), "refused before any work");
     }
 }

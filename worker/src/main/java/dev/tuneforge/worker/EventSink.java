@@ -1,15 +1,20 @@
-package dev.tuneforge.worker.protocol;
+package dev.tuneforge.worker;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tuneforge.worker.protocol.EventLines;
+import dev.tuneforge.worker.protocol.WorkerEvent;
 import java.io.PrintStream;
 
-/** Writes events as JSON lines, flushing each so a launcher sees it at once. */
+/**
+ * Writes the runtime's events to stdout as the protocol's JSON lines ({@link EventLines}), flushing each so a
+ * launcher sees it at once; one line at a time, whichever thread emits.
+ */
 public final class EventSink {
 
+    /** snake_case JSON for the files the worker writes beside its events (trainer state, evaluation results). */
     public static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
@@ -22,19 +27,7 @@ public final class EventSink {
     }
 
     public synchronized void emit(WorkerEvent event) {
-        try {
-            out.println(JSON.writerFor(WorkerEvent.class).writeValueAsString(event));
-            out.flush();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize " + event, e);
-        }
-    }
-
-    public static WorkerEvent parse(String line) {
-        try {
-            return JSON.readValue(line, WorkerEvent.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not a worker event: " + line, e);
-        }
+        out.println(EventLines.write(event));
+        out.flush();
     }
 }

@@ -56,6 +56,12 @@ final class JsonFields {
         return v != null && !v.isNull();
     }
 
+    /** Present with the value {@code null}: for a field whose null means something other than its default. */
+    boolean isNull(String name) {
+        JsonNode v = node.get(name);
+        return v != null && v.isNull();
+    }
+
     JsonNode raw(String name) {
         return node.get(name);
     }

@@ -3,7 +3,6 @@ package dev.tuneforge.worker.protocol;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tuneforge.worker.data.DataFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,16 +12,17 @@ import java.util.Set;
 
 /**
  * Validates spec JSON into {@link TrainSpec} / {@link EvalSpec}. The rules are those of
- * {@code spec.schema.json} and {@code eval-spec.schema.json}, and a test holds the two in agreement;
- * this reader exists so errors read well and defaults live in one place. Relative paths resolve
- * against the work directory. Files are not checked here: a missing file is a data error, found when
- * it is read.
+ * {@code schemas/train-spec.schema.json} and {@code schemas/eval-spec.schema.json}, and a test holds the two in
+ * agreement; this reader exists so errors read well, naming every wrong field with its path, and defaults live in
+ * one place. Relative paths resolve against the work directory. Files are not checked here: a missing file is a
+ * data error, found when it is read. A runtime that does not support a valid option (the djl runtime and
+ * {@code bf16}) refuses it itself.
  */
 public final class SpecReader {
 
-    public static final Set<String> FORMATS = Set.of("chat", "completion", "alpaca");
-    public static final Set<String> SCHEDULERS = Set.of("linear", "cosine", "constant");
-    public static final Set<String> PRECISIONS = Set.of("fp32", "bf16", "fp16");
+    public static final Set<String> FORMATS = WireNames.all(DataFormat.class);
+    public static final Set<String> SCHEDULERS = WireNames.all(TrainSpec.LrScheduler.class);
+    public static final Set<String> PRECISIONS = WireNames.all(TrainSpec.Precision.class);
     public static final Set<String> MODULES = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj", "all-linear");
     /** PEFT's default LoRA targets for Llama-family models. */
@@ -63,7 +63,7 @@ public final class SpecReader {
             String validation = d.string("validation", null, false);
             String format = d.oneOf("format", "chat", FORMATS);
             data = new TrainSpec.Data(resolve(workdir, train), resolve(workdir, validation),
-                    DataFormat.fromJson(format));
+                    WireNames.parse(DataFormat.class, format));
         }
 
         TrainSpec.Method method = method(root.object("method", true,
@@ -71,29 +71,26 @@ public final class SpecReader {
 
         JsonFields h = root.object("hyperparameters", false, Set.of("epochs", "max_steps", "batch_size",
                 "gradient_accumulation_steps", "learning_rate", "lr_scheduler", "warmup_steps", "warmup_ratio",
-                "weight_decay", "max_grad_norm", "max_seq_length", "packing", "seed"));
+                "weight_decay", "max_grad_norm", "max_seq_length", "packing", "seed", "gradient_checkpointing"));
         TrainSpec.Hyperparameters hp = hyperparameters(h == null
                 ? new JsonFields(JSON.createObjectNode(), "hyperparameters", problems, Set.of()) : h);
 
         Integer evalSteps = root.integer("eval_steps", null, 1);
         Integer patience = root.integer("early_stopping_patience", null, 1);
-        Integer saveSteps = root.integer("save_steps", 500, 1);
+        Integer saveSteps = root.isNull("save_steps") ? null : root.integer("save_steps", 500, 1);
         if (patience != null && (data == null || data.validation() == null)) {
             root.problem("early_stopping_patience", "needs data.validation to measure improvement");
         }
         String resumeFrom = root.string("resume_from", null, false);
         String outputDir = root.string("output_dir", ".", false);
-        String device = root.string("device", "cpu", false);
-        if (device != null && !device.matches("cpu|cuda(:\\d+)?|auto")) {
-            root.problem("device", "must be cpu, cuda, cuda:N or auto, got \"" + device + "\"");
-        }
+        String device = device(root);
         String precision = root.oneOf("precision", "fp32", PRECISIONS);
         if (!problems.isEmpty()) {
             throw new SpecException(problems);
         }
         return new TrainSpec(resolve(workdir, baseModel), data, method, hp, evalSteps, patience, saveSteps,
                 resumeFrom == null ? null : resolve(workdir, resumeFrom), resolve(workdir, outputDir), device,
-                precision);
+                WireNames.parse(TrainSpec.Precision.class, precision));
     }
 
     private static TrainSpec.Method method(JsonFields m) {
@@ -144,9 +141,10 @@ public final class SpecReader {
         int maxSeqLength = h.integer("max_seq_length", 1024, 2);
         boolean packing = h.bool("packing", false);
         long seed = h.longValue("seed", 42);
+        boolean gradientCheckpointing = h.bool("gradient_checkpointing", false);
         return new TrainSpec.Hyperparameters(epochs, maxSteps, batchSize, accumulation, lr,
-                TrainSpec.LrScheduler.valueOf(scheduler.toUpperCase(java.util.Locale.ROOT)), warmupSteps,
-                warmupRatio, weightDecay, maxGradNorm, maxSeqLength, packing, seed);
+                WireNames.parse(TrainSpec.LrScheduler.class, scheduler), warmupSteps, warmupRatio, weightDecay,
+                maxGradNorm, maxSeqLength, packing, seed, gradientCheckpointing);
     }
 
     public static EvalSpec eval(JsonNode json, Path workdir) {
@@ -165,15 +163,12 @@ public final class SpecReader {
         int maxSeqLength = root.integer("max_seq_length", 1024, 2);
         GenerationParams generation = generation(root);
         String output = root.string("output", "eval_results.jsonl", false);
-        String device = root.string("device", "cpu", false);
-        if (device != null && !device.matches("cpu|cuda(:\\d+)?|auto")) {
-            root.problem("device", "must be cpu, cuda, cuda:N or auto, got \"" + device + "\"");
-        }
+        String device = device(root);
         if (!problems.isEmpty()) {
             throw new SpecException(problems);
         }
         return new EvalSpec(resolve(workdir, baseModel), resolve(workdir, adapter), resolve(workdir, file),
-                DataFormat.fromJson(format), maxSeqLength, generation, resolve(workdir, output), device);
+                WireNames.parse(DataFormat.class, format), maxSeqLength, generation, resolve(workdir, output), device);
     }
 
     /** Greedy unless a temperature is given; seed 0 by default, so a sampled evaluation is reproducible. */
@@ -185,6 +180,14 @@ public final class SpecReader {
         long seed = root.longValue("seed", 0);
         List<String> stop = root.strings("stop", List.of());
         return new GenerationParams(maxNewTokens, temperature, topP, topK, seed, stop);
+    }
+
+    private static String device(JsonFields root) {
+        String device = root.string("device", "cpu", false);
+        if (device != null && !device.matches("cpu|cuda(:\\d+)?|auto")) {
+            root.problem("device", "must be cpu, cuda, cuda:N or auto, got \"" + device + "\"");
+        }
+        return device;
     }
 
     private static Path resolve(Path workdir, String path) {

@@ -3,23 +3,17 @@ package dev.tuneforge.worker.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,31 +27,26 @@ class SpecSchemaTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path WORKDIR = Path.of("/work");
-    private static final Path DOC = Path.of("../docs/WORKER_PROTOCOL.md");
 
-    private static JsonSchema schema(String resource) throws Exception {
-        try (InputStream in = SpecReader.class.getResourceAsStream("/" + resource)) {
-            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
-        }
-    }
-
-    /** The fenced blocks of the protocol document tagged {@code json <kind>}. */
-    private static List<JsonNode> documented(String kind) throws Exception {
-        Matcher m = Pattern.compile("```json " + kind + "\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
+    /** The example specs of the protocol document tagged {@code json <kind>}. */
+    static List<JsonNode> documented(String kind) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        while (m.find()) {
-            out.add(JSON.readTree(m.group(1)));
+        for (String block : ProtocolDoc.blocks(kind)) {
+            out.add(JSON.readTree(block));
         }
         return out;
     }
 
+    private static Set<ValidationMessage> schemaProblems(ProtocolSchemas schema, JsonNode spec) {
+        return ProtocolSchemaValidator.problems(schema, spec);
+    }
+
     @Test
     void everyDocumentedTrainSpecIsValidForTheSchemaAndTheReader() throws Exception {
-        JsonSchema schema = schema("spec.schema.json");
         List<JsonNode> examples = documented("train-spec");
         assertEquals(3, examples.size());
         for (JsonNode example : examples) {
-            assertEquals(Set.of(), schema.validate(example), example.toString());
+            assertEquals(Set.of(), schemaProblems(ProtocolSchemas.TRAIN_SPEC, example), example.toString());
             TrainSpec spec = SpecReader.train(example, WORKDIR);
             assertTrue(spec.baseModel().startsWith(WORKDIR));
         }
@@ -69,15 +58,32 @@ class SpecSchemaTest {
         TrainSpec smallest = SpecReader.train(examples.get(1), WORKDIR);
         assertEquals(3, smallest.hyperparameters().epochs());
         assertEquals(500, smallest.saveSteps());
+        assertFalse(smallest.hyperparameters().gradientCheckpointing());
+        assertEquals(TrainSpec.Precision.FP32, smallest.precision());
+    }
+
+    @Test
+    void aNullSaveStepsMeansCheckpointsOnlyWhenStoppedAndAnAbsentOneTheDefault() throws Exception {
+        JsonNode spec = JSON.readTree("{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"},"
+                + " \"save_steps\": null}");
+        assertEquals(Set.of(), schemaProblems(ProtocolSchemas.TRAIN_SPEC, spec));
+        assertNull(SpecReader.train(spec, WORKDIR).saveSteps());
+    }
+
+    @Test
+    void gradientCheckpointingIsAValidOptionForTheSchemaAndTheReader() throws Exception {
+        JsonNode spec = JSON.readTree("{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"},"
+                + " \"hyperparameters\": {\"gradient_checkpointing\": true}}");
+        assertEquals(Set.of(), schemaProblems(ProtocolSchemas.TRAIN_SPEC, spec));
+        assertTrue(SpecReader.train(spec, WORKDIR).hyperparameters().gradientCheckpointing());
     }
 
     @Test
     void everyDocumentedEvalSpecIsValidForTheSchemaAndTheReader() throws Exception {
-        JsonSchema schema = schema("eval-spec.schema.json");
         List<JsonNode> examples = documented("eval-spec");
         assertEquals(2, examples.size());
         for (JsonNode example : examples) {
-            assertEquals(Set.of(), schema.validate(example), example.toString());
+            assertEquals(Set.of(), schemaProblems(ProtocolSchemas.EVAL_SPEC, example), example.toString());
             assertEquals(Path.of("/work/out/adapter"), SpecReader.eval(example, WORKDIR).adapter());
         }
         GenerationParams greedy = SpecReader.eval(examples.getFirst(), WORKDIR).generation();
@@ -102,7 +108,7 @@ class SpecSchemaTest {
     void brokenEvalSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {
         String[] parts = caseLine.split("\\|");
         JsonNode spec = JSON.readTree(parts[0]);
-        assertFalse(schema("eval-spec.schema.json").validate(spec).isEmpty(), "the schema accepts " + spec);
+        assertFalse(schemaProblems(ProtocolSchemas.EVAL_SPEC, spec).isEmpty(), "the schema accepts " + spec);
         SpecException e = assertThrows(SpecException.class, () -> SpecReader.eval(spec, WORKDIR));
         assertTrue(e.getMessage().contains(parts[1]), e.getMessage());
     }
@@ -123,11 +129,13 @@ class SpecSchemaTest {
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"early_stopping_patience\": 2}|early_stopping_patience: needs data.validation",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"device\": \"tpu\"}|device: must be cpu",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"epochs\": 3}|epochs: unknown field",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"hyperparameters\": {\"gradient_checkpointing\": \"yes\"}}|hyperparameters.gradient_checkpointing: must be true or false",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"precision\": \"int8\"}|precision: must be one of",
     })
     void brokenSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {
         String[] parts = caseLine.split("\\|");
         JsonNode spec = JSON.readTree(parts[0]);
-        Set<ValidationMessage> schemaErrors = schema("spec.schema.json").validate(spec);
+        Set<ValidationMessage> schemaErrors = schemaProblems(ProtocolSchemas.TRAIN_SPEC, spec);
         assertFalse(schemaErrors.isEmpty(), "the schema accepts " + spec);
         SpecException e = assertThrows(SpecException.class, () -> SpecReader.train(spec, WORKDIR));
         assertTrue(e.getMessage().contains(parts[1]), e.getMessage());

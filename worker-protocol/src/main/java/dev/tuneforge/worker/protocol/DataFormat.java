@@ -1,6 +1,6 @@
-package dev.tuneforge.worker.data;
+package dev.tuneforge.worker.protocol;
 
-/** How each JSONL line of a data file is shaped (DESIGN §1). */
+/** How each JSONL line of a data file is shaped (DESIGN §1); {@code data.format} of a spec. */
 public enum DataFormat {
     /** {@code {"messages": [{"role", "content", "weight"?}, ...]}}. */
     CHAT,
@@ -9,11 +9,8 @@ public enum DataFormat {
     /** {@code {"instruction", "input"?, "output"}}: read as a user turn and an assistant turn. */
     ALPACA;
 
-    public String jsonName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    public static DataFormat fromJson(String name) {
-        return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    /** {@code chat}, {@code completion}, {@code alpaca}. */
+    public String wireName() {
+        return WireNames.of(this);
     }
 }

@@ -1,19 +1,22 @@
 package dev.tuneforge.worker.protocol;
 
-import dev.tuneforge.worker.data.DataFormat;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@code worker train} is asked to do: the whole of {@code spec.json}, validated, paths
- * resolved against the work directory. The JSON form is documented in docs/WORKER_PROTOCOL.md and
- * described by {@code spec.schema.json}.
+ * What {@code worker train} is asked to do: the whole of {@code spec.json} ({@code schemas/train-spec.schema.json},
+ * docs/WORKER_PROTOCOL.md). {@link SpecReader} builds it from JSON, validated, paths resolved against the work
+ * directory; a service builds it directly and writes it with {@link SpecWriter}, paths as the worker is to see
+ * them (relative ones resolve against its {@code --workdir}).
  *
  * @param evalSteps             validate every this many steps; null: only at the end
  * @param earlyStoppingPatience stop after this many evaluations without a better validation loss;
  *                              null: never
- * @param saveSteps             checkpoint every this many steps; null: only when stopped
- * @param resumeFrom            a checkpoint directory, or null
+ * @param saveSteps             checkpoint every this many steps; null ({@code "save_steps": null}): only when
+ *                              stopped
+ * @param resumeFrom            a checkpoint directory, or {@code latest} (the newest checkpoint in the output
+ *                              directory, if any), or null
+ * @param device                {@code cpu}, {@code cuda}, {@code cuda:N} or {@code auto}
  */
 public record TrainSpec(
         Path baseModel,
@@ -26,7 +29,7 @@ public record TrainSpec(
         Path resumeFrom,
         Path outputDir,
         String device,
-        String precision) {
+        Precision precision) {
 
     /** @param validation null when there is no validation file */
     public record Data(Path train, Path validation, DataFormat format) { }
@@ -52,8 +55,10 @@ public record TrainSpec(
     public record Full() implements Method { }
 
     /**
-     * @param maxSteps      if set, exactly this many steps (overrides epochs), as transformers' max_steps
-     * @param warmupSteps   warmup length; when null, {@code warmupRatio} of the total steps (rounded up)
+     * @param maxSteps              if set, exactly this many steps (overrides epochs), as transformers' max_steps
+     * @param warmupSteps           warmup length; when null, {@code warmupRatio} of the total steps (rounded up)
+     * @param gradientCheckpointing recompute activations in backward instead of keeping them (less memory, more
+     *                              compute); the djl runtime refuses it
      */
     public record Hyperparameters(
             int epochs,
@@ -68,7 +73,8 @@ public record TrainSpec(
             double maxGradNorm,
             int maxSeqLength,
             boolean packing,
-            long seed) {
+            long seed,
+            boolean gradientCheckpointing) {
 
         public int warmupFor(long totalSteps) {
             return warmupSteps != null ? warmupSteps : (int) Math.ceil(warmupRatio * totalSteps);
@@ -76,6 +82,19 @@ public record TrainSpec(
     }
 
     public enum LrScheduler {
-        LINEAR, COSINE, CONSTANT
+        LINEAR, COSINE, CONSTANT;
+
+        public String wireName() {
+            return WireNames.of(this);
+        }
+    }
+
+    /** The dtype weights and activations train in. */
+    public enum Precision {
+        FP32, BF16, FP16;
+
+        public String wireName() {
+            return WireNames.of(this);
+        }
     }
 }
