@@ -28,6 +28,9 @@ public final class SpecReader {
     /** PEFT's default LoRA targets for Llama-family models. */
     public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
 
+    /** Checkpoint every this many steps unless the spec says otherwise. */
+    public static final int DEFAULT_SAVE_STEPS = 500;
+
     /** OpenAI's bound; beyond it sampling is close to uniform noise. */
     public static final double MAX_TEMPERATURE = 2.0;
 
@@ -77,7 +80,7 @@ public final class SpecReader {
 
         Integer evalSteps = root.integer("eval_steps", null, 1);
         Integer patience = root.integer("early_stopping_patience", null, 1);
-        Integer saveSteps = root.isNull("save_steps") ? null : root.integer("save_steps", 500, 1);
+        Integer saveSteps = root.isNull("save_steps") ? null : root.integer("save_steps", DEFAULT_SAVE_STEPS, 1);
         if (patience != null && (data == null || data.validation() == null)) {
             root.problem("early_stopping_patience", "needs data.validation to measure improvement");
         }

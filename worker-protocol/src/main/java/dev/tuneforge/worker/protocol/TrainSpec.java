@@ -87,6 +87,11 @@ public record TrainSpec(
         public String wireName() {
             return WireNames.of(this);
         }
+
+        /** The scheduler named {@code linear}, {@code cosine} or {@code constant}. */
+        public static LrScheduler fromWireName(String name) {
+            return WireNames.parse(LrScheduler.class, name);
+        }
     }
 
     /** The dtype weights and activations train in. */

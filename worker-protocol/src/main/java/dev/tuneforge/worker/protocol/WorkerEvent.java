@@ -78,6 +78,12 @@ public sealed interface WorkerEvent {
     record Finished(long bestStep, Map<String, String> outputs, Map<String, Object> metrics)
             implements WorkerEvent {
 
+        /** A line without {@code outputs} or {@code metrics} reads as having none. */
+        public Finished {
+            outputs = outputs == null ? Map.of() : outputs;
+            metrics = metrics == null ? Map.of() : metrics;
+        }
+
         /** The metrics that are numbers ({@code early_stopped}, a boolean, is not). */
         public Map<String, Double> numericMetrics() {
             Map<String, Double> numbers = new LinkedHashMap<>();

@@ -5,7 +5,7 @@ package dev.tuneforge.worker.protocol;
  * means as an {@link ExitCode}. The code is derived from the status, never stored beside it, so the two cannot
  * disagree; the status is kept for logs and records (a SIGNALLED exit names its signal only through it).
  *
- * @param status the exit status, e.g. 137
+ * @param status the exit status as the operating system reports it: 128 + n for a process killed by signal n
  */
 public record WorkerExit(int status) {
 
@@ -22,7 +22,7 @@ public record WorkerExit(int status) {
         return code() == code;
     }
 
-    /** {@code worker exited with 137 (killed by signal 9)}; an {@link ExitCode#OTHER} status has no words. */
+    /** {@code worker exited with 134 (killed by signal 6)}; an {@link ExitCode#OTHER} status has no words. */
     public String describe() {
         ExitCode code = code();
         return "worker exited with " + status + (code == ExitCode.OTHER ? "" : " (" + code.describe(status) + ")");

@@ -113,6 +113,14 @@ class EventLinesTest {
     }
 
     @Test
+    void requiredFieldsAnOlderRuntimeLeftOutReadAsEmptyNotAsAFailure() {
+        assertEquals(new WorkerEvent.Finished(4, Map.of(), Map.of()),
+                EventLines.parse("{\"event\":\"finished\",\"best_step\":4}").orElseThrow());
+        assertEquals(new WorkerEvent.Failed(FailureCode.INTERNAL, 1, "m"),
+                EventLines.parse("{\"event\":\"failed\",\"exit_code\":1,\"message\":\"m\"}").orElseThrow());
+    }
+
+    @Test
     void finishedKeepsItsNumericMetricsForConsumersThatRecordNumbers() {
         WorkerEvent.Finished finished = (WorkerEvent.Finished) oneOfEach().get(8);
         assertEquals(Map.of("global_step", 6.0, "valid_loss", 4.95), finished.numericMetrics());
