@@ -24,6 +24,8 @@ import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import dev.tuneforge.worker.safetensors.DType;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -180,8 +182,8 @@ class EvaluationFlowTest {
         EventCodec.mapper().writeValue(specFile.toFile(), spec);
         WorkerProcess worker = WorkerProcess.start(WorkerCommand.djl(Path.of(System.getProperty("java.home")),
                 Path.of(djlHome), 1, "2g"), "train", specFile, work);
-        int exit = worker.pumpEvents(e -> { });
-        assertEquals(0, exit, () -> "training failed: " + readLog(worker.log()));
+        WorkerExit exit = worker.pumpEvents(e -> { });
+        assertEquals(ExitCode.DONE, exit.code(), () -> "training failed: " + readLog(worker.log()));
         String key = "projects/" + PROJECT + "/jobs/job_" + name + "/output/model/";
         sync.upload(work.resolve("out/model"), key);
         return key;

@@ -5,7 +5,7 @@ package dev.tuneforge.events;
  *
  * @param resumedFromStep the checkpoint step this attempt continues from, or null for a fresh start
  * @param retryReason     why the previous attempt ended, when this attempt is a retry (e.g. "worker exited
- *                        with 137 (killed)"), else null
+ *                        with 139 (killed by signal 11)"), else null
  */
 public record TrainingStarted(
         String projectId,

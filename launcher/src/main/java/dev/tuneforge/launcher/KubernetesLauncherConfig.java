@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param tolerations          taints of the GPU node pool the pod tolerates
  * @param cpu                  CPU request of the worker container (a quantity), or null
  * @param memory               memory request and limit of the worker container, or null: with the limit, a
- *                             worker that outgrows it is OOMKilled (exit 137, reason {@code OOMKilled})
+ *                             worker that outgrows it is OOMKilled (exit KILLED, reason {@code OOMKilled})
  *                             instead of the node evicting its neighbours
  * @param s3Endpoint           the S3 server as the pods reach it ({@code http://minio.tuneforge:9000})
  * @param s3Bucket             the bucket of every key an attempt names
@@ -29,7 +29,7 @@ import java.util.Objects;
  *                             the staging and sync containers only, never to the worker
  * @param stagingImage         image of the init and sync containers: {@code mc} and a POSIX shell with
  *                             coreutils ({@code sha256sum}, {@code sort}, {@code wc}, {@code cut})
- * @param activeDeadlineSeconds a Job running longer is stopped by Kubernetes (exit 137), or null for no limit
+ * @param activeDeadlineSeconds a Job running longer is stopped by Kubernetes (exit KILLED), or null for no limit
  * @param ttlSecondsAfterFinished how long a finished Job stays for a trainer to read its exit code
  * @param terminationGracePeriodSeconds time between SIGTERM and SIGKILL: the worker finishes its step and
  *                             writes a checkpoint, then the sidecar uploads it

@@ -1,5 +1,9 @@
 package dev.tuneforge.launcher;
 
+import dev.tuneforge.worker.protocol.EventLines;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -44,20 +48,24 @@ public final class KubernetesWorker implements RunningWorker {
     /**
      * How the attempt ended.
      *
-     * @param code      the worker's exit code (protocol codes; 137 when it was killed, OOMKilled, evicted or
-     *                  never ran), or the staging container's exit code when staging failed
+     * @param status    the worker's exit (a protocol code; {@link ExitCode#KILLED} when it was killed, OOMKilled,
+     *                  evicted or never ran), or the staging container's exit status when staging failed
      * @param reason    Kubernetes' word for it: {@code Completed}, {@code Error}, {@code OOMKilled},
      *                  {@code Evicted}, {@code DeadlineExceeded}, ...
      * @param container {@code worker}, {@code stage} (staging failed, the worker never ran) or null (no container
      *                  said: the pod was evicted or deleted, or the Job is gone)
      */
-    public record Exit(int code, String reason, String container) {
+    public record Exit(WorkerExit status, String reason, String container) {
+
+        static Exit killed(String reason) {
+            return new Exit(WorkerExit.of(ExitCode.KILLED), reason, null);
+        }
 
         public String describe() {
             if (KubernetesManifests.STAGE.equals(container)) {
-                return "staging the inputs failed with " + code + " (" + reason + ")";
+                return "staging the inputs failed with " + status.status() + " (" + reason + ")";
             }
-            String text = WorkerProcess.describeExit(code);
+            String text = status.describe();
             return reason == null || reason.equals("Completed") || reason.equals("Error") ? text
                     : text + ": " + reason;
         }
@@ -80,8 +88,11 @@ public final class KubernetesWorker implements RunningWorker {
     private volatile boolean detached;
     private volatile LogWatch currentLog;
 
-    /** What {@link #pumpEvents} returns for a worker that was {@link #detach() detached}: it has no exit code yet. */
-    public static final int DETACHED = -1;
+    /**
+     * What {@link #pumpEvents} returns for a worker that was {@link #detach() detached}: it has no exit yet, and
+     * the caller, which detached it, does not look (status -1, which no process exits with).
+     */
+    public static final WorkerExit DETACHED = new WorkerExit(-1);
 
     KubernetesWorker(KubernetesClient client, KubernetesLauncherConfig config, String name,
                      Map<String, String> labels, int nodes) {
@@ -117,14 +128,14 @@ public final class KubernetesWorker implements RunningWorker {
      * restart delivers its events from the start again: listeners must take a repeated event as a no-op.
      */
     @Override
-    public int pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
+    public WorkerExit pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
         track();
         String pod = awaitWorkerStarted();
         if (pod != null) {
             stream(pod, listener);
         }
         Exit e = awaitExit(Long.MAX_VALUE);
-        return e == null ? DETACHED : e.code();
+        return e == null ? DETACHED : e.status();
     }
 
     /**
@@ -147,7 +158,7 @@ public final class KubernetesWorker implements RunningWorker {
 
     /**
      * Deletes the Job with foreground propagation: its pods get SIGTERM and their full grace period
-     * ({@code terminationGracePeriodSeconds}), the worker checkpoints and exits 143, the sidecar uploads the
+     * ({@code terminationGracePeriodSeconds}), the worker checkpoints and exits TERMINATED, the sidecar uploads the
      * checkpoint, then the pods, the Service and the Job go. (Deleting the Job with a grace period would not
      * reach the pods: the garbage collector deletes them with their own.)
      */
@@ -246,9 +257,9 @@ public final class KubernetesWorker implements RunningWorker {
                     if (at != null) {
                         last = at;
                     }
-                    WorkerEvent event = WorkerEvent.parse(text);
-                    if (event != null && !detached) {
-                        deliver(listener, event);
+                    Optional<WorkerEvent> event = EventLines.parse(text);
+                    if (event.isPresent() && !detached) {
+                        deliver(listener, event.get());
                     }
                 }
             } catch (IOException | KubernetesClientException e) {
@@ -348,18 +359,18 @@ public final class KubernetesWorker implements RunningWorker {
         Exit result = null;
         for (Pod p : ordered()) {
             Exit podExit = podExit(p);
-            if (result == null || (result.code() == 0 && podExit.code() != 0)) {
+            if (result == null || (result.status().is(ExitCode.DONE) && !podExit.status().is(ExitCode.DONE))) {
                 result = podExit;
             }
         }
         JobCondition failed = lastJob == null ? null : condition(lastJob, "Failed");
         if (result == null) {
-            result = new Exit(137, failed != null ? failed.getReason()
-                    : "the Job is gone (deleted, or removed by its TTL) and no pod of it was seen", null);
+            result = Exit.killed(failed != null ? failed.getReason()
+                    : "the Job is gone (deleted, or removed by its TTL) and no pod of it was seen");
         } else if (failed != null && failed.getReason() != null && (result.reason().equals(POD_DELETED)
                 || failed.getReason().equals("DeadlineExceeded"))) {
-            // a worker stopped by the Job's deadline exits 143 like a cancelled one: say which it was
-            result = new Exit(result.code(), failed.getReason(), result.container());
+            // a worker stopped by the Job's deadline exits TERMINATED like a cancelled one: say which it was
+            result = new Exit(result.status(), failed.getReason(), result.container());
         }
         exit = result;
         untrack();
@@ -396,22 +407,23 @@ public final class KubernetesWorker implements RunningWorker {
         ContainerStateTerminated worker = workerTerminated(p);
         if (worker != null) {
             boolean oom = "OOMKilled".equals(worker.getReason());
-            return new Exit(oom ? 137 : worker.getExitCode(), worker.getReason(), KubernetesManifests.WORKER);
+            WorkerExit status = oom ? WorkerExit.of(ExitCode.KILLED) : new WorkerExit(worker.getExitCode());
+            return new Exit(status, worker.getReason(), KubernetesManifests.WORKER);
         }
         ContainerStatus stage = status(p.getStatus() == null ? null : p.getStatus().getInitContainerStatuses(),
                 KubernetesManifests.STAGE);
         if (stage != null && stage.getState() != null && stage.getState().getTerminated() != null
                 && stage.getState().getTerminated().getExitCode() != 0) {
             ContainerStateTerminated t = stage.getState().getTerminated();
-            return new Exit(t.getExitCode(), t.getReason() + (t.getMessage() == null ? "" : ": " + t.getMessage()),
-                    KubernetesManifests.STAGE);
+            return new Exit(new WorkerExit(t.getExitCode()), t.getReason()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage()), KubernetesManifests.STAGE);
         }
         String reason = p.getStatus() == null ? null : p.getStatus().getReason();
         if (reason != null) {
             String message = p.getStatus().getMessage();
-            return new Exit(137, message == null ? reason : reason + ": " + message, null);
+            return Exit.killed(message == null ? reason : reason + ": " + message);
         }
-        return new Exit(137, POD_DELETED, null);
+        return Exit.killed(POD_DELETED);
     }
 
     private static ContainerStateTerminated workerTerminated(Pod p) {

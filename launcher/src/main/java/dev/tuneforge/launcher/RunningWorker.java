@@ -1,5 +1,8 @@
 package dev.tuneforge.launcher;
 
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -13,13 +16,13 @@ public interface RunningWorker {
     String id();
 
     /**
-     * Hands each event to {@code listener} until the worker's output ends, then returns its exit code
-     * (protocol codes: 0, 1, 2, 3, 143; 137 when it was killed). A listener that throws stops reading and
-     * kills the worker.
+     * Hands each event to {@code listener} until the worker's output ends, then returns how it exited (a protocol
+     * code, {@link ExitCode#KILLED} when it was killed). Lines that are not events this version knows are skipped.
+     * A listener that throws stops reading and kills the worker.
      */
-    int pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException;
+    WorkerExit pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException;
 
-    /** Asks the worker to write a checkpoint and stop (SIGTERM; it exits 143). */
+    /** Asks the worker to write a checkpoint and stop (SIGTERM; it exits {@link ExitCode#TERMINATED}). */
     void terminate();
 
     /** Stops the worker now, without a checkpoint. */

@@ -1,5 +1,8 @@
 package dev.tuneforge.launcher;
 
+import dev.tuneforge.worker.protocol.EventLines;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,18 +55,15 @@ public final class WorkerProcess implements RunningWorker {
 
     /**
      * Reads events until the worker closes stdout, handing each to {@code listener}; then waits for the
-     * exit code and returns it. A listener that throws stops reading and kills the worker.
+     * process to exit and returns how. A listener that throws stops reading and kills the worker.
      */
     @Override
-    public int pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
+    public WorkerExit pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
-                WorkerEvent event = WorkerEvent.parse(line);
-                if (event != null) {
-                    listener.accept(event);
-                }
+                EventLines.parse(line).ifPresent(listener);
             }
         } catch (IOException e) {
             // the pipe broke: the worker is gone; its exit code says how
@@ -71,11 +71,11 @@ public final class WorkerProcess implements RunningWorker {
             process.destroyForcibly();
             throw e;
         }
-        return process.waitFor();
+        return new WorkerExit(process.waitFor());
     }
 
     /**
-     * SIGTERM: the worker finishes its step, writes a checkpoint and exits 143. Sent through the process
+     * SIGTERM: the worker finishes its step, writes a checkpoint and exits TERMINATED. Sent through the process
      * handle, because {@link Process#destroy()} also closes our end of stdout and the last events would be lost.
      */
     @Override
@@ -102,18 +102,5 @@ public final class WorkerProcess implements RunningWorker {
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().commandLine().map(c -> c.contains(workdir.toString())).orElse(false));
-    }
-
-    /** What an exit code means, for the attempt's record and the retry decision. */
-    public static String describeExit(int code) {
-        return switch (code) {
-            case 0 -> "worker exited with 0 (done)";
-            case 1 -> "worker exited with 1 (internal error)";
-            case 2 -> "worker exited with 2 (bad spec or data)";
-            case 3 -> "worker exited with 3 (out of resources)";
-            case 143 -> "worker exited with 143 (stopped by SIGTERM)";
-            default -> code > 128 ? "worker exited with " + code + " (killed by signal " + (code - 128) + ")"
-                    : "worker exited with " + code;
-        };
     }
 }

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tuneforge.worker.protocol.EventLines;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -252,57 +256,59 @@ class KubernetesLauncherTest {
         String pod = createPod(worker, 0);
         setStatus(pod, running());
         String base = "/api/v1/namespaces/" + NS + "/pods/" + pod + "/log?pretty=false&container=worker";
-        server.expect().get().withPath(base + "&timestamps=true&follow=true").andReturn(200, """
-                2025-03-01T10:00:00.000000001Z {"event":"started","total_steps":4}
-                2025-03-01T10:00:01.000000000Z not an event
-                2025-03-01T10:00:02.000000000Z {"event":"progress","step":1,"train_loss":2.5}
-                """).once();
+        WorkerEvent started = new WorkerEvent.Started("train", "torch", "cuda", 4, 32, null, 4096, 0, 2);
+        WorkerEvent progress = new WorkerEvent.Progress(1, 4, 0.25, 2.5, 1e-4, 1.1, 900, 3);
+        WorkerEvent checkpoint = new WorkerEvent.Checkpoint(2, "/work/out/checkpoint-2");
+        WorkerEvent finished = new WorkerEvent.Finished(4, Map.of("adapter", "/work/out/adapter"), Map.of());
+        server.expect().get().withPath(base + "&timestamps=true&follow=true").andReturn(200,
+                "2025-03-01T10:00:00.000000001Z " + EventLines.write(started) + "\n"
+                + "2025-03-01T10:00:01.000000000Z not an event\n"
+                + "2025-03-01T10:00:02.000000000Z " + EventLines.write(progress) + "\n").once();
         // the stream broke; reopened from the last line's time, which the server sends again
-        server.expect().get().withPath(base + "&sinceTime=2025-03-01T10:00:02Z&timestamps=true&follow=true").andReturn(200, """
-                2025-03-01T10:00:02.000000000Z {"event":"progress","step":1,"train_loss":2.5}
-                2025-03-01T10:00:03.500000000Z {"event":"checkpoint","step":2,"dir":"/work/out/checkpoint-2"}
-                2025-03-01T10:00:04.000000000Z {"event":"finished","best_step":4}
-                """).once();
+        server.expect().get().withPath(base + "&sinceTime=2025-03-01T10:00:02Z&timestamps=true&follow=true").andReturn(200,
+                "2025-03-01T10:00:02.000000000Z " + EventLines.write(progress) + "\n"
+                + "2025-03-01T10:00:03.500000000Z " + EventLines.write(checkpoint) + "\n"
+                + "2025-03-01T10:00:04.000000000Z " + EventLines.write(finished) + "\n").once();
 
         List<WorkerEvent> events = new CopyOnWriteArrayList<>();
-        CountDownLatch finished = new CountDownLatch(1);
-        CompletableFuture<Integer> code = CompletableFuture.supplyAsync(() -> {
+        CountDownLatch finishedSeen = new CountDownLatch(1);
+        CompletableFuture<WorkerExit> code = CompletableFuture.supplyAsync(() -> {
             try {
                 return worker.pumpEvents(e -> {
                     events.add(e);
-                    if (e.name().equals("finished")) {
-                        finished.countDown();
+                    if (e instanceof WorkerEvent.Finished) {
+                        finishedSeen.countDown();
                     }
                 });
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
-        assertTrue(finished.await(20, TimeUnit.SECONDS));
+        assertTrue(finishedSeen.await(20, TimeUnit.SECONDS));
         assertFalse(code.isDone(), "the pod is still running: its sidecar has not uploaded everything yet");
 
         setStatus(pod, terminated(0, "Completed", "Succeeded"));
         completeJob(worker.jobName(), "Complete", null);
-        assertEquals(0, code.get(20, TimeUnit.SECONDS));
-        assertEquals(List.of("started", "progress", "checkpoint", "finished"),
-                events.stream().map(WorkerEvent::name).toList());
-        assertEquals(2.5, events.get(1).doubleField("train_loss"));
-        assertEquals(new KubernetesWorker.Exit(0, "Completed", "worker"), worker.exit().orElseThrow());
+        assertEquals(ExitCode.DONE, code.get(20, TimeUnit.SECONDS).code());
+        assertEquals(List.of(started, progress, checkpoint, finished), events);
+        assertEquals(new KubernetesWorker.Exit(WorkerExit.of(ExitCode.DONE), "Completed", "worker"),
+                worker.exit().orElseThrow());
     }
 
     @Test
-    void anOutOfMemoryKillIs137WithItsReason() throws Exception {
+    void anOutOfMemoryKillIsKilledWithItsReason() throws Exception {
         KubernetesWorker worker = new KubernetesLauncher(client, config().build())
                 .launch(attempt("job-oom", 1, WorkerCommand.torch("python"), 1));
         String pod = createPod(worker, 0);
-        setStatus(pod, terminated(137, "OOMKilled", "Failed"));
+        setStatus(pod, terminated(ExitCode.KILLED.status(), "OOMKilled", "Failed"));
         completeJob(worker.jobName(), "Failed", "BackoffLimitExceeded");
         server.expect().get().withPath("/api/v1/namespaces/" + NS + "/pods/" + pod
                         + "/log?pretty=false&container=worker&timestamps=true&follow=true")
-                .andReturn(200, "2025-03-01T10:00:00Z {\"event\":\"started\"}\n").once();
-        List<String> names = new ArrayList<>();
-        assertEquals(137, worker.pumpEvents(e -> names.add(e.name())));
-        assertEquals(List.of("started"), names);
+                .andReturn(200, "2025-03-01T10:00:00Z " + EventLines.write(new WorkerEvent.Started("train", "torch", "cuda",
+                        4, 32, null, 4096, 0)) + "\n").once();
+        List<WorkerEvent> events = new ArrayList<>();
+        assertEquals(ExitCode.KILLED, worker.pumpEvents(events::add).code());
+        assertEquals(List.of(WorkerEvent.Started.class), events.stream().map(Object::getClass).toList());
         KubernetesWorker.Exit exit = worker.exit().orElseThrow();
         assertEquals("OOMKilled", exit.reason());
         assertEquals("worker exited with 137 (killed by signal 9): OOMKilled", exit.describe());
@@ -317,7 +323,7 @@ class KubernetesLauncherTest {
                 .withMessage("The node was low on resource: memory.").build());
         completeJob(evicted.jobName(), "Failed", "BackoffLimitExceeded");
         assertTrue(evicted.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(new KubernetesWorker.Exit(137, "Evicted: The node was low on resource: memory.", null),
+        assertEquals(new KubernetesWorker.Exit(WorkerExit.of(ExitCode.KILLED), "Evicted: The node was low on resource: memory.", null),
                 evicted.exit().orElseThrow());
 
         KubernetesWorker staging = launcher.launch(attempt("job-st", 1, WorkerCommand.torch("python"), 1));
@@ -326,14 +332,15 @@ class KubernetesLauncherTest {
                 .addNewInitContainerStatus().withName("stage").withNewState().withNewTerminated().withExitCode(1)
                 .withReason("Error").endTerminated().endState().endInitContainerStatus().build());
         completeJob(staging.jobName(), "Failed", "BackoffLimitExceeded");
-        assertEquals(1, staging.pumpEvents(e -> { }), "no log is read: the worker never started");
+        assertEquals(new WorkerExit(1), staging.pumpEvents(e -> { }), "no log is read: the worker never started");
         assertEquals("stage", staging.exit().orElseThrow().container());
 
         KubernetesWorker deadline = launcher.launch(attempt("job-dl", 1, WorkerCommand.torch("python"), 1));
-        setStatus(createPod(deadline, 0), terminated(143, "Error", "Failed"));
+        setStatus(createPod(deadline, 0), terminated(ExitCode.TERMINATED.status(), "Error", "Failed"));
         completeJob(deadline.jobName(), "Failed", "DeadlineExceeded");
         assertTrue(deadline.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(new KubernetesWorker.Exit(143, "DeadlineExceeded", "worker"), deadline.exit().orElseThrow());
+        assertEquals(new KubernetesWorker.Exit(WorkerExit.of(ExitCode.TERMINATED), "DeadlineExceeded", "worker"),
+                deadline.exit().orElseThrow());
 
         KubernetesWorker running = launcher.launch(attempt("job-run", 1, WorkerCommand.torch("python"), 1));
         setStatus(createPod(running, 0), running());
@@ -384,7 +391,7 @@ class KubernetesLauncherTest {
         assertNull(job("tf-job-kill-1"));
         assertNull(client.pods().inNamespace(NS).withName(pod).get());
         assertTrue(killed.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(137, killed.exit().orElseThrow().code());
+        assertEquals(ExitCode.KILLED, killed.exit().orElseThrow().status().code());
     }
 
     /** What the Job controller would create: a pod with the template's labels (and index, for an Indexed Job). */

@@ -3,6 +3,10 @@ package dev.tuneforge.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tuneforge.worker.protocol.EventLines;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** The process side of the launcher, with a shell script standing in for a runtime. */
 class WorkerProcessTest {
 
+    private static final WorkerEvent STARTED = new WorkerEvent.Started("train", "torch", "cpu", 2, 16, null, 64, 0);
+    private static final WorkerEvent PROGRESS = new WorkerEvent.Progress(1, 2, 0.5, 2.5, 1e-4, 0.9, 100, 1);
+    private static final WorkerEvent FINISHED = new WorkerEvent.Finished(2, Map.of("model", "/w/out/model"), Map.of());
+
     @TempDir
     Path dir;
+
+    /** A shell line that prints the event as the runtime would. */
+    private static String echo(WorkerEvent event) {
+        return "echo '" + EventLines.write(event) + "'";
+    }
 
     private WorkerCommand script(String body) throws Exception {
         Path script = dir.resolve("fake-worker.sh");
@@ -25,45 +38,43 @@ class WorkerProcessTest {
     }
 
     @Test
-    void eventsAreReadAndOtherOutputIgnored() throws Exception {
-        WorkerCommand cmd = script("""
-                echo '{"event":"started","total_steps":2}'
-                echo 'not an event'
-                echo "env $FAKE $1 $2" >&2
-                echo '{"event":"progress","step":1,"train_loss":2.5}'
-                echo '{"event":"finished","best_step":2}'""");
+    void typedEventsAreReadAndOtherOutputIgnored() throws Exception {
+        WorkerCommand cmd = script(String.join("\n", echo(STARTED),
+                "echo 'not an event'",
+                "echo '{\"event\":\"profiled\",\"flops\":1}'",
+                "echo \"env $FAKE $1 $2\" >&2",
+                echo(PROGRESS),
+                echo(FINISHED)));
         WorkerProcess worker = WorkerProcess.start(cmd, "train", dir.resolve("spec.json"), dir);
         RunningWorker running = worker;
         assertEquals(Long.toString(worker.pid()), running.id());
         List<WorkerEvent> events = new ArrayList<>();
-        assertEquals(0, running.pumpEvents(events::add));
-        assertEquals(List.of("started", "progress", "finished"), events.stream().map(WorkerEvent::name).toList());
-        assertEquals(2.5, events.get(1).doubleField("train_loss"));
+        assertEquals(WorkerExit.of(ExitCode.DONE), running.pumpEvents(events::add));
+        assertEquals(List.of(STARTED, PROGRESS, FINISHED), events);
         assertEquals("env 1 train --spec", Files.readString(worker.log()).strip());
     }
 
     @Test
     void sigtermAndKillAreTold() throws Exception {
-        WorkerCommand cmd = script("""
-                trap 'echo "{\\"event\\":\\"stopped\\",\\"step\\":3}"; exit 143' TERM
-                echo '{"event":"started"}'
-                while true; do sleep 0.05; done""");
+        WorkerEvent stopped = new WorkerEvent.Stopped(3, "/w/out/checkpoint-3", "SIGTERM");
+        WorkerCommand cmd = script("stop() { " + echo(stopped) + "; exit " + ExitCode.TERMINATED.status() + "; }\n"
+                + "trap stop TERM\n" + echo(STARTED) + "\nwhile true; do sleep 0.05; done");
         WorkerProcess worker = WorkerProcess.start(cmd, "train", dir.resolve("spec.json"), dir);
-        List<String> names = new ArrayList<>();
-        int code = worker.pumpEvents(e -> {
-            names.add(e.name());
-            if (e.name().equals("started")) {
+        List<WorkerEvent> events = new ArrayList<>();
+        WorkerExit exit = worker.pumpEvents(e -> {
+            events.add(e);
+            if (e instanceof WorkerEvent.Started) {
                 worker.terminate();
             }
         });
-        assertEquals(143, code);
-        assertEquals(List.of("started", "stopped"), names);
+        assertEquals(ExitCode.TERMINATED, exit.code());
+        assertEquals(List.of(STARTED, stopped), events);
 
-        WorkerProcess killed = WorkerProcess.start(script("echo '{\"event\":\"started\"}'; exec sleep 30"), "train",
+        WorkerProcess killed = WorkerProcess.start(script(echo(STARTED) + "; exec sleep 30"), "train",
                 dir.resolve("spec.json"), dir);
-        int killedCode = killed.pumpEvents(e -> killed.kill());
-        assertEquals(137, killedCode);
-        assertEquals("worker exited with 137 (killed by signal 9)", WorkerProcess.describeExit(killedCode));
+        WorkerExit killedExit = killed.pumpEvents(e -> killed.kill());
+        assertEquals(ExitCode.KILLED, killedExit.code());
+        assertEquals("worker exited with 137 (killed by signal 9)", killedExit.describe());
     }
 
     @Test

@@ -20,6 +20,7 @@ import dev.tuneforge.platform.test.Kubelet;
 import dev.tuneforge.platform.test.KubernetesMock;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.trainer.domain.AttemptOutcome;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
 import dev.tuneforge.trainer.domain.JobTransitions;
@@ -28,6 +29,7 @@ import dev.tuneforge.trainer.launch.Launchers;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
+import dev.tuneforge.worker.protocol.ExitCode;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -197,7 +199,7 @@ class KubernetesReadoptionTest {
         assertEquals(List.of(2L, 4L), checkpoints.stream().map(CheckpointSaved::step).toList());
         assertEquals(step2, checkpoints.getFirst().sha256());
         assertEquals(1, attempts.of(jobId).size());
-        assertEquals("succeeded", attempts.of(jobId).getFirst().outcome());
+        assertEquals(AttemptOutcome.SUCCEEDED, attempts.of(jobId).getFirst().outcome());
     }
 
     @Test
@@ -216,14 +218,15 @@ class KubernetesReadoptionTest {
         Job job = kubelet.jobs(jobId).getFirst();
         // the worker is OOMKilled while no instance follows it: nothing to adopt
         String pod = kubelet.startPod(job);
-        kubelet.exit(pod, job.getMetadata().getName(), 137);
+        kubelet.exit(pod, job.getMetadata().getName(), ExitCode.KILLED.status());
         jdbc.update("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE job_id = ?", jobId);
 
         Claim second = transitions.claimNext("trainer-b", "gpu-1", "torch", "host-b", launchers::adoptable)
                 .orElseThrow();
         assertFalse(second.readopted());
         assertEquals(2, second.attempt());
-        assertEquals("lost: trainer instance trainer-a stopped renewing its lease",
-                attempts.find(jobId, 1).orElseThrow().outcome());
+        Attempts.Attempt lost = attempts.find(jobId, 1).orElseThrow();
+        assertEquals(AttemptOutcome.LOST, lost.outcome());
+        assertEquals("trainer instance trainer-a stopped renewing its lease", lost.outcomeMessage());
     }
 }

@@ -22,6 +22,7 @@ import dev.tuneforge.platform.test.Kubelet;
 import dev.tuneforge.platform.test.KubernetesMock;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.trainer.domain.AttemptOutcome;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.Jobs;
@@ -211,7 +212,7 @@ class KubernetesTrainingTest {
         assertEquals("torch", started.getFirst().runtime());
         assertNull(started.getFirst().resumedFromStep());
         assertEquals(1, kubelet.jobs(jobId).size());
-        assertEquals("succeeded", attempts.find(jobId, 1).orElseThrow().outcome());
+        assertEquals(AttemptOutcome.SUCCEEDED, attempts.find(jobId, 1).orElseThrow().outcome());
         assertFalse(store.exists(jobPrefix + "output/trainer_state/trainer_state.json"),
                 "the trainer leaves trainer_state.json to the sidecar");
     }

@@ -21,10 +21,12 @@ import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.trainer.domain.AttemptOutcome;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.trainer.storage.Jobs;
+import dev.tuneforge.worker.protocol.ExitCode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -138,7 +140,10 @@ class TrainingRunTest {
             previous = s;
         }
         assertEquals(300L, steps.last());
-        assertEquals("crashed: worker exited with 137 (killed by signal 9)", attempts.find(jobId, 1).orElseThrow().outcome());
+        Attempts.Attempt killed = attempts.find(jobId, 1).orElseThrow();
+        assertEquals(AttemptOutcome.CRASHED, killed.outcome());
+        assertEquals("worker exited with 137 (killed by signal 9)", killed.outcomeMessage());
+        assertEquals(ExitCode.KILLED, ExitCode.of(killed.exitCode()));
     }
 
     @Test

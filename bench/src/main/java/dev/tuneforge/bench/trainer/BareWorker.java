@@ -2,6 +2,9 @@ package dev.tuneforge.bench.trainer;
 
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,16 +45,16 @@ final class BareWorker {
         Instant[] finished = new Instant[1];
         Instant launched = Instant.now();
         WorkerProcess process = WorkerProcess.start(command, "train", specFile, workdir);
-        int exit = process.pumpEvents(event -> {
-            switch (event.name()) {
-                case "started" -> started[0] = Instant.now();
-                case "finished" -> finished[0] = Instant.now();
+        WorkerExit exit = process.pumpEvents(event -> {
+            switch (event) {
+                case WorkerEvent.Started s -> started[0] = Instant.now();
+                case WorkerEvent.Finished f -> finished[0] = Instant.now();
                 default -> { }
             }
         });
         Instant exited = Instant.now();
-        if (exit != 0 || started[0] == null || finished[0] == null) {
-            throw new IllegalStateException("bare worker in " + workdir + " exited " + exit + "; see "
+        if (!exit.is(ExitCode.DONE) || started[0] == null || finished[0] == null) {
+            throw new IllegalStateException("bare worker in " + workdir + ": " + exit.describe() + "; see "
                     + process.log());
         }
         return new Run(launched, started[0], finished[0], Timing.mtime(workdir.resolve("out/trainer_state.json")),

@@ -1,8 +1,10 @@
 package dev.tuneforge.eval.run;
 
 import dev.tuneforge.launcher.RunningWorker;
-import dev.tuneforge.launcher.WorkerEvent;
-import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs one {@code worker evaluate} where a slot says: a local process ({@link LocalEvaluationLauncher}) or a
@@ -24,19 +26,18 @@ public interface EvaluationLauncher {
     /**
      * Reads the worker's events to its end.
      *
-     * @throws WorkerEvaluation.EvaluationException unless it exited 0, with its {@code failed} event's code and
-     *                                              message (permanent for exit 2: bad spec or data)
+     * @throws WorkerEvaluation.EvaluationException unless it exited {@link ExitCode#DONE}, with its {@code failed}
+     *                                              event's code and message
      */
     static void awaitSuccess(RunningWorker worker) throws InterruptedException {
-        StringBuilder failure = new StringBuilder();
-        int exit = worker.pumpEvents((WorkerEvent e) -> {
-            if (e.name().equals("failed")) {
-                failure.append(e.text("code")).append(": ").append(e.text("message"));
+        AtomicReference<WorkerEvent.Failed> failed = new AtomicReference<>();
+        WorkerExit exit = worker.pumpEvents(e -> {
+            if (e instanceof WorkerEvent.Failed f) {
+                failed.set(f);
             }
         });
-        if (exit != 0) {
-            throw new WorkerEvaluation.EvaluationException(WorkerProcess.describeExit(exit)
-                    + (failure.isEmpty() ? "" : ": " + failure), exit == 2);
+        if (!exit.is(ExitCode.DONE)) {
+            throw WorkerEvaluation.EvaluationException.workerFailed(exit, failed.get());
         }
     }
 }

@@ -1,8 +1,10 @@
 package dev.tuneforge.eval.run;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.worker.protocol.DataFormat;
+import dev.tuneforge.worker.protocol.EvalSpec;
+import dev.tuneforge.worker.protocol.GenerationParams;
+import java.nio.file.Path;
 
 /**
  * One subject on one held-out file, as the worker is asked to evaluate it.
@@ -22,7 +24,7 @@ public record EvaluationTask(String name, int attempt, String baseModel, String 
                              String dataKey, int maxSeqLength, int maxNewTokens, String resultsPrefix) {
 
     /** The directory the worker writes its results into, relative to its work directory. */
-    static final String RESULTS_DIR = "out/results";
+    static final Path RESULTS_DIR = Path.of("out/results");
 
     public String baseModelKey() {
         return ObjectKeys.baseModel(baseModel);
@@ -38,18 +40,15 @@ public record EvaluationTask(String name, int attempt, String baseModel, String 
         return resultsPrefix + "results/";
     }
 
-    /** The worker's spec, with the paths where the launcher put the inputs. */
-    ObjectNode spec(String baseModelPath, String artifactPath, String dataPath, String device) {
-        ObjectNode spec = EventCodec.mapper().createObjectNode();
-        spec.put("base_model", artifactKey != null && fullModel ? artifactPath : baseModelPath);
-        if (artifactKey != null && !fullModel) {
-            spec.put("adapter", artifactPath);
-        }
-        spec.putObject("data").put("file", dataPath).put("format", "chat");
-        spec.put("max_seq_length", maxSeqLength);
-        spec.put("max_new_tokens", maxNewTokens);
-        spec.put("output", RESULTS_DIR + "/results.jsonl");
-        spec.put("device", device);
-        return spec;
+    /**
+     * The worker's spec, with the paths where the launcher put the inputs: a whole model is evaluated as the base
+     * model, an adapter on top of it. Greedy decoding, so a subject's results are the same every time (the cache
+     * relies on that).
+     */
+    EvalSpec spec(Path baseModelPath, Path artifactPath, Path dataPath, String device) {
+        boolean wholeModel = artifactKey != null && fullModel;
+        Path adapter = artifactKey != null && !fullModel ? artifactPath : null;
+        return new EvalSpec(wholeModel ? artifactPath : baseModelPath, adapter, dataPath, DataFormat.CHAT, maxSeqLength,
+                GenerationParams.greedy(maxNewTokens), RESULTS_DIR.resolve("results.jsonl"), device);
     }
 }

@@ -1,10 +1,11 @@
 package dev.tuneforge.eval.run;
 
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.launcher.KubernetesAttempt;
 import dev.tuneforge.launcher.KubernetesLauncher;
 import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.worker.protocol.SpecWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,12 +63,7 @@ final class KubernetesEvaluationLauncher implements EvaluationLauncher {
             inputs.add(new KubernetesAttempt.Input(task.artifactKey(), ARTIFACT));
         }
         inputs.add(new KubernetesAttempt.Input(task.dataKey(), DATA));
-        String spec;
-        try {
-            spec = EventCodec.mapper().writeValueAsString(task.spec(BASE_MODEL, ARTIFACT, DATA, device));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        String spec = SpecWriter.json(task.spec(Path.of(BASE_MODEL), Path.of(ARTIFACT), Path.of(DATA), device));
         return new KubernetesAttempt(task.name(), task.attempt(), runtime, "evaluate", spec, inputs, null,
                 task.resultsPrefix(), 1);
     }

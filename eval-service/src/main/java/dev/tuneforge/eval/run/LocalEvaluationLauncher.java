@@ -1,9 +1,9 @@
 package dev.tuneforge.eval.run;
 
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.worker.protocol.SpecWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,8 +46,7 @@ final class LocalEvaluationLauncher implements EvaluationLauncher {
             Path data = work.resolve("data/heldout.jsonl");
             sync.getFile(task.dataKey(), data);
             Path spec = work.resolve("spec.json");
-            EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(spec.toFile(), task.spec(base.toString(),
-                    artifact == null ? null : artifact.toString(), data.toString(), device));
+            SpecWriter.write(task.spec(base, artifact, data, device), spec);
             EvaluationLauncher.awaitSuccess(WorkerProcess.start(runtime, "evaluate", spec, work));
             sync.upload(work.resolve(EvaluationTask.RESULTS_DIR), task.resultsDirKey());
             return task.resultsKey();

@@ -6,6 +6,9 @@ import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,6 +102,17 @@ public class WorkerEvaluation {
         public EvaluationException(String message, boolean permanent) {
             super(message);
             this.permanent = permanent;
+        }
+
+        /**
+         * The worker ended without results: permanent for {@link ExitCode#BAD_INPUT} (bad spec or data), worth a
+         * retry otherwise.
+         *
+         * @param failed its {@code failed} event, or null if it printed none (it was killed)
+         */
+        public static EvaluationException workerFailed(WorkerExit exit, WorkerEvent.Failed failed) {
+            return new EvaluationException(exit.describe() + (failed == null ? "" : ": " + failed.describe()),
+                    exit.is(ExitCode.BAD_INPUT));
         }
 
         public boolean permanent() {

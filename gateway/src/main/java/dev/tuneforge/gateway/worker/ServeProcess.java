@@ -1,8 +1,9 @@
 package dev.tuneforge.gateway.worker;
 
 import dev.tuneforge.launcher.WorkerCommand;
-import dev.tuneforge.launcher.WorkerEvent;
-
+import dev.tuneforge.worker.protocol.EventLines;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -69,28 +70,23 @@ final class ServeProcess {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
-                WorkerEvent event = WorkerEvent.parse(line);
-                if (event == null) {
-                    continue;
-                }
-                if ("serving".equals(event.name()) && event.text("url") != null) {
-                    serving.complete(URI.create(event.text("url")));
-                } else if ("failed".equals(event.name())) {
-                    failure = "worker serve failed: " + event.text("code") + ": " + event.text("message");
+                switch (EventLines.parse(line).orElse(null)) {
+                    case WorkerEvent.Serving s when s.url() != null -> serving.complete(URI.create(s.url()));
+                    case WorkerEvent.Failed f -> failure = "worker serve failed: " + f.describe();
+                    case null, default -> { }
                 }
             }
         } catch (IOException e) {
             // the process is gone; reported below
         }
-        int code;
+        String exit;
         try {
-            code = process.waitFor();
+            exit = new WorkerExit(process.waitFor()).describe();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            code = -1;
+            exit = "worker serve is still running";
         }
-        serving.completeExceptionally(new IOException(failure != null ? failure
-                : "worker serve exited with code " + code + " before serving"));
+        serving.completeExceptionally(new IOException(failure != null ? failure : exit + " before serving"));
     }
 
     /** The OpenAI-compatible API's base, {@code http://127.0.0.1:<port>/v1}. */

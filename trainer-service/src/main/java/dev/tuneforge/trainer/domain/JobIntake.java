@@ -14,7 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Commands about jobs. A request enters {@code validating} (the scheduler checks it against the dataset
  * version and the base model); cancel, pause and resume are idempotent: a job not running changes at once,
- * a running one is flagged and its worker is stopped by the instance that runs it (checkpoint, exit 143).
+ * a running one is flagged and its worker is stopped by the instance that runs it (checkpoint, exit TERMINATED).
  * All run inside the inbox's transaction.
  */
 @ApplicationScoped

@@ -19,6 +19,9 @@ import dev.tuneforge.trainer.storage.Checkpoints;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
 import dev.tuneforge.trainer.storage.Jobs.Job;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.FailureCode;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.io.InputStream;
@@ -150,7 +153,7 @@ public class JobTransitions {
                     orphanWorkdir = previous.get().workdir();
                     orphanHost = previous.get().host();
                 }
-                attempts.ended(job.jobId(), job.attempt(), null, "lost: " + reason);
+                attempts.ended(job.jobId(), job.attempt(), null, AttemptOutcome.LOST, reason);
             }
             if (job.cancelRequested()) {
                 cancelled(job);
@@ -247,7 +250,7 @@ public class JobTransitions {
             return false;
         }
         jobs.succeeded(job.jobId(), artifactKey, sha256);
-        attempts.ended(job.jobId(), attempt, 0, "succeeded");
+        attempts.ended(job.jobId(), attempt, WorkerExit.of(ExitCode.DONE), AttemptOutcome.SUCCEEDED, null);
         outbox.publish(new TrainingFinished(job.projectId(), job.jobId(), job.modelName(), job.baseModel(),
                 job.datasetId(), job.datasetVersion(), job.method(), artifactKey, sha256, bestStep, metrics,
                 job.pipelineId()));
@@ -255,44 +258,54 @@ public class JobTransitions {
     }
 
     /**
-     * An attempt ended without finishing. In order: a requested cancel or pause wins; a bad spec or bad data
-     * fails the job (retrying cannot help); anything else (killed, crashed, out of memory, this instance
-     * stopping) goes back to the queue to resume from the last checkpoint, up to {@code max-attempts} crashes.
+     * An attempt ended without finishing ({@link AttemptOutcome#ofExit}): a requested cancel or pause wins; a bad
+     * spec or bad data fails the job (retrying cannot help); this instance stopping requeues it; anything else
+     * (killed, crashed, out of memory) goes back to the queue to resume from the last checkpoint, up to
+     * {@code max-attempts} crashes.
      *
      * @param failureCode the worker's {@code failed.code}, if it printed one
      */
     @Transactional
-    public void attemptEnded(Job job, int attempt, String owner, int exitCode, String failureCode,
+    public void attemptEnded(Job job, int attempt, String owner, WorkerExit exit, FailureCode failureCode,
                              String failureMessage, boolean instanceStopping) {
         Optional<Job> locked = jobs.lock(job.jobId());
         if (locked.isEmpty() || !owns(locked.get(), attempt, owner)) {
-            attempts.ended(job.jobId(), attempt, exitCode, "lost: the lease had moved on");
+            attempts.ended(job.jobId(), attempt, exit, AttemptOutcome.LOST, "the lease had moved on");
             return;
         }
         Job current = locked.get();
-        String exit = dev.tuneforge.launcher.WorkerProcess.describeExit(exitCode);
-        if (current.cancelRequested()) {
-            attempts.ended(job.jobId(), attempt, exitCode, "cancelled: " + exit);
-            cancelled(current);
-        } else if (current.pauseRequested()) {
-            attempts.ended(job.jobId(), attempt, exitCode, "paused: " + exit);
-            paused(current);
-        } else if (exitCode == 2) {
-            attempts.ended(job.jobId(), attempt, exitCode, "failed: " + exit);
-            fail(current, failureCode == null ? "bad_spec" : failureCode,
-                    failureMessage == null ? exit : failureMessage);
-        } else if (instanceStopping && exitCode == 143) {
-            attempts.ended(job.jobId(), attempt, exitCode, "stopped: the trainer instance is shutting down");
-            jobs.requeue(job.jobId(), "trainer instance " + owner + " shut down; resumed from its last checkpoint");
-        } else {
-            String why = failureMessage == null ? exit : exit + ": " + failureMessage;
-            attempts.ended(job.jobId(), attempt, exitCode, "crashed: " + why);
-            if (crashes(job.jobId()) >= config.maxAttempts()) {
-                fail(current, failureCode == null ? "worker_crashed" : failureCode,
-                        "gave up after " + config.maxAttempts() + " failed attempts; last: " + why);
-            } else {
-                jobs.requeue(job.jobId(), why);
+        AttemptOutcome outcome = AttemptOutcome.ofExit(current.cancelRequested(), current.pauseRequested(),
+                exit.code(), instanceStopping);
+        String exitText = exit.describe();
+        switch (outcome) {
+            case CANCELLED -> {
+                attempts.ended(job.jobId(), attempt, exit, outcome, exitText);
+                cancelled(current);
             }
+            case PAUSED -> {
+                attempts.ended(job.jobId(), attempt, exit, outcome, exitText);
+                paused(current);
+            }
+            case FAILED -> {
+                attempts.ended(job.jobId(), attempt, exit, outcome, exitText);
+                fail(current, (failureCode == null ? FailureCode.BAD_SPEC : failureCode).wireName(),
+                        failureMessage == null ? exitText : failureMessage);
+            }
+            case STOPPED -> {
+                attempts.ended(job.jobId(), attempt, exit, outcome, "the trainer instance is shutting down");
+                jobs.requeue(job.jobId(), "trainer instance " + owner + " shut down; resumed from its last checkpoint");
+            }
+            case CRASHED -> {
+                String why = failureMessage == null ? exitText : exitText + ": " + failureMessage;
+                attempts.ended(job.jobId(), attempt, exit, outcome, why);
+                if (crashes(job.jobId()) >= config.maxAttempts()) {
+                    fail(current, failureCode == null ? "worker_crashed" : failureCode.wireName(),
+                            "gave up after " + config.maxAttempts() + " failed attempts; last: " + why);
+                } else {
+                    jobs.requeue(job.jobId(), why);
+                }
+            }
+            case SUCCEEDED, LOST -> throw new IllegalStateException(outcome + " is not how an exit ends an attempt");
         }
     }
 
@@ -301,7 +314,7 @@ public class JobTransitions {
     public void release(Job job, int attempt, String owner, String reason) {
         Optional<Job> locked = jobs.lock(job.jobId());
         if (locked.isPresent() && owns(locked.get(), attempt, owner)) {
-            attempts.ended(job.jobId(), attempt, null, "crashed: " + reason);
+            attempts.ended(job.jobId(), attempt, null, AttemptOutcome.CRASHED, reason);
             if (crashes(job.jobId()) >= config.maxAttempts()) {
                 fail(locked.get(), "worker_crashed", "gave up after " + config.maxAttempts() + " failed attempts; last: "
                         + reason);
@@ -327,9 +340,7 @@ public class JobTransitions {
     }
 
     private int crashes(String jobId) {
-        return (int) attempts.of(jobId).stream()
-                .filter(a -> a.outcome() != null && (a.outcome().startsWith("crashed") || a.outcome().startsWith("lost")))
-                .count();
+        return (int) attempts.of(jobId).stream().filter(a -> a.outcome() != null && a.outcome().isCrash()).count();
     }
 
     private boolean holds(String jobId, Integer attempt, String owner) {

@@ -1,18 +1,18 @@
 package dev.tuneforge.trainer.launch;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.launcher.KubernetesWorker;
 import dev.tuneforge.launcher.RunningWorker;
-import dev.tuneforge.launcher.WorkerEvent;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs.Job;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.FailureCode;
+import dev.tuneforge.worker.protocol.WorkerEvent;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,11 +45,11 @@ public final class AttemptRunner implements Runnable {
     private double lastEpoch;
     /** The worker's own step count (the job's estimate ignores packing). */
     private long lastTotal;
-    private String failureCode;
+    private FailureCode failureCode;
     private String failureMessage;
     private boolean finished;
     private String pendingOutputKey;
-    private WorkerEvent pendingFinish;
+    private WorkerEvent.Finished pendingFinish;
 
     public AttemptRunner(Context ctx, Claim claim) {
         this.ctx = ctx;
@@ -62,7 +62,7 @@ public final class AttemptRunner implements Runnable {
         return job.jobId();
     }
 
-    /** Cancel or pause: SIGTERM, the worker checkpoints and exits 143. */
+    /** Cancel or pause: SIGTERM, the worker checkpoints and exits {@link ExitCode#TERMINATED}. */
     public void stop() {
         stopRequested = true;
         RunningWorker w = worker;
@@ -115,7 +115,7 @@ public final class AttemptRunner implements Runnable {
                 w = ctx.launcher().readopt(job, attempt).orElse(null);
                 if (w == null) {
                     LOG.warnf("job %s attempt %d: its worker is gone; the next attempt resumes", job.jobId(), attempt);
-                    ctx.transitions().attemptEnded(job, attempt, ctx.owner(), 137, null,
+                    ctx.transitions().attemptEnded(job, attempt, ctx.owner(), WorkerExit.of(ExitCode.KILLED), null,
                             "the worker of the attempt was gone when it was re-adopted", false);
                     return;
                 }
@@ -124,7 +124,8 @@ public final class AttemptRunner implements Runnable {
                 var dataset = ctx.datasets().find(job.datasetId(), job.datasetVersion())
                         .orElseThrow(() -> new IllegalStateException("dataset version vanished"));
                 if (stopRequested) {
-                    ctx.transitions().attemptEnded(job, attempt, ctx.owner(), 143, null, null, instanceStopping);
+                    ctx.transitions().attemptEnded(job, attempt, ctx.owner(), WorkerExit.of(ExitCode.TERMINATED), null,
+                            null, instanceStopping);
                     return;
                 }
                 w = ctx.launcher().start(job, attempt, dataset);
@@ -149,10 +150,10 @@ public final class AttemptRunner implements Runnable {
             w.terminate();
         }
 
-        int exit;
+        WorkerExit exit;
         try {
             exit = w.pumpEvents(this::onEvent);
-            if (exit == 0 && !finished && pendingFinish != null && !leaseLost && !handedOver) {
+            if (exit.is(ExitCode.DONE) && !finished && pendingFinish != null && !leaseLost && !handedOver) {
                 // the pod is over, so its sidecar's last upload is done: the output is there now or never
                 String sha = ctx.launcher().outputIfPresent(pendingOutputKey);
                 if (sha != null) {
@@ -164,11 +165,11 @@ public final class AttemptRunner implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             w.kill();
-            exit = 137;
+            exit = WorkerExit.of(ExitCode.KILLED);
         } catch (Exception e) {
             LOG.errorf(e, "job %s attempt %d: the attempt failed", job.jobId(), attempt);
             w.kill();
-            exit = 1;
+            exit = WorkerExit.of(ExitCode.INTERNAL);
             failureMessage = String.valueOf(e.getMessage());
         }
         if (leaseLost) {
@@ -181,11 +182,11 @@ public final class AttemptRunner implements Runnable {
             ctx.transitions().handOver(job, attempt, ctx.owner());
             return;
         }
-        if (exit == 0 && finished) {
+        if (exit.is(ExitCode.DONE) && finished) {
             return;
         }
-        if (exit == 0) {
-            exit = 1;
+        if (exit.is(ExitCode.DONE)) {
+            exit = WorkerExit.of(ExitCode.INTERNAL);
             if (failureMessage == null) {
                 failureMessage = "the worker exited with 0 without a finished event";
             }
@@ -194,7 +195,7 @@ public final class AttemptRunner implements Runnable {
             failureMessage = k.exit().filter(x -> x.reason() != null && !x.reason().equals("Completed")
                     && !x.reason().equals("Error")).map(KubernetesWorker.Exit::describe).orElse(null);
         }
-        LOG.infof("job %s attempt %d: %s", job.jobId(), attempt, WorkerProcess.describeExit(exit));
+        LOG.infof("job %s attempt %d: %s", job.jobId(), attempt, exit.describe());
         ctx.transitions().attemptEnded(job, attempt, ctx.owner(), exit, failureCode, failureMessage, instanceStopping);
     }
 
@@ -214,91 +215,77 @@ public final class AttemptRunner implements Runnable {
         }
     }
 
+    /** One event into the job's: false when the lease is gone. A runtime's {@code serving} has no place here. */
     private boolean handle(WorkerEvent e) throws InterruptedException {
-        return switch (e.name()) {
-            case "started" -> {
-                long total = e.longField("total_steps", 0);
-                if (total > 0) {
-                    stride = Math.max(1, (total + ctx.maxProgressPoints() - 1) / ctx.maxProgressPoints());
+        return switch (e) {
+            case WorkerEvent.Started s -> {
+                if (s.totalSteps() > 0) {
+                    stride = Math.max(1, (s.totalSteps() + ctx.maxProgressPoints() - 1) / ctx.maxProgressPoints());
                 }
                 yield ctx.transitions().started(job, attempt, ctx.owner(), ctx.launcher().runtime(), ctx.slot(),
-                        claim.resumedFrom(), claim.retryReason(), total > 0 ? total : null);
+                        claim.resumedFrom(), claim.retryReason(), s.totalSteps() > 0 ? s.totalSteps() : null);
             }
-            case "progress" -> {
-                long step = e.longField("step", 0);
-                long total = e.longField("total_steps", 0);
-                lastTrainLoss = orZero(e.doubleField("train_loss"));
-                lastEpoch = orZero(e.doubleField("epoch"));
-                lastTotal = total;
-                if (step % stride != 0 && step != total) {
+            case WorkerEvent.Progress p -> {
+                lastTrainLoss = p.trainLoss();
+                lastEpoch = p.epoch();
+                lastTotal = p.totalSteps();
+                if (p.step() % stride != 0 && p.step() != p.totalSteps()) {
                     yield true;
                 }
-                Double eta = e.doubleField("eta_seconds");
-                yield ctx.transitions().progress(ctx.owner(), new TrainingProgress(job.projectId(), job.jobId(), step,
-                        total, orZero(e.doubleField("epoch")), orZero(e.doubleField("train_loss")),
-                        orZero(e.doubleField("learning_rate")), orZero(e.doubleField("tokens_per_second")),
-                        eta == null ? null : Math.round(eta), null, null, attempt));
+                yield ctx.transitions().progress(ctx.owner(), new TrainingProgress(job.projectId(), job.jobId(),
+                        p.step(), p.totalSteps(), p.epoch(), p.trainLoss(), p.learningRate(), p.tokensPerSecond(),
+                        Math.round(p.etaSeconds()), null, null, attempt));
             }
-            case "eval" -> {
+            case WorkerEvent.Eval v -> {
                 long total = lastTotal > 0 ? lastTotal : job.totalSteps() == null ? 0 : job.totalSteps();
                 yield ctx.transitions().progress(ctx.owner(), new TrainingProgress(job.projectId(), job.jobId(),
-                        e.longField("step", 0), total, lastEpoch, lastTrainLoss, 0, 0, null,
-                        e.doubleField("valid_loss"), e.doubleField("token_accuracy"), attempt));
+                        v.step(), total, lastEpoch, lastTrainLoss, 0, 0, null, v.validLoss(), v.tokenAccuracy(),
+                        attempt));
             }
-            case "checkpoint" -> {
-                long step = e.longField("step", 0);
-                String key = ObjectKeys.jobCheckpoint(job.projectId(), job.jobId(), step);
-                String sha = ctx.launcher().checkpoint(e.text("dir"), key);
+            case WorkerEvent.Checkpoint c -> {
+                String key = ObjectKeys.jobCheckpoint(job.projectId(), job.jobId(), c.step());
+                String sha = ctx.launcher().checkpoint(c.dir(), key);
                 if (sha == null) {
                     // not in S3 (yet): the job keeps resuming from the previous one, which is
                     yield true;
                 }
-                yield ctx.transitions().checkpoint(job, attempt, ctx.owner(), step, key, sha);
+                yield ctx.transitions().checkpoint(job, attempt, ctx.owner(), c.step(), key, sha);
             }
-            case "finished" -> finish(e);
-            case "failed" -> {
-                failureCode = e.text("code");
-                failureMessage = e.text("message");
+            case WorkerEvent.Finished f -> finish(f);
+            case WorkerEvent.Failed f -> {
+                failureCode = f.code();
+                failureMessage = f.message();
                 yield true;
             }
-            default -> true;
+            case WorkerEvent.Stopped s -> true;
+            case WorkerEvent.Serving s -> true;
         };
     }
 
     /** The adapter (or model) and the trainer state into S3, then {@code TrainingFinished}. */
-    private boolean finish(WorkerEvent e) throws InterruptedException {
-        JsonNode outputs = e.body().path("outputs");
-        String kind = outputs.has("adapter") ? "adapter" : "model";
+    private boolean finish(WorkerEvent.Finished f) throws InterruptedException {
+        String kind = f.outputs().containsKey("adapter") ? "adapter" : "model";
         String key = ObjectKeys.jobOutput(job.projectId(), job.jobId(), kind);
-        String sha = ctx.launcher().output(outputs.path(kind).asText(), key);
+        String sha = ctx.launcher().output(f.outputs().get(kind), key);
         if (sha == null) {
-            pendingFinish = e;
+            pendingFinish = f;
             pendingOutputKey = key;
             return true;
         }
-        if (outputs.hasNonNull("trainer_state")) {
+        String trainerState = f.outputs().get("trainer_state");
+        if (trainerState != null) {
             try {
-                ctx.launcher().trainerState(outputs.get("trainer_state").asText(),
+                ctx.launcher().trainerState(trainerState,
                         ObjectKeys.jobOutput(job.projectId(), job.jobId(), "trainer_state") + "trainer_state.json");
             } catch (RuntimeException ex) {
                 LOG.warnf(ex, "job %s: trainer_state.json not uploaded", job.jobId());
             }
         }
-        return emitFinished(e, key, sha);
+        return emitFinished(f, key, sha);
     }
 
-    private boolean emitFinished(WorkerEvent e, String key, String sha) {
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        e.body().path("metrics").fields().forEachRemaining(f -> {
-            if (f.getValue().isNumber()) {
-                metrics.put(f.getKey(), f.getValue().asDouble());
-            }
-        });
-        finished = ctx.transitions().finished(job, attempt, ctx.owner(), key, sha, e.longField("best_step", 0), metrics);
+    private boolean emitFinished(WorkerEvent.Finished f, String key, String sha) {
+        finished = ctx.transitions().finished(job, attempt, ctx.owner(), key, sha, f.bestStep(), f.numericMetrics());
         return finished;
-    }
-
-    private static double orZero(Double d) {
-        return d == null ? 0.0 : d;
     }
 }

@@ -1,6 +1,5 @@
 package dev.tuneforge.trainer.launch;
 
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.launcher.KubernetesAttempt;
@@ -9,6 +8,7 @@ import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.trainer.storage.DatasetVersions.DatasetVersion;
 import dev.tuneforge.trainer.storage.Jobs.Job;
+import dev.tuneforge.worker.protocol.SpecWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ public final class KubernetesWorkerLauncher implements WorkerLauncher {
     }
 
     /** The Job of one attempt: the S3 keys it stages and the spec, with the pod's paths. */
-    KubernetesAttempt attempt(Job job, int attempt, DatasetVersion dataset) throws Exception {
+    KubernetesAttempt attempt(Job job, int attempt, DatasetVersion dataset) {
         List<KubernetesAttempt.Input> inputs = new ArrayList<>();
         inputs.add(new KubernetesAttempt.Input(ObjectKeys.baseModel(job.baseModel()), BASE_MODEL));
         inputs.add(new KubernetesAttempt.Input(dataset.trainKey(), TRAIN));
@@ -74,8 +74,8 @@ public final class KubernetesWorkerLauncher implements WorkerLauncher {
             resume = Path.of("resume/checkpoint-" + job.lastCheckpointStep());
             inputs.add(new KubernetesAttempt.Input(job.lastCheckpointKey(), resume.toString()));
         }
-        String spec = EventCodec.mapper().writeValueAsString(WorkerSpec.train(job.method(), job.recipe(),
-                Path.of(BASE_MODEL), Path.of(TRAIN), validation, resume, device));
+        String spec = SpecWriter.json(WorkerSpec.train(job.method(), job.recipe(), Path.of(BASE_MODEL), Path.of(TRAIN),
+                validation, resume, device));
         return new KubernetesAttempt(job.jobId(), attempt, runtime, "train", spec, inputs,
                 checkpointPrefix(job), outputPrefix(job), nodes);
     }

@@ -1,6 +1,5 @@
 package dev.tuneforge.trainer.launch;
 
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.launcher.RunningWorker;
@@ -8,6 +7,7 @@ import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.storage.DatasetVersions.DatasetVersion;
 import dev.tuneforge.trainer.storage.Jobs.Job;
+import dev.tuneforge.worker.protocol.SpecWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,8 +60,7 @@ public final class LocalWorkerLauncher implements WorkerLauncher {
             sync.download(job.lastCheckpointKey(), resume);
         }
         Path spec = workdir.resolve("spec.json");
-        EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(spec.toFile(),
-                WorkerSpec.train(job.method(), job.recipe(), base, train, validation, resume, device));
+        SpecWriter.write(WorkerSpec.train(job.method(), job.recipe(), base, train, validation, resume, device), spec);
         return WorkerProcess.start(runtime, "train", spec, workdir);
     }
 

@@ -1,74 +1,70 @@
 package dev.tuneforge.trainer.launch;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.kit.recipe.Recipe;
+import dev.tuneforge.worker.protocol.DataFormat;
+import dev.tuneforge.worker.protocol.SpecReader;
+import dev.tuneforge.worker.protocol.TrainSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The worker's {@code spec.json} (docs/WORKER_PROTOCOL.md) for a job's resolved recipe: the same document
- * for every runtime and launcher. Paths are relative to the attempt's work directory.
+ * The worker's {@code spec.json} (docs/WORKER_PROTOCOL.md) for a job's resolved recipe, as a {@link TrainSpec}: the
+ * same spec for every runtime and launcher, written with {@code SpecWriter}. Paths are relative to the attempt's work
+ * directory. Early stopping and periodic validation need validation data, so without it they are left out.
  */
 public final class WorkerSpec {
 
-    /** Recipe values that go under {@code hyperparameters} as they are. */
-    private static final List<String> HYPERPARAMETERS = List.of("epochs", "max_steps", "batch_size",
-            "gradient_accumulation_steps", "learning_rate", "lr_scheduler", "weight_decay", "max_grad_norm",
-            "max_seq_length", "packing", "seed");
-    private static final Set<String> TOP_LEVEL = Set.of("eval_steps", "early_stopping_patience", "save_steps");
+    /** Where the worker writes checkpoints and outputs, relative to its work directory. */
+    static final Path OUTPUT_DIR = Path.of("out");
 
     private WorkerSpec() {
     }
 
     /**
-     * @param baseModel     the staged base model directory
-     * @param validation    the staged validation file, or null
-     * @param resumeFrom    the staged checkpoint to continue from, or null
+     * @param resolved   the job's recipe as {@link Recipe#resolve} resolved it
+     * @param baseModel  the staged base model directory
+     * @param validation the staged validation file, or null
+     * @param resumeFrom the staged checkpoint to continue from, or null
      */
-    public static ObjectNode train(String method, Map<String, Object> recipe, Path baseModel, Path train,
-                                   Path validation, Path resumeFrom, String device) {
-        ObjectNode spec = EventCodec.mapper().createObjectNode();
-        spec.put("base_model", baseModel.toString());
-        ObjectNode data = spec.putObject("data");
-        data.put("train", train.toString());
-        if (validation != null) {
-            data.put("validation", validation.toString());
+    public static TrainSpec train(String method, Map<String, Object> resolved, Path baseModel, Path train,
+                                  Path validation, Path resumeFrom, String device) {
+        Recipe recipe = new Recipe(method, resolved);
+        boolean validated = validation != null;
+        Integer saveSteps = optionalInteger(resolved, "save_steps");
+        return new TrainSpec(baseModel, new TrainSpec.Data(train, validation, DataFormat.CHAT), method(recipe),
+                hyperparameters(recipe), validated ? optionalInteger(resolved, "eval_steps") : null,
+                validated ? optionalInteger(resolved, "early_stopping_patience") : null,
+                saveSteps == null ? SpecReader.DEFAULT_SAVE_STEPS : saveSteps, resumeFrom, OUTPUT_DIR, device,
+                TrainSpec.Precision.FP32);
+    }
+
+    private static TrainSpec.Method method(Recipe recipe) {
+        if (!recipe.method().equals("lora")) {
+            return new TrainSpec.Full();
         }
-        data.put("format", "chat");
-        ObjectNode m = spec.putObject("method");
-        m.put("type", method);
-        if (method.equals("lora")) {
-            m.set("r", EventCodec.mapper().valueToTree(recipe.get("lora_r")));
-            m.set("alpha", EventCodec.mapper().valueToTree(recipe.get("lora_alpha")));
-            m.set("dropout", EventCodec.mapper().valueToTree(recipe.get("lora_dropout")));
-            m.set("target_modules", EventCodec.mapper().valueToTree(recipe.get("target_modules")));
-            m.set("use_rslora", EventCodec.mapper().valueToTree(recipe.get("use_rslora")));
-        }
-        ObjectNode h = spec.putObject("hyperparameters");
-        for (String name : HYPERPARAMETERS) {
-            if (recipe.containsKey(name)) {
-                h.set(name, EventCodec.mapper().valueToTree(recipe.get(name)));
-            }
-        }
-        if (recipe.containsKey("warmup_steps")) {
-            h.set("warmup_steps", EventCodec.mapper().valueToTree(recipe.get("warmup_steps")));
-        } else {
-            h.set("warmup_ratio", EventCodec.mapper().valueToTree(recipe.get("warmup_ratio")));
-        }
-        for (String name : TOP_LEVEL) {
-            boolean needsValidation = !name.equals("save_steps");
-            if (recipe.containsKey(name) && (validation != null || !needsValidation)) {
-                spec.set(name, EventCodec.mapper().valueToTree(recipe.get(name)));
-            }
-        }
-        if (resumeFrom != null) {
-            spec.put("resume_from", resumeFrom.toString());
-        }
-        spec.put("output_dir", "out");
-        spec.put("device", device);
-        spec.put("precision", "fp32");
-        return spec;
+        List<String> targets = ((List<?>) recipe.resolved().get("target_modules")).stream().map(String::valueOf)
+                .toList();
+        return new TrainSpec.Lora(recipe.integer("lora_r"), recipe.decimal("lora_alpha"),
+                recipe.decimal("lora_dropout"), targets, flag(recipe.resolved(), "use_rslora"));
+    }
+
+    private static TrainSpec.Hyperparameters hyperparameters(Recipe recipe) {
+        Map<String, Object> r = recipe.resolved();
+        Integer warmupSteps = optionalInteger(r, "warmup_steps");
+        return new TrainSpec.Hyperparameters(recipe.integer("epochs"), optionalInteger(r, "max_steps"),
+                recipe.integer("batch_size"), recipe.integer("gradient_accumulation_steps"),
+                recipe.decimal("learning_rate"), TrainSpec.LrScheduler.fromWireName((String) r.get("lr_scheduler")),
+                warmupSteps, warmupSteps != null || !r.containsKey("warmup_ratio") ? 0.0 : recipe.decimal("warmup_ratio"),
+                recipe.decimal("weight_decay"), recipe.decimal("max_grad_norm"), recipe.integer("max_seq_length"),
+                flag(r, "packing"), ((Number) r.get("seed")).longValue(), false);
+    }
+
+    private static Integer optionalInteger(Map<String, Object> recipe, String name) {
+        return recipe.get(name) instanceof Number n ? n.intValue() : null;
+    }
+
+    private static boolean flag(Map<String, Object> recipe, String name) {
+        return Boolean.TRUE.equals(recipe.get(name));
     }
 }

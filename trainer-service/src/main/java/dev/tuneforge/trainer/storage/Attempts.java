@@ -1,6 +1,8 @@
 package dev.tuneforge.trainer.storage;
 
 import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.trainer.domain.AttemptOutcome;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
@@ -9,9 +11,19 @@ import java.util.Optional;
 @ApplicationScoped
 public class Attempts {
 
+    /**
+     * @param exitCode       the worker's exit status, if it had one
+     * @param outcome        how it ended, null while it runs
+     * @param outcomeMessage the same in words: the worker's exit and why, e.g. {@code worker exited with 3
+     *                       (out of resources)}; null for a success
+     */
     public record Attempt(String jobId, int attempt, String owner, String slot, String runtime, String workdir,
-                          String host, Long pid, Long resumedFromStep, Integer exitCode, String outcome) {
+                          String host, Long pid, Long resumedFromStep, Integer exitCode, AttemptOutcome outcome,
+                          String outcomeMessage) {
     }
+
+    private static final String COLUMNS = "job_id, attempt, owner, slot, runtime, workdir, host, pid, "
+            + "resumed_from_step, exit_code, outcome, outcome_message";
 
     private final Jdbc jdbc;
 
@@ -53,25 +65,28 @@ public class Attempts {
                 + column + " IS NULL OR " + column + " < ?)", step, jobId, attempt, step) == 1;
     }
 
-    public void ended(String jobId, int attempt, Integer exitCode, String outcome) {
+    /** The attempt is over, the first time this is called; later calls change nothing. */
+    public void ended(String jobId, int attempt, WorkerExit exit, AttemptOutcome outcome, String message) {
         jdbc.update("""
-                UPDATE attempts SET ended_at = now(), exit_code = ?, outcome = ?
-                WHERE job_id = ? AND attempt = ? AND ended_at IS NULL""", exitCode, outcome, jobId, attempt);
+                UPDATE attempts SET ended_at = now(), exit_code = ?, outcome = ?, outcome_message = ?
+                WHERE job_id = ? AND attempt = ? AND ended_at IS NULL""", exit == null ? null : exit.status(),
+                outcome.name(), message, jobId, attempt);
     }
 
     public Optional<Attempt> find(String jobId, int attempt) {
-        return jdbc.queryOne("SELECT job_id, attempt, owner, slot, runtime, workdir, host, pid, resumed_from_step, "
-                + "exit_code, outcome FROM attempts WHERE job_id = ? AND attempt = ?", Attempts::attempt, jobId, attempt);
+        return jdbc.queryOne("SELECT " + COLUMNS + " FROM attempts WHERE job_id = ? AND attempt = ?",
+                Attempts::attempt, jobId, attempt);
     }
 
     public List<Attempt> of(String jobId) {
-        return jdbc.query("SELECT job_id, attempt, owner, slot, runtime, workdir, host, pid, resumed_from_step, "
-                + "exit_code, outcome FROM attempts WHERE job_id = ? ORDER BY attempt", Attempts::attempt, jobId);
+        return jdbc.query("SELECT " + COLUMNS + " FROM attempts WHERE job_id = ? ORDER BY attempt", Attempts::attempt,
+                jobId);
     }
 
     private static Attempt attempt(java.sql.ResultSet r) throws java.sql.SQLException {
+        String outcome = r.getString(11);
         return new Attempt(r.getString(1), r.getInt(2), r.getString(3), r.getString(4), r.getString(5),
                 r.getString(6), r.getString(7), (Long) r.getObject(8), (Long) r.getObject(9),
-                (Integer) r.getObject(10), r.getString(11));
+                (Integer) r.getObject(10), outcome == null ? null : AttemptOutcome.valueOf(outcome), r.getString(12));
     }
 }

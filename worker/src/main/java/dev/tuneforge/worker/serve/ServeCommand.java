@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 
 /**
- * {@code worker serve}: loads the model, serves the OpenAI-compatible API until SIGTERM, and exits 143
+ * {@code worker serve}: loads the model, serves the OpenAI-compatible API until SIGTERM, and exits TERMINATED
  * as a stopped training run does. A launcher waits for the {@code serving} event, which carries the
  * bound port, before sending requests.
  */

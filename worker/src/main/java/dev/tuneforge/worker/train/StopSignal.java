@@ -6,7 +6,7 @@ import sun.misc.Signal;
 /**
  * Turns SIGTERM into a request the trainer checks between steps, instead of the JVM's default of
  * exiting at once: cancel (and Kubernetes eviction) then costs at most one step, and the run resumes
- * from the checkpoint it writes before exiting with 143.
+ * from the checkpoint it writes before exiting with TERMINATED.
  */
 public final class StopSignal {
 

@@ -1,0 +1,58 @@
+package dev.tuneforge.trainer.launch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.kit.recipe.Recipe;
+import dev.tuneforge.worker.protocol.SpecReader;
+import dev.tuneforge.worker.protocol.SpecWriter;
+import dev.tuneforge.worker.protocol.TrainSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A job's resolved recipe as the worker's spec: a plain unit test, the stack tests run the worker on it. */
+class WorkerSpecTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path BASE = Path.of("models/base");
+    private static final Path TRAIN = Path.of("data/train.jsonl");
+    private static final Path VALIDATION = Path.of("data/validation.jsonl");
+
+    private static Map<String, Object> resolved(String method, Map<String, Object> hyperparameters) {
+        return Recipe.resolve(method, hyperparameters, 100, new Recipe.BaseModelShape(128, 512)).resolved();
+    }
+
+    @Test
+    void aLoraRecipeBecomesTheSpecItSaysAndTheWorkerReadsItBack() throws Exception {
+        Map<String, Object> recipe = resolved("lora", Map.of("lora_r", 8, "target_modules", "all-linear",
+                "max_steps", 40, "warmup_steps", 4, "eval_steps", 10, "early_stopping_patience", 2));
+        TrainSpec spec = WorkerSpec.train("lora", recipe, BASE, TRAIN, VALIDATION, null, "cuda");
+        TrainSpec.Lora lora = assertInstanceOf(TrainSpec.Lora.class, spec.method());
+        assertEquals(8, lora.r());
+        assertEquals(16.0, lora.alpha());
+        assertEquals(List.of("all-linear"), lora.targetModules());
+        assertEquals(40, spec.hyperparameters().maxSteps());
+        assertEquals(4, spec.hyperparameters().warmupSteps());
+        assertEquals(TrainSpec.LrScheduler.LINEAR, spec.hyperparameters().lrScheduler());
+        assertEquals(10, spec.evalSteps());
+        assertEquals(2, spec.earlyStoppingPatience());
+        assertEquals(Path.of("out"), spec.outputDir());
+        assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")));
+    }
+
+    @Test
+    void withoutValidationDataPeriodicValidationAndEarlyStoppingAreLeftOut() throws Exception {
+        Map<String, Object> recipe = resolved("full", Map.of("eval_steps", 10, "early_stopping_patience", 2));
+        TrainSpec spec = WorkerSpec.train("full", recipe, BASE, TRAIN, null, Path.of("resume/checkpoint-50"), "cpu");
+        assertInstanceOf(TrainSpec.Full.class, spec.method());
+        assertNull(spec.evalSteps());
+        assertNull(spec.earlyStoppingPatience());
+        assertEquals(50, spec.saveSteps(), "the recipe's default");
+        assertEquals(Path.of("resume/checkpoint-50"), spec.resumeFrom());
+        assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")));
+    }
+}
