@@ -7,6 +7,8 @@ import java.util.Map;
  *
  * @param artifactKey S3 prefix of the adapter or model directory
  * @param metrics     final training metrics (train loss, best validation loss, ...)
+ * @param runtime     the worker runtime that trained it ({@code djl}, {@code torch}); null from producers older than
+ *                    the field, which only ran {@code djl}
  */
 public record TrainingFinished(
         String projectId,
@@ -20,7 +22,15 @@ public record TrainingFinished(
         String artifactSha256,
         long bestStep,
         Map<String, Double> metrics,
-        String pipelineId) implements TuneforgeEvent {
+        String pipelineId,
+        String runtime) implements TuneforgeEvent {
+
+    public TrainingFinished(String projectId, String jobId, String modelName, String baseModel, String datasetId,
+                            int datasetVersion, String method, String artifactKey, String artifactSha256, long bestStep,
+                            Map<String, Double> metrics, String pipelineId) {
+        this(projectId, jobId, modelName, baseModel, datasetId, datasetVersion, method, artifactKey, artifactSha256,
+                bestStep, metrics, pipelineId, null);
+    }
 
     @Override
     public String aggregateId() {

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param modelName       the registry name the result is registered under
  * @param pipelineId      the pipeline that triggered the job, or null
  * @param priority        higher runs first among queued jobs; null means 0
+ * @param runtime         the worker runtime to train on ({@code djl} or {@code torch}); null means trainer-service's
+ *                        default ({@code tuneforge.trainer.default-runtime})
  */
 public record TrainingRequested(
         String projectId,
@@ -22,13 +24,21 @@ public record TrainingRequested(
         String modelName,
         String requestedBy,
         String pipelineId,
-        Integer priority) implements TuneforgeEvent {
+        Integer priority,
+        String runtime) implements TuneforgeEvent {
 
     public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
                              String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,
                              String pipelineId) {
         this(projectId, jobId, baseModel, datasetId, datasetVersion, method, hyperparameters, modelName, requestedBy,
-                pipelineId, null);
+                pipelineId, null, null);
+    }
+
+    public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
+                             String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,
+                             String pipelineId, Integer priority) {
+        this(projectId, jobId, baseModel, datasetId, datasetVersion, method, hyperparameters, modelName, requestedBy,
+                pipelineId, priority, null);
     }
 
     @Override

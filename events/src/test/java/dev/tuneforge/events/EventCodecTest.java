@@ -68,6 +68,26 @@ class EventCodecTest {
     }
 
     @Test
+    void jobEventsFromBeforeRuntimesReadWithoutOne() throws Exception {
+        for (TuneforgeEvent event : EventSamples.all()) {
+            if (event instanceof TrainingRequested || event instanceof TrainingFinished
+                    || event instanceof PipelineConfigured) {
+                ObjectNode older = (ObjectNode) EventCodec.mapper().readTree(EventCodec.toJson(event));
+                older.remove("runtime");
+
+                TuneforgeEvent read = EventCodec.read(EventType.of(event), older.toString());
+
+                assertNull(switch (read) {
+                    case TrainingRequested r -> r.runtime();
+                    case TrainingFinished f -> f.runtime();
+                    case PipelineConfigured p -> p.runtime();
+                    default -> throw new IllegalStateException();
+                });
+            }
+        }
+    }
+
+    @Test
     void unknownTypeIsSkippedNotFailed() {
         assertTrue(EventCodec.fromJson("dev.tuneforge.dataset.exploded.v7", "{\"x\":1}").isEmpty());
     }

@@ -30,7 +30,8 @@ final class EventSamples {
                         new DatasetReport(null, 20, 0, List.of(new DatasetReport.Finding("invalid_json",
                                 "line is not valid JSON", 3, List.of(4L, 9L, 17L))), List.of(), null, 0, null)),
                 new TrainingRequested(PROJECT, "job_1", "tiny-llama", "ds_1", 2, "lora",
-                        Map.of("epochs", 3, "learning_rate", 2.0e-4, "lora_r", 8), "support-bot", "key_1", null),
+                        Map.of("epochs", 3, "learning_rate", 2.0e-4, "lora_r", 8), "support-bot", "key_1", null, 5,
+                        "torch"),
                 new TrainingCancelRequested(PROJECT, "job_1", "key_1"),
                 new TrainingPauseRequested(PROJECT, "job_1", "key_1"),
                 new TrainingResumeRequested(PROJECT, "job_1", "key_1"),
@@ -42,7 +43,7 @@ final class EventSamples {
                 new CheckpointSaved(PROJECT, "job_1", 100, "projects/prj_1/jobs/job_1/checkpoints/step-100/", "cc"),
                 new TrainingFinished(PROJECT, "job_1", "support-bot", "tiny-llama", "ds_1", 2, "lora",
                         "projects/prj_1/jobs/job_1/output/adapter/", "dd", 250,
-                        Map.of("train_loss", 0.41, "valid_loss", 0.52), null),
+                        Map.of("train_loss", 0.41, "valid_loss", 0.52), null, "torch"),
                 new TrainingFailed(PROJECT, "job_2", "out_of_resources", "CUDA out of memory at step 12", 3),
                 new TrainingCancelled(PROJECT, "job_3", 100L),
                 new EvalPassed(PROJECT, "ev_1", "job_1", "support-bot", Map.of("exact_match", 0.93),
@@ -63,6 +64,7 @@ final class EventSamples {
                 new DriftDetected(PROJECT, "support-bot", 3, start, end, Map.of("prompt_length_psi", 0.31),
                         Map.of("prompt_length_psi", 0.2)),
                 new PipelineConfigured(PROJECT, "pl_1", "ds_1", "tiny-llama", "support-bot", "lora",
-                        Map.of("epochs", 2), Map.of("exact_match_min", 0.8), Map.of("new_examples", 100), "active"));
+                        Map.of("epochs", 2), Map.of("exact_match_min", 0.8), Map.of("new_examples", 100), "active",
+                        "torch"));
     }
 }
