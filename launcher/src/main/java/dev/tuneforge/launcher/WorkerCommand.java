@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -57,14 +58,32 @@ public record WorkerCommand(String runtime, List<String> prefix, Map<String, Str
     public static WorkerCommand djl(String java, String classpath, int threads, String maxHeap) {
         List<String> prefix = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx" + maxHeap,
                 "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-cp", classpath, "dev.tuneforge.worker.Main");
-        String t = Integer.toString(threads);
-        return new WorkerCommand("djl", prefix, Map.of("OMP_NUM_THREADS", t, "MKL_NUM_THREADS", t,
-                "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE", "MKL_CBWR", "AUTO", "PYTORCH_FLAVOR", "cpu"));
+        Map<String, String> env = new HashMap<>(threadEnv(threads));
+        env.put("PYTORCH_FLAVOR", "cpu");
+        return new WorkerCommand("djl", prefix, env);
     }
 
-    /** The torch runtime: {@code python -m tuneforge_worker} from the worker image or a local environment. */
+    /**
+     * The torch runtime: {@code python -m tuneforge_worker} from the worker image or a local environment, with the
+     * djl runtime's fixed thread count (a resumed attempt computes what an uninterrupted one would) and unbuffered
+     * output, so every event line reaches the launcher when it is printed.
+     */
+    public static WorkerCommand torch(String python, int threads) {
+        Map<String, String> env = new HashMap<>(threadEnv(threads));
+        env.put("PYTHONUNBUFFERED", "1");
+        return new WorkerCommand("torch", List.of(python, "-m", "tuneforge_worker"), env);
+    }
+
+    /** {@link #torch(String, int)} on one thread, the services' default. */
     public static WorkerCommand torch(String python) {
-        return new WorkerCommand("torch", List.of(python, "-m", "tuneforge_worker"), Map.of());
+        return torch(python, 1);
+    }
+
+    /** One BLAS/OpenMP thread count, fixed: libtorch's kernels then reduce in the same order every run. */
+    private static Map<String, String> threadEnv(int threads) {
+        String t = Integer.toString(threads);
+        return Map.of("OMP_NUM_THREADS", t, "MKL_NUM_THREADS", t, "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE",
+                "MKL_CBWR", "AUTO");
     }
 
     /**

@@ -188,11 +188,18 @@ class KubernetesLauncherTest {
 
     @Test
     void theTorchRuntimeRunsItsCommandLineAndACpuJobAsksForNoGpu() {
-        new KubernetesLauncher(client, config().build()).launch(attempt("job-t", 1, WorkerCommand.torch("python"), 1));
+        new KubernetesLauncher(client, config().build()).launch(attempt("job-t", 1, WorkerCommand.torch("python", 4),
+                1));
         PodSpec pod = job("tf-job-t-1").getSpec().getTemplate().getSpec();
         Container w = container(pod.getContainers(), "worker");
         assertEquals(List.of("python", "-m", "tuneforge_worker", "train", "--spec", "/work/spec.json", "--workdir",
                 "/work"), w.getCommand());
+        // the same fixed threads as the djl runtime, and every event line flushed as it is printed
+        Map<String, String> env = env(w);
+        assertEquals("4", env.get("OMP_NUM_THREADS"));
+        assertEquals("4", env.get("MKL_NUM_THREADS"));
+        assertEquals("FALSE", env.get("OMP_DYNAMIC"));
+        assertEquals("1", env.get("PYTHONUNBUFFERED"));
         assertTrue(w.getResources().getRequests() == null || w.getResources().getRequests().isEmpty());
         assertTrue(w.getResources().getLimits() == null || w.getResources().getLimits().isEmpty());
         assertEquals(List.of("work", "mc"), pod.getVolumes().stream().map(Volume::getName).toList());
@@ -201,7 +208,7 @@ class KubernetesLauncherTest {
 
     @Test
     void twoNodesAreAnIndexedJobWithAHeadlessServiceForTheRendezvous() {
-        new KubernetesLauncher(client, gpuConfig()).launch(attempt("job-mn", 1, WorkerCommand.torch("python"), 2));
+        new KubernetesLauncher(client, gpuConfig()).launch(attempt("job-mn", 1, WorkerCommand.torch("python", 1), 2));
         Job job = job("tf-job-mn-1");
         assertEquals("Indexed", job.getSpec().getCompletionMode());
         assertEquals(2, job.getSpec().getCompletions());
@@ -216,6 +223,8 @@ class KubernetesLauncherTest {
                 "train", "--spec", "/work/spec.json", "--workdir", "/work"), w.getCommand());
         Map<String, String> env = env(w);
         assertEquals("tf-job-mn-1-0.tf-job-mn-1", env.get("MASTER_ADDR"));
+        assertEquals("1", env.get("OMP_NUM_THREADS"));
+        assertEquals("1", env.get("PYTHONUNBUFFERED"));
         assertEquals("29500", env.get("MASTER_PORT"));
         assertEquals("2", env.get("NNODES"));
         EnvVar rank = w.getEnv().stream().filter(e -> e.getName().equals("NODE_RANK")).findFirst().orElseThrow();
@@ -252,7 +261,7 @@ class KubernetesLauncherTest {
     @Test
     void eventsComeFromTheWorkersLogAndTheExitCodeFromThePodStatus() throws Exception {
         KubernetesWorker worker = new KubernetesLauncher(client, config().build())
-                .launch(attempt("job-ev", 1, WorkerCommand.torch("python"), 1));
+                .launch(attempt("job-ev", 1, WorkerCommand.torch("python", 1), 1));
         String pod = createPod(worker, 0);
         setStatus(pod, running());
         String base = "/api/v1/namespaces/" + NS + "/pods/" + pod + "/log?pretty=false&container=worker";
@@ -298,7 +307,7 @@ class KubernetesLauncherTest {
     @Test
     void anOutOfMemoryKillIsKilledWithItsReason() throws Exception {
         KubernetesWorker worker = new KubernetesLauncher(client, config().build())
-                .launch(attempt("job-oom", 1, WorkerCommand.torch("python"), 1));
+                .launch(attempt("job-oom", 1, WorkerCommand.torch("python", 1), 1));
         String pod = createPod(worker, 0);
         setStatus(pod, terminated(ExitCode.KILLED.status(), "OOMKilled", "Failed"));
         completeJob(worker.jobName(), "Failed", "BackoffLimitExceeded");
@@ -317,7 +326,7 @@ class KubernetesLauncherTest {
     @Test
     void anEvictedPodAFailedStagingAndADeadlineAreTold() throws Exception {
         KubernetesLauncher launcher = new KubernetesLauncher(client, config().build());
-        KubernetesWorker evicted = launcher.launch(attempt("job-ev1", 1, WorkerCommand.torch("python"), 1));
+        KubernetesWorker evicted = launcher.launch(attempt("job-ev1", 1, WorkerCommand.torch("python", 1), 1));
         String pod = createPod(evicted, 0);
         setStatus(pod, new PodStatusBuilder().withPhase("Failed").withReason("Evicted")
                 .withMessage("The node was low on resource: memory.").build());
@@ -326,7 +335,7 @@ class KubernetesLauncherTest {
         assertEquals(new KubernetesWorker.Exit(WorkerExit.of(ExitCode.KILLED), "Evicted: The node was low on resource: memory.", null),
                 evicted.exit().orElseThrow());
 
-        KubernetesWorker staging = launcher.launch(attempt("job-st", 1, WorkerCommand.torch("python"), 1));
+        KubernetesWorker staging = launcher.launch(attempt("job-st", 1, WorkerCommand.torch("python", 1), 1));
         String stagingPod = createPod(staging, 0);
         setStatus(stagingPod, new PodStatusBuilder().withPhase("Failed")
                 .addNewInitContainerStatus().withName("stage").withNewState().withNewTerminated().withExitCode(1)
@@ -335,14 +344,14 @@ class KubernetesLauncherTest {
         assertEquals(new WorkerExit(1), staging.pumpEvents(e -> { }), "no log is read: the worker never started");
         assertEquals("stage", staging.exit().orElseThrow().container());
 
-        KubernetesWorker deadline = launcher.launch(attempt("job-dl", 1, WorkerCommand.torch("python"), 1));
+        KubernetesWorker deadline = launcher.launch(attempt("job-dl", 1, WorkerCommand.torch("python", 1), 1));
         setStatus(createPod(deadline, 0), terminated(ExitCode.TERMINATED.status(), "Error", "Failed"));
         completeJob(deadline.jobName(), "Failed", "DeadlineExceeded");
         assertTrue(deadline.waitFor(10, TimeUnit.SECONDS));
         assertEquals(new KubernetesWorker.Exit(WorkerExit.of(ExitCode.TERMINATED), "DeadlineExceeded", "worker"),
                 deadline.exit().orElseThrow());
 
-        KubernetesWorker running = launcher.launch(attempt("job-run", 1, WorkerCommand.torch("python"), 1));
+        KubernetesWorker running = launcher.launch(attempt("job-run", 1, WorkerCommand.torch("python", 1), 1));
         setStatus(createPod(running, 0), running());
         assertFalse(running.waitFor(200, TimeUnit.MILLISECONDS));
         assertTrue(running.exit().isEmpty());
@@ -352,14 +361,14 @@ class KubernetesLauncherTest {
     void aRestartedTrainerFindsItsJobInsteadOfLaunchingASecondOne() {
         KubernetesLauncherConfig config = config().build();
         KubernetesWorker first = new KubernetesLauncher(client, config).launch(attempt("job-re", 3,
-                WorkerCommand.torch("python"), 1));
+                WorkerCommand.torch("python", 1), 1));
 
         KubernetesLauncher restarted = new KubernetesLauncher(client, config);
         assertEquals(first.jobName(), restarted.find("job-re", 3).orElseThrow().jobName());
         assertTrue(restarted.find("job-re", 2).isEmpty());
         assertTrue(restarted.find("job-other", 3).isEmpty());
 
-        KubernetesWorker again = restarted.launch(attempt("job-re", 3, WorkerCommand.torch("python"), 1));
+        KubernetesWorker again = restarted.launch(attempt("job-re", 3, WorkerCommand.torch("python", 1), 1));
         assertEquals(first.jobName(), again.jobName());
         assertEquals(1, client.batch().v1().jobs().inNamespace(NS).withLabel("tuneforge.dev/job-id", "job-re")
                 .list().getItems().size());
@@ -368,7 +377,7 @@ class KubernetesLauncherTest {
     @Test
     void terminateDeletesTheJobInTheForegroundAndKillDeletesThePodsAtOnce() throws Exception {
         KubernetesLauncher launcher = new KubernetesLauncher(client, config().build());
-        KubernetesWorker stopped = launcher.launch(attempt("job-stop", 1, WorkerCommand.torch("python"), 1));
+        KubernetesWorker stopped = launcher.launch(attempt("job-stop", 1, WorkerCommand.torch("python", 1), 1));
         drainRequests();
         stopped.terminate();
         List<RecordedRequest> deletes = drainRequests().stream().filter(r -> r.getMethod().equals("DELETE")).toList();
@@ -379,7 +388,7 @@ class KubernetesLauncherTest {
         assertFalse(deletes.get(0).getUtf8Body().contains("gracePeriodSeconds"));
         assertNull(job("tf-job-stop-1"));
 
-        KubernetesWorker killed = launcher.launch(attempt("job-kill", 1, WorkerCommand.torch("python"), 1));
+        KubernetesWorker killed = launcher.launch(attempt("job-kill", 1, WorkerCommand.torch("python", 1), 1));
         String pod = createPod(killed, 0);
         drainRequests();
         killed.kill();

@@ -57,7 +57,7 @@ class StorageScriptsTest {
         KubernetesLauncherConfig config = KubernetesLauncherConfig.builder("ns", "worker:1")
                 .s3("http://minio:9000", "tuneforge", "s3-credentials").build();
         String spec = "{\"base_model\": \"models/it's\", \"data\": {\"train\": \"data/train.jsonl\"}}";
-        KubernetesAttempt attempt = new KubernetesAttempt("job-1", 1, WorkerCommand.torch("python"), "train", spec,
+        KubernetesAttempt attempt = new KubernetesAttempt("job-1", 1, WorkerCommand.torch("python", 1), "train", spec,
                 List.of(new KubernetesAttempt.Input("base-models/tiny/", "models/it's"),
                         new KubernetesAttempt.Input("projects/p/datasets/d/v1/train.jsonl", "data/train.jsonl"),
                         new KubernetesAttempt.Input("projects/p/top.txt", "top.txt")),
@@ -84,7 +84,7 @@ class StorageScriptsTest {
     void stagingStopsAtAMissingObject() throws Exception {
         KubernetesLauncherConfig config = KubernetesLauncherConfig.builder("ns", "worker:1")
                 .s3("http://minio:9000", "tuneforge", "s3-credentials").build();
-        KubernetesAttempt attempt = new KubernetesAttempt("job-1", 1, WorkerCommand.torch("python"), "train", "{}",
+        KubernetesAttempt attempt = new KubernetesAttempt("job-1", 1, WorkerCommand.torch("python", 1), "train", "{}",
                 List.of(new KubernetesAttempt.Input("missing.jsonl", "data/train.jsonl")), null, null, 1);
         Process p = sh(new KubernetesManifests(config).stagingScript(attempt), Map.of("TUNEFORGE_SPEC", "{}")).start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));

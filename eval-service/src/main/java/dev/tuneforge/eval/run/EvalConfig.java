@@ -34,6 +34,10 @@ public interface EvalConfig extends WorkerPlacement {
     @WithDefault("python3")
     String torchPython();
 
+    /** BLAS/OpenMP threads for a torch worker, fixed as for djl. */
+    @WithDefault("1")
+    int torchThreads();
+
     /** Longest generated answer per held-out example. */
     @WithDefault("128")
     int maxNewTokens();

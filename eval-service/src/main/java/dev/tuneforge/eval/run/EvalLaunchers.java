@@ -39,7 +39,7 @@ public class EvalLaunchers {
             WorkerCommand command = switch (runtime) {
                 case "djl" -> WorkerCommand.djl(k.djlJava(), k.djlClasspath(), config.djlThreads(),
                         config.djlMaxHeap());
-                case "torch" -> WorkerCommand.torch(k.torchPython());
+                case "torch" -> WorkerCommand.torch(k.torchPython(), config.torchThreads());
                 default -> throw unknown(runtime);
             };
             return new KubernetesEvaluationLauncher(kubernetes.launcher(), sync, command, k.gpus() > 0 ? "cuda" : "cpu",
@@ -49,7 +49,7 @@ public class EvalLaunchers {
             case "djl" -> WorkerCommand.djl(Path.of(System.getProperty("java.home")),
                     Path.of(config.djlHome().orElse("worker/target")).toAbsolutePath(), config.djlThreads(),
                     config.djlMaxHeap());
-            case "torch" -> WorkerCommand.torch(config.torchPython());
+            case "torch" -> WorkerCommand.torch(config.torchPython(), config.torchThreads());
             default -> throw unknown(runtime);
         };
         return new LocalEvaluationLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath(), "cpu");

@@ -37,6 +37,13 @@ public interface TrainerConfig extends WorkerPlacement {
     /** This instance's name in leases and attempts; default: host name and a random suffix per start. */
     Optional<String> instanceId();
 
+    /**
+     * The runtime of a job whose request names none ({@code djl} or {@code torch}). A job runs only on slots of its
+     * runtime, every attempt of it.
+     */
+    @WithDefault("djl")
+    String defaultRuntime();
+
     /** How often the scheduler looks at the queue ({@code off} in tests that drive it by hand). */
     @WithDefault("1s")
     String tick();
@@ -58,6 +65,16 @@ public interface TrainerConfig extends WorkerPlacement {
         /** The Python interpreter for the torch runtime. */
         @WithDefault("python3")
         String torchPython();
+
+        /** BLAS/OpenMP threads for a torch worker, fixed as for djl. */
+        @WithDefault("1")
+        int torchThreads();
+
+        /**
+         * A shell command that makes {@link #torchPython()} when a local torch worker is about to start and it does not
+         * exist ({@code bin/tuneforge up}: {@code bash <repo>/bin/tuneforge python-env}); run once, its output logged.
+         */
+        Optional<String> torchBootstrap();
     }
 
     /**

@@ -58,7 +58,7 @@ public class Launchers {
             WorkerCommand command = switch (runtime) {
                 case "djl" -> WorkerCommand.djl(k.djlJava(), k.djlClasspath(), config.worker().djlThreads(),
                         config.worker().djlMaxHeap());
-                case "torch" -> WorkerCommand.torch(k.torchPython());
+                case "torch" -> WorkerCommand.torch(k.torchPython(), config.worker().torchThreads());
                 default -> throw unknown(runtime);
             };
             return new KubernetesWorkerLauncher(kubernetes, sync, command, k.nodes(), k.gpus() > 0 ? "cuda" : "cpu",
@@ -68,7 +68,7 @@ public class Launchers {
             case "djl" -> WorkerCommand.djl(Path.of(System.getProperty("java.home")),
                     Path.of(config.worker().djlHome().orElse("worker/target")).toAbsolutePath(),
                     config.worker().djlThreads(), config.worker().djlMaxHeap());
-            case "torch" -> WorkerCommand.torch(config.worker().torchPython());
+            case "torch" -> WorkerCommand.torch(config.worker().torchPython(), config.worker().torchThreads());
             default -> throw unknown(runtime);
         };
         return new LocalWorkerLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath().resolve("base-models"),
