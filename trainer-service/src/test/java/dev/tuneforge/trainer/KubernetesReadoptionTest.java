@@ -65,6 +65,7 @@ class KubernetesReadoptionTest {
                     "tuneforge.trainer.lease", "2m",
                     "tuneforge.trainer.launcher", "kubernetes",
                     "tuneforge.trainer.slots", "gpu-0:torch,gpu-1:torch",
+                    "tuneforge.trainer.default-runtime", "torch",
                     "tuneforge.trainer.kubernetes.namespace", Kubelet.NAMESPACE,
                     "tuneforge.trainer.kubernetes.image", "registry.example/tuneforge-worker:1.0",
                     "tuneforge.trainer.kubernetes.poll-interval", "100ms");

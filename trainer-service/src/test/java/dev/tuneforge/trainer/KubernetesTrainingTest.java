@@ -67,6 +67,8 @@ class KubernetesTrainingTest {
                     Map.entry("tuneforge.trainer.launcher", "kubernetes"),
                     Map.entry("tuneforge.trainer.slots", IntStream.range(0, 8).mapToObj(i -> "gpu-" + i + ":torch")
                             .collect(Collectors.joining(","))),
+                    // a GPU pool's jobs ask for nothing and run on torch
+                    Map.entry("tuneforge.trainer.default-runtime", "torch"),
                     Map.entry("tuneforge.trainer.kubernetes.namespace", Kubelet.NAMESPACE),
                     Map.entry("tuneforge.trainer.kubernetes.image", "registry.example/tuneforge-worker:1.0"),
                     Map.entry("tuneforge.trainer.kubernetes.gpus", "2"),

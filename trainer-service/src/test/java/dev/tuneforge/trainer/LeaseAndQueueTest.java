@@ -55,7 +55,7 @@ class LeaseAndQueueTest {
     private String queued(String project, int priority) {
         String jobId = TrainingFixture.newId("job_");
         jobs.insert(new TrainingRequested(project, jobId, "m", "ds", 1, "lora", Map.of(), "bot", "test", null, priority),
-                JobState.QUEUED);
+                JobState.QUEUED, "djl");
         return jobId;
     }
 

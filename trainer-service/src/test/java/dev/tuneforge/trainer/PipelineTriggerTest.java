@@ -4,11 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tuneforge.events.DatasetReady;
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.EventEnvelope;
-import dev.tuneforge.events.EventType;
 import dev.tuneforge.events.PipelineConfigured;
-import dev.tuneforge.events.Topics;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.storage.ObjectStore;
@@ -20,7 +17,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -64,21 +60,12 @@ class PipelineTriggerTest {
         // It sits right behind the first on the dataset's partition, so it is handled before the job below ends.
         topics.send(TopicClient.toRecord(EventEnvelope.wrap(enough, "dataset-service")));
 
-        await().atMost(WAIT).until(() -> !requests(topics, pipeline).isEmpty());
-        TrainingRequested job = requests(topics, pipeline).getFirst();
+        await().atMost(WAIT).until(() -> !TrainingFixture.requests(topics, pipeline).isEmpty());
+        TrainingRequested job = TrainingFixture.requests(topics, pipeline).getFirst();
         assertEquals(3, job.datasetVersion());
         assertEquals("bot", job.modelName());
         await().atMost(WAIT).until(() -> !topics.events(TrainingFinished.class, job.jobId()).isEmpty());
         assertEquals(pipeline, topics.events(TrainingFinished.class, job.jobId()).getFirst().pipelineId());
-        assertEquals(1, requests(topics, pipeline).size());
-    }
-
-    private static List<TrainingRequested> requests(TopicClient topics, String pipelineId) {
-        String type = EventType.TRAINING_REQUESTED.typeName();
-        return topics.readAll(Topics.COMMANDS).stream()
-                .filter(r -> type.equals(TopicClient.header(r, "ce_type")))
-                .map(r -> (TrainingRequested) EventCodec.read(EventType.TRAINING_REQUESTED, r.value()))
-                .filter(t -> pipelineId.equals(t.pipelineId()))
-                .toList();
+        assertEquals(1, TrainingFixture.requests(topics, pipeline).size());
     }
 }

@@ -1,6 +1,10 @@
 package dev.tuneforge.trainer;
 
 import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.EventType;
+import dev.tuneforge.events.Topics;
+import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
@@ -10,6 +14,7 @@ import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 
 /** Inputs of a training job put where the trainer finds them: a tiny base model in the catalogue, a dataset version. */
@@ -46,6 +51,16 @@ final class TrainingFixture {
                 new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null);
         topics.publish(ready, "dataset-service");
         return ready;
+    }
+
+    /** The jobs a pipeline asked for: its {@code TrainingRequested}s on the commands topic. */
+    static List<TrainingRequested> requests(TopicClient topics, String pipelineId) {
+        String type = EventType.TRAINING_REQUESTED.typeName();
+        return topics.readAll(Topics.COMMANDS).stream()
+                .filter(r -> type.equals(TopicClient.header(r, "ce_type")))
+                .map(r -> (TrainingRequested) EventCodec.read(EventType.TRAINING_REQUESTED, r.value()))
+                .filter(t -> pipelineId.equals(t.pipelineId()))
+                .toList();
     }
 
     static String newId(String prefix) {

@@ -22,15 +22,19 @@ public class JobIntake {
 
     private final Jobs jobs;
     private final Outbox outbox;
+    private final TrainerConfig config;
 
-    public JobIntake(Jobs jobs, Outbox outbox) {
+    public JobIntake(Jobs jobs, Outbox outbox, TrainerConfig config) {
         this.jobs = jobs;
         this.outbox = outbox;
+        this.config = config;
     }
 
+    /** The job keeps the runtime it asks for, or this service's default, for every attempt. */
     public void requested(TrainingRequested request) {
         if (jobs.state(request.jobId()).isEmpty()) {
-            jobs.insert(request, JobState.VALIDATING);
+            jobs.insert(request, JobState.VALIDATING,
+                    request.runtime() == null ? config.defaultRuntime() : request.runtime());
         }
     }
 

@@ -14,6 +14,7 @@ import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.recipe.RecipeException;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.launcher.WorkerSlots;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.Checkpoints;
 import dev.tuneforge.trainer.storage.DatasetVersions;
@@ -28,6 +29,7 @@ import java.io.InputStream;
 import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Every change of a job's state, each in one transaction with the event it emits (outbox). Changes made on
@@ -69,6 +71,11 @@ public class JobTransitions {
             return;
         }
         Job job = locked.get();
+        if (!WorkerSlots.RUNTIMES.contains(job.runtime())) {
+            fail(job, "invalid_request", "runtime: must be one of " + new TreeSet<>(WorkerSlots.RUNTIMES) + ", got '"
+                    + job.runtime() + "'");
+            return;
+        }
         var dataset = datasets.find(job.datasetId(), job.datasetVersion());
         if (dataset.isEmpty()) {
             if (job.createdAt().plus(config.validationTimeout()).isBefore(OffsetDateTime.now())) {
@@ -121,8 +128,8 @@ public class JobTransitions {
     }
 
     /**
-     * Takes the next runnable job for {@code slot}: a queued job, or a running one whose owner's lease
-     * expired. Jobs with a pending cancel or pause end here instead of running. A running job whose attempt
+     * Takes the next runnable job of {@code runtime} for {@code slot}: a queued job, or a running one whose owner's
+     * lease expired (every attempt of a job runs on its runtime: a checkpoint resumes only where it was written). Jobs with a pending cancel or pause end here instead of running. A running job whose attempt
      * {@code survivors} says is still alive (a Kubernetes Job) is re-adopted under the same attempt number — a
      * pending cancel or pause then reaches it through the new owner; otherwise its attempt is recorded as lost
      * and the next one resumes from the last checkpoint.
@@ -130,7 +137,7 @@ public class JobTransitions {
     @Transactional
     public Optional<Claim> claimNext(String owner, String slot, String runtime, String host, Survivors survivors) {
         while (true) {
-            Optional<Job> next = jobs.lockNextRunnable();
+            Optional<Job> next = jobs.lockNextRunnable(runtime);
             if (next.isEmpty()) {
                 return Optional.empty();
             }
@@ -143,7 +150,7 @@ public class JobTransitions {
                 reason = "trainer instance " + job.leaseOwner() + " stopped renewing its lease";
                 var previous = attempts.find(job.jobId(), job.attempt());
                 if (previous.isPresent() && survivors.adoptable(job.jobId(), job.attempt())) {
-                    jobs.claim(job.jobId(), job.attempt(), owner, config.lease(), slot, runtime);
+                    jobs.claim(job.jobId(), job.attempt(), owner, config.lease(), slot);
                     attempts.adopted(job.jobId(), job.attempt(), owner, slot, host);
                     return Optional.of(new Claim(job, job.attempt(), reason + "; its worker was re-adopted", null, null,
                             null, true, previous.get().resumedFromStep()));
@@ -168,7 +175,7 @@ public class JobTransitions {
                 continue;
             }
             int attempt = job.attempt() + 1;
-            jobs.claim(job.jobId(), attempt, owner, config.lease(), slot, runtime);
+            jobs.claim(job.jobId(), attempt, owner, config.lease(), slot);
             attempts.started(job.jobId(), attempt, owner, slot, runtime, workdir(job.jobId(), attempt).toString(), host,
                     job.lastCheckpointStep());
             return Optional.of(new Claim(job, attempt, reason, orphanPid, orphanWorkdir, orphanHost, false,
@@ -253,7 +260,7 @@ public class JobTransitions {
         attempts.ended(job.jobId(), attempt, WorkerExit.of(ExitCode.DONE), AttemptOutcome.SUCCEEDED, null);
         outbox.publish(new TrainingFinished(job.projectId(), job.jobId(), job.modelName(), job.baseModel(),
                 job.datasetId(), job.datasetVersion(), job.method(), artifactKey, sha256, bestStep, metrics,
-                job.pipelineId()));
+                job.pipelineId(), locked.get().runtime()));
         return true;
     }
 

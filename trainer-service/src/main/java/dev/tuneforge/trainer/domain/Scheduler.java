@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -28,9 +29,10 @@ import org.jboss.logging.Logger;
 /**
  * This instance's slots and the loop that fills them. Every tick it validates new jobs, renews the leases
  * of the jobs it runs (dropping any it lost), passes cancel and pause requests to their workers, and claims
- * queued jobs for free slots — including jobs of an instance that died, whose leases ran out: with the
+ * queued jobs of each free slot's runtime — including jobs of an instance that died, whose leases ran out: with the
  * Kubernetes launcher, an attempt whose Job still runs is re-adopted as it is; otherwise the next attempt
- * resumes from the last checkpoint (a local worker left behind is killed first).
+ * resumes from the last checkpoint (a local worker left behind is killed first). A queued job of a runtime none of
+ * its slots has stays queued for an instance that has one; this instance says so in its log, once per job.
  */
 @ApplicationScoped
 public class Scheduler {
@@ -46,6 +48,8 @@ public class Scheduler {
     private final String host;
     private final Map<String, String> slots = new LinkedHashMap<>();
     private final Map<String, AttemptRunner> running = new ConcurrentHashMap<>();
+    /** Queued jobs this instance has no slot for and has said so about. */
+    private final Set<String> unplaceable = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "attempt");
         t.setDaemon(true);
@@ -80,13 +84,14 @@ public class Scheduler {
             transitions.validate(job.jobId());
         }
         watchRunning();
+        warnAboutJobsWithoutASlot();
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || running.containsKey(slot.getKey())) {
                 continue;
             }
             var claim = transitions.claimNext(owner, slot.getKey(), slot.getValue(), host, launchers::adoptable);
             if (claim.isEmpty()) {
-                break;
+                continue; // nothing for this runtime; a slot of another may still find a job
             }
             if (!claim.get().readopted()) {
                 stopOrphan(claim.get());
@@ -105,6 +110,24 @@ public class Scheduler {
                 }
             });
         }
+    }
+
+    /**
+     * A queued job whose runtime no slot here has is not an error: another instance may have one, or one may be
+     * added. It waits in the queue, and this instance logs why, once per job.
+     */
+    private void warnAboutJobsWithoutASlot() {
+        Set<String> runtimes = Set.copyOf(slots.values());
+        List<Jobs.Job> waiting = jobs.queuedNotOn(runtimes);
+        for (Jobs.Job job : waiting) {
+            if (unplaceable.add(job.jobId())) {
+                LOG.warnf("job %s asks for the %s runtime, which none of this instance's slots (%s) runs: it stays "
+                        + "queued until an instance with a %s slot takes it (tuneforge.trainer.slots)", job.jobId(),
+                        job.runtime(), String.join(",", slots.entrySet().stream().map(e -> e.getKey() + ":"
+                                + e.getValue()).toList()), job.runtime());
+            }
+        }
+        unplaceable.retainAll(waiting.stream().map(Jobs.Job::jobId).toList());
     }
 
     /** Lease renewal and stop requests for the jobs this instance runs. */

@@ -137,7 +137,7 @@ public final class AttemptRunner implements Runnable {
             }
         } catch (Exception e) {
             LOG.errorf(e, "job %s attempt %d: starting the worker failed", job.jobId(), attempt);
-            ctx.transitions().release(job, attempt, ctx.owner(), "staging the inputs failed: " + e.getMessage());
+            ctx.transitions().release(job, attempt, ctx.owner(), "starting the attempt failed: " + e.getMessage());
             return;
         }
         if (job.totalSteps() != null) {

@@ -4,6 +4,7 @@ import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.S3Config;
 import dev.tuneforge.launcher.KubernetesConnection;
 import dev.tuneforge.launcher.KubernetesLauncher;
+import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerPlacement;
 import dev.tuneforge.trainer.domain.JobTransitions;
@@ -71,8 +72,10 @@ public class Launchers {
             case "torch" -> WorkerCommand.torch(config.worker().torchPython(), config.worker().torchThreads());
             default -> throw unknown(runtime);
         };
+        PythonEnvironment python = runtime.equals("torch")
+                ? new PythonEnvironment(config.worker().torchPython(), config.worker().torchBootstrap()) : null;
         return new LocalWorkerLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath().resolve("base-models"),
-                transitions::workdir, "cpu");
+                transitions::workdir, "cpu", python);
     }
 
     private static IllegalStateException unknown(String runtime) {

@@ -2,6 +2,7 @@ package dev.tuneforge.trainer.launch;
 
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
@@ -13,28 +14,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import org.jboss.logging.Logger;
 
 /**
  * A worker as a child process on this node's slot: inputs are downloaded into the attempt's work directory (the
  * base model once per node, shared by attempts), checkpoints and the output are uploaded from here as the worker
- * reports them.
+ * reports them. The torch runtime's Python environment is made first if it is missing ({@link PythonEnvironment});
+ * if that fails, so does the attempt, which is retried as a crash.
  */
 public final class LocalWorkerLauncher implements WorkerLauncher {
+
+    private static final Logger LOG = Logger.getLogger(LocalWorkerLauncher.class);
 
     private final DirectorySync sync;
     private final WorkerCommand runtime;
     private final Path baseModelCache;
     private final BiFunction<String, Integer, Path> workdirs;
     private final String device;
+    private final PythonEnvironment python;
 
-    /** {@code workdirs}: the work directory of (job id, attempt). */
+    /**
+     * @param workdirs the work directory of (job id, attempt)
+     * @param python   the torch runtime's interpreter, made before a worker starts if it is missing; null for djl
+     */
     public LocalWorkerLauncher(DirectorySync sync, WorkerCommand runtime, Path baseModelCache,
-                               BiFunction<String, Integer, Path> workdirs, String device) {
+                               BiFunction<String, Integer, Path> workdirs, String device, PythonEnvironment python) {
         this.sync = sync;
         this.runtime = runtime;
         this.baseModelCache = baseModelCache;
         this.workdirs = workdirs;
         this.device = device;
+        this.python = python;
     }
 
     @Override
@@ -44,6 +54,9 @@ public final class LocalWorkerLauncher implements WorkerLauncher {
 
     @Override
     public RunningWorker start(Job job, int attempt, DatasetVersion dataset) throws IOException {
+        if (python != null) {
+            python.ensure("tuneforge.trainer.worker", line -> LOG.infof("job %s: %s", job.jobId(), line));
+        }
         Path workdir = workdirs.apply(job.jobId(), attempt);
         Files.createDirectories(workdir);
         Path base = stageBaseModel(job.baseModel());

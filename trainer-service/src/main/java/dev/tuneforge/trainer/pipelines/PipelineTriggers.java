@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Pipelines (retraining policies) and their first trigger: a new dataset version that adds at least
  * {@code min_new_examples} examples starts a job, unless the pipeline ran within its cooldown. The job is a
- * {@code TrainingRequested} like a user's. A pipeline starts at most one job per dataset version (recorded in
+ * {@code TrainingRequested} like a user's, on the pipeline's runtime (none: the default when the job arrives). A pipeline starts at most one job per dataset version (recorded in
  * {@code pipeline_runs}, and the job id is derived from both), however often the version is announced.
  */
 @ApplicationScoped
@@ -34,15 +34,16 @@ public class PipelineTriggers {
         Long cooldown = number(triggers.get("cooldown_seconds"));
         jdbc.update("""
                 INSERT INTO pipelines (pipeline_id, project_id, dataset_id, base_model, model_name, method,
-                                       hyperparameters, min_new_examples, cooldown_seconds, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       hyperparameters, min_new_examples, cooldown_seconds, status, runtime)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pipeline_id) DO UPDATE SET dataset_id = EXCLUDED.dataset_id,
                     base_model = EXCLUDED.base_model, model_name = EXCLUDED.model_name, method = EXCLUDED.method,
                     hyperparameters = EXCLUDED.hyperparameters, min_new_examples = EXCLUDED.min_new_examples,
-                    cooldown_seconds = EXCLUDED.cooldown_seconds, status = EXCLUDED.status, updated_at = now()""",
+                    cooldown_seconds = EXCLUDED.cooldown_seconds, status = EXCLUDED.status,
+                    runtime = EXCLUDED.runtime, updated_at = now()""",
                 p.pipelineId(), p.projectId(), p.datasetId(), p.baseModel(), p.modelName(),
                 p.method() == null ? "lora" : p.method(), dev.tuneforge.trainer.storage.JsonColumns.json(p.hyperparameters()),
-                minNew, cooldown == null ? 0 : cooldown, p.status() == null ? "active" : p.status());
+                minNew, cooldown == null ? 0 : cooldown, p.status() == null ? "active" : p.status(), p.runtime());
     }
 
     public void datasetReady(DatasetReady ready) {
@@ -50,14 +51,14 @@ public class PipelineTriggers {
             return;
         }
         var due = jdbc.query("""
-                SELECT pipeline_id, project_id, base_model, model_name, method, hyperparameters
+                SELECT pipeline_id, project_id, base_model, model_name, method, hyperparameters, runtime
                 FROM pipelines
                 WHERE dataset_id = ? AND project_id = ? AND status = 'active'
                   AND min_new_examples IS NOT NULL AND min_new_examples <= ?
                   AND (last_triggered_at IS NULL OR last_triggered_at + cooldown_seconds * interval '1 second' <= now())
                 FOR UPDATE""",
                 r -> new Object[] {r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                        r.getString(6)},
+                        r.getString(6), r.getString(7)},
                 ready.datasetId(), ready.projectId(), ready.newExamples());
         for (Object[] p : due) {
             String pipelineId = (String) p[0];
@@ -72,7 +73,7 @@ public class PipelineTriggers {
             outbox.publish(new TrainingRequested(ready.projectId(), jobId,
                     (String) p[2], ready.datasetId(), ready.version(), (String) p[4],
                     dev.tuneforge.trainer.storage.JsonColumns.map((String) p[5]), (String) p[3],
-                    "pipeline:" + pipelineId, pipelineId));
+                    "pipeline:" + pipelineId, pipelineId, null, (String) p[6]));
         }
     }
 

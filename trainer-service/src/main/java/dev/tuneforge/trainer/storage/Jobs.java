@@ -37,15 +37,17 @@ public class Jobs {
                       java.time.OffsetDateTime createdAt) {
     }
 
-    public void insert(TrainingRequested request, JobState state) {
+    /** @param runtime the runtime the job runs on: its request's, or the default when the request names none */
+    public void insert(TrainingRequested request, JobState state, String runtime) {
         jdbc.update("""
                 INSERT INTO jobs (job_id, project_id, state, base_model, dataset_id, dataset_version, method,
-                                  hyperparameters, model_name, pipeline_id, priority, requested_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  hyperparameters, model_name, pipeline_id, priority, requested_by, runtime)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (job_id) DO NOTHING""",
                 request.jobId(), request.projectId(), state.dbValue(), request.baseModel(), request.datasetId(),
                 request.datasetVersion(), request.method(), json(request.hyperparameters()), request.modelName(),
-                request.pipelineId(), request.priority() == null ? 0 : request.priority(), request.requestedBy());
+                request.pipelineId(), request.priority() == null ? 0 : request.priority(), request.requestedBy(),
+                runtime);
     }
 
     public Optional<JobState> state(String jobId) {
@@ -77,28 +79,35 @@ public class Jobs {
     }
 
     /**
-     * The next job this instance may run, locked: queued jobs, and running jobs whose owner stopped renewing
-     * its lease (a crashed instance). Highest priority first; among equals, the project with fewest running
-     * jobs (fairness), then the oldest.
+     * The next job a slot of {@code runtime} may run, locked: queued jobs of that runtime, and running ones whose
+     * owner stopped renewing its lease (a crashed instance) — so a resumed attempt runs on the runtime that wrote its
+     * checkpoint. Highest priority first; among equals, the project with fewest running jobs (fairness), then the
+     * oldest.
      */
-    public Optional<Job> lockNextRunnable() {
+    public Optional<Job> lockNextRunnable(String runtime) {
         return jdbc.queryOne("SELECT " + COLUMNS + " " + """
                  FROM jobs j
-                 WHERE j.state = 'queued'
-                    OR (j.state = 'running' AND j.lease_expires_at < now())
+                 WHERE j.runtime = ?
+                   AND (j.state = 'queued' OR (j.state = 'running' AND j.lease_expires_at < now()))
                  ORDER BY j.priority DESC,
                           (SELECT count(*) FROM jobs r WHERE r.project_id = j.project_id AND r.state = 'running'
                              AND r.lease_expires_at >= now()) ASC,
                           j.created_at
                  LIMIT 1
-                 FOR UPDATE SKIP LOCKED""", Jobs::job);
+                 FOR UPDATE SKIP LOCKED""", Jobs::job, runtime);
     }
 
-    public void claim(String jobId, int attempt, String owner, Duration lease, String slot, String runtime) {
+    /** Queued jobs of a runtime none of {@code runtimes} is: no slot of these can run them. */
+    public List<Job> queuedNotOn(java.util.Collection<String> runtimes) {
+        return jdbc.query("SELECT " + COLUMNS + " FROM jobs WHERE state = 'queued' AND NOT (runtime = ANY (?))",
+                Jobs::job, (Object) runtimes.toArray(String[]::new));
+    }
+
+    public void claim(String jobId, int attempt, String owner, Duration lease, String slot) {
         jdbc.update("""
                 UPDATE jobs SET state = 'running', attempt = ?, lease_owner = ?, lease_expires_at = now() + ?::interval,
-                                slot = ?, runtime = ?, updated_at = now()
-                WHERE job_id = ?""", attempt, owner, lease.toMillis() + " milliseconds", slot, runtime, jobId);
+                                slot = ?, updated_at = now()
+                WHERE job_id = ?""", attempt, owner, lease.toMillis() + " milliseconds", slot, jobId);
     }
 
     /** Renews the leases of the jobs {@code owner} runs; returns the jobs it still holds. */
