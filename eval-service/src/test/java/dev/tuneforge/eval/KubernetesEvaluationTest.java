@@ -115,7 +115,7 @@ class KubernetesEvaluationTest {
         for (String jobId : jobIds) {
             topics.publish(new TrainingFinished(PROJECT, jobId, "bot", BASE, ds, 1, "lora",
                     "projects/" + PROJECT + "/jobs/" + jobId + "/output/adapter/", "aa", 10,
-                    Map.of("train_loss", 0.5), null), "trainer-service");
+                    Map.of("train_loss", 0.5), null, "torch"), "trainer-service");
         }
         // The dataset version's DatasetReady comes later, on its own topic: the evaluations wait for it.
         await().atMost(WAIT).until(() -> jobIds.stream().allMatch(j -> runs.status(j).isPresent()));

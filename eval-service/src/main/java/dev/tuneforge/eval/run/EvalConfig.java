@@ -38,6 +38,12 @@ public interface EvalConfig extends WorkerPlacement {
     @WithDefault("1")
     int torchThreads();
 
+    /**
+     * A shell command that makes {@link #torchPython()} when a local torch worker is about to start and it does not
+     * exist ({@code bin/tuneforge up}: {@code bash <repo>/bin/tuneforge python-env}); run once, its output logged.
+     */
+    Optional<String> torchBootstrap();
+
     /** Longest generated answer per held-out example. */
     @WithDefault("128")
     int maxNewTokens();

@@ -3,6 +3,7 @@ package dev.tuneforge.eval.run;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.S3Config;
 import dev.tuneforge.launcher.KubernetesConnection;
+import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerPlacement;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
@@ -52,7 +53,9 @@ public class EvalLaunchers {
             case "torch" -> WorkerCommand.torch(config.torchPython(), config.torchThreads());
             default -> throw unknown(runtime);
         };
-        return new LocalEvaluationLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath(), "cpu");
+        PythonEnvironment python = runtime.equals("torch")
+                ? new PythonEnvironment(config.torchPython(), config.torchBootstrap()) : null;
+        return new LocalEvaluationLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath(), "cpu", python);
     }
 
     private static IllegalStateException unknown(String runtime) {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,8 +35,9 @@ import org.jboss.logging.Logger;
  * trainer-service runs jobs): the candidate, the base model and the model's current champion on the dataset
  * version's held-out split through the slot's launcher, metrics computed here, the gate applied, the full report
  * written to S3, and {@code EvalPassed} or {@code EvalFailed} emitted in the same transaction that records the
- * outcome. A running evaluation's lease is renewed every tick; one whose instance died is taken over when its
- * lease runs out.
+ * outcome. An evaluation runs on a slot of its candidate's runtime, all three subjects on it, so they are compared
+ * under the same numerics; one of a runtime no slot here has waits (and the log says so, once). A running
+ * evaluation's lease is renewed every tick; one whose instance died is taken over when its lease runs out.
  */
 @ApplicationScoped
 public class EvalRunner {
@@ -54,6 +56,8 @@ public class EvalRunner {
     private final Map<String, String> slots;
     /** Slot name to the run it is evaluating. */
     private final Map<String, Run> busy = new ConcurrentHashMap<>();
+    /** Pending evaluations no slot here can run, already logged. */
+    private final Set<String> unplaceable = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("eval-slot-", 0)
             .daemon().factory());
     private volatile boolean stopping;
@@ -76,13 +80,14 @@ public class EvalRunner {
             delayed = "2s")
     void tick() {
         busy.values().forEach(run -> runs.renew(run.evalId(), owner, config.lease()));
+        warnAboutRunsWithoutASlot();
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || busy.containsKey(slot.getKey())) {
                 continue;
             }
-            Optional<Run> claimed = runs.claimNext(owner, config.lease());
+            Optional<Run> claimed = runs.claimNext(owner, config.lease(), slot.getValue());
             if (claimed.isEmpty()) {
-                return;
+                continue; // nothing for this runtime; a slot of another may still find one
             }
             Run run = claimed.get();
             busy.put(slot.getKey(), run);
@@ -91,12 +96,26 @@ public class EvalRunner {
                     slot.getKey(), launcher.runtime());
             workers.execute(() -> {
                 try {
-                    run(run, launcher);
+                    run(run, slot.getKey(), launcher);
                 } finally {
                     busy.remove(slot.getKey(), run);
                 }
             });
         }
+    }
+
+    /** A pending evaluation of a runtime no slot here has waits for an instance that has one; said once per run. */
+    private void warnAboutRunsWithoutASlot() {
+        List<EvalRuns.Unplaceable> waiting = runs.pendingNotOn(Set.copyOf(slots.values()));
+        for (EvalRuns.Unplaceable run : waiting) {
+            if (unplaceable.add(run.evalId())) {
+                LOG.warnf("evaluation %s of job %s needs the %s runtime (its candidate's), which none of this "
+                        + "instance's slots (%s) runs: it waits for an instance with a %s slot (tuneforge.eval.slots)",
+                        run.evalId(), run.jobId(), run.runtime(), String.join(",", slots.entrySet().stream()
+                                .map(e -> e.getKey() + ":" + e.getValue()).toList()), run.runtime());
+            }
+        }
+        unplaceable.retainAll(waiting.stream().map(EvalRuns.Unplaceable::evalId).toList());
     }
 
     /** The slots evaluating now, slot name to eval id. */
@@ -112,8 +131,11 @@ public class EvalRunner {
         workers.shutdownNow();
     }
 
-    /** Evaluates one claimed run to its outcome on {@code launcher} (or gives it back after a transient failure). */
-    public void run(Run run, EvaluationLauncher launcher) {
+    /**
+     * Evaluates one claimed run to its outcome on {@code slot}'s {@code launcher} (or gives it back after a transient
+     * failure).
+     */
+    public void run(Run run, String slot, EvaluationLauncher launcher) {
         WorkerEvaluation.Placement at = new WorkerEvaluation.Placement(launcher, run.evalId(), run.attempts());
         try {
             var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
@@ -156,6 +178,7 @@ public class EvalRunner {
                     championMetrics == null ? null : championMetrics.values());
             ObjectNode report = report(run, gate, decision, candidate, base, championMetrics,
                     champion.map(EvalCatalog.Champion::version).orElse(null));
+            report.put("runtime", launcher.runtime()).put("slot", slot);
             if (gate.forgetting() != null) {
                 ObjectNode general = report.putObject("forgetting");
                 general.put("dataset_id", gate.forgetting().datasetId())

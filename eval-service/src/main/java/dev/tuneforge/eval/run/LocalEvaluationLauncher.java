@@ -1,6 +1,7 @@
 package dev.tuneforge.eval.run;
 
 import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.worker.protocol.SpecWriter;
@@ -8,23 +9,32 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jboss.logging.Logger;
 
 /**
  * {@code worker evaluate} as a child process on this node's slot: the base model (once per node and digest), the
  * artifact and the held-out file are downloaded into the task's work directory, and the results uploaded from it.
+ * The torch runtime's Python environment is made first if it is missing ({@link PythonEnvironment}); a failure to
+ * make it fails this try of the evaluation, which is retried.
  */
 final class LocalEvaluationLauncher implements EvaluationLauncher {
+
+    private static final Logger LOG = Logger.getLogger(LocalEvaluationLauncher.class);
 
     private final DirectorySync sync;
     private final WorkerCommand runtime;
     private final Path workRoot;
     private final String device;
+    private final PythonEnvironment python;
 
-    LocalEvaluationLauncher(DirectorySync sync, WorkerCommand runtime, Path workRoot, String device) {
+    /** @param python the torch runtime's interpreter, made before a worker starts if it is missing; null for djl */
+    LocalEvaluationLauncher(DirectorySync sync, WorkerCommand runtime, Path workRoot, String device,
+                            PythonEnvironment python) {
         this.sync = sync;
         this.runtime = runtime;
         this.workRoot = workRoot;
         this.device = device;
+        this.python = python;
     }
 
     @Override
@@ -34,6 +44,13 @@ final class LocalEvaluationLauncher implements EvaluationLauncher {
 
     @Override
     public String evaluate(EvaluationTask task) throws InterruptedException {
+        if (python != null) {
+            try {
+                python.ensure("tuneforge.eval", line -> LOG.infof("%s: %s", task.name(), line));
+            } catch (IOException e) {
+                throw new WorkerEvaluation.EvaluationException(e.getMessage(), false);
+            }
+        }
         Path work = workRoot.resolve(task.name() + "-" + task.attempt());
         try {
             Files.createDirectories(work);

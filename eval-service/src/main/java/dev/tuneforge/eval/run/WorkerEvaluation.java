@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * Per-example results of one subject on one held-out set, from {@code worker evaluate} run by the slot's
- * {@link EvaluationLauncher} (a local process or a Kubernetes Job, as training), cached per subject and dataset
- * version so the base model and a champion are evaluated once, not once per candidate.
+ * {@link EvaluationLauncher} (a local process or a Kubernetes Job, as training), cached per subject, runtime and
+ * dataset version so the base model and a champion are evaluated once per runtime, not once per candidate.
  */
 @ApplicationScoped
 public class WorkerEvaluation {
@@ -62,7 +62,8 @@ public class WorkerEvaluation {
                                        String heldOutKey, Placement placement) {
         String baseDigest = sync.digestOf(ObjectKeys.baseModel(subject.baseModel()));
         String cacheKey = subject.cacheKey(baseDigest == null ? "unversioned" : baseDigest);
-        var cached = catalog.cached(cacheKey, datasetId, version);
+        String runtime = placement.launcher().runtime();
+        var cached = catalog.cached(cacheKey, runtime, datasetId, version);
         if (cached.isPresent() && store.exists(cached.get())) {
             return read(cached.get());
         }
@@ -72,10 +73,11 @@ public class WorkerEvaluation {
         EvaluationTask task = new EvaluationTask("eval-" + hash(placement.evalId() + "/" + cacheKey + "/" + datasetId
                 + "/" + version), placement.attempt(), subject.baseModel(), subject.artifactKey(), full, heldOutKey,
                 Math.min(1024, maxPositions(modelKey)), config.maxNewTokens(),
-                "projects/" + projectId + "/eval/cache/" + hash(cacheKey) + "/" + datasetId + "-v" + version + "/");
+                "projects/" + projectId + "/eval/cache/" + hash(runtime + "/" + cacheKey) + "/" + datasetId + "-v"
+                        + version + "/");
         try {
             String key = placement.launcher().evaluate(task);
-            catalog.cache(cacheKey, datasetId, version, key);
+            catalog.cache(cacheKey, runtime, datasetId, version, key);
             return read(key);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

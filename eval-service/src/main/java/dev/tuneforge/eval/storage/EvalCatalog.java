@@ -89,14 +89,15 @@ public class EvalCatalog {
                 .map(EvalCatalog::map);
     }
 
-    public Optional<String> cached(String subject, String datasetId, int version) {
-        return jdbc.queryOne("SELECT results_key FROM eval_cache WHERE subject = ? AND dataset_id = ? "
-                + "AND dataset_version = ?", r -> r.getString(1), subject, datasetId, version);
+    /** The results of {@code subject} on a dataset version as {@code runtime} computed them, if they were. */
+    public Optional<String> cached(String subject, String runtime, String datasetId, int version) {
+        return jdbc.queryOne("SELECT results_key FROM eval_cache WHERE subject = ? AND runtime = ? AND dataset_id = ? "
+                + "AND dataset_version = ?", r -> r.getString(1), subject, runtime, datasetId, version);
     }
 
-    public void cache(String subject, String datasetId, int version, String resultsKey) {
-        jdbc.update("INSERT INTO eval_cache (subject, dataset_id, dataset_version, results_key) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT DO NOTHING", subject, datasetId, version, resultsKey);
+    public void cache(String subject, String runtime, String datasetId, int version, String resultsKey) {
+        jdbc.update("INSERT INTO eval_cache (subject, runtime, dataset_id, dataset_version, results_key) "
+                + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", subject, runtime, datasetId, version, resultsKey);
     }
 
     static String json(Object o) {

@@ -5,16 +5,25 @@ import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /** The {@code eval_runs} table: one evaluation per finished job, claimed with a lease while it runs. */
 @ApplicationScoped
 public class EvalRuns {
 
-    /** An evaluation to run. */
+    /** The runtime of a candidate whose {@code TrainingFinished} names none: producers before the field ran only it. */
+    public static final String DEFAULT_RUNTIME = "djl";
+
+    /**
+     * An evaluation to run.
+     *
+     * @param runtime the runtime that trained the candidate, which evaluates all its subjects
+     */
     public record Run(String evalId, String projectId, String jobId, String modelName, String baseModel,
                       String datasetId, int datasetVersion, String artifactKey, String method, String pipelineId,
-                      String trainMetrics, int attempts, Duration age) { }
+                      String trainMetrics, int attempts, Duration age, String runtime) { }
 
     private final Jdbc jdbc;
 
@@ -33,11 +42,12 @@ public class EvalRuns {
         return jdbc.update("""
                 INSERT INTO eval_runs (eval_id, project_id, job_id, model_name, base_model, dataset_id,
                                        dataset_version, artifact_key, status, artifact_sha256, method, pipeline_id,
-                                       train_metrics)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""",
+                                       train_metrics, runtime)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""",
                 evalId, finished.projectId(), finished.jobId(), finished.modelName(), finished.baseModel(),
                 finished.datasetId(), finished.datasetVersion(), finished.artifactKey(), finished.artifactSha256(),
-                finished.method(), finished.pipelineId(), trainMetrics) == 1;
+                finished.method(), finished.pipelineId(), trainMetrics,
+                finished.runtime() == null ? DEFAULT_RUNTIME : finished.runtime()) == 1;
     }
 
     public Optional<String> status(String jobId) {
@@ -53,22 +63,37 @@ public class EvalRuns {
                 .orElse(0L);
     }
 
-    /** Takes the oldest pending run, or a running one whose owner's lease expired (that instance died). */
-    public Optional<Run> claimNext(String owner, Duration lease) {
+    /**
+     * Takes the oldest pending run of {@code runtime} (its candidate's), or a running one whose owner's lease expired
+     * (that instance died).
+     */
+    public Optional<Run> claimNext(String owner, Duration lease, String runtime) {
         return jdbc.queryOne("""
                 UPDATE eval_runs SET status = 'running', owner = ?, lease_expires_at = now() + ?::interval,
                                      attempts = attempts + 1
                 WHERE eval_id = (SELECT eval_id FROM eval_runs
-                                 WHERE (status = 'pending' AND (not_before IS NULL OR not_before <= now()))
-                                    OR (status = 'running' AND lease_expires_at < now())
+                                 WHERE runtime = ?
+                                   AND ((status = 'pending' AND (not_before IS NULL OR not_before <= now()))
+                                        OR (status = 'running' AND lease_expires_at < now()))
                                  ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING eval_id, project_id, job_id, model_name, base_model, dataset_id, dataset_version,
                           artifact_key, method, pipeline_id, train_metrics, attempts,
-                          (extract(epoch FROM now() - created_at) * 1000)::bigint""",
+                          (extract(epoch FROM now() - created_at) * 1000)::bigint, runtime""",
                 r -> new Run(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
                         r.getString(6), r.getInt(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
-                        r.getInt(12), Duration.ofMillis(r.getLong(13))),
-                owner, lease.toMillis() + " milliseconds");
+                        r.getInt(12), Duration.ofMillis(r.getLong(13)), r.getString(14)),
+                owner, lease.toMillis() + " milliseconds", runtime);
+    }
+
+    /** A pending run no slot of this instance can take. */
+    public record Unplaceable(String evalId, String jobId, String runtime) { }
+
+    /** Pending runs of a runtime none of {@code runtimes} is: no slot of these can run them. */
+    public List<Unplaceable> pendingNotOn(Collection<String> runtimes) {
+        return jdbc.query("SELECT eval_id, job_id, runtime FROM eval_runs WHERE status = 'pending' "
+                + "AND NOT (runtime = ANY (?)) ORDER BY created_at",
+                r -> new Unplaceable(r.getString(1), r.getString(2), r.getString(3)),
+                (Object) runtimes.toArray(String[]::new));
     }
 
     public void renew(String evalId, String owner, Duration lease) {
