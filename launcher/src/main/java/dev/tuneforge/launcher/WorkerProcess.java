@@ -59,11 +59,19 @@ public final class WorkerProcess implements RunningWorker {
      */
     @Override
     public WorkerExit pumpEvents(Consumer<WorkerEvent> listener) throws InterruptedException {
+        return pumpLines(line -> EventLines.parse(line).ifPresent(listener));
+    }
+
+    /**
+     * As {@link #pumpEvents}, handing over every line of stdout as it was printed, events or not: for a check of
+     * what a runtime prints (the conformance suite holds each line to the events schema).
+     */
+    public WorkerExit pumpLines(Consumer<String> listener) throws InterruptedException {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
-                EventLines.parse(line).ifPresent(listener);
+                listener.accept(line);
             }
         } catch (IOException e) {
             // the pipe broke: the worker is gone; its exit code says how
