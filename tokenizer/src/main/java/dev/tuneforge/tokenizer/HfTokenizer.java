@@ -82,7 +82,8 @@ public final class HfTokenizer implements AutoCloseable {
     }
 
     /**
-     * Token ids with the character offset where each token starts in {@code text}; tokens the
+     * Token ids with the offset where each token starts in {@code text}, as a Java string index (UTF-16
+     * units, what {@link String#length()} and {@link String#substring(int)} count); tokens the
      * post-processor adds (a BOS) start at 0. Training uses the offsets to find which tokens belong
      * to an assistant turn.
      */
@@ -90,18 +91,32 @@ public final class HfTokenizer implements AutoCloseable {
         Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
         CharSpan[] spans = encoding.getCharTokenSpans();
         long[] specialMask = encoding.getSpecialTokenMask();
+        // The tokenizers library counts Unicode code points; after a character outside the BMP (an emoji)
+        // that is one less than Java's index, and a turn located by String.length() would lose its first token.
+        int[] javaIndex = javaIndexOfCodePoint(text);
         int[] starts = new int[spans.length];
         boolean[] added = new boolean[spans.length];
         for (int i = 0; i < spans.length; i++) {
-            starts[i] = spans[i] == null ? 0 : spans[i].getStart();
+            starts[i] = spans[i] == null ? 0 : javaIndex[Math.min(spans[i].getStart(), javaIndex.length - 1)];
             added[i] = specialMask[i] != 0;
         }
         return new Encoded(encoding.getIds(), starts, added);
     }
 
+    /** For each code point of {@code text} (and its end), the UTF-16 index where it starts. */
+    private static int[] javaIndexOfCodePoint(String text) {
+        int[] index = new int[text.codePointCount(0, text.length()) + 1];
+        int cp = 0;
+        for (int i = 0; i < text.length(); i += Character.charCount(text.codePointAt(i))) {
+            index[cp++] = i;
+        }
+        index[cp] = text.length();
+        return index;
+    }
+
     /**
-     * Token ids, the character offset each token starts at, and which tokens the post-processor
-     * added rather than read from the text.
+     * Token ids, the offset (a Java string index) each token starts at, and which tokens the
+     * post-processor added rather than read from the text.
      */
     public record Encoded(long[] ids, int[] charStarts, boolean[] added) { }
 

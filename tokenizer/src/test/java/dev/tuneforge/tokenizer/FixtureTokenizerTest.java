@@ -57,6 +57,17 @@ class FixtureTokenizerTest {
         assertArrayEquals(longs(reference.get("chat_ids")), tokenizer.encodeChat(messages, true));
     }
 
+    @Test
+    void offsetsAreJavaStringIndicesAlsoAfterCharactersOutsideTheBasicPlane() {
+        // the tokenizers library counts code points: each emoji is one, but two Java chars
+        String text = "🎉🙂 Grüße, 東京 ok";
+        HfTokenizer.Encoded encoded = tokenizer.encodeWithOffsets(text, false);
+        int last = encoded.ids().length - 1;
+        String token = tokenizer.decode(new long[] {encoded.ids()[last]}, false).strip();
+        assertEquals(token, text.substring(encoded.charStarts()[last]).strip(),
+                "the last token starts where it stands in the Java string");
+    }
+
     private static long[] longs(JsonNode array) {
         return StreamSupport.stream(array.spliterator(), false).mapToLong(JsonNode::asLong).toArray();
     }

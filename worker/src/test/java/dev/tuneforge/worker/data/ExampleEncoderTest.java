@@ -61,6 +61,18 @@ class ExampleEncoderTest {
     }
 
     @Test
+    void charactersOutsideTheBasicPlaneBeforeATurnDoNotCostItsFirstToken() {
+        // each emoji is two Java chars but one code point, which is what the tokenizers library counts
+        Example chat = new Example.Chat(List.of(
+                new Example.Turn(ChatMessage.user("Party 🎉🎉?"), false),
+                new Example.Turn(ChatMessage.assistant("Yes"), true)));
+        assertEquals("Yes<|im_end|>\n", trainedText(new ExampleEncoder(tokenizer, 1024).encode(chat)));
+        TokenizedExample completion = new ExampleEncoder(tokenizer, 1024).encode(
+                new Example.Completion("🎉🎉 then", " done"));
+        assertEquals(" done<|im_end|>", trainedText(completion));
+    }
+
+    @Test
     void examplesAreCutToMaxSeqLength() {
         TokenizedExample e = new ExampleEncoder(tokenizer, 8).encode(new Example.Completion("a b c d e f", " g h i j"));
         assertEquals(8, e.length());
