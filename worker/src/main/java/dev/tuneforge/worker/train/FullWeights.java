@@ -2,6 +2,8 @@ package dev.tuneforge.worker.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.safetensors.DType;
 import dev.tuneforge.worker.safetensors.SafetensorsCheckpoint;
@@ -18,13 +20,17 @@ import java.util.Map;
 /**
  * Full fine-tuning: every weight is trainable, and the result is a complete Hugging Face model
  * directory: config.json and tokenizer files copied from the base model, weights in
- * {@code model.safetensors} (float32).
+ * {@code model.safetensors} (float32). config.json says float32 too: transformers loads a model in
+ * the dtype its config names, so a bf16 base's config over these weights would halve their precision.
  */
 public final class FullWeights implements TrainedWeights {
 
     /** The files besides the weights that make a model directory loadable. */
-    private static final List<String> COPIED = List.of("config.json", "generation_config.json", "tokenizer.json",
+    private static final List<String> COPIED = List.of("generation_config.json", "tokenizer.json",
             "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "chat_template.json");
+    private static final String CONFIG = "config.json";
+    private static final List<String> DTYPE_KEYS = List.of("dtype", "torch_dtype");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LlamaModel model;
     private final Path baseModel;
@@ -50,6 +56,13 @@ public final class FullWeights implements TrainedWeights {
     public void save(Path dir) {
         try {
             Files.createDirectories(dir);
+            ObjectNode config = (ObjectNode) JSON.readTree(baseModel.resolve(CONFIG).toFile());
+            for (String key : DTYPE_KEYS) {
+                if (config.has(key)) {
+                    config.put(key, "float32");
+                }
+            }
+            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CONFIG).toFile(), config);
             for (String name : COPIED) {
                 Path source = baseModel.resolve(name);
                 if (Files.isRegularFile(source)) {
