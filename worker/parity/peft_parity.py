@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""PEFT parity: does transformers + PEFT compute what the djl worker computes for its own adapter?
+"""PEFT parity: does transformers + PEFT compute what the djl worker computes for an adapter or a model?
 
-The worker writes LoRA adapters in PEFT's layout (adapter_config.json, adapter_model.safetensors with
-base_model.model.<module>.lora_A/B.weight). This script loads the base model with transformers'
-LlamaForCausalLM and the adapter with peft.PeftModel, computes float32 logits on the token ids that
-the worker used, and compares them with the worker's logits.json (written by
-worker/parity/write-logits.sh). It passes when, for the base model and for model + adapter,
+The runtimes write LoRA adapters in PEFT's layout (adapter_config.json, adapter_model.safetensors with
+base_model.model.<module>.lora_A/B.weight) and fully fine-tuned models in Hugging Face's. This script
+loads the model with transformers' LlamaForCausalLM and the adapter with peft.PeftModel, computes float32
+logits on the token ids that the djl worker used, and compares them with the worker's logits.json
+(written by worker/parity/write-logits.sh). It passes when, for the base model and for model + adapter
+(without --adapter: for the model alone),
 
     max |transformers - worker| <= tolerance * max |worker|        (tolerance 1e-4)
 
@@ -14,6 +15,7 @@ must be loaded by PEFT with the same values, and the adapter must change the log
 the tolerance (an untrained adapter, B = 0, changes nothing and would "match" however PEFT applied it).
 
     python worker/parity/peft_parity.py --model MODEL_DIR --adapter ADAPTER_DIR --logits logits.json
+    python worker/parity/peft_parity.py --model FULL_MODEL_DIR --logits logits.json
     python worker/parity/peft_parity.py --self-test
 
 --self-test checks the script itself: the comparison with numpy alone, and, where torch, transformers,
@@ -56,18 +58,23 @@ def compare(ours, reference, tolerance=TOLERANCE):
     return relative <= tolerance, diff, relative
 
 
-def read_logits(path):
+def read_logits(path, with_adapter=True):
+    """(ids, base logits, logits); without an adapter the file holds the model's logits alone and base is None."""
     try:
         doc = json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
         raise ParityError(f"cannot read {path}: {e}") from e
     if doc.get("format") != FORMAT:
         raise ParityError(f"{path}: format {doc.get('format')!r}, expected {FORMAT!r}")
+    if with_adapter != ("base_logits" in doc):
+        raise ParityError(f"{path}: written {'without' if with_adapter else 'with'} an adapter, compared "
+                          f"{'with' if with_adapter else 'without'} one")
     ids = np.asarray(doc["input_ids"], dtype=np.int64)
-    base = np.asarray(doc["base_logits"], dtype=np.float32)
     tuned = np.asarray(doc["logits"], dtype=np.float32)
-    if ids.ndim != 2 or base.shape[:2] != ids.shape or tuned.shape != base.shape:
-        raise ParityError(f"{path}: input_ids {ids.shape}, base_logits {base.shape}, logits {tuned.shape}")
+    base = np.asarray(doc["base_logits"], dtype=np.float32) if with_adapter else None
+    if ids.ndim != 2 or tuned.shape[:2] != ids.shape or (base is not None and tuned.shape != base.shape):
+        raise ParityError(f"{path}: input_ids {ids.shape}, base_logits {None if base is None else base.shape}, "
+                          f"logits {tuned.shape}")
     return ids, base, tuned
 
 
@@ -77,7 +84,8 @@ def adapter_effect(base, tuned):
 
 
 def torch_logits(model_dir, adapter_dir, ids):
-    """(base logits, adapted logits, loaded-adapter report) from transformers + PEFT, float32 on CPU."""
+    """(base logits, adapted logits, adapter tensors loaded) from transformers + PEFT, float32 on CPU; without
+    an adapter, (the model's logits, None, 0)."""
     import torch
     import transformers
     from peft import PeftModel
@@ -93,6 +101,8 @@ def torch_logits(model_dir, adapter_dir, ids):
     input_ids = torch.from_numpy(ids)
     with torch.no_grad():
         base = model(input_ids=input_ids).logits.float().numpy()
+        if adapter_dir is None:
+            return base, None, 0
         peft_model = PeftModel.from_pretrained(model, adapter_dir)
         peft_model.eval()
         tuned = peft_model(input_ids=input_ids).logits.float().numpy()
@@ -115,8 +125,12 @@ def torch_logits(model_dir, adapter_dir, ids):
     return base, tuned, len(stored)
 
 
-def check(model_dir, adapter_dir, logits_file, tolerance=TOLERANCE, allow_no_effect=False):
-    """Runs the comparison and prints a report; returns True when parity holds."""
+def check(model_dir, adapter_dir, logits_file, tolerance=TOLERANCE, allow_no_effect=False, report=None):
+    """Runs the comparison and prints a report; returns True when parity holds. ``report``, a dict, receives the
+    numbers: ``relative`` (model + adapter, or the model alone), ``base_relative`` and ``adapter_effect``."""
+    report = {} if report is None else report
+    if adapter_dir is None:
+        return check_model(model_dir, logits_file, tolerance, report)
     ids, ref_base, ref_tuned = read_logits(logits_file)
     effect = adapter_effect(ref_base, ref_tuned)
     if effect < MIN_EFFECT * tolerance and not allow_no_effect:
@@ -130,7 +144,22 @@ def check(model_dir, adapter_dir, logits_file, tolerance=TOLERANCE, allow_no_eff
     print(f"base model:     max|diff| {diff_base:.3e}, relative {rel_base:.3e}  {'ok' if ok_base else 'FAIL'}")
     print(f"model+adapter:  max|diff| {diff_tuned:.3e}, relative {rel_tuned:.3e}  {'ok' if ok_tuned else 'FAIL'}")
     print(f"tolerance {tolerance:.0e}: {'PARITY' if ok_base and ok_tuned else 'NO PARITY'}")
+    report.update(parity=ok_base and ok_tuned, relative=rel_tuned, base_relative=rel_base, adapter_effect=effect,
+                  adapter_tensors=tensors)
     return ok_base and ok_tuned
+
+
+def check_model(model_dir, logits_file, tolerance=TOLERANCE, report=None):
+    """A model directory on its own (a full fine-tune): its logits in transformers against the worker's."""
+    ids, _, ref = read_logits(logits_file, with_adapter=False)
+    logits, _, _ = torch_logits(model_dir, None, ids)
+    ok, diff, rel = compare(logits, ref, tolerance)
+    print(f"ids {ids.shape}, vocab {ref.shape[-1]}, no adapter")
+    print(f"model:          max|diff| {diff:.3e}, relative {rel:.3e}  {'ok' if ok else 'FAIL'}")
+    print(f"tolerance {tolerance:.0e}: {'PARITY' if ok else 'NO PARITY'}")
+    if report is not None:
+        report.update(parity=ok, relative=rel)
+    return ok
 
 
 def self_test():
@@ -201,25 +230,37 @@ def round_trip():
             raise AssertionError("an adapter without effect must be refused")
         except ParityError:
             pass
+        logits_file.write_text(json.dumps({"format": FORMAT, "input_ids": ids.tolist(), "logits": base.tolist()}))
+        assert check(str(model_dir), None, logits_file), "the model's own logits must pass without an adapter"
+        try:
+            check(str(model_dir), str(adapter_dir), logits_file)
+            raise AssertionError("logits written without an adapter must not be compared with one")
+        except ParityError:
+            pass
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="the base model directory (Hugging Face layout)")
-    parser.add_argument("--adapter", help="the PEFT adapter directory the worker wrote")
+    parser.add_argument("--adapter", help="the PEFT adapter directory a runtime wrote (none for a full model)")
     parser.add_argument("--logits", help="logits.json from worker/parity/write-logits.sh")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE)
     parser.add_argument("--allow-no-effect", action="store_true",
                         help="compare even when the adapter does not change the logits")
+    parser.add_argument("--report", help="also write the numbers as JSON to this file (parity, relative, ...)")
     parser.add_argument("--self-test", action="store_true", help="check this script and exit")
     args = parser.parse_args(argv)
     if args.self_test:
         self_test()
         return 0
-    if not (args.model and args.adapter and args.logits):
-        parser.error("--model, --adapter and --logits are required (or --self-test)")
+    if not (args.model and args.logits):
+        parser.error("--model and --logits are required (or --self-test)")
+    report = {}
     try:
-        return 0 if check(args.model, args.adapter, args.logits, args.tolerance, args.allow_no_effect) else 1
+        ok = check(args.model, args.adapter, args.logits, args.tolerance, args.allow_no_effect, report)
+        if args.report:
+            Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
+        return 0 if ok else 1
     except ParityError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,13 +16,17 @@ import java.util.SplittableRandom;
 /**
  * Writes what the djl runtime computes for a model directory and a PEFT adapter on fixed token ids, as
  * {@code logits.json} for {@code worker/parity/peft_parity.py} to compare with transformers + PEFT:
- * the ids, the base model's logits, and the logits with the adapter attached, all float32.
+ * the ids, the base model's logits, and the logits with the adapter attached, all float32. Without an
+ * adapter (a fully fine-tuned model directory) only the model's {@code logits}, and {@code adapter} null.
  *
- * <p>Run: {@code worker/parity/write-logits.sh MODEL_DIR ADAPTER_DIR [OUT.json]}.
+ * <p>Run: {@code worker/parity/write-logits.sh MODEL_DIR ADAPTER_DIR|none [OUT.json]}. In main sources, not
+ * tests, so that the conformance suite ({@code worker-conformance}) runs it on what either runtime wrote.
  */
 public final class LogitsWriter {
 
     public static final String FORMAT = "tuneforge-logits-v1";
+    /** The adapter argument for a model directory on its own. */
+    public static final String NO_ADAPTER = "none";
     /** Two rows of 12 ids: short enough to read, long enough that RoPE and the causal mask matter. */
     static final int ROWS = 2;
     static final int LENGTH = 12;
@@ -32,15 +36,18 @@ public final class LogitsWriter {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: LogitsWriter MODEL_DIR ADAPTER_DIR [OUT.json]");
+            System.err.println("usage: LogitsWriter MODEL_DIR ADAPTER_DIR|" + NO_ADAPTER + " [OUT.json]");
             System.exit(2);
         }
         Path out = Path.of(args.length == 3 ? args[2] : "logits.json");
-        write(Path.of(args[0]), Path.of(args[1]), out);
+        write(Path.of(args[0]), args[1].equals(NO_ADAPTER) ? null : Path.of(args[1]), out);
         System.out.println("wrote " + out.toAbsolutePath());
     }
 
-    /** Computes both sets of logits and writes them to {@code out}. */
+    /**
+     * Computes the logits and writes them to {@code out}: the model's ({@code base_logits}) and the model's with
+     * the adapter ({@code logits}), or, when {@code adapterDir} is null, the model's alone ({@code logits}).
+     */
     public static ObjectNode write(Path modelDir, Path adapterDir, Path out) throws IOException {
         ObjectMapper json = new ObjectMapper();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
@@ -50,7 +57,7 @@ public final class LogitsWriter {
             ObjectNode doc = json.createObjectNode();
             doc.put("format", FORMAT);
             doc.put("model", modelDir.toAbsolutePath().toString());
-            doc.put("adapter", adapterDir.toAbsolutePath().toString());
+            doc.put("adapter", adapterDir == null ? null : adapterDir.toAbsolutePath().toString());
             ArrayNode rows = doc.putArray("input_ids");
             for (int r = 0; r < ROWS; r++) {
                 ArrayNode row = rows.addArray();
@@ -58,9 +65,13 @@ public final class LogitsWriter {
                     row.add(ids[r * LENGTH + t]);
                 }
             }
-            put(doc.putArray("base_logits"), model.forward(input));
-            try (LoraModel lora = LoraModel.load(model, adapterDir)) {
+            if (adapterDir == null) {
                 put(doc.putArray("logits"), model.forward(input));
+            } else {
+                put(doc.putArray("base_logits"), model.forward(input));
+                try (LoraModel lora = LoraModel.load(model, adapterDir)) {
+                    put(doc.putArray("logits"), model.forward(input));
+                }
             }
             json.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), doc);
             return doc;
