@@ -39,6 +39,9 @@ class DemoCommand extends ApiCommand {
             Map.entry("max_seq_length", 256), Map.entry("seed", 5), Map.entry("lora_r", 128),
             Map.entry("lora_alpha", 256), Map.entry("lora_dropout", 0.0), Map.entry("target_modules", "all-linear"));
 
+    /** The runtimes a platform runs (the gateway checks again; this only spares a demo that would fail at step 3). */
+    static final List<String> RUNTIMES = List.of("djl", "torch");
+
     @Option(names = "--base-model", paramLabel = "NAME", defaultValue = "tiny-llama",
             description = "Base model to fine-tune (default: ${DEFAULT-VALUE}, registered by bin/tuneforge up).")
     String baseModel;
@@ -47,12 +50,22 @@ class DemoCommand extends ApiCommand {
             description = "Registry name of the result (default: ${DEFAULT-VALUE}).")
     String modelName;
 
+    @Option(names = "--runtime", paramLabel = "RUNTIME",
+            description = {"The worker runtime that fine-tunes and evaluates: djl or torch (default: the platform's,",
+                    "djl). `bin/tuneforge up` runs a slot of each; the first torch job makes its Python environment."})
+    String runtime;
+
     @Option(names = "--timeout", paramLabel = "MINUTES", defaultValue = "20",
             description = "Give up after this many minutes (default: ${DEFAULT-VALUE}).")
     int timeoutMinutes;
 
     @Override
     void run(GatewayClient client) {
+        if (runtime != null && !RUNTIMES.contains(runtime)) {
+            // before anything is uploaded: the gateway would refuse the job only at step 3
+            throw new CliException(ExitCodes.USAGE, "--runtime: must be one of " + String.join(", ", RUNTIMES)
+                    + ", got '" + runtime + "'");
+        }
         PrintWriter out = out();
         Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
         Instant start = Instant.now();
@@ -84,9 +97,14 @@ class DemoCommand extends ApiCommand {
         }
         out.printf("  %s ready: version %s%n", datasetId, dataset.path("version").asText());
 
-        step(out, "3/6", "fine-tuning " + baseModel + " (LoRA r=128 on every linear layer, 480 steps on the CPU)");
-        JsonNode job = client.post("/api/v1/jobs", Map.of("base_model", baseModel, "dataset_id", datasetId,
-                "method", "lora", "model_name", modelName, "hyperparameters", RECIPE));
+        step(out, "3/6", "fine-tuning " + baseModel + (runtime == null ? "" : " on the " + runtime + " runtime")
+                + " (LoRA r=128 on every linear layer, 480 steps on the CPU)");
+        Map<String, Object> request = new java.util.LinkedHashMap<>(Map.of("base_model", baseModel, "dataset_id",
+                datasetId, "method", "lora", "model_name", modelName, "hyperparameters", RECIPE));
+        if (runtime != null) {
+            request.put("runtime", runtime);
+        }
+        JsonNode job = client.post("/api/v1/jobs", request);
         String jobId = job.path("id").asText();
         out.flush();
         int followed = nested(connect, "jobs", "follow", jobId);

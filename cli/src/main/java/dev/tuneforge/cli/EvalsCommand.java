@@ -94,6 +94,9 @@ class EvalsCommand implements Callable<Integer> {
                 eval.path("metrics").fields().forEachRemaining(m -> rows.add(List.of(m.getKey(), number(m.getValue()))));
                 printTable(rows);
             } else {
+                if (report.hasNonNull("runtime")) {
+                    out.printf("evaluated on the %s runtime (slot %s)%n", text(report, "runtime"), text(report, "slot"));
+                }
                 out.println();
                 printTable(sideBySide(report.path("subjects")));
                 JsonNode overfitting = report.path("overfitting");

@@ -68,6 +68,10 @@ class JobsCommand implements Callable<Integer> {
         @Option(names = "--priority", paramLabel = "N", description = "Higher runs first among queued jobs (default 0).")
         Integer priority;
 
+        @Option(names = "--runtime", paramLabel = "RUNTIME",
+                description = "The worker runtime that trains it: djl or torch (default: the platform's, djl).")
+        String runtime;
+
         @Option(names = {"-f", "--follow"}, description = "Follow the job until it ends (as `jobs follow`).")
         boolean follow;
 
@@ -82,14 +86,16 @@ class JobsCommand implements Callable<Integer> {
             body.put("hyperparameters", Settings.parse(settings, "--set"));
             body.put("model_name", modelName);
             body.put("priority", priority);
+            body.put("runtime", runtime);
             JsonNode job = client.post("/api/v1/jobs", body);
             String id = job.path("id").asText();
             if (json()) {
                 printJson(job);
             } else {
-                out().printf("Created job %s (%s): %s of %s on %s v%s -> model %s%n", id, text(job, "state"),
+                out().printf("Created job %s (%s): %s of %s on %s v%s -> model %s%s%n", id, text(job, "state"),
                         text(job, "method"), text(job, "base_model"), text(job, "dataset_id"),
-                        text(job, "dataset_version"), text(job, "model_name"));
+                        text(job, "dataset_version"), text(job, "model_name"),
+                        job.hasNonNull("runtime") ? ", runtime " + text(job, "runtime") : "");
                 if (!follow) {
                     out().println("Follow it with `tuneforge jobs follow " + id + "`.");
                 }
@@ -150,6 +156,7 @@ class JobsCommand implements Callable<Integer> {
             out.printf("model %s from %s (%s) on dataset %s v%s%n", text(job, "model_name"), text(job, "base_model"),
                     text(job, "method"), text(job, "dataset_id"), text(job, "dataset_version"));
             out.printf("hyperparameters %s%n", job.path("hyperparameters"));
+            out.printf("runtime %s%n", job.hasNonNull("runtime") ? text(job, "runtime") : "the platform's default");
             if (job.hasNonNull("attempt")) {
                 out.printf("attempt %s%s%n", text(job, "attempt"),
                         job.hasNonNull("retry_reason") ? " (retry after: " + text(job, "retry_reason") + ")" : "");

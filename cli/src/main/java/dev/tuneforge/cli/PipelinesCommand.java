@@ -59,6 +59,10 @@ class PipelinesCommand implements Callable<Integer> {
         @Option(names = "--cooldown", paramLabel = "SECONDS", description = "At most one retraining per this many seconds.")
         Integer cooldownSeconds;
 
+        @Option(names = "--runtime", paramLabel = "RUNTIME",
+                description = "The worker runtime its jobs train on: djl or torch (default: the platform's, djl).")
+        String runtime;
+
         @Override
         void run(GatewayClient client) {
             requireOptions(dataset, baseModel);
@@ -77,6 +81,7 @@ class PipelinesCommand implements Callable<Integer> {
             body.put("hyperparameters", Settings.parse(settings, "--set"));
             body.put("gate", Settings.parse(gate, "--gate"));
             body.put("triggers", triggers);
+            body.put("runtime", runtime);
             JsonNode pipeline = client.post("/api/v1/pipelines", body);
             if (json()) {
                 printJson(pipeline);
@@ -185,5 +190,7 @@ class PipelinesCommand implements Callable<Integer> {
         command.out().println("hyperparameters " + p.path("hyperparameters"));
         command.out().println("gate " + p.path("gate"));
         command.out().println("triggers " + p.path("triggers"));
+        command.out().println("runtime " + (p.hasNonNull("runtime") ? ApiCommand.text(p, "runtime")
+                : "the platform's default"));
     }
 }

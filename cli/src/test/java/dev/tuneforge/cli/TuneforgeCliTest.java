@@ -67,6 +67,14 @@ class TuneforgeCliTest {
     }
 
     @Test
+    void theDemoRefusesAnUnknownRuntimeBeforeItUploadsAnything() {
+        // a gateway that is not there: the demo must not get as far as calling it
+        Run run = cli("demo", "--runtime", "tpu", "--key", "tf_test", "--url", "http://127.0.0.1:9");
+        assertEquals(ExitCodes.USAGE, run.code(), run.err());
+        assertTrue(run.err().contains("--runtime: must be one of djl, torch, got 'tpu'"), run.err());
+    }
+
+    @Test
     void aTinyModelIsWrittenWithoutAnyNativeLibrary() {
         Run run = cli("base-models", "write-tiny", home.resolve("tiny").toString());
         assertEquals(0, run.code(), run.err());
