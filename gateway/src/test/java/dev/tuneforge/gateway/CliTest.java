@@ -226,6 +226,9 @@ class CliTest {
                 "--set", "bogus=1");
         assertEquals(ExitCodes.USAGE, bad.code());
         assertTrue(bad.err().contains("hyperparameters.lora_r") && bad.err().contains("hyperparameters.bogus"), bad.err());
+        Run badRuntime = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--runtime", "tpu");
+        assertEquals(ExitCodes.USAGE, badRuntime.code());
+        assertTrue(badRuntime.err().contains("runtime: must be one of djl, torch, got 'tpu'"), badRuntime.err());
 
         Run created = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--set", "lora_r=4",
                 "--set", "target_modules=q_proj,v_proj", "--set", "learning_rate=0.001", "--json");
@@ -265,9 +268,13 @@ class CliTest {
         assertEquals(ExitCodes.CONFLICT, cli("jobs", "cancel", id).code(), "it is over");
         assertEquals(ExitCodes.NOT_FOUND, cli("jobs", "show", "job_nope").code());
 
-        Run second = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--json");
+        Run second = cli("jobs", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--runtime", "torch",
+                "--json");
         String failing = second.json().path("id").asText();
+        assertEquals("torch", second.json().path("runtime").asText(), second.out());
         await().atMost(Duration.ofSeconds(30)).until(() -> cli("jobs", "show", failing).code() == 0);
+        assertTrue(cli("jobs", "show", failing).out().contains("\nruntime torch\n"), "the queued job shows its runtime");
+        assertEquals("torch", topics.events(TrainingRequested.class, failing).getFirst().runtime());
         assertEquals(0, cli("jobs", "pause", failing).code(), "queued jobs may be paused");
         // The pause request (commands topic) and the failure (training topic) are projected independently.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Gateway.as(memberSecret).when()
@@ -301,11 +308,14 @@ class CliTest {
 
         String dataset = Datasets.ready(new TopicClient(bootstrap), project, memberSecret, "cli-pipe", 20);
         Run created = cli("pipelines", "create", "--dataset", dataset, "--base-model", name, "--set", "epochs=auto",
-                "--gate", "min_improvement=0.01", "--min-new-examples", "50", "--cooldown", "600", "--json");
+                "--gate", "min_improvement=0.01", "--min-new-examples", "50", "--cooldown", "600", "--runtime", "torch",
+                "--json");
         assertEquals(0, created.code(), created.err());
         String id = created.json().path("id").asText();
         assertEquals(50, created.json().path("triggers").path("min_new_examples").asInt());
+        assertEquals("torch", created.json().path("runtime").asText());
         await().atMost(Duration.ofSeconds(30)).until(() -> cli("pipelines", "show", id).code() == 0);
+        assertTrue(cli("pipelines", "show", id).out().contains("\nruntime torch\n"));
         assertTrue(cli("pipelines", "list").out().contains(id));
         assertEquals("Pipeline " + id + " is paused.\n", cli("pipelines", "pause", id).out());
         assertEquals(0, cli("pipelines", "delete", id).code());

@@ -148,6 +148,40 @@ class JobsApiTest {
     }
 
     @Test
+    void aJobAsksForItsRuntimeAndItsViewShowsIt() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "runtimes", 20);
+        String torch = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "runtime", "torch"))
+                .when().post("/api/v1/jobs").then().statusCode(201).body("runtime", is("torch")).extract().path("id");
+        String unsaid = createJob(dataset, Map.of());
+
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, torch).size() == 1
+                && topics.events(TrainingRequested.class, unsaid).size() == 1);
+        assertEquals("torch", topics.events(TrainingRequested.class, torch).getFirst().runtime());
+        assertEquals(null, topics.events(TrainingRequested.class, unsaid).getFirst().runtime(),
+                "none asked: trainer-service's default");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + torch)
+                .then().statusCode(200).body("state", is("queued")).body("runtime", is("torch")));
+
+        // As trainer-service reports it: started and finished on torch; the default job on djl.
+        topics.publish(new TrainingStarted(project, torch, 1, "torch", "cpu-1", null), "trainer-service");
+        topics.publish(new TrainingFinished(project, torch, "runtimes", BaseModels.TINY, dataset, 1, "lora",
+                "projects/" + project + "/jobs/" + torch + "/output/adapter/", "sha", 4, Map.of(), null, "torch"),
+                "trainer-service");
+        topics.publish(new TrainingStarted(project, unsaid, 1, "djl", "cpu-0", null), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + torch)
+                .then().body("state", is("succeeded")).body("runtime", is("torch")));
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + unsaid)
+                .then().body("state", is("running")).body("runtime", is("djl")));
+
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "runtime", "tpu"))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("type", is("https://tuneforge.dev/problems/invalid-job"))
+                .body("errors", contains("runtime: must be one of djl, torch, got 'tpu'"));
+    }
+
+    @Test
     void trainerEventsBecomeTheJobsStateProgressLossCurveAndCheckpoints() throws Exception {
         String dataset = Datasets.ready(topics, project, member.secret(), "curves", 40);
         String id = createJob(dataset, Map.of());

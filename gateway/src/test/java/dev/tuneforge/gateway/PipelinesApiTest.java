@@ -42,10 +42,10 @@ class PipelinesApiTest {
         Map<String, Object> config = Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,
                 "model_name", "tickets-bot", "hyperparameters", Map.of("epochs", "auto", "lora_r", 4),
                 "gate", Map.of("min_improvement", 0.02), "triggers", Map.of("min_new_examples", 100,
-                        "cooldown_seconds", 3600));
+                        "cooldown_seconds", 3600), "runtime", "torch");
         String id = as(member.secret()).contentType("application/json").body(config)
                 .when().post("/api/v1/pipelines").then().statusCode(201).body("status", is("active"))
-                .body("method", is("lora")).extract().path("id");
+                .body("method", is("lora")).body("runtime", is("torch")).extract().path("id");
 
         await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
         PipelineConfigured configured = topics.events(PipelineConfigured.class, id).get(0);
@@ -55,7 +55,8 @@ class PipelinesApiTest {
         assertEquals(100, ((Number) configured.triggers().get("min_new_examples")).intValue());
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines/" + id)
                 .then().statusCode(200).body("status", is("active")).body("model_name", is("tickets-bot"))
-                .body("triggers.cooldown_seconds", is(3600)).body("gate.min_improvement", is(0.02f)));
+                .body("triggers.cooldown_seconds", is(3600)).body("gate.min_improvement", is(0.02f))
+                .body("runtime", is("torch")));
 
         as(member.secret()).when().post("/api/v1/pipelines/" + id + "/pause").then().statusCode(202)
                 .body("status", is("paused"));
@@ -71,6 +72,7 @@ class PipelinesApiTest {
         List<PipelineConfigured> history = topics.events(PipelineConfigured.class, id);
         assertEquals(List.of("active", "paused", "active", "deleted"), history.stream().map(PipelineConfigured::status).toList());
         history.forEach(event -> assertEquals(configured.gate(), event.gate(), "the full configuration every time"));
+        history.forEach(event -> assertEquals("torch", event.runtime(), "its runtime too"));
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines")
                 .then().body("data", hasSize(0)));
         as(member.secret()).when().get("/api/v1/pipelines?status=deleted").then().body("data.id", contains(id));
@@ -91,9 +93,10 @@ class PipelinesApiTest {
         String dataset = Datasets.ready(topics, project, member.secret(), "wrong", 5);
         as(member.secret()).contentType("application/json")
                 .body(Map.of("dataset_id", dataset, "base_model", "nope", "hyperparameters", Map.of("lora_r", 0),
-                        "triggers", Map.of("min_new_examples", 0, "on_full_moon", true)))
+                        "triggers", Map.of("min_new_examples", 0, "on_full_moon", true), "runtime", "tpu"))
                 .when().post("/api/v1/pipelines").then().statusCode(422)
                 .body("errors", hasItem(containsString("unknown base model 'nope'")))
+                .body("errors", hasItem("runtime: must be one of djl, torch, got 'tpu'"))
                 .body("errors", hasItem(containsString("hyperparameters.lora_r")));
         as(member.secret()).contentType("application/json")
                 .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,

@@ -47,7 +47,7 @@ public class JobResource {
 
     /** The body of POST /api/v1/jobs. */
     public record CreateJob(String baseModel, String datasetId, Integer datasetVersion, String method,
-                            Map<String, Object> hyperparameters, String modelName, Integer priority) {
+                            Map<String, Object> hyperparameters, String modelName, Integer priority, String runtime) {
     }
 
     private final TrainingJobs trainingJobs;
@@ -70,14 +70,15 @@ public class JobResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a fine-tuning job: base_model, dataset_id, optional dataset_version (default: the"
-            + " latest ready), method (lora | full, default lora), hyperparameters, model_name, priority")
+            + " latest ready), method (lora | full, default lora), hyperparameters, model_name, priority, runtime"
+            + " (djl | torch, default: trainer-service's, djl)")
     public Response create(CreateJob body) {
         if (body == null) {
             throw ApiException.missing("send a JSON body with at least 'base_model' and 'dataset_id'");
         }
         TrainingJobs.Accepted accepted = trainingJobs.create(caller.get(), new TrainingJobs.Request(body.baseModel(),
                 body.datasetId(), body.datasetVersion(), body.method(), body.hyperparameters(), body.modelName(),
-                body.priority()));
+                body.priority(), body.runtime()));
         TrainingRequested event = accepted.event();
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("id", event.jobId());
@@ -89,6 +90,7 @@ public class JobResource {
         job.put("hyperparameters", event.hyperparameters());
         job.put("model_name", event.modelName());
         job.put("priority", event.priority());
+        job.put("runtime", event.runtime());
         job.put("created_at", accepted.time());
         return Response.created(URI.create("/api/v1/jobs/" + event.jobId())).entity(job).build();
     }

@@ -34,7 +34,7 @@ public class PipelineResource {
     /** The body of POST /api/v1/pipelines. */
     public record CreatePipeline(String datasetId, String baseModel, String modelName, String method,
                                  Map<String, Object> hyperparameters, Map<String, Object> gate,
-                                 Map<String, Object> triggers) {
+                                 Map<String, Object> triggers, String runtime) {
     }
 
     private final Pipelines pipelines;
@@ -50,14 +50,15 @@ public class PipelineResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Configure a retraining pipeline: dataset_id, base_model, model_name, method,"
-            + " hyperparameters, gate, triggers {min_new_examples, cooldown_seconds}")
+            + " hyperparameters, gate, triggers {min_new_examples, cooldown_seconds}, runtime (djl | torch) of its"
+            + " jobs")
     public Response create(CreatePipeline body) {
         if (body == null) {
             throw ApiException.missing("send a JSON body with at least 'dataset_id' and 'base_model'");
         }
         PipelineConfigured event = pipelines.create(caller.get(), new Pipelines.Config(body.datasetId(),
                 body.baseModel(), body.modelName(), body.method(), body.hyperparameters(), body.gate(),
-                body.triggers()));
+                body.triggers(), body.runtime()));
         return Response.created(URI.create("/api/v1/pipelines/" + event.pipelineId())).entity(view(event)).build();
     }
 
@@ -118,6 +119,7 @@ public class PipelineResource {
         body.put("hyperparameters", event.hyperparameters());
         body.put("gate", event.gate());
         body.put("triggers", event.triggers());
+        body.put("runtime", event.runtime());
         return body;
     }
 }

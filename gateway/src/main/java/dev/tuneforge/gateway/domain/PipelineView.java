@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * A retraining pipeline as the API shows it: its last PipelineConfigured.
  *
- * @param status {@code active}, {@code paused} or {@code deleted}
+ * @param status  {@code active}, {@code paused} or {@code deleted}
+ * @param runtime the runtime its jobs train on; null: trainer-service's default
  */
 public record PipelineView(
         String id,
@@ -20,6 +21,7 @@ public record PipelineView(
         JsonNode hyperparameters,
         JsonNode gate,
         JsonNode triggers,
+        String runtime,
         OffsetDateTime createdAt,
         OffsetDateTime updatedAt) {
 

@@ -35,21 +35,22 @@ public class Pipelines {
         this.outbox = outbox;
     }
 
-    /** A pipeline as the user configures it; null fields take defaults. */
+    /** A pipeline as the user configures it; null fields take defaults ({@code runtime}: trainer-service's). */
     public record Config(String datasetId, String baseModel, String modelName, String method,
-                         Map<String, Object> hyperparameters, Map<String, Object> gate, Map<String, Object> triggers) {
+                         Map<String, Object> hyperparameters, Map<String, Object> gate, Map<String, Object> triggers,
+                         String runtime) {
     }
 
     public PipelineConfigured create(Caller caller, Config config) {
         TrainingJobs.Checked checked = jobs.check(caller.projectId(), config.datasetId(), null, config.baseModel(),
-                config.method(), config.hyperparameters(), config.modelName(), false);
+                config.method(), config.hyperparameters(), config.modelName(), config.runtime(), false);
         checkTriggers(config.triggers());
         PipelineConfigured event = new PipelineConfigured(caller.projectId(),
                 "pl_" + UUID.randomUUID().toString().replace("-", ""), config.datasetId(), config.baseModel(),
                 checked.modelName(), checked.recipe().method(),
                 config.hyperparameters() == null ? Map.of() : config.hyperparameters(),
                 config.gate() == null ? Map.of() : config.gate(), config.triggers() == null ? Map.of() : config.triggers(),
-                "active");
+                "active", config.runtime());
         publish(event);
         return event;
     }
@@ -63,7 +64,7 @@ public class Pipelines {
         }
         PipelineConfigured event = new PipelineConfigured(caller.projectId(), pipelineId, pipeline.datasetId(),
                 pipeline.baseModel(), pipeline.modelName(), pipeline.method(), map(pipeline.hyperparameters()),
-                map(pipeline.gate()), map(pipeline.triggers()), status);
+                map(pipeline.gate()), map(pipeline.triggers()), status, pipeline.runtime());
         if (!status.equals(pipeline.status())) {
             publish(event);
         }

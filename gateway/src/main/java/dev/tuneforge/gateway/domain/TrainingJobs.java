@@ -12,6 +12,7 @@ import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.recipe.RecipeException;
+import dev.tuneforge.launcher.WorkerSlots;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -44,9 +46,14 @@ public class TrainingJobs {
         this.outbox = outbox;
     }
 
-    /** A job as the user asks for it; null fields take their defaults. */
+    /**
+     * A job as the user asks for it; null fields take their defaults.
+     *
+     * @param runtime {@code djl} or {@code torch}; null: trainer-service's default
+     *                ({@code tuneforge.trainer.default-runtime})
+     */
     public record Request(String baseModel, String datasetId, Integer datasetVersion, String method,
-                          Map<String, Object> hyperparameters, String modelName, Integer priority) {
+                          Map<String, Object> hyperparameters, String modelName, Integer priority, String runtime) {
     }
 
     /** The announced request and when. */
@@ -60,7 +67,7 @@ public class TrainingJobs {
 
     public Accepted create(Caller caller, Request request) {
         Checked checked = check(caller.projectId(), request.datasetId(), request.datasetVersion(), request.baseModel(),
-                request.method(), request.hyperparameters(), request.modelName(), true);
+                request.method(), request.hyperparameters(), request.modelName(), request.runtime(), true);
         if (request.priority() != null && (request.priority() < -1000 || request.priority() > 1000)) {
             throw ApiException.unprocessable("invalid-job", "Invalid job",
                     List.of("priority: must be between -1000 and 1000, got " + request.priority()));
@@ -68,7 +75,8 @@ public class TrainingJobs {
         String jobId = "job_" + UUID.randomUUID().toString().replace("-", "");
         TrainingRequested event = new TrainingRequested(caller.projectId(), jobId, request.baseModel(),
                 checked.dataset().id(), checked.version().version(), checked.recipe().method(),
-                checked.recipe().resolved(), checked.modelName(), caller.keyId(), null, request.priority());
+                checked.recipe().resolved(), checked.modelName(), caller.keyId(), null, request.priority(),
+                request.runtime());
         return new Accepted(event, publish(event));
     }
 
@@ -76,10 +84,12 @@ public class TrainingJobs {
      * Checks the parts of a job or pipeline, collecting every error into one 422; a dataset with no
      * ready version is a 409 (it may become ready).
      *
+     * @param runtime        the worker runtime asked for, or null for trainer-service's default
      * @param requireVersion a job needs a ready version now; a pipeline only an existing training dataset
      */
     public Checked check(String projectId, String datasetId, Integer datasetVersion, String baseModel, String method,
-                         Map<String, Object> hyperparameters, String modelName, boolean requireVersion) {
+                         Map<String, Object> hyperparameters, String modelName, String runtime,
+                         boolean requireVersion) {
         if (baseModel == null || baseModel.isBlank()) {
             throw ApiException.missing("'base_model' is required");
         }
@@ -114,6 +124,10 @@ public class TrainingJobs {
         String name = modelName != null ? modelName : dataset.map(d -> defaultModelName(d.name())).orElse(null);
         if (name != null && !BaseModelCatalog.NAME.matcher(name).matches()) {
             errors.add("model_name: must match " + BaseModelCatalog.NAME.pattern() + ", got '" + name + "'");
+        }
+        if (runtime != null && !WorkerSlots.RUNTIMES.contains(runtime)) {
+            errors.add("runtime: must be one of " + String.join(", ", new TreeSet<>(WorkerSlots.RUNTIMES)) + ", got '"
+                    + runtime + "'");
         }
         Recipe recipe = null;
         try {

@@ -33,6 +33,9 @@ import java.util.Optional;
  * columns, training events only theirs, a job row is created by whichever comes first, and its
  * created_at/updated_at are the earliest/latest event time: the rows come out the same in any
  * interleaving of the two topics. Within the training topic a job's events are in order (key = job id).
+ * {@code runtime} is the one column both write: the request's runtime when it names one (a queued job shows what it
+ * waits for), the trainer's events' once it runs; trainer-service runs a job only on the runtime its request names, so
+ * the two never differ and the order does not matter.
  */
 @ApplicationScoped
 public class JobReadModel {
@@ -62,10 +65,10 @@ public class JobReadModel {
         touch(t, r.projectId(), r.jobId(), time);
         jdbc.update("UPDATE " + t.jobs() + """
                  SET base_model = ?, dataset_id = ?, dataset_version = ?, method = ?, hyperparameters = ?::jsonb,
-                  model_name = ?, priority = ?, pipeline_id = ?, requested_by = ?
+                  model_name = ?, priority = ?, pipeline_id = ?, requested_by = ?, runtime = COALESCE(runtime, ?)
                 WHERE job_id = ? AND project_id = ?""",
                 r.baseModel(), r.datasetId(), r.datasetVersion(), r.method(), json(r.hyperparameters()), r.modelName(),
-                r.priority(), r.pipelineId(), r.requestedBy(), r.jobId(), r.projectId());
+                r.priority(), r.pipelineId(), r.requestedBy(), r.runtime(), r.jobId(), r.projectId());
     }
 
     public void started(ReadModelTables t, TrainingStarted s, OffsetDateTime time) {
@@ -126,10 +129,12 @@ public class JobReadModel {
                  SET state = 'succeeded', best_step = ?, artifact_key = ?, artifact_sha256 = ?, metrics = ?::jsonb,
                   finished_at = ?, base_model = COALESCE(base_model, ?), dataset_id = COALESCE(dataset_id, ?),
                   dataset_version = COALESCE(dataset_version, ?), method = COALESCE(method, ?),
-                  model_name = COALESCE(model_name, ?), pipeline_id = COALESCE(pipeline_id, ?), eta_seconds = 0
+                  model_name = COALESCE(model_name, ?), pipeline_id = COALESCE(pipeline_id, ?), eta_seconds = 0,
+                  runtime = COALESCE(?, runtime)
                 WHERE job_id = ? AND project_id = ?""",
                 f.bestStep(), f.artifactKey(), f.artifactSha256(), json(f.metrics()), timestamp(time), f.baseModel(),
-                f.datasetId(), f.datasetVersion(), f.method(), f.modelName(), f.pipelineId(), f.jobId(), f.projectId());
+                f.datasetId(), f.datasetVersion(), f.method(), f.modelName(), f.pipelineId(), f.runtime(), f.jobId(),
+                f.projectId());
     }
 
     public void failed(ReadModelTables t, TrainingFailed f, OffsetDateTime time) {

@@ -18,7 +18,7 @@ import java.util.Optional;
 public class PipelineReadModel {
 
     private static final String COLUMNS = "pipeline_id, status, dataset_id, base_model, model_name, method,"
-            + " hyperparameters::text, gate::text, triggers::text, created_at, updated_at";
+            + " hyperparameters::text, gate::text, triggers::text, runtime, created_at, updated_at";
 
     private final Jdbc jdbc;
 
@@ -29,16 +29,16 @@ public class PipelineReadModel {
     public void configured(ReadModelTables t, PipelineConfigured c, OffsetDateTime time) {
         jdbc.update("INSERT INTO " + t.pipelines() + """
                  AS p (pipeline_id, project_id, dataset_id, base_model, model_name, method, hyperparameters, gate,
-                  triggers, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, COALESCE(?, now()), COALESCE(?, now()))
+                  triggers, status, runtime, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, COALESCE(?, now()), COALESCE(?, now()))
                 ON CONFLICT (pipeline_id) DO UPDATE SET dataset_id = EXCLUDED.dataset_id,
                   base_model = EXCLUDED.base_model, model_name = EXCLUDED.model_name, method = EXCLUDED.method,
                   hyperparameters = EXCLUDED.hyperparameters, gate = EXCLUDED.gate, triggers = EXCLUDED.triggers,
-                  status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+                  status = EXCLUDED.status, runtime = EXCLUDED.runtime, updated_at = EXCLUDED.updated_at
                 WHERE p.project_id = EXCLUDED.project_id""",
                 c.pipelineId(), c.projectId(), c.datasetId(), c.baseModel(), c.modelName(), c.method(),
                 JobReadModel.json(c.hyperparameters()), JobReadModel.json(c.gate()), JobReadModel.json(c.triggers()),
-                c.status(), JobReadModel.timestamp(time), JobReadModel.timestamp(time));
+                c.status(), c.runtime(), JobReadModel.timestamp(time), JobReadModel.timestamp(time));
     }
 
     public Optional<PipelineView> find(String projectId, String pipelineId) {
@@ -69,7 +69,7 @@ public class PipelineReadModel {
     private static PipelineView view(ResultSet row) throws SQLException {
         return new PipelineView(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
                 row.getString(5), row.getString(6), JobReadModel.tree(row.getString(7)),
-                JobReadModel.tree(row.getString(8)), JobReadModel.tree(row.getString(9)),
-                row.getObject(10, OffsetDateTime.class), row.getObject(11, OffsetDateTime.class));
+                JobReadModel.tree(row.getString(8)), JobReadModel.tree(row.getString(9)), row.getString(10),
+                row.getObject(11, OffsetDateTime.class), row.getObject(12, OffsetDateTime.class));
     }
 }
