@@ -142,23 +142,42 @@ public final class LocalPlatform {
         }
     }
 
+    /** A slot of each runtime: jobs (and evaluations) that ask for torch run beside djl ones. */
+    public static final String SLOTS = "cpu-0:djl,cpu-1:torch";
+
     /**
-     * What only one service needs: the admin key file, and where the worker build and work directories are
-     * (under {@code data}). Public so that a whole-platform test starts the services as {@code up} does.
+     * What only one service needs: the admin key file, where the worker build and work directories are (under
+     * {@code data}), and for trainer-service and eval-service a djl and a torch slot ({@link #SLOTS}) with the torch
+     * runtime's Python in the project's own environment ({@code worker/python/.venv}), made by
+     * {@code bin/tuneforge python-env} the first time a torch worker is about to start. Public so that a
+     * whole-platform test starts the services as {@code up} does.
      */
     public static Map<String, String> extraProperties(Service service, Path repo, Path data) {
+        String python = repo.resolve("worker/python/.venv/bin/python").toString();
+        String bootstrap = "bash " + shellQuoted(repo.resolve("bin/tuneforge").toString()) + " python-env";
         return switch (service.module()) {
             case "gateway" -> Map.of(ADMIN_KEY_FILE_PROPERTY, data.resolve(ADMIN_KEY_FILE).toString(),
                     "tuneforge.serving.djl-home", repo.resolve("worker/target").toString(),
                     "tuneforge.serving.work-dir", data.resolve("serving").toString());
             case "trainer-service" -> Map.of(
                     "tuneforge.trainer.worker.djl-home", repo.resolve("worker/target").toString(),
-                    "tuneforge.trainer.work-dir", data.resolve("trainer").toString());
+                    "tuneforge.trainer.work-dir", data.resolve("trainer").toString(),
+                    "tuneforge.trainer.slots", SLOTS,
+                    "tuneforge.trainer.worker.torch-python", python,
+                    "tuneforge.trainer.worker.torch-bootstrap", bootstrap);
             case "eval-service" -> Map.of(
                     "tuneforge.eval.djl-home", repo.resolve("worker/target").toString(),
-                    "tuneforge.eval.work-dir", data.resolve("eval").toString());
+                    "tuneforge.eval.work-dir", data.resolve("eval").toString(),
+                    "tuneforge.eval.slots", SLOTS,
+                    "tuneforge.eval.torch-python", python,
+                    "tuneforge.eval.torch-bootstrap", bootstrap);
             default -> Map.of();
         };
+    }
+
+    /** One word for {@code sh}, whatever the path holds. */
+    static String shellQuoted(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static void stopAll(List<ServiceProcess> services, EmbeddedStack stack, Path data) {

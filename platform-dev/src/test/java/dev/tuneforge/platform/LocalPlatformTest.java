@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,31 @@ class LocalPlatformTest {
         assertEquals(0, platform.run(new String[] {"down", "--data", dir.toString()}));
         assertEquals(3, platform.run(new String[] {"status", "--data", dir.toString()}));
         assertTrue(output.toString(StandardCharsets.UTF_8).contains("not running"));
+    }
+
+    @Test
+    void trainerAndEvalServiceGetADjlAndATorchSlotAndTheProjectsPythonMadeOnFirstUse() {
+        Path repo = dir.resolve("my repo");
+        Map<String, String> trainer = LocalPlatform.extraProperties(ServiceProcess.Service.named("trainer-service"),
+                repo, dir.resolve("data"));
+        assertEquals("cpu-0:djl,cpu-1:torch", trainer.get("tuneforge.trainer.slots"));
+        assertEquals(repo.resolve("worker/python/.venv/bin/python").toString(),
+                trainer.get("tuneforge.trainer.worker.torch-python"));
+        assertEquals("bash '" + repo.resolve("bin/tuneforge") + "' python-env",
+                trainer.get("tuneforge.trainer.worker.torch-bootstrap"));
+        Map<String, String> eval = LocalPlatform.extraProperties(ServiceProcess.Service.named("eval-service"), repo,
+                dir.resolve("data"));
+        assertEquals("cpu-0:djl,cpu-1:torch", eval.get("tuneforge.eval.slots"));
+        assertEquals(trainer.get("tuneforge.trainer.worker.torch-python"), eval.get("tuneforge.eval.torch-python"));
+        assertEquals(trainer.get("tuneforge.trainer.worker.torch-bootstrap"), eval.get("tuneforge.eval.torch-bootstrap"));
+    }
+
+    @Test
+    void aPathIsOneShellWordWhateverItHolds() throws Exception {
+        String path = "/it's a \"path\" with $HOME";
+        Process sh = new ProcessBuilder("sh", "-c", "printf %s " + LocalPlatform.shellQuoted(path)).start();
+        assertEquals(path, new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(0, sh.waitFor());
     }
 
     @Test
