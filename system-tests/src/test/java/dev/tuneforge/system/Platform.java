@@ -1,5 +1,8 @@
 package dev.tuneforge.system;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.tuneforge.platform.EmbeddedStack;
 import dev.tuneforge.platform.LocalPlatform;
 import dev.tuneforge.platform.Ports;
@@ -94,6 +97,28 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     Cli cli() {
         return cli;
+    }
+
+    /**
+     * {@code tuneforge demo} with {@code args}, as a user runs it after {@code up}: {@code tiny-llama} written and
+     * registered first (as {@code up} does), the demo's output kept in {@code logs/demo.out}; fails unless the demo
+     * exits 0 with a valid JSON answer from the champion.
+     */
+    Cli.Run demo(String... args) throws Exception {
+        Path tiny = data.resolve("base-models/tiny-llama");
+        assertOk(cli.run("base-models", "write-tiny", tiny.toString()));
+        assertOk(cli.run("base-models", "upload", tiny.toString(), "--name", "tiny-llama"));
+        List<String> command = new ArrayList<>(List.of("demo"));
+        command.addAll(List.of(args));
+        Cli.Run demo = cli.run(command.toArray(String[]::new));
+        Files.writeString(data.resolve("logs/demo.out"), demo.output());
+        assertOk(demo);
+        assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        return demo;
+    }
+
+    private static void assertOk(Cli.Run run) {
+        assertEquals(0, run.exitCode(), run.output());
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

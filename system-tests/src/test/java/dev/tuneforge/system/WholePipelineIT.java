@@ -2,40 +2,28 @@ package dev.tuneforge.system;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.events.CloudEventHeaders;
-import dev.tuneforge.events.DatasetReady;
-import dev.tuneforge.events.DatasetUploaded;
-import dev.tuneforge.events.EvalFailed;
-import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.EventType;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
-import dev.tuneforge.events.TrainingFinished;
-import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
-import dev.tuneforge.events.TuneforgeEvent;
 import dev.tuneforge.platform.test.TopicClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -76,15 +64,7 @@ class WholePipelineIT {
     void theDemoItsEventChainLineageAndARollbackToItsModel() throws Exception {
         Api api = platform.api();
         Cli cli = platform.cli();
-        // As `bin/tuneforge up` does: write the tiny base model and register it through the API.
-        Path tiny = platform.data().resolve("base-models/tiny-llama");
-        assertOk(cli.run("base-models", "write-tiny", tiny.toString()));
-        assertOk(cli.run("base-models", "upload", tiny.toString(), "--name", "tiny-llama"));
-
-        Cli.Run demo = cli.run("demo");
-        Files.writeString(platform.data().resolve("logs/demo.out"), demo.output());
-        assertOk(demo);
-        assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        platform.demo();
 
         JsonNode card = api.get("/api/v1/models/" + MODEL + "/versions/1");
         assertEquals(1, api.get("/api/v1/models/" + MODEL).path("champion").asInt(), card.toString());
@@ -158,92 +138,8 @@ class WholePipelineIT {
                 .until(() -> registryMoves(topics).equals(moves));
 
         // The demo's chain, read after all of this: each event once, in order, linked by ids and digests.
-        assertTheDemosChain(topics, datasetId, jobId, lineage);
-    }
-
-    /**
-     * DatasetUploaded → DatasetReady → TrainingRequested → TrainingStarted → TrainingFinished → EvalPassed
-     * → ModelRegistered → ModelPromoted of the demo's flow: each exactly once on the wire, each linked to the
-     * ones before by ids and digests (and to the lineage the API showed), none earlier than the one before
-     * ({@code ce_time}), and after it in its partition where two share one.
-     */
-    private static void assertTheDemosChain(TopicClient topics, String datasetId, String jobId, JsonNode lineage) {
-        Map<String, List<ConsumerRecord<String, String>>> wire = new HashMap<>();
-        Seen uploaded = once(topics, wire, DatasetUploaded.class,
-                u -> u.objectKey().equals(lineage.at("/upload/object_key").asText()));
-        Seen ready = once(topics, wire, DatasetReady.class, r -> r.datasetId().equals(datasetId) && r.version() == 1);
-        Seen requested = once(topics, wire, TrainingRequested.class,
-                r -> r.datasetId().equals(datasetId) && r.datasetVersion() == 1);
-        Seen started = once(topics, wire, TrainingStarted.class, s -> s.jobId().equals(jobId));
-        Seen finished = once(topics, wire, TrainingFinished.class, f -> f.jobId().equals(jobId));
-        Seen passed = once(topics, wire, EvalPassed.class, p -> p.jobId().equals(jobId));
-        Seen registered = once(topics, wire, ModelRegistered.class,
-                r -> r.modelName().equals(MODEL) && r.version() == 1);
-        Seen promoted = once(topics, wire, ModelPromoted.class,
-                p -> p.modelName().equals(MODEL) && p.version() == 1 && p.previousVersion() == null);
-        assertEquals(List.of(), events(topics, wire, EvalFailed.class, f -> f.jobId().equals(jobId)));
-
-        assertEquals(lineage.at("/upload/sha256").asText(), uploaded.as(DatasetUploaded.class).sha256());
-        assertEquals(lineage.at("/dataset_version/content_sha256").asText(),
-                ready.as(DatasetReady.class).contentSha256());
-        assertEquals(lineage.at("/dataset_version/train_sha256").asText(), ready.as(DatasetReady.class).trainSha256());
-        assertEquals(jobId, requested.as(TrainingRequested.class).jobId());
-        assertEquals(MODEL, requested.as(TrainingRequested.class).modelName());
-        assertEquals(1, started.as(TrainingStarted.class).attempt());
-        ModelRegistered version = registered.as(ModelRegistered.class);
-        assertEquals(jobId, version.jobId());
-        assertEquals(passed.as(EvalPassed.class).evalId(), version.evalId());
-        assertEquals(finished.as(TrainingFinished.class).artifactSha256(), version.artifactSha256());
-        assertEquals(ready.as(DatasetReady.class).contentSha256(), version.datasetSha256());
-        assertEquals(version.artifactSha256(), lineage.at("/model/artifact_sha256").asText());
-
-        List<Seen> chain = List.of(uploaded, ready, requested, started, finished, passed, registered, promoted);
-        for (int i = 1; i < chain.size(); i++) {
-            Seen before = chain.get(i - 1);
-            Seen after = chain.get(i);
-            assertFalse(after.time().isBefore(before.time()), before + " then " + after);
-            if (before.record().topic().equals(after.record().topic())
-                    && before.record().partition() == after.record().partition()) {
-                assertTrue(before.record().offset() < after.record().offset(), before + " then " + after);
-            }
-        }
-    }
-
-    /** One event on the wire: its record (topic, partition, offset, headers) and its data. */
-    private record Seen(ConsumerRecord<String, String> record, TuneforgeEvent event) {
-
-        Instant time() {
-            return OffsetDateTime.parse(TopicClient.header(record, CloudEventHeaders.TIME)).toInstant();
-        }
-
-        <T extends TuneforgeEvent> T as(Class<T> type) {
-            return type.cast(event);
-        }
-
-        @Override
-        public String toString() {
-            return event.getClass().getSimpleName() + " at " + record.topic() + "-" + record.partition() + "@"
-                    + record.offset() + " (" + time() + ")";
-        }
-    }
-
-    /** The one event of this type that {@code ofTheFlow} picks; fails if there is none or more than one. */
-    private static <T extends TuneforgeEvent> Seen once(TopicClient topics,
-            Map<String, List<ConsumerRecord<String, String>>> wire, Class<T> type, Predicate<T> ofTheFlow) {
-        List<Seen> seen = events(topics, wire, type, ofTheFlow);
-        assertEquals(1, seen.size(), type.getSimpleName() + " of the demo's flow: " + seen);
-        return seen.getFirst();
-    }
-
-    private static <T extends TuneforgeEvent> List<Seen> events(TopicClient topics,
-            Map<String, List<ConsumerRecord<String, String>>> wire, Class<T> type, Predicate<T> filter) {
-        EventType eventType = Arrays.stream(EventType.values()).filter(t -> t.recordClass().equals(type))
-                .findFirst().orElseThrow();
-        return wire.computeIfAbsent(eventType.topic(), topics::readAll).stream()
-                .filter(r -> eventType.typeName().equals(TopicClient.header(r, CloudEventHeaders.TYPE)))
-                .map(r -> new Seen(r, EventCodec.read(eventType, r.value())))
-                .filter(s -> filter.test(type.cast(s.event())))
-                .toList();
+        DemoChain chain = DemoChain.assertOnceAndInOrder(topics, MODEL, datasetId, jobId, lineage);
+        assertEquals("djl", chain.started().as(TrainingStarted.class).runtime(), "no runtime asked: the default");
     }
 
     /** The model's events on the registry topic (one partition: its key is the model name), in words. */
@@ -289,10 +185,6 @@ class WholePipelineIT {
         List<String> out = new ArrayList<>();
         versions.forEach(v -> out.add(v.path("status").asText()));
         return out;
-    }
-
-    private static void assertOk(Cli.Run run) {
-        assertEquals(0, run.exitCode(), run.output());
     }
 
     /** sha256 → file, for every file under {@code dir}. */
