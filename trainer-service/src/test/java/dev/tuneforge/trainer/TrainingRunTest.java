@@ -150,7 +150,9 @@ class TrainingRunTest {
     void cancelPauseAndResumeStopTheWorkerWithACheckpoint() {
         String ds = TrainingFixture.newId("ds_");
         TrainingFixture.dataset(store, topics, ds, 1, null, 40, 40);
-        String paused = request(ds, Map.of("max_steps", 300, "batch_size", 8, "save_steps", 50, "lora_r", 4));
+        // Far more steps than the test lets it run: a pause or cancel that reaches the worker late (a loaded machine
+        // runs a hundred steps a second here) must still find it running, not finished.
+        String paused = request(ds, Map.of("max_steps", 20000, "batch_size", 8, "save_steps", 50, "lora_r", 4));
         await().atMost(WAIT).until(() -> topics.events(TrainingProgress.class, paused).size() >= 3);
         topics.publish(new TrainingPauseRequested(TrainingFixture.PROJECT, paused, "test"), "gateway");
         await().atMost(WAIT).until(() -> jobs.state(paused).equals(Optional.of(JobState.PAUSED)));
