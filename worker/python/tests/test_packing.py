@@ -1,8 +1,12 @@
-"""Packed rows: no example sees another, so each gets exactly the loss and gradients it gets alone."""
+"""Packed rows and flat batches: no example sees another, so each gets exactly the loss and gradients it gets
+alone."""
+
+from contextlib import contextmanager
 
 import pytest
 import torch
 
+from tuneforge_worker.attention import use_segment_attention
 from tuneforge_worker.data import IGNORE, Encoded
 from tuneforge_worker.loss import TokenLoss
 from tuneforge_worker.model import load_model
@@ -23,15 +27,27 @@ def example(seed: int, length: int) -> Encoded:
 EXAMPLES = [example(1, 9), example(2, 5), example(3, 12), example(4, 7)]
 
 
-def loss_and_grads(model, rows, examples, only=None):
-    """Summed loss of ``rows`` and the gradient of every weight; ``only`` keeps the targets of one example."""
+@contextmanager
+def segment_attention(model, on: bool):
+    if on:
+        use_segment_attention(model)
+    try:
+        yield
+    finally:
+        model.set_attn_implementation("sdpa")
+
+
+def loss_and_grads(model, rows, examples, only=None, flat=False):
+    """Summed loss of ``rows`` (as rows, or as one flat batch) and the gradient of every weight; ``only`` keeps
+    the targets of one example."""
     if only is not None:
         examples = [e if i == only else Encoded(e.input_ids, (IGNORE,) * len(e)) for i, e in enumerate(examples)]
-    batch = make_batch(rows, examples, pad_id=0)
+    batch = make_batch(rows, examples, pad_id=0, flat=flat)
     module = TokenLoss(model)
     model.zero_grad(set_to_none=True)
-    nll, _ = module(batch.input_ids, batch.position_ids, batch.target_index, batch.target_ids,
-                    attention_mask_for(model.config, batch))
+    with segment_attention(model, flat):
+        nll, _ = module(batch.input_ids, batch.position_ids, batch.target_index, batch.target_ids,
+                        attention_mask_for(model.config, batch), batch.lengths)
     nll.backward()
     return nll.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
 
@@ -53,8 +69,9 @@ def qwen2_with_sliding_layers():
     return Qwen2ForCausalLM(config)
 
 
+@pytest.mark.parametrize("flat", [False, True], ids=["rows", "flat"])
 @pytest.mark.parametrize("model_type", ["llama", "qwen2", "mistral", "qwen2-sliding"])
-def test_each_packed_example_gets_the_loss_and_gradients_it_gets_alone(model_factory, model_type):
+def test_each_packed_example_gets_the_loss_and_gradients_it_gets_alone(model_factory, model_type, flat):
     if model_type == "qwen2-sliding":
         model = qwen2_with_sliding_layers()
     else:
@@ -64,7 +81,7 @@ def test_each_packed_example_gets_the_loss_and_gradients_it_gets_alone(model_fac
     packed = [Row((0, 1, 2)), Row((3,))]  # the second row is padded
     for k in range(len(EXAMPLES)):
         alone_loss, alone_grads = loss_and_grads(model, [Row((k,))], EXAMPLES)
-        packed_loss, packed_grads = loss_and_grads(model, packed, EXAMPLES, only=k)
+        packed_loss, packed_grads = loss_and_grads(model, packed, EXAMPLES, only=k, flat=flat)
         torch.testing.assert_close(packed_loss, alone_loss, **TOL)
         assert packed_grads.keys() == alone_grads.keys()
         for name, g in alone_grads.items():
@@ -99,6 +116,25 @@ def test_a_chunked_lm_head_gives_the_same_loss_and_gradients(llama):
     for name, p in llama.named_parameters():
         torch.testing.assert_close(p.grad, whole_grads[name], **TOL)
     assert 0 <= correct.item() <= batch.target_count
+
+
+def test_a_flat_batch_lays_every_example_end_to_end_without_padding():
+    batch = make_batch([Row((1, 0)), Row((3,))], EXAMPLES, pad_id=0, flat=True)
+    assert batch.input_ids.shape == (1, 5 + 9 + 7)
+    assert batch.lengths.tolist() == [5, 9, 7]
+    assert batch.position_ids[0].tolist() == list(range(5)) + list(range(9)) + list(range(7))
+    assert batch.target_count == EXAMPLES[0].target_count + EXAMPLES[1].target_count + EXAMPLES[3].target_count
+    assert batch.token_count == 21
+    assert not batch.packed  # it passes no mask: attention goes example by example
+
+
+def test_without_segment_lengths_segment_attention_is_transformers_sdpa(llama):
+    ids = torch.tensor([EXAMPLES[2].input_ids])
+    with torch.no_grad():
+        expected = llama(input_ids=ids).logits
+        with segment_attention(llama, True):
+            actual = llama(input_ids=ids).logits
+    torch.testing.assert_close(actual, expected, **TOL)
 
 
 def test_positions_restart_at_each_example_and_padding_carries_no_target():

@@ -33,14 +33,16 @@ class TokenLoss(nn.Module):
         self.chunk = max(256, LOGITS_PER_CHUNK // vocab)
 
     def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor, target_index: torch.Tensor,
-                target_ids: torch.Tensor, attention_mask=None) -> tuple[torch.Tensor, torch.Tensor]:
+                target_ids: torch.Tensor, attention_mask=None,
+                segment_lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(summed NLL in float32, how many targets greedy decoding gets right) of one batch.
 
         ``target_index`` holds the flat positions (``row * length + t``) that carry a target, ``target_ids``
-        the targets there.
+        the targets there. ``segment_lengths`` (a flat batch's) goes to ``attention.segment_attention``.
         """
+        extra = {} if segment_lengths is None else {"segment_lengths": segment_lengths}
         hidden = self.lm.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                               use_cache=False).last_hidden_state
+                               use_cache=False, **extra).last_hidden_state
         picked = hidden.reshape(-1, hidden.shape[-1]).index_select(0, target_index)
         return head_loss(self.lm.lm_head, picked, target_ids, self.chunk)
 

@@ -13,12 +13,16 @@ on CPU and CUDA alike. A 4D mask also bypasses the sliding-window masks transfor
 window is applied here for the models that use one (Mistral with ``sliding_window``; Qwen2's sliding layers,
 which take a mask per layer type). A batch with one example per row and no padding passes no mask at all,
 which keeps SDPA's ``is_causal`` fast path (flash attention on CUDA).
+
+A *flat* batch (``flat=True``) lays every example of the micro-batch end to end in a single row with no padding
+and records each example's length; it passes no mask and goes with ``attention.segment_attention``, which attends
+example by example. The trainer uses it on the CPU, where it saves the padding and the masked attention.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -43,20 +47,26 @@ class Batch:
     target_count: int
     #: tokens that are not padding
     token_count: int
+    #: a flat batch's example lengths in order (a CPU tensor, read by ``segment_attention``); None for rows
+    lengths: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> Batch:
         move = {"device": device, "non_blocking": True}
         return Batch(self.input_ids.to(**move), self.targets.to(**move), self.position_ids.to(**move),
                      self.segments.to(**move), self.target_index.to(**move), self.target_ids.to(**move),
-                     self.target_count, self.token_count)
+                     self.target_count, self.token_count, self.lengths)
 
     @property
     def packed(self) -> bool:
         """Whether any row holds more than one example or any padding (so a mask is needed)."""
-        return bool((self.segments != 0).any())
+        return self.lengths is None and bool((self.segments != 0).any())
 
 
-def make_batch(rows: Sequence[Row], examples: Sequence[Encoded], pad_id: int) -> Batch:
+def make_batch(rows: Sequence[Row], examples: Sequence[Encoded], pad_id: int, flat: bool = False) -> Batch:
+    if flat:
+        everything = Row(tuple(i for row in rows for i in row.examples))
+        lengths = torch.tensor([len(examples[i]) for i in everything.examples], dtype=torch.long)
+        return replace(make_batch([everything], examples, pad_id), lengths=lengths)
     length = max(sum(len(examples[i]) for i in row.examples) for row in rows)
     shape = (len(rows), length)
     ids = torch.full(shape, pad_id, dtype=torch.long)

@@ -13,9 +13,14 @@ forward and backward under ``torch.autocast`` to bfloat16 (CUDA with bf16 suppor
 makes it fast). ``fp16`` does the same on CUDA with a ``GradScaler`` (its state is checkpointed); on the CPU
 it is refused with ``bad_spec`` (use bf16 there).
 
+Batch layout: on the CPU each micro-batch is *flat* (its examples end to end in one row, no padding) and
+attention runs example by example (``attention``); on CUDA micro-batches are padded rows of packed examples
+under a block-diagonal mask (``packing``). Both give every example exactly the loss it gets alone.
+
 Speed levers the benchmark switches on through the environment (the spec has no field for them):
 ``TUNEFORGE_COMPILE=1`` compiles the loss module with ``torch.compile``; ``TUNEFORGE_ADAMW`` picks AdamW's
-implementation (``fused``, ``foreach``, ``loop``; default fused on CUDA, PyTorch's choice on the CPU).
+implementation (``fused``, ``foreach``, ``loop``; default fused on CUDA, PyTorch's choice on the CPU);
+``TUNEFORGE_LAYOUT`` the batch layout (``flat``, ``rows``; default as above).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pathlib import Path
 import torch
 
 from . import RUNTIME, checkpoint
+from .attention import use_segment_attention
 from .checkpoint import CheckpointState
 from .data import Encoded, Encoder, read_examples
 from .distributed import Distributed
@@ -58,13 +64,20 @@ class Levers:
 
     compile: bool = False
     adamw: str = "auto"  # auto, fused, foreach, loop
+    layout: str = "auto"  # auto, flat, rows
 
     @classmethod
     def from_env(cls) -> Levers:
         adamw = os.environ.get("TUNEFORGE_ADAMW", "auto")
         if adamw not in ("auto", "fused", "foreach", "loop"):
             raise WorkerFailure.bad_spec(f"TUNEFORGE_ADAMW: must be auto, fused, foreach or loop, got {adamw!r}")
-        return cls(compile=os.environ.get("TUNEFORGE_COMPILE", "0") == "1", adamw=adamw)
+        layout = os.environ.get("TUNEFORGE_LAYOUT", "auto")
+        if layout not in ("auto", "flat", "rows"):
+            raise WorkerFailure.bad_spec(f"TUNEFORGE_LAYOUT: must be auto, flat or rows, got {layout!r}")
+        return cls(compile=os.environ.get("TUNEFORGE_COMPILE", "0") == "1", adamw=adamw, layout=layout)
+
+    def flat_batches(self, device: torch.device) -> bool:
+        return self.layout == "flat" or (self.layout == "auto" and device.type != "cuda")
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,7 @@ class Trainer:
         self.device = runtime.device
         self.levers = Levers.from_env()
         self.amp_dtype = autocast_dtype(spec.precision, self.device)
+        self.flat = self.levers.flat_batches(self.device)
 
     # --- setting up --------------------------------------------------------------------------------------
 
@@ -121,6 +135,8 @@ class Trainer:
         self.weights = self._method_weights(model)
         if state is not None:
             self.weights.restore(resume_dir)
+        if self.flat:
+            use_segment_attention(self.weights.causal_lm)
         if hp.gradient_checkpointing:
             self.weights.causal_lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         self.trainable_count = sum(p.numel() for _, p in self.weights.trainable())
@@ -310,12 +326,12 @@ class Trainer:
 
     def _batch(self, rows: tuple[Row, ...], examples: list[Encoded]) -> Batch:
         if not rows:  # this rank's share of the step is empty: one padding token, no target
-            return make_batch([Row((0,))], [Encoded((self.pad_id,), (-100,))], self.pad_id).to(self.device)
-        return make_batch(rows, examples, self.pad_id).to(self.device)
+            rows, examples = (Row((0,)),), [Encoded((self.pad_id,), (-100,))]
+        return make_batch(rows, examples, self.pad_id, flat=self.flat).to(self.device)
 
     def _forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         return self.module(batch.input_ids, batch.position_ids, batch.target_index, batch.target_ids,
-                           attention_mask_for(self.config_of_model, batch))
+                           attention_mask_for(self.config_of_model, batch), batch.lengths)
 
     @property
     def config_of_model(self):
