@@ -9,9 +9,10 @@ summed token loss over the step's target count — clips the gradients, sets the
 checkpoints (``checkpoint``) and honours a stop request.
 
 Precision: ``fp32`` trains in float32. ``bf16`` keeps float32 master weights and optimizer state and runs the
-forward and backward under ``torch.autocast`` to bfloat16 (CUDA with bf16 support, or the CPU, where AMX
-makes it fast). ``fp16`` does the same on CUDA with a ``GradScaler`` (its state is checkpointed); on the CPU
-it is refused with ``bad_spec`` (use bf16 there).
+forward and backward under ``torch.autocast`` to bfloat16 (CUDA with bf16 support, or the CPU, where AVX512-BF16
+or AMX make it fast); LoRA's frozen base is then held in bfloat16 itself (``_base_dtype``). ``fp16`` does the
+same on CUDA with a ``GradScaler`` (its state is checkpointed); on the CPU it is refused with ``bad_spec`` (use
+bf16 there).
 
 Batch layout: on the CPU each micro-batch is *flat* (its examples end to end in one row, no padding) and
 attention runs example by example (``attention``); on CUDA micro-batches are padded rows of packed examples
@@ -131,7 +132,7 @@ class Trainer:
         resume_dir = self._resume_dir()
         state = self._check_resumable(resume_dir) if resume_dir is not None else None
 
-        model = load_model(spec.base_model, self.device, torch.float32)
+        model = load_model(spec.base_model, self.device, self._base_dtype())
         self.weights = self._method_weights(model)
         if state is not None:
             self.weights.restore(resume_dir)
@@ -160,6 +161,14 @@ class Trainer:
         if state is not None:
             self._resume(resume_dir, state)
         return self._loop(resumed_from=self.step)
+
+    def _base_dtype(self) -> torch.dtype:
+        """float32, except for LoRA under autocast: a frozen base needs no float32 master copy, so it is held in the
+        autocast dtype its matmuls read anyway (half the memory, no cast of every weight in every step). PEFT keeps
+        the adapter's weights, the trained ones, in float32."""
+        if self.amp_dtype is not None and isinstance(self.spec.method, Lora):
+            return self.amp_dtype
+        return torch.float32
 
     def _method_weights(self, model) -> TrainedWeights:
         method = self.spec.method
@@ -452,6 +461,8 @@ class Trainer:
             metrics["train_loss"] = losses[-1]
         if self.best_loss is not None:
             metrics["best_valid_loss"] = self.best_loss
+        if self.device.type == "cuda":
+            metrics["peak_cuda_memory_bytes"] = torch.cuda.max_memory_allocated(self.device)
         evals = [e for e in self.log_history if "eval_loss" in e]
         if evals:
             metrics["valid_loss"] = evals[-1]["eval_loss"]
