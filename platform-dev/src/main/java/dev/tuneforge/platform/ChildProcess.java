@@ -89,6 +89,15 @@ public final class ChildProcess {
         return process.isAlive();
     }
 
+    /** The exit code once the child has ended (it is then forgotten by the registry that ends children). */
+    public java.util.OptionalInt exitCode() {
+        if (process.isAlive()) {
+            return java.util.OptionalInt.empty();
+        }
+        ChildRegistry.unregister(process.toHandle());
+        return java.util.OptionalInt.of(process.exitValue());
+    }
+
     /** Waits for a short-lived child (a tool, not a server) and fails with its log if it fails. */
     public void awaitSuccess(Duration timeout) {
         try {

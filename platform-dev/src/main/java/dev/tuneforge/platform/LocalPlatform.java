@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code bin/tuneforge up|down|status}: the whole platform on one machine. {@code up} starts the
  * persistent stack in a data directory, then the five services from their built jars, and runs until
- * SIGTERM or Ctrl-C, when it stops the services and then the stack. State (datasets, jobs, models)
- * survives in the data directory.
+ * SIGTERM or Ctrl-C, when it stops the services and then the stack. While it runs, a service that exits is
+ * restarted ({@link ServiceSupervisor}), and {@code status} shows each service's restarts. State (datasets, jobs,
+ * models) survives in the data directory.
  */
 public final class LocalPlatform {
 
@@ -91,8 +92,17 @@ public final class LocalPlatform {
 
         EmbeddedStack stack = EmbeddedStack.persistent(data, ports).stopOnJvmExit(false);
         List<ServiceProcess> services = new ArrayList<>();
+        ServiceSupervisor supervisor = new ServiceSupervisor(data, out);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread shutdown = new Thread(() -> {
+            supervisor.close(); // no restarts from here on
+            List<ServiceProcess> current = supervisor.processes();
+            if (!current.isEmpty()) { // the services as restarted, once the supervisor has them
+                synchronized (services) {
+                    services.clear();
+                    services.addAll(current);
+                }
+            }
             stopAll(services, stack, data);
             stopped.countDown();
         }, "tuneforge-local-platform-shutdown");
@@ -113,6 +123,12 @@ public final class LocalPlatform {
                 }
             }
             ServiceProcess.awaitAllReady(services, READY_TIMEOUT, progress -> out.println("tuneforge: " + progress));
+            for (int i = 0; i < Service.ALL.size(); i++) {
+                Service service = Service.ALL.get(i);
+                supervisor.add(services.get(i),
+                        () -> ServiceProcess.start(service, repo, stack, logs, extraProperties(service, repo, data)));
+            }
+            supervisor.start();
         } catch (RuntimeException e) {
             out.println("tuneforge: failed to start: " + e.getMessage());
             Runtime.getRuntime().removeShutdownHook(shutdown);
@@ -223,10 +239,12 @@ public final class LocalPlatform {
         Optional<ProcessHandle> running = runningInstance(data);
         out.println(running.map(process -> "tuneforge is running (pid " + process.pid() + ", data " + data + ")")
                 .orElse("tuneforge is not running (data " + data + ")"));
+        Map<String, String> supervised = running.isPresent() ? ServiceSupervisor.readSummaries(data) : Map.of();
         for (Service service : Service.ALL) {
             boolean ready = ServiceProcess.isReady(service.httpPort());
-            out.printf("  %-17s http://%s:%d  %s%n", service.module(), Ports.HOST, service.httpPort(),
-                    ready ? "ready" : "not ready");
+            String summary = supervised.get(service.module());
+            out.printf("  %-17s http://%s:%d  %s%s%n", service.module(), Ports.HOST, service.httpPort(),
+                    ready ? "ready" : "not ready", summary == null ? "" : "  (" + summary + ")");
         }
         return running.isPresent() ? 0 : 3;
     }

@@ -111,6 +111,11 @@ public final class ServiceProcess {
         return process.isAlive();
     }
 
+    /** The exit code once the service has ended. */
+    public java.util.OptionalInt exitCode() {
+        return process.exitCode();
+    }
+
     public boolean isReady() {
         return isReady(httpPort);
     }

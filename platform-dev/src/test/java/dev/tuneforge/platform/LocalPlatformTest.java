@@ -42,6 +42,24 @@ class LocalPlatformTest {
     }
 
     @Test
+    void statusShowsTheRestartsTheRunningPlatformRecorded() throws Exception {
+        Files.writeString(dir.resolve("tuneforge.pid"), ProcessHandle.current().pid() + "\n"); // "running": this JVM
+        Files.writeString(dir.resolve(ServiceSupervisor.STATUS_FILE), """
+                dataset-service.state=starting
+                dataset-service.restarts=2
+                dataset-service.last-exit=137
+                dataset-service.last-exit-at=2026-12-05T10\\:00\\:00Z
+                gateway.state=ready
+                gateway.restarts=0
+                """);
+        assertEquals(0, platform.run(new String[] {"status", "--data", dir.toString()}));
+        String printed = output.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("not ready  (starting, restarted 2 times, last exit 137 (signal 9) at "
+                + "2026-12-05T10:00:00Z)"), printed);
+        assertTrue(printed.contains("(ready, restarted 0 times)"), printed);
+    }
+
+    @Test
     void trainerAndEvalServiceGetADjlAndATorchSlotAndTheProjectsPythonMadeOnFirstUse() {
         Path repo = dir.resolve("my repo");
         Map<String, String> trainer = LocalPlatform.extraProperties(ServiceProcess.Service.named("trainer-service"),

@@ -33,7 +33,11 @@ class ServiceProcessTest {
 
     @BeforeAll
     static void packFakeService() throws Exception {
-        jar = dir.resolve("fake-service.jar");
+        jar = packFakeService(dir.resolve("fake-service.jar"));
+    }
+
+    /** {@link FakeService} alone in an executable jar. */
+    static Path packFakeService(Path jar) throws Exception {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, FakeService.class.getName());
@@ -44,6 +48,7 @@ class ServiceProcessTest {
             out.putNextEntry(new JarEntry(classFile));
             in.transferTo(out);
         }
+        return jar;
     }
 
     @Test
