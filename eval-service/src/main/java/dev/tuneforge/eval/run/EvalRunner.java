@@ -79,7 +79,7 @@ public class EvalRunner {
     @Scheduled(every = "${tuneforge.eval.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
-        busy.values().forEach(run -> runs.renew(run.evalId(), owner, config.lease()));
+        busy.values().forEach(run -> runs.renew(run.evalId(), run.owner(), config.lease()));
         warnAboutRunsWithoutASlot();
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || busy.containsKey(slot.getKey())) {
@@ -133,7 +133,7 @@ public class EvalRunner {
 
     /**
      * Evaluates one claimed run to its outcome on {@code slot}'s {@code launcher} (or gives it back after a transient
-     * failure).
+     * failure), as the run's owner: this instance for the runs it claims.
      */
     public void run(Run run, String slot, EvaluationLauncher launcher) {
         WorkerEvaluation.Placement at = new WorkerEvaluation.Placement(launcher, run.evalId(), run.attempts());
@@ -141,7 +141,7 @@ public class EvalRunner {
             var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
             if (heldOut.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
                 // DatasetReady and TrainingFinished come on different topics: the first may still be on its way
-                runs.postpone(run.evalId(), owner);
+                runs.postpone(run.evalId(), run.owner());
                 return;
             }
             if (heldOut.isEmpty() || heldOut.get().validationKey() == null) {
@@ -204,14 +204,14 @@ public class EvalRunner {
             if (e.permanent() || run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e.getMessage(), Map.of(), null, Gate.defaults());
             } else {
-                runs.release(run.evalId(), owner, e.getMessage());
+                runs.release(run.evalId(), run.owner(), e.getMessage());
             }
         } catch (Exception e) {
             LOG.errorf(e, "evaluation %s of job %s failed", run.evalId(), run.jobId());
             if (run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e, Map.of(), null, Gate.defaults());
             } else {
-                runs.release(run.evalId(), owner, String.valueOf(e));
+                runs.release(run.evalId(), run.owner(), String.valueOf(e));
             }
         }
     }
@@ -246,7 +246,7 @@ public class EvalRunner {
         } catch (Exception e) {
             metricsJson = "{}";
         }
-        if (!runs.finish(run.evalId(), owner, passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
+        if (!runs.finish(run.evalId(), run.owner(), passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
             return; // another instance took the run over and reports it
         }
         outbox.publish(passed

@@ -17,13 +17,16 @@ public class EvalRuns {
     public static final String DEFAULT_RUNTIME = "djl";
 
     /**
-     * An evaluation to run.
+     * An evaluation to run, as one owner claimed it: what it changes afterwards is on condition that it still holds
+     * the claim.
      *
-     * @param runtime the runtime that trained the candidate, which evaluates all its subjects
+     * @param owner    the instance that claimed it
+     * @param attempts the claim's attempt (1, 2, ...: one more with every claim)
+     * @param runtime  the runtime that trained the candidate, which evaluates all its subjects
      */
     public record Run(String evalId, String projectId, String jobId, String modelName, String baseModel,
                       String datasetId, int datasetVersion, String artifactKey, String method, String pipelineId,
-                      String trainMetrics, int attempts, Duration age, String runtime) { }
+                      String trainMetrics, int attempts, Duration age, String runtime, String owner) { }
 
     private final Jdbc jdbc;
 
@@ -78,10 +81,10 @@ public class EvalRuns {
                                  ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING eval_id, project_id, job_id, model_name, base_model, dataset_id, dataset_version,
                           artifact_key, method, pipeline_id, train_metrics, attempts,
-                          (extract(epoch FROM now() - created_at) * 1000)::bigint, runtime""",
+                          (extract(epoch FROM now() - created_at) * 1000)::bigint, runtime, owner""",
                 r -> new Run(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
                         r.getString(6), r.getInt(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
-                        r.getInt(12), Duration.ofMillis(r.getLong(13)), r.getString(14)),
+                        r.getInt(12), Duration.ofMillis(r.getLong(13)), r.getString(14), r.getString(15)),
                 owner, lease.toMillis() + " milliseconds", runtime);
     }
 
