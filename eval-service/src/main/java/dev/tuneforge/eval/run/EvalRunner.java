@@ -3,6 +3,7 @@ package dev.tuneforge.eval.run;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.eval.gate.Gate;
+import dev.tuneforge.eval.metrics.JsonChecks;
 import dev.tuneforge.eval.metrics.Paired;
 import dev.tuneforge.eval.run.WorkerEvaluation.Subject;
 import dev.tuneforge.eval.storage.EvalCatalog;
@@ -150,7 +151,7 @@ public class EvalRunner {
                         Map.of(), null, Gate.defaults());
                 return;
             }
-            Gate gate = Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
+            Gate gate = gate(run);
             String key = heldOut.get().validationKey();
             List<ExampleResult> candidateResults = evaluation.results(run.projectId(),
                     new Subject(run.baseModel(), run.artifactKey(), run.method()), run.datasetId(), run.datasetVersion(),
@@ -199,6 +200,10 @@ public class EvalRunner {
             store.put(reportKey, EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                     "application/json");
             complete(run, decision.passed(), decision.reason(), candidateValues, reportKey, gate);
+        } catch (JsonChecks.SchemaRefused e) {
+            // the gate's own check lets no such schema through; this is the compiler's loader refusing
+            complete(run, false, "evaluation could not run: the pipeline's gate is refused: json_schema: "
+                    + e.getMessage(), Map.of(), null, Gate.defaults());
         } catch (WorkerEvaluation.EvaluationException e) {
             LOG.warnf("evaluation %s of job %s failed: %s", run.evalId(), run.jobId(), e.getMessage());
             if (e.permanent() || run.attempts() >= config.maxAttempts()) {
@@ -213,6 +218,18 @@ public class EvalRunner {
             } else {
                 runs.release(run.evalId(), run.owner(), String.valueOf(e));
             }
+        }
+    }
+
+    /**
+     * The run's pipeline gate, or the defaults without one. A gate that cannot be applied (a bad rule, a schema that
+     * is not self-contained) fails the evaluation for good, before any model is evaluated.
+     */
+    private Gate gate(Run run) {
+        try {
+            return Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
+        } catch (IllegalArgumentException e) {
+            throw new WorkerEvaluation.EvaluationException("the pipeline's gate is refused: " + e.getMessage(), true);
         }
     }
 
