@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.eval.run.EvalRunner;
 import dev.tuneforge.eval.storage.EvalCatalog;
 import dev.tuneforge.eval.storage.EvalRuns;
@@ -11,9 +12,11 @@ import dev.tuneforge.eval.storage.EvalRuns.Run;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
+import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
@@ -22,6 +25,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * run through {@link EvalRunner#run} on a launcher that plays {@code worker evaluate} ({@link AnsweringLauncher}, on a
  * runtime of its own that no slot of the application claims), with the real broker, S3 server and database: a gate
  * whose schema reaches outside itself fails the evaluation before any model runs and without a request leaving
- * eval-service.
+ * eval-service; an instance that lost its claim cannot overwrite the report of the instance that took the evaluation
+ * over.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -53,6 +58,8 @@ class EvaluationIsolationTest {
     EvalCatalog catalog;
     @Inject
     ObjectStore store;
+    @Inject
+    Jdbc jdbc;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -87,6 +94,30 @@ class EvaluationIsolationTest {
                     + " allowed", failed.reason());
             assertEquals(List.of(), launcher.tasks(), "refused before any model was evaluated");
         }
+    }
+
+    @Test
+    void anInstanceThatLostItsClaimCannotOverwriteTheReportOfTheOneThatTookOver() throws Exception {
+        String project = newId("prj");
+        heldOut(project, "ds_lease", 3);
+        String job = newId("job");
+        Run stale = claim(finished(project, job, "ds_lease", null), "instance-a");
+        // instance-a stalls past its lease; instance-b takes the evaluation over and finishes it
+        jdbc.update("UPDATE eval_runs SET lease_expires_at = now() - interval '1 second' WHERE eval_id = ?",
+                stale.evalId());
+        Run current = runs.claimNext("instance-b", Duration.ofMinutes(5), runtime).orElseThrow();
+        assertEquals(stale.evalId(), current.evalId());
+        runner.run(current, "slot-b", launcher);
+        String reportKey = outcome(job, EvalFailed.class).reportKey();
+
+        runner.run(stale, "slot-a", launcher); // instance-a wakes up and finishes its own work
+
+        assertEquals("slot-b", report(reportKey).path("slot").asText(), "the stale instance overwrote the report");
+        assertEquals(reportKey, jdbc.queryOne("SELECT report_key FROM eval_runs WHERE eval_id = ?",
+                r -> r.getString(1), current.evalId()).orElseThrow());
+        // (S3Proxy's filesystem backend lists directories too)
+        assertEquals(List.of(reportKey), store.list("projects/" + project + "/eval/" + current.evalId() + "/").stream()
+                .filter(key -> !key.endsWith("/")).toList(), "the stale instance's report is not left behind");
     }
 
     /** A ready dataset version of {@code project} with {@code examples} held-out chat examples. */
@@ -132,6 +163,12 @@ class EvaluationIsolationTest {
         assertEquals(1, events.size(), () -> job + ": " + topics.events(EvalFailed.class, job)
                 + topics.events(EvalPassed.class, job));
         return type.cast(events.getFirst());
+    }
+
+    private JsonNode report(String key) throws Exception {
+        try (InputStream in = store.get(key)) {
+            return EventCodec.mapper().readTree(in);
+        }
     }
 
     private static String newId(String prefix) {

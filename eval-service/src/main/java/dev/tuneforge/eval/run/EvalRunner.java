@@ -80,7 +80,7 @@ public class EvalRunner {
     @Scheduled(every = "${tuneforge.eval.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
-        busy.values().forEach(run -> runs.renew(run.evalId(), run.owner(), config.lease()));
+        busy.values().forEach(run -> runs.renew(run, config.lease()));
         warnAboutRunsWithoutASlot();
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || busy.containsKey(slot.getKey())) {
@@ -142,7 +142,7 @@ public class EvalRunner {
             var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
             if (heldOut.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
                 // DatasetReady and TrainingFinished come on different topics: the first may still be on its way
-                runs.postpone(run.evalId(), run.owner());
+                runs.postpone(run);
                 return;
             }
             if (heldOut.isEmpty() || heldOut.get().validationKey() == null) {
@@ -196,10 +196,15 @@ public class EvalRunner {
                 });
             }
             samples(report, candidateResults, baseResults);
-            String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/report.json";
+            // Under this claim's own key, so an instance that lost the run cannot overwrite the report of the one that
+            // took it over; only the claim that records the outcome publishes its key.
+            String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/attempt-" + run.attempts()
+                    + "/report.json";
             store.put(reportKey, EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                     "application/json");
-            complete(run, decision.passed(), decision.reason(), candidateValues, reportKey, gate);
+            if (!complete(run, decision.passed(), decision.reason(), candidateValues, reportKey, gate)) {
+                store.delete(reportKey); // nobody will ever name it
+            }
         } catch (JsonChecks.SchemaRefused e) {
             // the gate's own check lets no such schema through; this is the compiler's loader refusing
             complete(run, false, "evaluation could not run: the pipeline's gate is refused: json_schema: "
@@ -209,14 +214,14 @@ public class EvalRunner {
             if (e.permanent() || run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e.getMessage(), Map.of(), null, Gate.defaults());
             } else {
-                runs.release(run.evalId(), run.owner(), e.getMessage());
+                runs.release(run, e.getMessage());
             }
         } catch (Exception e) {
             LOG.errorf(e, "evaluation %s of job %s failed", run.evalId(), run.jobId());
             if (run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e, Map.of(), null, Gate.defaults());
             } else {
-                runs.release(run.evalId(), run.owner(), String.valueOf(e));
+                runs.release(run, String.valueOf(e));
             }
         }
     }
@@ -249,8 +254,13 @@ public class EvalRunner {
         b.values().forEach((k, v) -> base.put("general." + k, v));
     }
 
+    /**
+     * Records the outcome and publishes it, in one transaction, if {@code run}'s claim still holds the run.
+     *
+     * @return false when it does not (another instance took the run over and reports it)
+     */
     @Transactional
-    void complete(Run run, boolean passed, String reason, Map<String, Double> metrics, String reportKey, Gate gate) {
+    boolean complete(Run run, boolean passed, String reason, Map<String, Double> metrics, String reportKey, Gate gate) {
         Map<String, Double> finite = new LinkedHashMap<>();
         metrics.forEach((k, v) -> {
             if (v != null && Double.isFinite(v)) {
@@ -263,14 +273,15 @@ public class EvalRunner {
         } catch (Exception e) {
             metricsJson = "{}";
         }
-        if (!runs.finish(run.evalId(), run.owner(), passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
-            return; // another instance took the run over and reports it
+        if (!runs.finish(run, passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
+            return false;
         }
         outbox.publish(passed
                 ? new EvalPassed(run.projectId(), run.evalId(), run.jobId(), run.modelName(), finite, gate.describe(),
                         reportKey)
                 : new EvalFailed(run.projectId(), run.evalId(), run.jobId(), run.modelName(), finite, gate.describe(),
                         reason, reportKey));
+        return true;
     }
 
     /** Metrics side by side with intervals, the gate's rules, wins and losses against the base, overfitting signal. */

@@ -99,33 +99,38 @@ public class EvalRuns {
                 (Object) runtimes.toArray(String[]::new));
     }
 
-    public void renew(String evalId, String owner, Duration lease) {
+    // Everything a claim changes is on condition that it is still that claim: the same owner and the same attempt
+    // (an instance that stalled past its lease may have claimed the run again on another slot).
+
+    public void renew(Run claim, Duration lease) {
         jdbc.update("UPDATE eval_runs SET lease_expires_at = now() + ?::interval WHERE eval_id = ? AND owner = ? "
-                + "AND status = 'running'", lease.toMillis() + " milliseconds", evalId, owner);
+                + "AND attempts = ? AND status = 'running'", lease.toMillis() + " milliseconds", claim.evalId(),
+                claim.owner(), claim.attempts());
     }
 
-    /** Records the outcome; false when this owner no longer holds the run (someone else finishes it). */
-    public boolean finish(String evalId, String owner, String status, String reason, String metrics, String reportKey) {
+    /** Records the outcome; false when the claim no longer holds the run (whoever took it over finishes it). */
+    public boolean finish(Run claim, String status, String reason, String metrics, String reportKey) {
         return jdbc.update("""
                 UPDATE eval_runs SET status = ?, reason = ?, metrics = ?, report_key = ?, finished_at = now(),
                                      owner = NULL, lease_expires_at = NULL
-                WHERE eval_id = ? AND owner = ? AND status = 'running'""",
-                status, reason, metrics, reportKey, evalId, owner) == 1;
+                WHERE eval_id = ? AND owner = ? AND attempts = ? AND status = 'running'""",
+                status, reason, metrics, reportKey, claim.evalId(), claim.owner(), claim.attempts()) == 1;
     }
 
     /**
      * Back to pending, not counted as a try, and not claimed again for two seconds (the runs behind it go first):
      * it cannot start yet (its dataset version is not known).
      */
-    public void postpone(String evalId, String owner) {
+    public void postpone(Run claim) {
         jdbc.update("UPDATE eval_runs SET status = 'pending', attempts = attempts - 1, owner = NULL, "
-                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds' WHERE eval_id = ? AND owner = ?",
-                evalId, owner);
+                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds' WHERE eval_id = ? AND owner = ? "
+                + "AND attempts = ? AND status = 'running'", claim.evalId(), claim.owner(), claim.attempts());
     }
 
     /** Back to pending after a failure this instance could not get past (retried later, then given up). */
-    public void release(String evalId, String owner, String reason) {
+    public void release(Run claim, String reason) {
         jdbc.update("UPDATE eval_runs SET status = 'pending', reason = ?, owner = NULL, lease_expires_at = NULL "
-                + "WHERE eval_id = ? AND owner = ?", reason, evalId, owner);
+                + "WHERE eval_id = ? AND owner = ? AND attempts = ? AND status = 'running'", reason, claim.evalId(),
+                claim.owner(), claim.attempts());
     }
 }
