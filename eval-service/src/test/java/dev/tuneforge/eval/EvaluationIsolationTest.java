@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.eval.run.EvalRunner;
+import dev.tuneforge.eval.run.EvaluationTask;
 import dev.tuneforge.eval.storage.EvalCatalog;
 import dev.tuneforge.eval.storage.EvalRuns;
 import dev.tuneforge.eval.storage.EvalRuns.Run;
@@ -40,8 +41,9 @@ import org.junit.jupiter.api.Test;
  * run through {@link EvalRunner#run} on a launcher that plays {@code worker evaluate} ({@link AnsweringLauncher}, on a
  * runtime of its own that no slot of the application claims), with the real broker, S3 server and database: a gate
  * whose schema reaches outside itself fails the evaluation before any model runs and without a request leaving
- * eval-service; an instance that lost its claim cannot overwrite the report of the instance that took the evaluation
- * over.
+ * eval-service; a forgetting set of another project is never evaluated on; two projects with the same dataset id and
+ * base model do not share cached results; an instance that lost its claim cannot overwrite the report of the instance
+ * that took the evaluation over.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -94,6 +96,45 @@ class EvaluationIsolationTest {
                     + " allowed", failed.reason());
             assertEquals(List.of(), launcher.tasks(), "refused before any model was evaluated");
         }
+    }
+
+    @Test
+    void aForgettingSetOfAnotherProjectIsNotEvaluatedOnAndTheEvaluationSaysItIsNotInThisProject() {
+        String mine = newId("prj");
+        String theirs = newId("prj");
+        heldOut(mine, "ds_mine", 3);
+        heldOut(theirs, "ds_theirs", 4);
+        String pipeline = pipeline(mine, Map.of("forgetting", Map.of("dataset_id", "ds_theirs", "dataset_version", 1,
+                "max_loss_increase", 0.1)));
+        String job = newId("job");
+
+        runner.run(claim(finished(mine, job, "ds_mine", pipeline), "instance-a"), "slot-a", launcher);
+
+        EvalFailed failed = outcome(job, EvalFailed.class);
+        assertEquals("evaluation could not run: the forgetting set ds_theirs version 1 is not a ready dataset version"
+                + " of this project (" + mine + ")", failed.reason());
+        assertEquals(List.of(), launcher.tasks().stream().map(EvaluationTask::dataKey)
+                .filter(key -> !key.startsWith("projects/" + mine + "/")).toList(), "read another project's data");
+    }
+
+    @Test
+    void twoProjectsWithTheSameDatasetIdAndBaseModelDoNotShareCachedResults() throws Exception {
+        String first = newId("prj");
+        String second = newId("prj");
+        heldOut(first, "ds_same", 3);
+        heldOut(second, "ds_same", 5);
+        String firstJob = newId("job");
+        String secondJob = newId("job");
+
+        runner.run(claim(finished(first, firstJob, "ds_same", null), "instance-a"), "slot-a", launcher);
+        runner.run(claim(finished(second, secondJob, "ds_same", null), "instance-a"), "slot-a", launcher);
+
+        JsonNode firstReport = report(outcome(firstJob, EvalFailed.class).reportKey());
+        JsonNode secondReport = report(outcome(secondJob, EvalFailed.class).reportKey());
+        assertEquals(3, firstReport.at("/subjects/base/metrics/examples").asInt(), firstReport.toString());
+        assertEquals(5, secondReport.at("/subjects/base/metrics/examples").asInt(),
+                "the second project's base model was scored on the first project's data: " + secondReport);
+        assertEquals(5, secondReport.at("/subjects/candidate/metrics/examples").asInt(), secondReport.toString());
     }
 
     @Test

@@ -139,7 +139,7 @@ public class EvalRunner {
     public void run(Run run, String slot, EvaluationLauncher launcher) {
         WorkerEvaluation.Placement at = new WorkerEvaluation.Placement(launcher, run.evalId(), run.attempts());
         try {
-            var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
+            var heldOut = catalog.heldOut(run.projectId(), run.datasetId(), run.datasetVersion());
             if (heldOut.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
                 // DatasetReady and TrainingFinished come on different topics: the first may still be on its way
                 runs.postpone(run);
@@ -238,13 +238,17 @@ public class EvalRunner {
         }
     }
 
-    /** The forgetting check: candidate and base on the general-purpose set, as {@code general.*} metrics. */
+    /**
+     * The forgetting check: candidate and base on the general-purpose set, as {@code general.*} metrics. The set must
+     * be a ready dataset version of the run's project; whether another project has one by that id is not said.
+     */
     private void forgetting(Run run, Gate gate, Map<String, Double> candidate, Map<String, Double> base,
                             WorkerEvaluation.Placement at) {
         Gate.Forgetting f = gate.forgetting();
-        String key = catalog.generalSet(f.datasetId(), f.datasetVersion()).orElseThrow(() ->
+        String key = catalog.generalSet(run.projectId(), f.datasetId(), f.datasetVersion()).orElseThrow(() ->
                 new WorkerEvaluation.EvaluationException("the forgetting set " + f.datasetId() + " version "
-                        + f.datasetVersion() + " is unknown to eval-service", true));
+                        + f.datasetVersion() + " is not a ready dataset version of this project (" + run.projectId()
+                        + ")", true));
         MetricSet c = MetricSet.compute(evaluation.results(run.projectId(),
                 new Subject(run.baseModel(), run.artifactKey(), run.method()), f.datasetId(), f.datasetVersion(), key,
                 at), null, false);
