@@ -285,6 +285,8 @@ class UploadIngestionTest {
                 Arguments.of("deeply nested JSON", (good + "{\"prompt\":\"p\",\"completion\":\"c\",\"x\":"
                         + "[".repeat(200) + "]".repeat(200) + "}\n").getBytes(StandardCharsets.UTF_8), "too_deep", 2L),
                 Arguments.of("zip bomb named .jsonl", zip.toByteArray(), "not_jsonl", 1L),
+                Arguments.of("NUL byte in a string on line 8", (good.repeat(7) + "{\"prompt\":\"a\0\",\"completion\":"
+                        + "\"b\"}\n" + good).getBytes(StandardCharsets.UTF_8), "nul_byte", 8L),
                 Arguments.of("no assistant message", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"
                         .getBytes(StandardCharsets.UTF_8), "no_assistant_message", 1L));
     }

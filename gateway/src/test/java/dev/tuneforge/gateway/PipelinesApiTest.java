@@ -107,4 +107,39 @@ class PipelinesApiTest {
         as(member.secret()).contentType("application/json").body(Map.of("base_model", BaseModels.TINY))
                 .when().post("/api/v1/pipelines").then().statusCode(400);
     }
+
+    @Test
+    void aGateSchemaMustBeInlineAndReferOnlyToItself() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String dataset = Datasets.ready(topics, project, member.secret(), "schemas", 5);
+        Map<String, Object> outside = Map.of("type", "object", "properties", Map.of(
+                "answer", Map.of("$ref", "http://127.0.0.1:9/answer.json"),
+                "file", Map.of("$ref", "file:///etc/passwd")));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "gate", Map.of("json_schema", outside)))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", hasItem("gate.json_schema: $ref 'http://127.0.0.1:9/answer.json' at /properties/answer"
+                        + " points outside the schema: only references within it (#/...) are allowed"))
+                .body("errors", hasItem(containsString("gate.json_schema: $ref 'file:///etc/passwd' at /properties/file")));
+        for (Object schema : List.of(Map.of("$schema", "http://127.0.0.1:9/meta", "type", "object"),
+                Map.of("$id", "https://example.com/answer.json", "$ref", "#/$defs/answer"),
+                "http://127.0.0.1:9/answer.json")) {
+            as(member.secret()).contentType("application/json")
+                    .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "gate", Map.of("json_schema", schema)))
+                    .when().post("/api/v1/pipelines").then().statusCode(422)
+                    .body("errors", hasItem(containsString("gate.json_schema: ")));
+        }
+
+        Map<String, Object> inline = Map.of("$schema", "https://json-schema.org/draft/2020-12/schema", "type", "object",
+                "properties", Map.of("answer", Map.of("$ref", "#/$defs/answer")),
+                "$defs", Map.of("answer", Map.of("type", "string")));
+        String id = as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "gate", Map.of("json_schema", inline)))
+                .when().post("/api/v1/pipelines").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
+        assertEquals(inline, topics.events(PipelineConfigured.class, id).get(0).gate().get("json_schema"));
+    }
 }

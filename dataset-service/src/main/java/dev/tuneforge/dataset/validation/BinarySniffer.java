@@ -6,11 +6,15 @@ import java.io.InputStream;
 
 /**
  * Recognises uploads that are not text before any of them is parsed: archives and compressed files
- * (a zip bomb renamed to .jsonl is still a zip) and binary data (NUL bytes).
+ * (a zip bomb renamed to .jsonl is still a zip) and binary data, whose head is full of NUL bytes (executables,
+ * images, UTF-16 text: every other byte). A few NUL bytes in otherwise textual lines are not a verdict on the
+ * file: {@link JsonlLineReader} reports each line that holds one ({@link Check#NUL_BYTE}), so the user can find it.
  */
 final class BinarySniffer {
 
     private static final int SNIFF_BYTES = 4096;
+    /** The head is binary when at least one byte in this many is NUL. */
+    private static final int NUL_SHARE = 10;
     private static final byte[][] MAGIC = {
             {0x1F, (byte) 0x8B},                                    // gzip
             {0x50, 0x4B, 0x03, 0x04},                               // zip
@@ -33,12 +37,13 @@ final class BinarySniffer {
                 return true;
             }
         }
+        int nuls = 0;
         for (byte b : head) {
             if (b == 0) {
-                return true;
+                nuls++;
             }
         }
-        return false;
+        return nuls > 0 && (long) nuls * NUL_SHARE >= head.length;
     }
 
     private static boolean startsWith(byte[] head, byte[] magic) {

@@ -7,6 +7,8 @@ package dev.tuneforge.dataset.validation;
 public enum Check {
     NOT_JSONL(Severity.ERROR, "the file is a compressed archive or binary, not JSONL text"),
     NON_UTF8(Severity.ERROR, "line is not valid UTF-8"),
+    NUL_BYTE(Severity.ERROR, "line holds a NUL byte (0x00), which JSON text cannot hold: in a string write it as \\u0000,"
+            + " else remove it"),
     LINE_TOO_LONG(Severity.ERROR, "line is longer than the maximum line length"),
     INVALID_JSON(Severity.ERROR, "line is not valid JSON"),
     TOO_DEEP(Severity.ERROR, "JSON is nested deeper than allowed"),

@@ -11,8 +11,8 @@ import java.util.Arrays;
 
 /**
  * Splits a byte stream into lines without trusting it: a line longer than the limit is skipped (not
- * buffered), bytes that are not UTF-8 are reported rather than replaced, a leading BOM and CR before
- * LF are dropped. Memory stays bounded by the line limit whatever the file is.
+ * buffered), bytes that are not UTF-8 and NUL bytes are reported on their line rather than replaced, a leading
+ * BOM and CR before LF are dropped. Memory stays bounded by the line limit whatever the file is.
  */
 final class JsonlLineReader {
 
@@ -79,11 +79,24 @@ final class JsonlLineReader {
         }
         int start = first && startsWithBom(bytes, length) ? BOM.length : 0;
         int end = length > start && bytes[length - 1] == '\r' ? length - 1 : length;
+        if (holdsNul(bytes, start, end)) {
+            sink.badLine(number, Check.NUL_BYTE);
+            return;
+        }
         try {
             sink.line(number, decoder.decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
         } catch (CharacterCodingException e) {
             sink.badLine(number, Check.NON_UTF8);
         }
+    }
+
+    private static boolean holdsNul(byte[] bytes, int start, int end) {
+        for (int i = start; i < end; i++) {
+            if (bytes[i] == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean startsWithBom(byte[] bytes, int length) {

@@ -185,6 +185,30 @@ class DatasetValidatorTest {
     }
 
     @Test
+    void aNulByteInsideAJsonStringIsReportedOnItsOwnLineNotAsABinaryFile() {
+        StringBuilder file = new StringBuilder();
+        for (int i = 1; i <= 10; i++) {
+            file.append("{\"prompt\":\"question ").append(i).append(i == 8 ? "\0" : "")
+                    .append("\",\"completion\":\"answer ").append(i).append("\"}\n");
+        }
+        DatasetReport report = validate(null, file.toString());
+        assertEquals(Map.of("nul_byte", List.of(8L)), lines(report.errors()));
+        DatasetReport.Finding nul = report.errors().getFirst();
+        assertTrue(nul.description().contains("NUL byte") && nul.description().contains("\\u0000"), nul.description());
+        assertEquals(9, report.examples(), "every other line is read and checked");
+        assertFalse(Verdict.accepted(report));
+    }
+
+    @Test
+    void utf16TextIsStillRecognisedAsNotJsonlByItsNulBytes() {
+        byte[] utf16 = ("{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"c\",\"completion\":\"d\"}\n")
+                .getBytes(StandardCharsets.UTF_16LE);
+        DatasetReport report = validate(null, utf16);
+        assertEquals(Map.of("not_jsonl", List.of(1L)), lines(report.errors()));
+        assertEquals(0, report.examples());
+    }
+
+    @Test
     void tokensAreCountedAndOverlongExamplesFlagged() {
         DatasetValidator tiny = new DatasetValidator(DatasetValidator.Limits.DEFAULTS.withContextWindow(10));
         TokenCounter characters = example -> example.messages().stream().mapToInt(m -> m.content().length()).sum();

@@ -2,6 +2,7 @@ package dev.tuneforge.eval.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.kit.schema.SelfContainedSchema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,8 @@ import java.util.Map;
  * {@code general.<metric>} and {@code max_loss_increase} adds the rule {@code general.loss <= base + X}
  * (any rule may use {@code general.*} metrics).
  *
- * @param jsonSchema the schema outputs must follow (adds the {@code json_schema} metric), or null
+ * @param jsonSchema the schema outputs must follow (adds the {@code json_schema} metric), or null; from
+ *                   {@link #fromJson} always self-contained ({@link SelfContainedSchema}), else it refuses the gate
  * @param labels     outputs are class labels (adds accuracy and macro precision/recall/F1)
  * @param forgetting the general-purpose set, or null
  */
@@ -85,6 +87,12 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
         }
     }
 
+    /**
+     * A pipeline's gate as {@code PipelineConfigured} carries it; the defaults when it has no rules.
+     *
+     * @throws IllegalArgumentException naming what is wrong with it (a rule, or a schema that is not
+     *                                  self-contained)
+     */
     public static Gate fromJson(Map<String, Object> json) {
         if (json == null || json.isEmpty() || !json.containsKey("rules")) {
             Gate d = defaults();
@@ -92,8 +100,7 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
                 return d;
             }
             JsonNode node = EventCodec.mapper().valueToTree(json);
-            return withForgetting(new Gate(d.rules(), node.hasNonNull("json_schema") ? node.get("json_schema") : null,
-                    node.path("labels").asBoolean(false)), node);
+            return withForgetting(new Gate(d.rules(), jsonSchema(node), node.path("labels").asBoolean(false)), node);
         }
         JsonNode node = EventCodec.mapper().valueToTree(json);
         List<Rule> rules = new ArrayList<>();
@@ -102,8 +109,20 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
                     r.hasNonNull("value") ? r.get("value").asDouble() : null,
                     r.hasNonNull("baseline") ? r.get("baseline").asText() : null, r.path("delta").asDouble(0)));
         }
-        return withForgetting(new Gate(rules, node.hasNonNull("json_schema") ? node.get("json_schema") : null,
-                node.path("labels").asBoolean(false)), node);
+        return withForgetting(new Gate(rules, jsonSchema(node), node.path("labels").asBoolean(false)), node);
+    }
+
+    /** The gate's schema, if it has one; refused unless it is self-contained (it could fetch URLs or open files). */
+    private static JsonNode jsonSchema(JsonNode gate) {
+        if (!gate.hasNonNull("json_schema")) {
+            return null;
+        }
+        JsonNode schema = gate.get("json_schema");
+        List<String> problems = SelfContainedSchema.problems(schema);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("json_schema: " + String.join("; ", problems));
+        }
+        return schema;
     }
 
     private static Gate withForgetting(Gate gate, JsonNode node) {

@@ -3,6 +3,7 @@ package dev.tuneforge.eval.run;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.eval.gate.Gate;
+import dev.tuneforge.eval.metrics.JsonChecks;
 import dev.tuneforge.eval.metrics.Paired;
 import dev.tuneforge.eval.run.WorkerEvaluation.Subject;
 import dev.tuneforge.eval.storage.EvalCatalog;
@@ -79,7 +80,7 @@ public class EvalRunner {
     @Scheduled(every = "${tuneforge.eval.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
-        busy.values().forEach(run -> runs.renew(run.evalId(), owner, config.lease()));
+        busy.values().forEach(run -> runs.renew(run, config.lease()));
         warnAboutRunsWithoutASlot();
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || busy.containsKey(slot.getKey())) {
@@ -133,15 +134,15 @@ public class EvalRunner {
 
     /**
      * Evaluates one claimed run to its outcome on {@code slot}'s {@code launcher} (or gives it back after a transient
-     * failure).
+     * failure), as the run's owner: this instance for the runs it claims.
      */
     public void run(Run run, String slot, EvaluationLauncher launcher) {
         WorkerEvaluation.Placement at = new WorkerEvaluation.Placement(launcher, run.evalId(), run.attempts());
         try {
-            var heldOut = catalog.heldOut(run.datasetId(), run.datasetVersion());
+            var heldOut = catalog.heldOut(run.projectId(), run.datasetId(), run.datasetVersion());
             if (heldOut.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
                 // DatasetReady and TrainingFinished come on different topics: the first may still be on its way
-                runs.postpone(run.evalId(), owner);
+                runs.postpone(run);
                 return;
             }
             if (heldOut.isEmpty() || heldOut.get().validationKey() == null) {
@@ -150,7 +151,7 @@ public class EvalRunner {
                         Map.of(), null, Gate.defaults());
                 return;
             }
-            Gate gate = Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
+            Gate gate = gate(run);
             String key = heldOut.get().validationKey();
             List<ExampleResult> candidateResults = evaluation.results(run.projectId(),
                     new Subject(run.baseModel(), run.artifactKey(), run.method()), run.datasetId(), run.datasetVersion(),
@@ -195,34 +196,59 @@ public class EvalRunner {
                 });
             }
             samples(report, candidateResults, baseResults);
-            String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/report.json";
+            // Under this claim's own key, so an instance that lost the run cannot overwrite the report of the one that
+            // took it over; only the claim that records the outcome publishes its key.
+            String reportKey = "projects/" + run.projectId() + "/eval/" + run.evalId() + "/attempt-" + run.attempts()
+                    + "/report.json";
             store.put(reportKey, EventCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(report),
                     "application/json");
-            complete(run, decision.passed(), decision.reason(), candidateValues, reportKey, gate);
+            if (!complete(run, decision.passed(), decision.reason(), candidateValues, reportKey, gate)) {
+                store.delete(reportKey); // nobody will ever name it
+            }
+        } catch (JsonChecks.SchemaRefused e) {
+            // the gate's own check lets no such schema through; this is the compiler's loader refusing
+            complete(run, false, "evaluation could not run: the pipeline's gate is refused: json_schema: "
+                    + e.getMessage(), Map.of(), null, Gate.defaults());
         } catch (WorkerEvaluation.EvaluationException e) {
             LOG.warnf("evaluation %s of job %s failed: %s", run.evalId(), run.jobId(), e.getMessage());
             if (e.permanent() || run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e.getMessage(), Map.of(), null, Gate.defaults());
             } else {
-                runs.release(run.evalId(), owner, e.getMessage());
+                runs.release(run, e.getMessage());
             }
         } catch (Exception e) {
             LOG.errorf(e, "evaluation %s of job %s failed", run.evalId(), run.jobId());
             if (run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e, Map.of(), null, Gate.defaults());
             } else {
-                runs.release(run.evalId(), owner, String.valueOf(e));
+                runs.release(run, String.valueOf(e));
             }
         }
     }
 
-    /** The forgetting check: candidate and base on the general-purpose set, as {@code general.*} metrics. */
+    /**
+     * The run's pipeline gate, or the defaults without one. A gate that cannot be applied (a bad rule, a schema that
+     * is not self-contained) fails the evaluation for good, before any model is evaluated.
+     */
+    private Gate gate(Run run) {
+        try {
+            return Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
+        } catch (IllegalArgumentException e) {
+            throw new WorkerEvaluation.EvaluationException("the pipeline's gate is refused: " + e.getMessage(), true);
+        }
+    }
+
+    /**
+     * The forgetting check: candidate and base on the general-purpose set, as {@code general.*} metrics. The set must
+     * be a ready dataset version of the run's project; whether another project has one by that id is not said.
+     */
     private void forgetting(Run run, Gate gate, Map<String, Double> candidate, Map<String, Double> base,
                             WorkerEvaluation.Placement at) {
         Gate.Forgetting f = gate.forgetting();
-        String key = catalog.generalSet(f.datasetId(), f.datasetVersion()).orElseThrow(() ->
+        String key = catalog.generalSet(run.projectId(), f.datasetId(), f.datasetVersion()).orElseThrow(() ->
                 new WorkerEvaluation.EvaluationException("the forgetting set " + f.datasetId() + " version "
-                        + f.datasetVersion() + " is unknown to eval-service", true));
+                        + f.datasetVersion() + " is not a ready dataset version of this project (" + run.projectId()
+                        + ")", true));
         MetricSet c = MetricSet.compute(evaluation.results(run.projectId(),
                 new Subject(run.baseModel(), run.artifactKey(), run.method()), f.datasetId(), f.datasetVersion(), key,
                 at), null, false);
@@ -232,8 +258,13 @@ public class EvalRunner {
         b.values().forEach((k, v) -> base.put("general." + k, v));
     }
 
+    /**
+     * Records the outcome and publishes it, in one transaction, if {@code run}'s claim still holds the run.
+     *
+     * @return false when it does not (another instance took the run over and reports it)
+     */
     @Transactional
-    void complete(Run run, boolean passed, String reason, Map<String, Double> metrics, String reportKey, Gate gate) {
+    boolean complete(Run run, boolean passed, String reason, Map<String, Double> metrics, String reportKey, Gate gate) {
         Map<String, Double> finite = new LinkedHashMap<>();
         metrics.forEach((k, v) -> {
             if (v != null && Double.isFinite(v)) {
@@ -246,14 +277,15 @@ public class EvalRunner {
         } catch (Exception e) {
             metricsJson = "{}";
         }
-        if (!runs.finish(run.evalId(), owner, passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
-            return; // another instance took the run over and reports it
+        if (!runs.finish(run, passed ? "passed" : "failed", reason, metricsJson, reportKey)) {
+            return false;
         }
         outbox.publish(passed
                 ? new EvalPassed(run.projectId(), run.evalId(), run.jobId(), run.modelName(), finite, gate.describe(),
                         reportKey)
                 : new EvalFailed(run.projectId(), run.evalId(), run.jobId(), run.modelName(), finite, gate.describe(),
                         reason, reportKey));
+        return true;
     }
 
     /** Metrics side by side with intervals, the gate's rules, wins and losses against the base, overfitting signal. */

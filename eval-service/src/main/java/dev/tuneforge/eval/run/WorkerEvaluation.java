@@ -21,8 +21,9 @@ import java.util.List;
 
 /**
  * Per-example results of one subject on one held-out set, from {@code worker evaluate} run by the slot's
- * {@link EvaluationLauncher} (a local process or a Kubernetes Job, as training), cached per subject, runtime and
- * dataset version so the base model and a champion are evaluated once per runtime, not once per candidate.
+ * {@link EvaluationLauncher} (a local process or a Kubernetes Job, as training), cached per project, subject, runtime
+ * and dataset version so the base model and a champion are evaluated once per runtime, not once per candidate, and
+ * never reused in another project.
  */
 @ApplicationScoped
 public class WorkerEvaluation {
@@ -63,7 +64,7 @@ public class WorkerEvaluation {
         String baseDigest = sync.digestOf(ObjectKeys.baseModel(subject.baseModel()));
         String cacheKey = subject.cacheKey(baseDigest == null ? "unversioned" : baseDigest);
         String runtime = placement.launcher().runtime();
-        var cached = catalog.cached(cacheKey, runtime, datasetId, version);
+        var cached = catalog.cached(projectId, cacheKey, runtime, datasetId, version);
         if (cached.isPresent() && store.exists(cached.get())) {
             return read(cached.get());
         }
@@ -77,7 +78,7 @@ public class WorkerEvaluation {
                         + version + "/");
         try {
             String key = placement.launcher().evaluate(task);
-            catalog.cache(cacheKey, runtime, datasetId, version, key);
+            catalog.cache(projectId, cacheKey, runtime, datasetId, version, key);
             return read(key);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

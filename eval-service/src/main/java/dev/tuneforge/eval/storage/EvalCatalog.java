@@ -13,16 +13,21 @@ import java.util.Optional;
 /**
  * What eval-service learns from other services' events: held-out splits of dataset versions, registered
  * model versions and the champion of each model name, pipelines' gates; and the cache of per-example results.
+ * Dataset versions and cached results are looked up within one project only: a gate or a run can name another
+ * project's dataset id, and ids are not trusted to be unique across projects.
  */
 @ApplicationScoped
 public class EvalCatalog {
 
     public record HeldOut(String validationKey, long examples) { }
 
-    /** The file to evaluate a general-purpose set on: its validation split, else its training file. */
-    public Optional<String> generalSet(String datasetId, int version) {
-        return jdbc.queryOne("SELECT coalesce(validation_key, train_key) FROM dataset_versions WHERE dataset_id = ? "
-                + "AND version = ?", r -> r.getString(1), datasetId, version);
+    /**
+     * The file to evaluate a general-purpose set of {@code projectId} on: its validation split, else its training
+     * file; empty if the project has no such ready dataset version.
+     */
+    public Optional<String> generalSet(String projectId, String datasetId, int version) {
+        return jdbc.queryOne("SELECT coalesce(validation_key, train_key) FROM dataset_versions WHERE project_id = ? "
+                + "AND dataset_id = ? AND version = ?", r -> r.getString(1), projectId, datasetId, version);
     }
 
     /** A model name's champion; {@code baseModel} and {@code method} null when its registration did not say. */
@@ -43,9 +48,10 @@ public class EvalCatalog {
                 e.validationExamples(), e.trainKey());
     }
 
-    public Optional<HeldOut> heldOut(String datasetId, int version) {
-        return jdbc.queryOne("SELECT validation_key, validation_examples FROM dataset_versions WHERE dataset_id = ? "
-                + "AND version = ?", r -> new HeldOut(r.getString(1), r.getLong(2)), datasetId, version);
+    public Optional<HeldOut> heldOut(String projectId, String datasetId, int version) {
+        return jdbc.queryOne("SELECT validation_key, validation_examples FROM dataset_versions WHERE project_id = ? "
+                + "AND dataset_id = ? AND version = ?", r -> new HeldOut(r.getString(1), r.getLong(2)), projectId,
+                datasetId, version);
     }
 
     public void modelRegistered(ModelRegistered e) {
@@ -89,15 +95,21 @@ public class EvalCatalog {
                 .map(EvalCatalog::map);
     }
 
-    /** The results of {@code subject} on a dataset version as {@code runtime} computed them, if they were. */
-    public Optional<String> cached(String subject, String runtime, String datasetId, int version) {
-        return jdbc.queryOne("SELECT results_key FROM eval_cache WHERE subject = ? AND runtime = ? AND dataset_id = ? "
-                + "AND dataset_version = ?", r -> r.getString(1), subject, runtime, datasetId, version);
+    /**
+     * The results of {@code subject} on a dataset version of {@code projectId} as {@code runtime} computed them, if
+     * they were.
+     */
+    public Optional<String> cached(String projectId, String subject, String runtime, String datasetId, int version) {
+        return jdbc.queryOne("SELECT results_key FROM eval_cache WHERE project_id = ? AND subject = ? AND runtime = ? "
+                + "AND dataset_id = ? AND dataset_version = ?", r -> r.getString(1), projectId, subject, runtime,
+                datasetId, version);
     }
 
-    public void cache(String subject, String runtime, String datasetId, int version, String resultsKey) {
-        jdbc.update("INSERT INTO eval_cache (subject, runtime, dataset_id, dataset_version, results_key) "
-                + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", subject, runtime, datasetId, version, resultsKey);
+    public void cache(String projectId, String subject, String runtime, String datasetId, int version,
+                      String resultsKey) {
+        jdbc.update("INSERT INTO eval_cache (project_id, subject, runtime, dataset_id, dataset_version, results_key) "
+                + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", projectId, subject, runtime, datasetId, version,
+                resultsKey);
     }
 
     static String json(Object o) {

@@ -17,13 +17,16 @@ public class EvalRuns {
     public static final String DEFAULT_RUNTIME = "djl";
 
     /**
-     * An evaluation to run.
+     * An evaluation to run, as one owner claimed it: what it changes afterwards is on condition that it still holds
+     * the claim.
      *
-     * @param runtime the runtime that trained the candidate, which evaluates all its subjects
+     * @param owner    the instance that claimed it
+     * @param attempts the claim's attempt (1, 2, ...: one more with every claim)
+     * @param runtime  the runtime that trained the candidate, which evaluates all its subjects
      */
     public record Run(String evalId, String projectId, String jobId, String modelName, String baseModel,
                       String datasetId, int datasetVersion, String artifactKey, String method, String pipelineId,
-                      String trainMetrics, int attempts, Duration age, String runtime) { }
+                      String trainMetrics, int attempts, Duration age, String runtime, String owner) { }
 
     private final Jdbc jdbc;
 
@@ -78,10 +81,10 @@ public class EvalRuns {
                                  ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING eval_id, project_id, job_id, model_name, base_model, dataset_id, dataset_version,
                           artifact_key, method, pipeline_id, train_metrics, attempts,
-                          (extract(epoch FROM now() - created_at) * 1000)::bigint, runtime""",
+                          (extract(epoch FROM now() - created_at) * 1000)::bigint, runtime, owner""",
                 r -> new Run(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
                         r.getString(6), r.getInt(7), r.getString(8), r.getString(9), r.getString(10), r.getString(11),
-                        r.getInt(12), Duration.ofMillis(r.getLong(13)), r.getString(14)),
+                        r.getInt(12), Duration.ofMillis(r.getLong(13)), r.getString(14), r.getString(15)),
                 owner, lease.toMillis() + " milliseconds", runtime);
     }
 
@@ -96,33 +99,38 @@ public class EvalRuns {
                 (Object) runtimes.toArray(String[]::new));
     }
 
-    public void renew(String evalId, String owner, Duration lease) {
+    // Everything a claim changes is on condition that it is still that claim: the same owner and the same attempt
+    // (an instance that stalled past its lease may have claimed the run again on another slot).
+
+    public void renew(Run claim, Duration lease) {
         jdbc.update("UPDATE eval_runs SET lease_expires_at = now() + ?::interval WHERE eval_id = ? AND owner = ? "
-                + "AND status = 'running'", lease.toMillis() + " milliseconds", evalId, owner);
+                + "AND attempts = ? AND status = 'running'", lease.toMillis() + " milliseconds", claim.evalId(),
+                claim.owner(), claim.attempts());
     }
 
-    /** Records the outcome; false when this owner no longer holds the run (someone else finishes it). */
-    public boolean finish(String evalId, String owner, String status, String reason, String metrics, String reportKey) {
+    /** Records the outcome; false when the claim no longer holds the run (whoever took it over finishes it). */
+    public boolean finish(Run claim, String status, String reason, String metrics, String reportKey) {
         return jdbc.update("""
                 UPDATE eval_runs SET status = ?, reason = ?, metrics = ?, report_key = ?, finished_at = now(),
                                      owner = NULL, lease_expires_at = NULL
-                WHERE eval_id = ? AND owner = ? AND status = 'running'""",
-                status, reason, metrics, reportKey, evalId, owner) == 1;
+                WHERE eval_id = ? AND owner = ? AND attempts = ? AND status = 'running'""",
+                status, reason, metrics, reportKey, claim.evalId(), claim.owner(), claim.attempts()) == 1;
     }
 
     /**
      * Back to pending, not counted as a try, and not claimed again for two seconds (the runs behind it go first):
      * it cannot start yet (its dataset version is not known).
      */
-    public void postpone(String evalId, String owner) {
+    public void postpone(Run claim) {
         jdbc.update("UPDATE eval_runs SET status = 'pending', attempts = attempts - 1, owner = NULL, "
-                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds' WHERE eval_id = ? AND owner = ?",
-                evalId, owner);
+                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds' WHERE eval_id = ? AND owner = ? "
+                + "AND attempts = ? AND status = 'running'", claim.evalId(), claim.owner(), claim.attempts());
     }
 
     /** Back to pending after a failure this instance could not get past (retried later, then given up). */
-    public void release(String evalId, String owner, String reason) {
+    public void release(Run claim, String reason) {
         jdbc.update("UPDATE eval_runs SET status = 'pending', reason = ?, owner = NULL, lease_expires_at = NULL "
-                + "WHERE eval_id = ? AND owner = ?", reason, evalId, owner);
+                + "WHERE eval_id = ? AND owner = ? AND attempts = ? AND status = 'running'", reason, claim.evalId(),
+                claim.owner(), claim.attempts());
     }
 }

@@ -45,6 +45,14 @@ class GateTest {
     }
 
     @Test
+    void aGateWhoseSchemaReachesOutsideItselfIsRefusedSayingWhere() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> Gate.fromJson(Map.of("json_schema", Map.of("$ref", "file:///etc/passwd"))));
+        assertEquals("json_schema: $ref 'file:///etc/passwd' at the top level points outside the schema: only"
+                + " references within it (#/...) are allowed", refused.getMessage());
+    }
+
+    @Test
     void badRulesAreRefusedWithWhatIsWrong() {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> new Gate.Rule("exact_match", "=>", 0.5, null, 0)).getMessage().contains("op must be one of"));

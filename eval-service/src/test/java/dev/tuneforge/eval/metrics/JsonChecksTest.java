@@ -1,10 +1,15 @@
 package dev.tuneforge.eval.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneforge.eval.LoopbackServer;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Cases follow RFC 8259 and the y_/n_ cases of nst/JSONTestSuite. */
@@ -51,6 +56,56 @@ class JsonChecksTest {
         var compiled = JsonChecks.compile(PERSON);
         assertTrue(JsonChecks.conforms("{\"name\": \"Ada\"}", compiled));
         assertFalse(JsonChecks.conforms("[]", compiled));
+    }
+
+    @Test
+    void aSchemaThatReachesOutsideItselfIsRefusedAndNothingIsFetchedOrOpened() throws Exception {
+        assertRefusedWithoutLoading(JsonChecks::compile);
+    }
+
+    @Test
+    void whateverTheCheckMissedTheCompilerLoadsNothing() throws Exception {
+        assertRefusedWithoutLoading(schema -> JsonChecks.conforms("{\"a\": 1}", JsonChecks.compileWithoutLoading(schema)));
+    }
+
+    /**
+     * Uses schemas that lead a validator to a loopback HTTP server or to a local file holding {@code {"type":
+     * "string"}}; each must be refused, naming where it leads, with no request to the server.
+     */
+    private static void assertRefusedWithoutLoading(Function<JsonNode, ?> use) throws Exception {
+        String file = Files.writeString(Files.createTempFile("schema", ".json"), "{\"type\": \"string\"}").toUri()
+                .toString();
+        try (LoopbackServer server = LoopbackServer.start()) {
+            String url = server.url();
+            for (String schema : List.of(
+                    "{\"$ref\": \"" + url + "/x\"}",
+                    "{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"" + url + "/a\"}}}",
+                    "{\"$ref\": \"" + file + "\"}",
+                    "{\"$schema\": \"" + url + "/meta\", \"type\": \"object\"}",
+                    "{\"$dynamicRef\": \"" + url + "/d\"}",
+                    "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"id\": \"" + url + "/root\","
+                            + " \"properties\": {\"a\": {\"$ref\": \"#/nothere\"}}}")) {
+                JsonNode node = ReferenceData.MAPPER.readTree(schema);
+                JsonChecks.SchemaRefused refused = assertThrows(JsonChecks.SchemaRefused.class, () -> use.apply(node),
+                        schema);
+                assertEquals(0, server.requests(), "no request for " + schema);
+                assertTrue(refused.getMessage().contains(url) || refused.getMessage().contains(file),
+                        refused.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aSelfContainedSchemaWithLocalReferencesAndAKnownDraftCompiles() {
+        for (String draft : List.of("http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-07/schema#",
+                "https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema")) {
+            JsonNode schema = ReferenceData.MAPPER.valueToTree(java.util.Map.of("$schema", draft,
+                    "type", "object", "properties", java.util.Map.of("name", java.util.Map.of("$ref", "#/definitions/name")),
+                    "definitions", java.util.Map.of("name", java.util.Map.of("type", "string"))));
+            var compiled = JsonChecks.compile(schema);
+            assertTrue(JsonChecks.conforms("{\"name\": \"Ada\"}", compiled), draft);
+            assertFalse(JsonChecks.conforms("{\"name\": 3}", compiled), draft);
+        }
     }
 
     @Test

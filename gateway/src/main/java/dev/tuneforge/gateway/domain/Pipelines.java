@@ -1,9 +1,11 @@
 package dev.tuneforge.gateway.domain;
 
+import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.schema.SelfContainedSchema;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -44,7 +46,7 @@ public class Pipelines {
     public PipelineConfigured create(Caller caller, Config config) {
         TrainingJobs.Checked checked = jobs.check(caller.projectId(), config.datasetId(), null, config.baseModel(),
                 config.method(), config.hyperparameters(), config.modelName(), config.runtime(), false);
-        checkTriggers(config.triggers());
+        checkTriggersAndGate(config.triggers(), config.gate());
         PipelineConfigured event = new PipelineConfigured(caller.projectId(),
                 "pl_" + UUID.randomUUID().toString().replace("-", ""), config.datasetId(), config.baseModel(),
                 checked.modelName(), checked.recipe().method(),
@@ -71,12 +73,13 @@ public class Pipelines {
         return event;
     }
 
-    private static void checkTriggers(Map<String, Object> triggers) {
-        if (triggers == null) {
-            return;
-        }
+    /**
+     * Triggers trainer-service knows, with values it accepts; a gate whose {@code json_schema} is self-contained
+     * (eval-service compiles it: a reference outside it would make eval-service fetch a URL or open a file).
+     */
+    private static void checkTriggersAndGate(Map<String, Object> triggers, Map<String, Object> gate) {
         List<String> errors = new ArrayList<>();
-        triggers.forEach((name, value) -> {
+        (triggers == null ? Map.<String, Object>of() : triggers).forEach((name, value) -> {
             Integer min = TRIGGERS.get(name);
             if (min == null) {
                 errors.add("triggers." + name + ": unknown trigger (known: cooldown_seconds, min_new_examples)");
@@ -84,6 +87,10 @@ public class Pipelines {
                 errors.add("triggers." + name + ": must be an integer >= " + min + ", got " + value);
             }
         });
+        if (gate != null && gate.get("json_schema") != null) {
+            SelfContainedSchema.problems(EventCodec.mapper().valueToTree(gate.get("json_schema")))
+                    .forEach(problem -> errors.add("gate.json_schema: " + problem));
+        }
         if (!errors.isEmpty()) {
             throw ApiException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
         }
