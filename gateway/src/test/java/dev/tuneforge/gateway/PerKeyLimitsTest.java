@@ -8,7 +8,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
-import static dev.tuneforge.gateway.Gateway.ADMIN;
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.notNullValue;
@@ -24,7 +23,8 @@ class PerKeyLimitsTest {
 
     @Test
     void aKeyOverItsRateGets429WithRetryAfter() {
-        Gateway.Key key = Gateway.newKey(Gateway.newProject(), "read-only");
+        String admin = OwnGateway.adminKey();
+        Gateway.Key key = Gateway.newKey(admin, Gateway.newProject(admin), "read-only");
         for (int i = 0; i < OwnGateway.RATE_CAPACITY; i++) {
             assertEquals(200, as(key.secret()).when().get("/api/v1/me").statusCode(), "request " + (i + 1));
         }
@@ -32,6 +32,6 @@ class PerKeyLimitsTest {
         over.then().statusCode(429).contentType("application/problem+json")
                 .header("Retry-After", notNullValue()).body("type", is(PROBLEM + "rate-limited"));
         // Other keys are not affected.
-        as(ADMIN).when().get("/api/v1/me").then().statusCode(200);
+        as(admin).when().get("/api/v1/me").then().statusCode(200);
     }
 }
