@@ -16,7 +16,7 @@ import java.util.Map;
  *     ({@link #adminKey()}), as under {@code bin/tuneforge up};</li>
  * <li>its log, written to {@link #LOG} from the first line on;</li>
  * <li>limits small enough to reach: a per-key rate that a few dozen requests use up and that does not come
- *     back while a test runs (one request per 1000 s), however fast the machine.</li>
+ *     back while a test runs (one request per 1000 s), however fast the machine; two event streams per key.</li>
  * </ul>
  * Every test class of this profile shares one application.
  */
@@ -24,6 +24,8 @@ public class OwnGateway implements QuarkusTestProfile {
 
     /** Requests a fresh key may make at once. */
     static final int RATE_CAPACITY = 40;
+    /** Event streams a key may hold open at once. */
+    static final int STREAMS_PER_KEY = 2;
     /**
      * This test JVM's own directory: named after the process, not a random name, because Quarkus loads this
      * class more than once (the profile and the tests see different copies of its statics).
@@ -48,7 +50,8 @@ public class OwnGateway implements QuarkusTestProfile {
                 Map.entry("quarkus.log.file.path", LOG.toString()),
                 Map.entry("quarkus.log.category.\"dev.tuneforge\".level", "DEBUG"),
                 Map.entry("tuneforge.rate-limit.capacity", Integer.toString(RATE_CAPACITY)),
-                Map.entry("tuneforge.rate-limit.refill-per-second", "0.001"));
+                Map.entry("tuneforge.rate-limit.refill-per-second", "0.001"),
+                Map.entry("tuneforge.events.max-streams-per-key", Integer.toString(STREAMS_PER_KEY)));
     }
 
     /** The platform admin key this application created at its first start. */
