@@ -28,30 +28,29 @@ public class BodyLimitFilter implements ContainerRequestFilter {
     /** A base model's directory as an archive or multipart files (POST). */
     private static final String BASE_MODEL_PATH = "/api/v1/base-models";
 
-    private final long uploadLimit;
-    private final long baseModelLimit;
-    private final long jsonLimit;
+    /** A limit and the property that sets it (named in the problem). */
+    record Limit(long bytes, String setting) {
+    }
+
+    private final Limit upload;
+    private final Limit baseModel;
+    private final Limit json;
 
     public BodyLimitFilter(@ConfigProperty(name = "tuneforge.limits.upload-body") MemorySize uploadLimit,
                            @ConfigProperty(name = "tuneforge.limits.base-model-body") MemorySize baseModelLimit,
                            @ConfigProperty(name = "tuneforge.limits.json-body") MemorySize jsonLimit) {
-        this.uploadLimit = uploadLimit.asLongValue();
-        this.baseModelLimit = baseModelLimit.asLongValue();
-        this.jsonLimit = jsonLimit.asLongValue();
+        this.upload = new Limit(uploadLimit.asLongValue(), "tuneforge.limits.upload-body");
+        this.baseModel = new Limit(baseModelLimit.asLongValue(), "tuneforge.limits.base-model-body");
+        this.json = new Limit(jsonLimit.asLongValue(), "tuneforge.limits.json-body");
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
         String path = stripTrailingSlash(request.getUriInfo().getRequestUri().getPath());
         boolean post = "POST".equals(request.getMethod());
-        String setting = post && path.equals(BASE_MODEL_PATH) ? "tuneforge.limits.base-model-body"
-                : post && UPLOAD_PATH.matcher(path).matches() ? "tuneforge.limits.upload-body"
-                : "tuneforge.limits.json-body";
-        long limit = switch (setting) {
-            case "tuneforge.limits.base-model-body" -> baseModelLimit;
-            case "tuneforge.limits.upload-body" -> uploadLimit;
-            default -> jsonLimit;
-        };
+        Limit limit = post && path.equals(BASE_MODEL_PATH) ? baseModel
+                : post && UPLOAD_PATH.matcher(path).matches() ? upload
+                : json;
         String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
         long length = 0;
         if (declared != null) {
@@ -61,13 +60,13 @@ public class BodyLimitFilter implements ContainerRequestFilter {
                 request.abortWith(ApiException.invalid("Content-Length is not a number: '" + declared + "'").toResponse());
                 return;
             }
-            if (length > limit) {
-                request.abortWith(LimitedBody.tooLarge(length, limit, setting, false).toResponse());
+            if (length > limit.bytes()) {
+                request.abortWith(LimitedBody.tooLarge(length, limit, false).toResponse());
                 return;
             }
         }
         if (length > 0 || request.getHeaderString("Transfer-Encoding") != null) {
-            request.setEntityStream(new LimitedBody(request.getEntityStream(), limit, setting));
+            request.setEntityStream(new LimitedBody(request.getEntityStream(), limit));
         }
     }
 

@@ -7,27 +7,25 @@ import java.io.InputStream;
 /**
  * A request body that cannot grow past its endpoint's limit: it counts the bytes actually read and fails with
  * 413 at the first byte over, so a body without a length (chunked) or with a length that lies is cut off while
- * it streams, before more than the limit is spooled or parsed. The failure is a runtime exception that no reader
- * turns into "malformed input": whatever was being made of the body is dropped.
+ * it streams, before more than the limit is spooled or parsed. The failure is a runtime exception, so whatever
+ * was being made of the body is dropped rather than reported as malformed (a JAX-RS reader that wraps it in a
+ * 400 is unwrapped by {@link ProblemMappers}).
  */
 final class LimitedBody extends FilterInputStream {
 
-    private final long limit;
-    private final String setting;
+    private final BodyLimitFilter.Limit limit;
     private long read;
 
-    /** @param setting the property that sets the limit, named in the problem */
-    LimitedBody(InputStream body, long limit, String setting) {
+    LimitedBody(InputStream body, BodyLimitFilter.Limit limit) {
         super(body);
         this.limit = limit;
-        this.setting = setting;
     }
 
-    /** The 413 of a body over {@code limit}; {@code length} is what it has (or at least has) so far. */
-    static ApiException tooLarge(long length, long limit, String setting, boolean atLeast) {
+    /** The 413 of a body over {@code limit}: it has {@code length} bytes, or more when {@code moreThan}. */
+    static ApiException tooLarge(long length, BodyLimitFilter.Limit limit, boolean moreThan) {
         return new ApiException(413, "payload-too-large", "Payload too large", "the body has "
-                + (atLeast ? "more than " + limit : Long.toString(length)) + " bytes; this endpoint takes at most "
-                + limit + " (" + setting + ")", null);
+                + (moreThan ? "more than " + limit.bytes() : Long.toString(length)) + " bytes; this endpoint takes at"
+                + " most " + limit.bytes() + " (" + limit.setting() + ")", null);
     }
 
     @Override
@@ -42,7 +40,7 @@ final class LimitedBody extends FilterInputStream {
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
         // Never more than one byte past the limit: enough to know the body is over it.
-        int n = super.read(buffer, offset, (int) Math.min(length, limit - read + 1));
+        int n = super.read(buffer, offset, (int) Math.min(length, limit.bytes() - read + 1));
         if (n > 0) {
             count(n);
         }
@@ -79,8 +77,8 @@ final class LimitedBody extends FilterInputStream {
 
     private void count(int n) {
         read += n;
-        if (read > limit) {
-            throw tooLarge(read, limit, setting, true);
+        if (read > limit.bytes()) {
+            throw tooLarge(read, limit, true);
         }
     }
 }
