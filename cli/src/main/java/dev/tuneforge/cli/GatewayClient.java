@@ -164,8 +164,15 @@ public final class GatewayClient {
         InputStream open() throws IOException;
     }
 
-    /** A body of known length (so the gateway can refuse an oversized one at once) that reports progress. */
+    /**
+     * A body of known length (so the gateway can refuse an oversized one at once) that reports progress. An empty
+     * one is sent as such ({@code Content-Length: 0}): the JDK's publishers take no length of 0, and an empty file
+     * is the server's to judge (dataset-service reports it has no examples).
+     */
     private static HttpRequest.BodyPublisher counted(Opener opener, long size, LongConsumer progress) {
+        if (size == 0) {
+            return HttpRequest.BodyPublishers.noBody();
+        }
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             try {
                 return new FilterInputStream(opener.open()) {

@@ -106,19 +106,6 @@ class AuthApiTest {
     }
 
     @Test
-    void aKeyOverItsRateGets429WithRetryAfter() {
-        Gateway.Key key = Gateway.newKey(Gateway.newProject(), "read-only");
-        io.restassured.response.Response response = null;
-        for (int i = 0; i < 2000 && (response == null || response.statusCode() == 200); i++) {
-            response = as(key.secret()).when().get("/api/v1/me");
-        }
-        response.then().statusCode(429).contentType("application/problem+json")
-                .header("Retry-After", notNullValue()).body("type", is(PROBLEM + "rate-limited"));
-        // Other keys are not affected.
-        as(ADMIN).when().get("/api/v1/me").then().statusCode(200);
-    }
-
-    @Test
     void everyErrorIsAProblemWithAStableType() {
         as(ADMIN).when().get("/api/v1/nothing-here").then().statusCode(404)
                 .contentType("application/problem+json").body("type", is(PROBLEM + "not-found"));

@@ -23,10 +23,12 @@ import java.util.UUID;
 
 import static dev.tuneforge.gateway.Gateway.ADMIN;
 import static dev.tuneforge.gateway.Gateway.as;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -146,8 +148,9 @@ class BaseModelsApiTest {
                 .when().post("/api/v1/base-models?name=" + name()).then().statusCode(400)
                 .body("detail", containsString("absolute paths are refused"));
         as(ADMIN).contentType("application/gzip").body(BaseModels.tarGz(dir, ""))
-                .when().post("/api/v1/base-models?name=Bad/Name").then().statusCode(400)
-                .body("detail", containsString("'name' must match"));
+                .when().post("/api/v1/base-models?name=Bad/Name").then().statusCode(422)
+                .body("type", is("https://tuneforge.dev/problems/invalid-base-model"))
+                .body("errors", contains(startsWith("name: must be 1-64 characters")));
         as(ADMIN).contentType("application/gzip").body("not an archive".getBytes(StandardCharsets.UTF_8))
                 .when().post("/api/v1/base-models?name=" + name()).then().statusCode(400);
         byte[] tooBig = new byte[5 * 1024 * 1024]; // the test profile allows 4 MB

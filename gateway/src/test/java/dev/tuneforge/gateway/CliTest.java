@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The `tuneforge` CLI, run in-process against this gateway: what it prints and the exit codes it returns. */
@@ -175,6 +176,30 @@ class CliTest {
         assertEquals(0, cli("datasets", "versions", uploaded.datasetId()).code());
         assertEquals(ExitCodes.NOT_FOUND, cli("datasets", "show", "ds_nope").code());
         assertEquals(ExitCodes.USAGE, cli("datasets", "upload", home.resolve("missing.jsonl").toString()).code());
+    }
+
+    @Test
+    void anEmptyFileIsUploadedAndItsNoExamplesReportShown() throws Exception {
+        String project = loggedInMember();
+        Path empty = Files.createFile(home.resolve("empty.jsonl"));
+
+        CompletableFuture<Run> upload = CompletableFuture.supplyAsync(() -> cli("datasets", "upload", empty.toString()));
+        TopicClient topics = new TopicClient(bootstrap);
+        await().atMost(Duration.ofSeconds(30)).until(() -> upload.isDone() || topics.events(DatasetUploaded.class, null)
+                .stream().anyMatch(u -> u.projectId().equals(project)));
+        assertFalse(upload.isDone(), () -> "the CLI did not wait for the verdict: " + upload.join());
+        DatasetUploaded uploaded = topics.events(DatasetUploaded.class, null).stream()
+                .filter(u -> u.projectId().equals(project)).findFirst().orElseThrow();
+        assertEquals(0, uploaded.sizeBytes());
+        // What dataset-service answers for a file without a line (Verdict: no errors, no examples).
+        topics.publish(new DatasetRejected(project, uploaded.datasetId(), "the file has no examples", 0, null,
+                new DatasetReport(null, 0, 0, List.of(), List.of(), null, 0, null)), "dataset-service");
+
+        Run rejected = upload.get(60, TimeUnit.SECONDS);
+        assertEquals(ExitCodes.REJECTED, rejected.code(), rejected.err());
+        assertTrue(rejected.out().contains(uploaded.datasetId() + "  empty  rejected"), rejected.out());
+        assertTrue(rejected.out().contains("0 lines, 0 examples kept"), rejected.out());
+        assertTrue(rejected.err().contains("the file has no examples"), rejected.err());
     }
 
     @Test

@@ -25,6 +25,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
@@ -129,6 +130,27 @@ class DatasetApiTest {
                 .body("type", is("https://tuneforge.dev/problems/payload-too-large"));
         Gateway.as(Gateway.ADMIN).contentType("application/jsonl").body(tooBig)
                 .when().post("/api/v1/datasets/ds_any/versions").then().statusCode(413);
+    }
+
+    @Test
+    void anUploadsNamesAreCheckedBeforeAnythingIsStored() {
+        Gateway.Key member = Gateway.newKey(Gateway.newProject(), "member");
+        Gateway.as(member.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .queryParam("name", "ok").queryParam("base_model", "../../etc")
+                .when().post("/api/v1/datasets").then().statusCode(422).contentType("application/problem+json")
+                .body("type", is("https://tuneforge.dev/problems/invalid-upload"))
+                .body("errors", contains(startsWith("base_model: must be 1-64 characters of a-z, 0-9")));
+        Gateway.as(member.secret()).contentType("application/jsonl").body(JSONL.getBytes(StandardCharsets.UTF_8))
+                .queryParam("name", "two\nlines").queryParam("base_model", "Tiny Llama")
+                .when().post("/api/v1/datasets").then().statusCode(422)
+                .body("errors", contains(startsWith("name: must not contain control characters"),
+                        startsWith("base_model: must be")));
+        Gateway.as(member.secret())
+                .multiPart("file", "train.jsonl", JSONL.getBytes(StandardCharsets.UTF_8), "application/jsonl")
+                .multiPart("name", "ok").multiPart("base_model", "..")
+                .when().post("/api/v1/datasets").then().statusCode(422)
+                .body("errors", contains(startsWith("base_model: must be")));
+        Gateway.as(member.secret()).when().get("/api/v1/datasets").then().statusCode(200).body("data.size()", is(0));
     }
 
     @Test

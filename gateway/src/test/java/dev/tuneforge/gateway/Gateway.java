@@ -24,14 +24,24 @@ final class Gateway {
     }
 
     static String newProject() {
+        return newProject(ADMIN);
+    }
+
+    /** A new project, made with the platform admin key {@code admin}. */
+    static String newProject(String admin) {
         String id = "p-" + UUID.randomUUID().toString().substring(0, 8);
-        as(ADMIN).contentType("application/json").body(Map.of("id", id))
+        as(admin).contentType("application/json").body(Map.of("id", id))
                 .when().post("/api/v1/projects").then().statusCode(201);
         return id;
     }
 
     static Key newKey(String project, String role) {
-        var body = as(ADMIN).contentType("application/json")
+        return newKey(ADMIN, project, role);
+    }
+
+    /** A new key of {@code project}, made with the platform admin key {@code admin}. */
+    static Key newKey(String admin, String project, String role) {
+        var body = as(admin).contentType("application/json")
                 .body(Map.of("project_id", project, "role", role, "name", role + " test key"))
                 .when().post("/api/v1/keys").then().statusCode(201).extract().jsonPath();
         return new Key(body.getString("id"), body.getString("project_id"), body.getString("role"),

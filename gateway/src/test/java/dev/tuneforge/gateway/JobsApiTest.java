@@ -36,6 +36,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -124,6 +125,11 @@ class JobsApiTest {
                 .body("errors", hasSize(2))
                 .body("errors", hasItem(containsString("hyperparameters.lora_r: must be <= the base model's hidden size 32")))
                 .body("errors", hasItem(containsString("hyperparameters.bogus: unknown hyperparameter")));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", "../tiny", "dataset_id", dataset, "model_name", "Support Bot"))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", hasItem(startsWith("base_model: must be 1-64 characters")))
+                .body("errors", hasItem(startsWith("model_name: must be 1-64 characters")));
         as(member.secret()).contentType("application/json")
                 .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "dataset_version", 7))
                 .when().post("/api/v1/jobs").then().statusCode(422)

@@ -35,8 +35,10 @@ import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -152,6 +154,15 @@ class ModelsApiTest {
         as(member.secret()).contentType("application/json").body(Map.of("version", 9))
                 .when().post("/api/v1/models/support/promote").then().statusCode(422)
                 .body("type", is("https://tuneforge.dev/problems/invalid-promotion"));
+        // Aliases follow the registry's rule (Names): what it sets is taken here, what it refuses is refused here.
+        as(member.secret()).contentType("application/json").body(Map.of("version", 1, "alias", "staging.v2"))
+                .when().post("/api/v1/models/support/promote").then().statusCode(202);
+        as(member.secret()).contentType("application/json").body(Map.of("version", 1, "alias", "previous-champion"))
+                .when().post("/api/v1/models/support/promote").then().statusCode(422)
+                .body("errors", hasItem("alias: previous-champion cannot be set; the registry moves it with champion"));
+        as(member.secret()).contentType("application/json").body(Map.of("version", 1, "alias", "../prod"))
+                .when().post("/api/v1/models/support/promote").then().statusCode(422)
+                .body("errors", hasItem(startsWith("alias: must be 1-64 characters")));
         as(member.secret()).contentType("application/json").body(Map.of())
                 .when().post("/api/v1/models/support/promote").then().statusCode(400);
         as(member.secret()).when().post("/api/v1/models/support/rollback").then().statusCode(202);

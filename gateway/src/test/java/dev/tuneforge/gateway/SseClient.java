@@ -28,6 +28,8 @@ final class SseClient implements AutoCloseable {
     private final Thread reader;
     private volatile InputStream body;
     private volatile int status;
+    private volatile boolean closing;
+    private volatile boolean ended;
 
     private SseClient(HttpRequest request) {
         reader = Thread.ofPlatform().daemon().start(() -> read(request));
@@ -70,13 +72,21 @@ final class SseClient implements AutoCloseable {
                     }
                 }
             }
-        } catch (IOException | InterruptedException e) {
+            ended = true;
+        } catch (IOException e) {
+            ended = !closing;
+        } catch (InterruptedException e) {
             // closed by the test
         }
     }
 
     int status() {
         return status;
+    }
+
+    /** Whether the server ended the stream (not this client). */
+    boolean ended() {
+        return ended;
     }
 
     /** The next event, or null if none arrives within the timeout. */
@@ -99,6 +109,7 @@ final class SseClient implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         try {
             if (body != null) {
                 body.close();

@@ -10,6 +10,7 @@ import dev.tuneforge.events.PromotionRequested;
 import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
@@ -251,6 +252,19 @@ class RegistryTest {
         assertEquals(1, audit.of(PROJECT, model).stream().filter(e -> e.action().equals("rollback-refused")).count());
         assertEquals(List.of(1, 2, 3, 2, 3, 2, 1), aliases.history(PROJECT, model, "champion").stream()
                 .map(Aliases.Move::version).toList());
+
+        // Aliases follow the rule the gateway checks (Names): what it lets through is set, nothing else is.
+        String longest = "a".repeat(Names.MAX_NAME);
+        fixture.publish(new PromotionRequested(PROJECT, model, 2, longest, "key_ops"), "gateway");
+        fixture.publish(new PromotionRequested(PROJECT, model, 2, "Prod", "key_ops"), "gateway");
+        fixture.publish(new PromotionRequested(PROJECT, model, 2, "previous-champion", "key_ops"), "gateway");
+        awaitSentinel();
+        assertEquals(2, aliases.of(PROJECT, model).get(longest));
+        assertEquals(List.of("alias 'Prod' cannot be set: " + Names.nameProblem("alias", "Prod").orElseThrow(),
+                        "alias 'previous-champion' cannot be set: "
+                                + Names.aliasProblem("alias", "previous-champion").orElseThrow()),
+                audit.of(PROJECT, model).stream().filter(e -> e.action().equals("promotion-refused"))
+                        .map(e -> e.detail().get("reason").toString()).toList());
     }
 
     @Test

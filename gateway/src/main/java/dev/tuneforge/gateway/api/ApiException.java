@@ -14,6 +14,8 @@ public class ApiException extends RuntimeException {
     private final String kind;
     private final String title;
     private final List<String> errors;
+    /** Seconds for {@code Retry-After}; 0: no such header. */
+    private final long retryAfter;
 
     public ApiException(Response.Status status, String kind, String title, String detail) {
         this(status, kind, title, detail, null);
@@ -24,11 +26,16 @@ public class ApiException extends RuntimeException {
     }
 
     public ApiException(int status, String kind, String title, String detail, List<String> errors) {
+        this(status, kind, title, detail, errors, 0);
+    }
+
+    private ApiException(int status, String kind, String title, String detail, List<String> errors, long retryAfter) {
         super(detail);
         this.status = status;
         this.kind = kind;
         this.title = title;
         this.errors = errors == null ? null : List.copyOf(errors);
+        this.retryAfter = retryAfter;
     }
 
     /** Also for another project's resource: tenancy never tells "exists, but not yours". */
@@ -52,6 +59,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(Response.Status.CONFLICT, "conflict", "Conflict", detail);
     }
 
+    /** 429: the caller is over a limit of its own; it may try again in {@code retryAfter} seconds. */
+    public static ApiException tooMany(String kind, String title, String detail, long retryAfter) {
+        return new ApiException(429, kind, title, detail, null, retryAfter);
+    }
+
     /**
      * 422: the request is well-formed but cannot be carried out; {@code errors} names every reason
      * (the detail joins them).
@@ -61,6 +73,7 @@ public class ApiException extends RuntimeException {
     }
 
     public Response toResponse() {
-        return Problem.response(status, kind, title, getMessage(), errors);
+        Response problem = Problem.response(status, kind, title, getMessage(), errors);
+        return retryAfter > 0 ? Response.fromResponse(problem).header("Retry-After", retryAfter).build() : problem;
     }
 }

@@ -75,8 +75,8 @@ public class ApiKeyFilter implements ContainerRequestFilter {
         }
         long wait = rateLimiter.acquire(caller.get().keyId());
         if (wait > 0) {
-            request.abortWith(Response.fromResponse(Problem.response(429, "rate-limited", "Too many requests",
-                    "this caller is over its request rate; retry in " + wait + "s")).header("Retry-After", wait).build());
+            request.abortWith(ApiException.tooMany("rate-limited", "Too many requests",
+                    "this caller is over its request rate; retry in " + wait + "s", wait).toResponse());
             return;
         }
         if (caller.get().role() == Role.READ_ONLY && !READ_METHODS.contains(request.getMethod())) {

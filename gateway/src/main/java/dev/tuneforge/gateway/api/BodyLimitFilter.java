@@ -11,10 +11,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.regex.Pattern;
 
 /**
- * Body size limits per endpoint, checked on the declared length before a byte is read: dataset uploads
- * may be large ({@code tuneforge.limits.upload-body}), base models too ({@code tuneforge.limits.base-model-body}),
- * everything else is small JSON ({@code tuneforge.limits.json-body}). A JSON body of unknown length (chunked) is refused with 411;
- * an upload of unknown length is capped by {@code quarkus.http.limits.max-body-size}.
+ * Body size limits per endpoint: dataset uploads may be large ({@code tuneforge.limits.upload-body}), base models
+ * too ({@code tuneforge.limits.base-model-body}), everything else, {@code /v1} included, is small JSON
+ * ({@code tuneforge.limits.json-body}). A declared length over the limit is refused before a byte is read; and
+ * since a header may lie (or be absent: a chunked body), every body is also counted as it is read
+ * ({@link LimitedBody}) and cut off with 413 at the first byte over the limit. The transport's cap
+ * ({@code quarkus.http.limits.max-body-size}) stays a little above the largest limit, for multipart bodies,
+ * which Quarkus parses before any JAX-RS reader.
  */
 @Provider
 @PreMatching
@@ -25,44 +28,45 @@ public class BodyLimitFilter implements ContainerRequestFilter {
     /** A base model's directory as an archive or multipart files (POST). */
     private static final String BASE_MODEL_PATH = "/api/v1/base-models";
 
-    private final long uploadLimit;
-    private final long baseModelLimit;
-    private final long jsonLimit;
+    /** A limit and the property that sets it (named in the problem). */
+    record Limit(long bytes, String setting) {
+    }
+
+    private final Limit upload;
+    private final Limit baseModel;
+    private final Limit json;
 
     public BodyLimitFilter(@ConfigProperty(name = "tuneforge.limits.upload-body") MemorySize uploadLimit,
                            @ConfigProperty(name = "tuneforge.limits.base-model-body") MemorySize baseModelLimit,
                            @ConfigProperty(name = "tuneforge.limits.json-body") MemorySize jsonLimit) {
-        this.uploadLimit = uploadLimit.asLongValue();
-        this.baseModelLimit = baseModelLimit.asLongValue();
-        this.jsonLimit = jsonLimit.asLongValue();
+        this.upload = new Limit(uploadLimit.asLongValue(), "tuneforge.limits.upload-body");
+        this.baseModel = new Limit(baseModelLimit.asLongValue(), "tuneforge.limits.base-model-body");
+        this.json = new Limit(jsonLimit.asLongValue(), "tuneforge.limits.json-body");
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
         String path = stripTrailingSlash(request.getUriInfo().getRequestUri().getPath());
         boolean post = "POST".equals(request.getMethod());
-        boolean baseModel = post && path.equals(BASE_MODEL_PATH);
-        boolean upload = baseModel || post && UPLOAD_PATH.matcher(path).matches();
-        long limit = baseModel ? baseModelLimit : upload ? uploadLimit : jsonLimit;
+        Limit limit = post && path.equals(BASE_MODEL_PATH) ? baseModel
+                : post && UPLOAD_PATH.matcher(path).matches() ? upload
+                : json;
         String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
-        if (declared == null) {
-            if (!upload && request.getHeaderString("Transfer-Encoding") != null) {
-                request.abortWith(Problem.response(411, "length-required", "Length required",
-                        "send Content-Length with a request body (at most " + limit + " bytes here)"));
+        long length = 0;
+        if (declared != null) {
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                request.abortWith(ApiException.invalid("Content-Length is not a number: '" + declared + "'").toResponse());
+                return;
             }
-            return;
+            if (length > limit.bytes()) {
+                request.abortWith(LimitedBody.tooLarge(length, limit, false).toResponse());
+                return;
+            }
         }
-        long length;
-        try {
-            length = Long.parseLong(declared.trim());
-        } catch (NumberFormatException e) {
-            request.abortWith(ApiException.invalid("Content-Length is not a number: '" + declared + "'").toResponse());
-            return;
-        }
-        if (length > limit) {
-            request.abortWith(Problem.response(413, "payload-too-large", "Payload too large",
-                    "the body has " + length + " bytes; this endpoint takes at most " + limit
-                            + (baseModel ? " (tuneforge.limits.base-model-body)" : "")));
+        if (length > 0 || request.getHeaderString("Transfer-Encoding") != null) {
+            request.setEntityStream(new LimitedBody(request.getEntityStream(), limit));
         }
     }
 

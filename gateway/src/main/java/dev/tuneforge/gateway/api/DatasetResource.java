@@ -12,6 +12,7 @@ import dev.tuneforge.gateway.domain.ModelRegistry;
 import dev.tuneforge.gateway.domain.ModelVersionView;
 import dev.tuneforge.gateway.domain.Page;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.kit.naming.Names;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -30,7 +31,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -66,7 +69,7 @@ public class DatasetResource {
                            @QueryParam("purpose") String purpose, @QueryParam("base_model") String baseModel,
                            InputStream body) {
         Caller who = caller.get();
-        checkNew(name, format, purpose);
+        checkNew(name, format, purpose, baseModel);
         return accepted(uploads.upload(new Upload(who.projectId(), who.keyId(), null, name, format, purpose, baseModel,
                 null, body, null)));
     }
@@ -79,7 +82,7 @@ public class DatasetResource {
                                     @RestForm("name") String name, @RestForm("format") String format,
                                     @RestForm("purpose") String purpose, @RestForm("base_model") String baseModel) {
         Caller who = caller.get();
-        checkNew(name, format, purpose);
+        checkNew(name, format, purpose, baseModel);
         return withFiles(file, validation, (body, validationBody) -> accepted(uploads.upload(new Upload(
                 who.projectId(), who.keyId(), null, name, format, purpose, baseModel, null, body, validationBody))));
     }
@@ -164,7 +167,12 @@ public class DatasetResource {
         return readModel.find(who.projectId(), id).orElseThrow(() -> ApiException.notFound("no dataset '" + id + "'"));
     }
 
-    private static void checkNew(String name, String format, String purpose) {
+    /**
+     * The parameters of a new dataset, before a byte of it is stored: the name is a label (shown, never part of a
+     * key), the base model whose tokenizer counts its tokens a name ({@link Names}): dataset-service looks it up
+     * in S3, where a malformed one would fail the upload's validation for good.
+     */
+    private static void checkNew(String name, String format, String purpose, String baseModel) {
         if (name == null || name.isBlank()) {
             throw ApiException.missing("'name' is required");
         }
@@ -173,6 +181,14 @@ public class DatasetResource {
         }
         if (purpose != null && !PURPOSES.contains(purpose)) {
             throw ApiException.invalid("'purpose' must be one of " + PURPOSES + " or absent, was '" + purpose + "'");
+        }
+        List<String> errors = new ArrayList<>();
+        Names.labelProblem("name", name).ifPresent(errors::add);
+        if (baseModel != null) {
+            Names.nameProblem("base_model", baseModel).ifPresent(errors::add);
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.unprocessable("invalid-upload", "Invalid upload", errors);
         }
     }
 

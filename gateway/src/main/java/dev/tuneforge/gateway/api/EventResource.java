@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.EventStreams;
 import dev.tuneforge.gateway.domain.EventView;
 import dev.tuneforge.gateway.domain.Page;
 import dev.tuneforge.gateway.storage.EventReadModel;
@@ -33,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * with {@code Accept: text/event-stream}, as Server-Sent Events whose {@code id} is the event's
  * {@code seq}. A stream starts after {@code Last-Event-ID} (a reconnecting client), else after
  * {@code after}, else at the live end; it polls the events table, whose seq order is commit order,
- * so a resumed stream misses nothing and repeats nothing.
+ * so a resumed stream misses nothing and repeats nothing. A stream ends when the key that opened it is revoked
+ * or rotated, and a key holds only so many at once ({@link EventStreams}).
  */
 @Path("/api/v1/events")
 public class EventResource {
@@ -41,13 +43,15 @@ public class EventResource {
     private static final int BATCH = 200;
 
     private final EventReadModel events;
+    private final EventStreams streams;
     private final CurrentCaller caller;
     private final ObjectMapper json;
     private final Duration pollInterval;
 
-    public EventResource(EventReadModel events, CurrentCaller caller, ObjectMapper json,
+    public EventResource(EventReadModel events, EventStreams streams, CurrentCaller caller, ObjectMapper json,
                          @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
         this.events = events;
+        this.streams = streams;
         this.caller = caller;
         this.json = json;
         this.pollInterval = pollInterval;
@@ -72,7 +76,8 @@ public class EventResource {
         long start = lastEventId != null && !lastEventId.isBlank() ? seq(lastEventId, "Last-Event-ID", 0)
                 : after != null ? seq(after, "after", 0)
                 : events.lastSeq(project);
-        return stream(start, (from, limit) -> events.list(project, from, limit), sse, json, pollInterval);
+        return stream(start, (from, limit) -> events.list(project, from, limit), streams.open(caller.get()), sse, json,
+                pollInterval);
     }
 
     /** Reads a batch of events with {@code seq > after}, at most {@code limit}. */
@@ -81,25 +86,34 @@ public class EventResource {
         List<EventView> after(long after, int limit);
     }
 
+    /** One poll: the events found, or the end of the stream because its key is gone. */
+    private record Poll(List<EventView> events, boolean keyGone) {
+    }
+
     /**
      * Events from {@code source} after {@code start} as Server-Sent Events (id: seq, name: type), polling
-     * every {@code pollInterval}; shared by the project's stream and a job's.
+     * every {@code pollInterval} for as long as {@code stream} is live; shared by the project's stream and a
+     * job's. The stream's place is given back however the stream ends (its key gone, the client gone, a failure).
      */
-    static Multi<OutboundSseEvent> stream(long start, Source source, Sse sse, ObjectMapper json,
-                                          Duration pollInterval) {
+    static Multi<OutboundSseEvent> stream(long start, Source source, EventStreams.Stream stream, Sse sse,
+                                          ObjectMapper json, Duration pollInterval) {
         AtomicLong cursor = new AtomicLong(start);
         return Multi.createBy().repeating()
                 .uni(() -> Uni.createFrom().item(() -> {
+                    if (!stream.live()) {
+                        return new Poll(List.of(), true);
+                    }
                     List<EventView> batch = source.after(cursor.get(), BATCH);
                     if (!batch.isEmpty()) {
                         cursor.set(batch.get(batch.size() - 1).seq());
                     }
-                    return batch;
+                    return new Poll(batch, false);
                 }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
-                .withDelay(pollInterval).indefinitely()
-                .onItem().transformToIterable(batch -> batch)
+                .withDelay(pollInterval).until(Poll::keyGone)
+                .onItem().transformToIterable(Poll::events)
                 .map(event -> sse.newEventBuilder().id(Long.toString(event.seq())).name(event.type())
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, write(json, event)).build());
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, write(json, event)).build())
+                .onTermination().invoke(stream::close);
     }
 
     private static String write(ObjectMapper json, EventView event) {

@@ -7,6 +7,7 @@ import dev.tuneforge.events.TuneforgeEvent;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.EventStreams;
 import dev.tuneforge.gateway.domain.EventView;
 import dev.tuneforge.gateway.domain.JobView;
 import dev.tuneforge.gateway.domain.Page;
@@ -53,15 +54,18 @@ public class JobResource {
     private final TrainingJobs trainingJobs;
     private final JobReadModel jobs;
     private final EventReadModel events;
+    private final EventStreams streams;
     private final CurrentCaller caller;
     private final ObjectMapper json;
     private final Duration pollInterval;
 
-    public JobResource(TrainingJobs trainingJobs, JobReadModel jobs, EventReadModel events, CurrentCaller caller,
-                       ObjectMapper json, @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
+    public JobResource(TrainingJobs trainingJobs, JobReadModel jobs, EventReadModel events, EventStreams streams,
+                       CurrentCaller caller, ObjectMapper json,
+                       @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
         this.trainingJobs = trainingJobs;
         this.jobs = jobs;
         this.events = events;
+        this.streams = streams;
         this.caller = caller;
         this.json = json;
         this.pollInterval = pollInterval;
@@ -162,8 +166,8 @@ public class JobResource {
         long start = lastEventId != null && !lastEventId.isBlank() ? EventResource.seq(lastEventId, "Last-Event-ID", 0)
                 : EventResource.seq(after, "after", 0);
         String project = who.projectId();
-        return EventResource.stream(start, (from, max) -> events.listBySubject(project, id, from, max), sse, json,
-                pollInterval);
+        return EventResource.stream(start, (from, max) -> events.listBySubject(project, id, from, max),
+                streams.open(who), sse, json, pollInterval);
     }
 
     @POST

@@ -53,6 +53,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof ApiException api) {
+                return api.toResponse(); // a reader's failure wrapped as 400: a body over its limit (LimitedBody)
+            }
+        }
         int status = e.getResponse().getStatus();
         if (status == 400) {
             return Problem.response(400, "invalid-body", "Invalid body",

@@ -19,9 +19,12 @@ import java.util.Optional;
 
 /**
  * At the first start (no key exists yet) creates the bootstrap project and its admin key, the platform
- * admin. The secret is logged once and, when {@code tuneforge.admin-key-file} is set, written to that
- * file (owner-only) so that {@code bin/tuneforge up} can show it. {@code tuneforge.admin-key} presets
- * the secret instead of generating one (a secret from a Kubernetes Secret, or a test's fixed key).
+ * admin. A generated secret goes to {@code tuneforge.admin-key-file} only (owner-only), where
+ * {@code bin/tuneforge up} reads it to show it once; {@code tuneforge.admin-key} presets the secret instead (a
+ * secret from a Kubernetes Secret, or a test's fixed key). The secret is never logged: a log is kept, shipped
+ * and read by people who must not administer the platform. So a first start with neither setting is refused
+ * before anything is created, and the file is written in the transaction that creates the key: a key is
+ * created only if its secret reached someone.
  */
 @ApplicationScoped
 public class AdminBootstrap {
@@ -60,33 +63,35 @@ public class AdminBootstrap {
             if (keys.count() > 0) {
                 return Optional.empty();
             }
+            if (presetKey.isEmpty() && keyFile.isEmpty()) {
+                throw new IllegalStateException("the first start creates the platform admin key, and its secret has"
+                        + " nowhere to go: set tuneforge.admin-key-file (a file only this user may read; bin/tuneforge"
+                        + " up does) or tuneforge.admin-key (the secret itself, e.g. from a Kubernetes Secret). The"
+                        + " gateway never logs a secret.");
+            }
             projects.insert(bootstrapProject);
-            return Optional.of(apiKeys.createFirst(bootstrapProject, Role.ADMIN, presetKey.orElse(null)));
+            KeyView key = apiKeys.createFirst(bootstrapProject, Role.ADMIN, presetKey.orElse(null));
+            keyFile.ifPresent(file -> write(file, key.secret()));
+            return Optional.of(key);
         });
-        created.ifPresent(this::announce);
+        created.ifPresent(key -> LOG.infof("created the admin API key %s of project '%s' (stored hashed), %s",
+                key.id(), key.projectId(), presetKey.isPresent() ? "its secret from tuneforge.admin-key"
+                        : "its secret written to " + keyFile.orElseThrow()));
     }
 
-    private void announce(KeyView key) {
-        if (presetKey.isEmpty()) {
-            LOG.infof("created the admin API key %s of project '%s' (shown once, stored hashed): %s",
-                    key.id(), key.projectId(), key.secret());
-        } else {
-            LOG.infof("created the admin API key %s of project '%s' from tuneforge.admin-key", key.id(), key.projectId());
-        }
-        keyFile.ifPresent(file -> {
+    private static void write(Path file, String secret) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.deleteIfExists(file);
             try {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.deleteIfExists(file);
-                Files.createFile(file);
-                try {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: the directory's permissions apply
-                }
-                Files.writeString(file, key.secret() + "\n");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the admin key to " + file, e);
+                // Owner-only from the start: no moment when others may read it.
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file); // not a POSIX file system: the directory's permissions apply
             }
-        });
+            Files.writeString(file, secret + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the admin key to " + file, e);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.tuneforge.gateway.domain;
 import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import dev.tuneforge.gateway.storage.ProjectStore;
+import dev.tuneforge.kit.db.AfterCommit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -20,7 +21,8 @@ import java.util.UUID;
  * API keys: {@code tf_} followed by 256 random bits. Only the SHA-256 of a secret is stored; a
  * high-entropy secret needs no salt or slow hash, and the hash is a unique index, so authentication
  * is one lookup. Key management is scoped like everything else: a project admin manages its own
- * project's keys, the platform admin any project's.
+ * project's keys, the platform admin any project's. Rotating or revoking a key also ends its open event streams,
+ * once the change is committed (a client reconnecting earlier would still get in).
  */
 @ApplicationScoped
 public class ApiKeys {
@@ -30,12 +32,16 @@ public class ApiKeys {
 
     private final ApiKeyStore keys;
     private final ProjectStore projects;
+    private final EventStreams streams;
+    private final AfterCommit afterCommit;
     private final String bootstrapProject;
 
-    public ApiKeys(ApiKeyStore keys, ProjectStore projects,
+    public ApiKeys(ApiKeyStore keys, ProjectStore projects, EventStreams streams, AfterCommit afterCommit,
                    @ConfigProperty(name = "tuneforge.bootstrap-project") String bootstrapProject) {
         this.keys = keys;
         this.projects = projects;
+        this.streams = streams;
+        this.afterCommit = afterCommit;
         this.bootstrapProject = bootstrapProject;
     }
 
@@ -100,6 +106,7 @@ public class ApiKeys {
         if (!keys.replaceSecret(keyId, hash(secret), hint(secret))) {
             throw ApiException.conflict("key '" + keyId + "' is revoked; create a new key instead");
         }
+        afterCommit.run(() -> streams.endAll(keyId));
         return keys.find(key.id()).orElseThrow().withSecret(secret);
     }
 
@@ -108,6 +115,7 @@ public class ApiKeys {
         visible(caller, keyId);
         caller.requireAdmin();
         keys.revoke(keyId);
+        afterCommit.run(() -> streams.endAll(keyId));
         return keys.find(keyId).orElseThrow();
     }
 

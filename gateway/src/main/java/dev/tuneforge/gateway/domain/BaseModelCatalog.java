@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
@@ -24,7 +25,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The platform-wide catalogue of base models in S3: a Hugging Face model directory under
@@ -37,7 +37,6 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class BaseModelCatalog {
 
-    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     public static final String MANIFEST = "manifest.json";
     /** Architectures the worker runs (DESIGN §7): Llama-family decoders. */
     public static final Set<String> MODEL_TYPES = Set.of("llama", "mistral", "qwen2");
@@ -62,14 +61,14 @@ public class BaseModelCatalog {
     public record Registration(JsonNode manifest, boolean created) {
     }
 
+    /** A base model's name follows the naming rule ({@link Names}): it is a segment of its object keys. */
     public static void checkName(String name) {
         if (name == null || name.isBlank()) {
             throw ApiException.missing("'name' is required");
         }
-        if (!NAME.matcher(name).matches()) {
-            throw ApiException.invalid("'name' must match " + NAME.pattern() + " (lower case, digits, '.', '_', '-'),"
-                    + " was '" + name + "'");
-        }
+        Names.nameProblem("name", name).ifPresent(problem -> {
+            throw ApiException.unprocessable("invalid-base-model", "Invalid base model name", List.of(problem));
+        });
     }
 
     /** Checks the model directory, uploads its files, then its manifest. */
@@ -104,7 +103,7 @@ public class BaseModelCatalog {
 
     /** The manifest of a registered model. */
     public Optional<JsonNode> find(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!Names.isName(name)) {
             return Optional.empty();
         }
         String key = ObjectKeys.baseModel(name) + MANIFEST;

@@ -10,6 +10,7 @@ import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.naming.Names;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The registry as the gateway shows it: models and versions from the read model, joined with the jobs,
@@ -31,7 +31,6 @@ import java.util.regex.Pattern;
 public class ModelRegistry {
 
     public static final String CHAMPION = "champion";
-    public static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
     private final ModelReadModel models;
     private final JobReadModel jobs;
@@ -167,9 +166,7 @@ public class ModelRegistry {
         }
         String target = alias == null || alias.isBlank() ? CHAMPION : alias;
         List<String> errors = new ArrayList<>();
-        if (!ALIAS.matcher(target).matches()) {
-            errors.add("alias: must match " + ALIAS.pattern() + ", got '" + target + "'");
-        }
+        Names.aliasProblem("alias", target).ifPresent(errors::add);
         if (models.version(caller.projectId(), name, version).isEmpty()) {
             errors.add("version: model '" + name + "' has no version " + version);
         }

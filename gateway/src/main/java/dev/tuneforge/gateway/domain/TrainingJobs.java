@@ -10,6 +10,7 @@ import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.recipe.RecipeException;
 import dev.tuneforge.launcher.WorkerSlots;
@@ -115,15 +116,17 @@ public class TrainingJobs {
             throw ApiException.conflict("dataset '" + datasetId + "' has no ready version yet (its last upload is "
                     + dataset.get().status() + "); wait for validation, or fix the data and upload again");
         }
+        Optional<String> badBaseModel = Names.nameProblem("base_model", baseModel);
+        badBaseModel.ifPresent(errors::add);
         Optional<JsonNode> manifest = baseModels.find(baseModel);
-        if (manifest.isEmpty()) {
+        if (manifest.isEmpty() && badBaseModel.isEmpty()) {
             List<String> names = baseModels.names();
             errors.add("base_model: unknown base model '" + baseModel + "'; registered: "
                     + (names.isEmpty() ? "none (POST /api/v1/base-models)" : String.join(", ", names)));
         }
         String name = modelName != null ? modelName : dataset.map(d -> defaultModelName(d.name())).orElse(null);
-        if (name != null && !BaseModelCatalog.NAME.matcher(name).matches()) {
-            errors.add("model_name: must match " + BaseModelCatalog.NAME.pattern() + ", got '" + name + "'");
+        if (name != null) {
+            Names.nameProblem("model_name", name).ifPresent(errors::add);
         }
         if (runtime != null && !WorkerSlots.RUNTIMES.contains(runtime)) {
             errors.add("runtime: must be one of " + String.join(", ", new TreeSet<>(WorkerSlots.RUNTIMES)) + ", got '"

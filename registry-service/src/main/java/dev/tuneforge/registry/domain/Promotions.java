@@ -5,6 +5,7 @@ import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PromotionRequested;
 import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.registry.storage.Aliases;
 import dev.tuneforge.registry.storage.AuditLog;
 import dev.tuneforge.registry.storage.ModelVersions;
@@ -14,7 +15,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import static dev.tuneforge.events.ModelPromoted.CHAMPION;
 import static dev.tuneforge.events.ModelPromoted.PREVIOUS_CHAMPION;
@@ -28,9 +28,6 @@ import static dev.tuneforge.events.ModelPromoted.PREVIOUS_CHAMPION;
  */
 @ApplicationScoped
 public class Promotions {
-
-    /** Lower-case names a URL and a CLI can carry; {@code previous-champion} is the registry's to move. */
-    private static final Pattern ALIAS = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
     private final Models models;
     private final ModelVersions versions;
@@ -54,10 +51,10 @@ public class Promotions {
             refuse(project, model, r.version(), "promotion-refused", cause, alias, "model " + model + " has no versions");
             return;
         }
-        if (PREVIOUS_CHAMPION.equals(alias) || !ALIAS.matcher(alias).matches()) {
-            refuse(project, model, r.version(), "promotion-refused", cause, alias, "alias '" + alias + "' cannot be set: "
-                    + (PREVIOUS_CHAMPION.equals(alias) ? "the registry moves it with champion"
-                    : "an alias is 1-63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"));
+        Optional<String> badAlias = Names.aliasProblem("alias", alias);
+        if (badAlias.isPresent()) {
+            refuse(project, model, r.version(), "promotion-refused", cause, alias,
+                    "alias '" + alias + "' cannot be set: " + badAlias.get());
             return;
         }
         Optional<ModelVersion> version = versions.find(project, model, r.version());
