@@ -18,7 +18,10 @@ public interface TrainerConfig extends WorkerPlacement {
     @WithDefault("${java.io.tmpdir}/tuneforge-trainer")
     String workDir();
 
-    /** How long a lease on a running job lasts without renewal; another instance may take the job after. */
+    /**
+     * How long a lease on a running job lasts without renewal; another instance may take the job after. This instance
+     * renews the leases of its jobs every third of it, on a timer of its own, whatever the scheduling tick is doing.
+     */
     @WithDefault("30s")
     Duration lease();
 
@@ -75,6 +78,7 @@ public interface TrainerConfig extends WorkerPlacement {
          * exist ({@code bin/tuneforge up}: {@code bash <repo>/bin/tuneforge python-env}); run once, its output logged.
          */
         Optional<String> torchBootstrap();
+
     }
 
     /**
