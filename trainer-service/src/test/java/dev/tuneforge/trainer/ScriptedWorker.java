@@ -69,6 +69,8 @@ final class ScriptedWorker {
      */
     public static class Profile implements QuarkusTestProfile {
         static final String LEASE = "6s";
+        static final String STOP_GRACE = "1s";
+        static final String STALL_TIMEOUT = "5s";
 
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -85,6 +87,8 @@ final class ScriptedWorker {
                     "tuneforge.trainer.default-runtime", "torch",
                     "tuneforge.trainer.worker.torch-python", script.toString(),
                     "tuneforge.trainer.lease", LEASE,
+                    "tuneforge.trainer.worker.stop-grace", STOP_GRACE,
+                    "tuneforge.trainer.worker.stall-timeout", STALL_TIMEOUT,
                     "tuneforge.trainer.max-attempts", "2");
         }
     }

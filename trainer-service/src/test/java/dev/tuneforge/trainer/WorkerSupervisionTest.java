@@ -2,8 +2,13 @@ package dev.tuneforge.trainer;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tuneforge.events.TrainingCancelRequested;
+import dev.tuneforge.events.TrainingCancelled;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
@@ -13,6 +18,8 @@ import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.kit.storage.ObjectStoreException;
+import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerEnvironment;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.ScriptedWorker.Mode;
@@ -21,6 +28,7 @@ import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
+import dev.tuneforge.worker.protocol.ExitCode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,6 +45,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,10 +54,18 @@ import org.junit.jupiter.api.Test;
 /**
  * How the trainer keeps hold of the local workers it runs, with workers that misbehave on purpose, as real processes
  * ({@link ScriptedWorker}):
- * the scheduling tick meets an S3 error validating a new job, every tick, while another job runs: the running job's
- * lease is renewed all the same (on its own timer) and it finishes in its one attempt; the new job waits in
- * {@code validating} and goes on once S3 can read its base model again. The S3 server really fails: the base model's
- * {@code config.json} in its file store is a link to a file it cannot read.
+ * <ul>
+ *   <li>the scheduling tick meets an S3 error validating a new job, every tick, while another job runs: the running
+ *   job's lease is renewed all the same (on its own timer) and it finishes in its one attempt; the new job waits in
+ *   {@code validating} and goes on once S3 can read its base model again. The S3 server really fails: the base
+ *   model's {@code config.json} in its file store is a link to a file it cannot read;</li>
+ *   <li>a worker that ignores SIGTERM is killed once its stop grace runs out, so a cancel ends;</li>
+ *   <li>a worker that stops printing is stopped after the stall timeout and its attempt retried as a crash that says
+ *   why, so it does not keep its slot and lease forever;</li>
+ *   <li>a worker starts with a minimal environment: the service's own holds its S3 keys, its database password and
+ *   a preset admin key (the build sets them for this module's tests, as a Secret would in production), and none of
+ *   them, nor any other of the service's settings, reaches the worker.</li>
+ * </ul>
  */
 @QuarkusTest
 @TestProfile(ScriptedWorker.Profile.class)
@@ -57,6 +74,9 @@ class WorkerSupervisionTest {
 
     private static final Duration WAIT = Duration.ofMinutes(2);
     private static final Duration LEASE = Duration.parse("PT" + ScriptedWorker.Profile.LEASE.toUpperCase());
+    /** Secrets and settings in the service's environment (see the module's pom). */
+    private static final List<String> SERVICE_VARIABLES = List.of("TUNEFORGE_S3_ACCESS_KEY", "TUNEFORGE_S3_SECRET_KEY",
+            "QUARKUS_DATASOURCE_PASSWORD", "TUNEFORGE_ADMIN_KEY", "AWS_SECRET_ACCESS_KEY");
 
     @Inject
     Jobs jobs;
@@ -128,6 +148,70 @@ class WorkerSupervisionTest {
                 attempts.of(running).stream().map(Attempts.Attempt::outcome).toList(), "no extra attempt");
         assertEquals(1, topics.events(TrainingStarted.class, running).size());
         assertEquals(1, topics.events(TrainingFinished.class, running).size());
+    }
+
+    @Test
+    void aCancelEndsAWorkerThatIgnoresSigtermOnceItsStopGraceRunsOut() throws Exception {
+        String jobId = TrainingFixture.newId("job_");
+        worker.behave(jobId, Mode.IGNORE_TERM);
+        request(jobId, TrainingFixture.BASE_MODEL, dataset());
+        await().atMost(WAIT).until(() -> !topics.events(TrainingProgress.class, jobId).isEmpty());
+        long pid = attempts.find(jobId, 1).orElseThrow().pid();
+
+        topics.publish(new TrainingCancelRequested(TrainingFixture.PROJECT, jobId, "test"), "gateway");
+
+        await().atMost(WAIT).until(() -> jobs.state(jobId).equals(Optional.of(JobState.CANCELLED)));
+        await().atMost(WAIT).until(() -> !topics.events(TrainingCancelled.class, jobId).isEmpty());
+        assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the worker is gone");
+        Attempts.Attempt attempt = attempts.find(jobId, 1).orElseThrow();
+        assertEquals(AttemptOutcome.CANCELLED, attempt.outcome());
+        assertEquals(ExitCode.KILLED, ExitCode.of(attempt.exitCode()), "SIGKILL after the grace");
+        assertEquals(1, attempts.of(jobId).size());
+    }
+
+    @Test
+    void aWorkerThatStopsPrintingIsStoppedAndItsAttemptRetriedAsACrashThatSaysWhy() throws Exception {
+        String jobId = TrainingFixture.newId("job_");
+        worker.behave(jobId, 1, Mode.STALL); // the second attempt finishes at once
+        request(jobId, TrainingFixture.BASE_MODEL, dataset());
+
+        await().atMost(WAIT).until(() -> jobs.state(jobId).equals(Optional.of(JobState.SUCCEEDED)));
+        await().atMost(WAIT).until(() -> !topics.events(TrainingFinished.class, jobId).isEmpty());
+
+        List<Attempts.Attempt> all = attempts.of(jobId);
+        assertEquals(List.of(AttemptOutcome.CRASHED, AttemptOutcome.SUCCEEDED),
+                all.stream().map(Attempts.Attempt::outcome).toList());
+        Attempts.Attempt stalled = all.getFirst();
+        assertEquals("worker exited with 137 (killed by signal 9): it printed nothing for 5 s, so it was stopped; it "
+                + "did not exit within 1 s of SIGTERM, so it was killed", stalled.outcomeMessage());
+        List<TrainingStarted> started = topics.events(TrainingStarted.class, jobId);
+        assertEquals(2, started.size());
+        assertEquals(stalled.outcomeMessage(), started.get(1).retryReason());
+        assertEquals(1, topics.events(TrainingFinished.class, jobId).size());
+    }
+
+    @Test
+    void aWorkerGetsWhatItsRuntimeNeedsAndNoneOfTheServicesSecretsOrSettings() throws Exception {
+        String jobId = TrainingFixture.newId("job_");
+        request(jobId, TrainingFixture.BASE_MODEL, dataset());
+        await().atMost(WAIT).until(() -> jobs.state(jobId).equals(Optional.of(JobState.SUCCEEDED)));
+
+        Map<String, String> env = worker.environment(jobId, 1);
+        for (String name : SERVICE_VARIABLES) {
+            String secret = System.getenv(name);
+            assertNotNull(secret, "the service's environment has " + name);
+            assertFalse(env.containsKey(name), name + " reached the worker");
+            assertFalse(env.containsValue(secret), "the value of " + name + " reached the worker");
+        }
+        Set<String> runtimeOwn = WorkerCommand.torch(python, 1).env().keySet();
+        for (String name : env.keySet()) {
+            boolean needed = WorkerEnvironment.INHERITED.contains(name) || name.startsWith("LC_")
+                    || runtimeOwn.contains(name);
+            assertTrue(needed, name + " is not a variable a worker needs");
+        }
+        assertEquals(System.getenv("PATH"), env.get("PATH"));
+        assertEquals("1", env.get("OMP_NUM_THREADS"));
+        assertEquals("1", env.get("PYTHONUNBUFFERED"));
     }
 
     /** A new dataset version of eight examples, once the trainer knows it. */

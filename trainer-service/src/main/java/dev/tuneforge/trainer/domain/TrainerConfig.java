@@ -79,6 +79,20 @@ public interface TrainerConfig extends WorkerPlacement {
          */
         Optional<String> torchBootstrap();
 
+        /**
+         * How long a local worker has after SIGTERM (cancel, pause, shutdown, a stall) to write its checkpoint and exit
+         * before it gets SIGKILL. (A Kubernetes Job's pods get {@code kubernetes.termination-grace-period}.)
+         */
+        @WithDefault("5m")
+        Duration stopGrace();
+
+        /**
+         * A local worker that prints no line for this long is hung: it is stopped (SIGTERM, then SIGKILL after
+         * {@link #stopGrace()}) and its attempt retried from the last checkpoint as a crash. Workers print an event every
+         * step, so this only needs to outlast the slowest step, or loading the model before the first.
+         */
+        @WithDefault("30m")
+        Duration stallTimeout();
     }
 
     /**

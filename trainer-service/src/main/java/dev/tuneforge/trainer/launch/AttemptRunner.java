@@ -18,7 +18,8 @@ import org.jboss.logging.Logger;
 /**
  * One attempt of a job: start its worker through the {@link WorkerLauncher} (a local process or a Kubernetes Job)
  * and turn its events into the job's events. A checkpoint or output is in S3 before the event that announces it
- * (uploaded from here, or by the pod's sidecar and waited for). A claim that re-adopts a Job left by a dead
+ * (uploaded from here, or by the pod's sidecar and waited for). A local worker that goes quiet or ignores SIGTERM is
+ * ended by its watchdog, and the attempt ends as a crash that says so. A claim that re-adopts a Job left by a dead
  * instance follows it from its first event; the transitions take a repeated event as a no-op. Runs on its own
  * thread; {@link #stop()} asks the worker to checkpoint and exit.
  */
@@ -190,6 +191,9 @@ public final class AttemptRunner implements Runnable {
             if (failureMessage == null) {
                 failureMessage = "the worker exited with 0 without a finished event";
             }
+        }
+        if (failureMessage == null && w instanceof WorkerProcess p) {
+            failureMessage = p.watchdogReason().orElse(null);
         }
         if (failureMessage == null && w instanceof KubernetesWorker k) {
             failureMessage = k.exit().filter(x -> x.reason() != null && !x.reason().equals("Completed")
