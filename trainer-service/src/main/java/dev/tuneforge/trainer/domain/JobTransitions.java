@@ -247,9 +247,15 @@ public class JobTransitions {
         }
     }
 
+    /**
+     * Publishes a checkpoint the attempt has uploaded under its own prefix: the job resumes from it and
+     * {@code CheckpointSaved} names it, if this instance still holds the lease, checked under the job's row lock so
+     * that no other instance claims the job in between.
+     */
     @Transactional
     public boolean checkpoint(Job job, int attempt, String owner, long step, String key, String sha256) {
-        if (!holds(job.jobId(), attempt, owner)) {
+        Optional<Job> locked = jobs.lock(job.jobId());
+        if (locked.isEmpty() || !owns(locked.get(), attempt, owner)) {
             return false;
         }
         jobs.checkpointed(job.jobId(), step, key);
