@@ -14,7 +14,6 @@ import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.DirectorySync;
-import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.Kubelet;
 import dev.tuneforge.platform.test.KubernetesMock;
@@ -26,6 +25,7 @@ import dev.tuneforge.trainer.domain.JobTransitions.Claim;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
+import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
@@ -146,7 +146,8 @@ class KubernetesReadoptionTest {
                 line(1, "{\"event\":\"progress\",\"step\":1,\"total_steps\":4,\"train_loss\":2.5}"),
                 line(2, "{\"event\":\"progress\",\"step\":2,\"total_steps\":4,\"train_loss\":2.0}"),
                 line(3, "{\"event\":\"checkpoint\",\"step\":2,\"dir\":\"/work/out/checkpoint-2\"}")));
-        String step2 = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
+        String step2 = Kubelet.sidecarUploads(sync::upload,
+                AttemptKeys.checkpoint(TrainingFixture.PROJECT, jobId, 1, 2),
                 Map.of("adapter_model.safetensors", "weights at 2"));
         kubelet.serveLog(pod, null, log);
         await().atMost(WAIT).until(() -> topics.events(CheckpointSaved.class, jobId).size() == 1);
@@ -169,9 +170,10 @@ class KubernetesReadoptionTest {
         assertEquals("trainer-b", attempts.find(jobId, 1).orElseThrow().owner());
         assertNull(attempts.find(jobId, 1).orElseThrow().outcome(), "attempt 1 is not lost");
 
-        String adapter = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"),
+        String adapter = Kubelet.sidecarUploads(sync::upload,
+                AttemptKeys.output(TrainingFixture.PROJECT, jobId, 1, "adapter"),
                 Map.of("adapter_model.safetensors", "final weights"));
-        Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 4),
+        Kubelet.sidecarUploads(sync::upload, AttemptKeys.checkpoint(TrainingFixture.PROJECT, jobId, 1, 4),
                 Map.of("adapter_model.safetensors", "weights at 4"));
         log.addAll(List.of(
                 line(4, "{\"event\":\"progress\",\"step\":3,\"total_steps\":4,\"train_loss\":1.5}"),

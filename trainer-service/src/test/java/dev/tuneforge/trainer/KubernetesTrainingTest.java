@@ -16,7 +16,6 @@ import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.DirectorySync;
-import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.Kubelet;
 import dev.tuneforge.platform.test.KubernetesMock;
@@ -161,8 +160,11 @@ class KubernetesTrainingTest {
         assertTrue(spec.path("resume_from").isMissingNode());
         Map<String, String> syncEnv = env(pod.getInitContainers().get(1));
         String jobPrefix = "projects/" + TrainingFixture.PROJECT + "/jobs/" + jobId + "/";
-        assertEquals(jobPrefix + "checkpoints/", syncEnv.get("CHECKPOINT_PREFIX"));
-        assertEquals(jobPrefix + "output/", syncEnv.get("OUTPUT_PREFIX"));
+        // the attempt's own prefixes: a stale attempt's sidecar never writes over this one's
+        String checkpointPrefix = jobPrefix + "attempt-1/checkpoints/";
+        String outputPrefix = jobPrefix + "attempt-1/output/";
+        assertEquals(checkpointPrefix, syncEnv.get("CHECKPOINT_PREFIX"));
+        assertEquals(outputPrefix, syncEnv.get("OUTPUT_PREFIX"));
 
         String podName = kubelet.startPod(job);
         kubelet.serveLog(podName, null, List.of(
@@ -175,14 +177,14 @@ class KubernetesTrainingTest {
         await().during(Duration.ofMillis(500)).atMost(WAIT)
                 .until(() -> topics.events(CheckpointSaved.class, jobId).isEmpty());
 
-        String step2 = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 2),
+        String step2 = Kubelet.sidecarUploads(sync::upload, checkpointPrefix + "step-2/",
                 Map.of("adapter_model.safetensors", "weights at 2", "trainer_state.json", "{\"step\":2}"));
         await().atMost(WAIT).until(() -> topics.events(CheckpointSaved.class, jobId).size() == 1);
         assertEquals(step2, topics.events(CheckpointSaved.class, jobId).getFirst().sha256());
 
-        String step4 = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobCheckpoint(TrainingFixture.PROJECT, jobId, 4),
+        String step4 = Kubelet.sidecarUploads(sync::upload, checkpointPrefix + "step-4/",
                 Map.of("adapter_model.safetensors", "weights at 4", "trainer_state.json", "{\"step\":4}"));
-        String adapter = Kubelet.sidecarUploads(sync::upload, ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"),
+        String adapter = Kubelet.sidecarUploads(sync::upload, outputPrefix + "adapter/",
                 Map.of("adapter_model.safetensors", "final weights", "adapter_config.json", "{\"r\":4}"));
         kubelet.serveLog(podName, Kubelet.time(3), List.of(
                 line(3, "{\"event\":\"checkpoint\",\"step\":2,\"dir\":\"/work/out/checkpoint-2\"}"),
@@ -200,7 +202,7 @@ class KubernetesTrainingTest {
                 .until(() -> topics.events(TrainingFinished.class, jobId).size() == 1);
         List<TrainingFinished> finished = topics.events(TrainingFinished.class, jobId);
         assertEquals(1, finished.size());
-        assertEquals(jobPrefix + "output/adapter/", finished.getFirst().artifactKey());
+        assertEquals(outputPrefix + "adapter/", finished.getFirst().artifactKey());
         assertEquals(adapter, finished.getFirst().artifactSha256());
         assertEquals(4, finished.getFirst().bestStep());
         assertEquals(1.25, finished.getFirst().metrics().get("train_loss"));
@@ -215,7 +217,7 @@ class KubernetesTrainingTest {
         assertNull(started.getFirst().resumedFromStep());
         assertEquals(1, kubelet.jobs(jobId).size());
         assertEquals(AttemptOutcome.SUCCEEDED, attempts.find(jobId, 1).orElseThrow().outcome());
-        assertFalse(store.exists(jobPrefix + "output/trainer_state/trainer_state.json"),
+        assertFalse(store.exists(outputPrefix + "trainer_state/trainer_state.json"),
                 "the trainer leaves trainer_state.json to the sidecar");
     }
 

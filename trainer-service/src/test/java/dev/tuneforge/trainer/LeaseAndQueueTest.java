@@ -1,16 +1,29 @@
 package dev.tuneforge.trainer;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerWatchdog;
+import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
+import dev.tuneforge.trainer.launch.AttemptRunner;
+import dev.tuneforge.trainer.launch.LocalWorkerLauncher;
+import dev.tuneforge.trainer.storage.AttemptKeys;
+import dev.tuneforge.trainer.storage.Checkpoints;
+import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -18,15 +31,24 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The queue and the leases, driven by hand (the scheduler's loop is off): priorities first, then the
  * project with fewer running jobs; a running job is never claimed twice while its lease is alive, and an
- * instance that lost its lease can no longer change the job.
+ * instance that lost its lease can no longer change the job — nor, uploading late, what the job's new owner
+ * published in S3.
  */
 @QuarkusTest
 @TestProfile(LeaseAndQueueTest.NoSchedulerLoop.class)
@@ -40,12 +62,26 @@ class LeaseAndQueueTest {
         }
     }
 
+    private static final Duration WAIT = Duration.ofMinutes(2);
+
     @Inject
     Jobs jobs;
     @Inject
     JobTransitions transitions;
     @Inject
     Jdbc jdbc;
+    @Inject
+    DatasetVersions datasets;
+    @Inject
+    Checkpoints checkpoints;
+    @Inject
+    DirectorySync sync;
+    @Inject
+    ObjectStore store;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @TempDir
+    Path scripts;
 
     @BeforeEach
     void emptyQueue() {
@@ -99,5 +135,108 @@ class LeaseAndQueueTest {
         assertTrue(transitions.finished(second.job(), 2, "b", "k", "sha", 10, Map.of()));
         assertEquals(Optional.of(JobState.SUCCEEDED), jobs.state(jobId));
         assertFalse(transitions.finished(second.job(), 2, "b", "k", "sha", 10, Map.of()), "finishing twice does nothing");
+    }
+
+    @Test
+    void aStaleOwnersLateCheckpointNeverReplacesTheOneTheNewOwnerPublished() throws Exception {
+        staleOwnerUploadsLate("""
+                mkdir -p "$w/out/checkpoint-4" && echo 'weights of a at 4' > "$w/out/checkpoint-4/weights"
+                echo "{\\"event\\":\\"checkpoint\\",\\"step\\":4,\\"dir\\":\\"$w/out/checkpoint-4\\"}"
+                """);
+    }
+
+    @Test
+    void aStaleOwnersLateOutputNeverReplacesTheOneTheNewOwnerPublished() throws Exception {
+        staleOwnerUploadsLate("""
+                mkdir -p "$w/out/adapter" && echo 'adapter of a' > "$w/out/adapter/weights"
+                echo "{\\"event\\":\\"finished\\",\\"best_step\\":4,\\"outputs\\":{\\"adapter\\":\\"$w/out/adapter\\"},\\"metrics\\":{}}"
+                """);
+    }
+
+    /**
+     * Instance a runs attempt 1 up to its checkpoint at step 2, then stalls and its lease runs out; instance b claims
+     * the job and its attempt 2 resumes, checkpoints step 4 and finishes. Then a wakes up and its worker reports
+     * {@code late} (step 4 again, or the finished adapter): a uploads it — under its own attempt — and is refused the
+     * rest. What the job's events and its last checkpoint name in S3 is still b's, byte for byte.
+     */
+    private void staleOwnerUploadsLate(String late) throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        TrainingFixture.baseModel(sync, store);
+        String ds = TrainingFixture.newId("ds_");
+        TrainingFixture.dataset(store, topics, ds, 1, null, 8, 8);
+        String jobId = TrainingFixture.newId("job_");
+        topics.publish(new TrainingRequested(TrainingFixture.PROJECT, jobId, TrainingFixture.BASE_MODEL, ds, 1, "lora",
+                Map.of("max_steps", 4, "batch_size", 4, "lora_r", 4), "bot", "test", null), "gateway");
+        await().atMost(WAIT).until(() -> {
+            transitions.validate(jobId);
+            return jobs.state(jobId).equals(Optional.of(JobState.QUEUED));
+        });
+        Path wake = scripts.resolve("wake-" + jobId);
+        String started = "echo '{\"event\":\"started\",\"command\":\"train\",\"runtime\":\"djl\","
+                + "\"device\":\"cpu\",\"total_steps\":4,\"train_examples\":8,\"trainable_parameters\":1,"
+                + "\"resumed_from_step\":0}'\n";
+        String workdir = "w=$5\n";
+
+        Claim first = claim("trainer-a").orElseThrow();
+        Thread a = run("trainer-a", first, workdir + started + """
+                mkdir -p "$w/out/checkpoint-2" && echo 'weights of a at 2' > "$w/out/checkpoint-2/weights"
+                echo "{\\"event\\":\\"checkpoint\\",\\"step\\":2,\\"dir\\":\\"$w/out/checkpoint-2\\"}"
+                while [ ! -e '%s' ]; do sleep 0.05; done
+                """.formatted(wake) + late);
+        await().atMost(WAIT).until(() -> Long.valueOf(2).equals(jobs.find(jobId).orElseThrow().lastCheckpointStep()));
+
+        jdbc.update("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE job_id = ?", jobId);
+        Claim second = claim("trainer-b").orElseThrow();
+        assertEquals(2, second.attempt());
+        assertEquals(2L, second.resumedFrom());
+        Thread b = run("trainer-b", second, workdir + started + """
+                mkdir -p "$w/out/checkpoint-4" && echo 'weights of b at 4' > "$w/out/checkpoint-4/weights"
+                echo "{\\"event\\":\\"checkpoint\\",\\"step\\":4,\\"dir\\":\\"$w/out/checkpoint-4\\"}"
+                mkdir -p "$w/out/adapter" && echo 'adapter of b' > "$w/out/adapter/weights"
+                echo "{\\"event\\":\\"finished\\",\\"best_step\\":4,\\"outputs\\":{\\"adapter\\":\\"$w/out/adapter\\"},\\"metrics\\":{}}"
+                """);
+        b.join(WAIT);
+        assertEquals(Optional.of(JobState.SUCCEEDED), jobs.state(jobId));
+
+        Files.writeString(wake, "");
+        a.join(WAIT);
+        assertFalse(a.isAlive(), "a's runner let go");
+
+        await().atMost(WAIT).until(() -> topics.events(CheckpointSaved.class, jobId).size() == 2
+                && topics.events(TrainingFinished.class, jobId).size() == 1);
+        List<CheckpointSaved> saved = topics.events(CheckpointSaved.class, jobId);
+        assertEquals(List.of(2L, 4L), saved.stream().map(CheckpointSaved::step).toList());
+        for (CheckpointSaved c : saved) {
+            assertEquals(c.sha256(), sync.digestOf(c.objectKey()),
+                    "what " + c.objectKey() + " holds is what was announced");
+        }
+        assertEquals("weights of b at 4", text(saved.get(1).objectKey() + "weights"));
+        Jobs.Job job = jobs.find(jobId).orElseThrow();
+        assertEquals(saved.get(1).objectKey(), job.lastCheckpointKey(), "the next attempt would resume from b's");
+        assertEquals(List.of(saved.get(1).sha256()), checkpoints.of(jobId).stream().filter(c -> c.step() == 4)
+                .map(Checkpoints.Checkpoint::sha256).toList());
+        TrainingFinished finished = topics.events(TrainingFinished.class, jobId).getFirst();
+        assertEquals(finished.artifactSha256(), sync.digestOf(finished.artifactKey()));
+        assertEquals("adapter of b", text(finished.artifactKey() + "weights"));
+        assertEquals(AttemptKeys.output(TrainingFixture.PROJECT, jobId, 2, "adapter"), finished.artifactKey());
+    }
+
+    /** Runs the claimed attempt on its own thread, its worker being {@code script} ({@code $5}: the work directory). */
+    private Thread run(String owner, Claim claim, String script) throws Exception {
+        Path file = scripts.resolve(owner + "-" + claim.job().jobId() + ".sh");
+        Files.writeString(file, script);
+        LocalWorkerLauncher launcher = new LocalWorkerLauncher(sync, new WorkerCommand("djl",
+                List.of("/bin/sh", file.toString()), Map.of()), scripts.resolve("base-models"), transitions::workdir,
+                "cpu", null, WorkerWatchdog.NONE);
+        Thread t = new Thread(new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, owner,
+                "cpu-0", 500), claim), "attempt-" + owner);
+        t.start();
+        return t;
+    }
+
+    private String text(String key) throws Exception {
+        try (InputStream in = store.get(key)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
     }
 }

@@ -17,12 +17,12 @@ import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingResumeRequested;
 import dev.tuneforge.events.TrainingStarted;
-import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.domain.AttemptOutcome;
 import dev.tuneforge.trainer.domain.JobState;
+import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.trainer.storage.Jobs;
@@ -88,7 +88,7 @@ class TrainingRunTest {
         await().atMost(WAIT).until(() -> !topics.events(TrainingFinished.class, jobId).isEmpty());
 
         TrainingFinished finished = topics.events(TrainingFinished.class, jobId).getFirst();
-        assertEquals(ObjectKeys.jobOutput(TrainingFixture.PROJECT, jobId, "adapter"), finished.artifactKey());
+        assertEquals(AttemptKeys.output(TrainingFixture.PROJECT, jobId, 1, "adapter"), finished.artifactKey());
         assertEquals(sync.digestOf(finished.artifactKey()), finished.artifactSha256());
         assertTrue(store.exists(finished.artifactKey() + "adapter_config.json"));
         assertTrue(store.exists(finished.artifactKey() + "adapter_model.safetensors"));

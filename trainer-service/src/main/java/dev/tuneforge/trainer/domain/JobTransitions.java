@@ -14,6 +14,7 @@ import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.recipe.RecipeException;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.kit.storage.ObjectStoreException;
 import dev.tuneforge.launcher.WorkerSlots;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.Checkpoints;
@@ -25,6 +26,7 @@ import dev.tuneforge.worker.protocol.FailureCode;
 import dev.tuneforge.worker.protocol.WorkerExit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.OffsetDateTime;
 import java.util.Map;
@@ -62,7 +64,8 @@ public class JobTransitions {
     /**
      * {@code validating → queued}, or {@code failed} with code {@code invalid_request} naming what is wrong.
      * A dataset version the trainer has not heard of yet (its {@code DatasetReady} may still be on its way)
-     * keeps the job waiting until {@code validation-timeout}.
+     * keeps the job waiting until {@code validation-timeout}. S3 failing as the base model is read is thrown (an
+     * {@code ObjectStoreException}): nothing changes, and the scheduler tries again at its next tick.
      */
     @Transactional
     public void validate(String jobId) {
@@ -88,10 +91,17 @@ public class JobTransitions {
             fail(job, "invalid_request", "dataset " + job.datasetId() + " belongs to another project");
             return;
         }
-        Optional<Recipe.BaseModelShape> shape = baseModelShape(job.baseModel());
+        String configKey = ObjectKeys.baseModel(job.baseModel()) + "config.json";
+        Optional<byte[]> config = baseModelConfig(job.baseModel());
+        if (config.isEmpty()) {
+            fail(job, "invalid_request", "unknown base model '" + job.baseModel() + "' (nothing at s3 " + configKey
+                    + ")");
+            return;
+        }
+        Optional<Recipe.BaseModelShape> shape = shapeOf(config.get());
         if (shape.isEmpty()) {
-            fail(job, "invalid_request", "unknown base model '" + job.baseModel() + "' (nothing at s3 "
-                    + ObjectKeys.baseModel(job.baseModel()) + "config.json)");
+            fail(job, "invalid_request", "base model '" + job.baseModel() + "': s3 " + configKey
+                    + " is not a JSON object");
             return;
         }
         try {
@@ -237,9 +247,15 @@ public class JobTransitions {
         }
     }
 
+    /**
+     * Publishes a checkpoint the attempt has uploaded under its own prefix: the job resumes from it and
+     * {@code CheckpointSaved} names it, if this instance still holds the lease, checked under the job's row lock so
+     * that no other instance claims the job in between.
+     */
     @Transactional
     public boolean checkpoint(Job job, int attempt, String owner, long step, String key, String sha256) {
-        if (!holds(job.jobId(), attempt, owner)) {
+        Optional<Job> locked = jobs.lock(job.jobId());
+        if (locked.isEmpty() || !owns(locked.get(), attempt, owner)) {
             return false;
         }
         jobs.checkpointed(job.jobId(), step, key);
@@ -358,18 +374,34 @@ public class JobTransitions {
         return job.state() == JobState.RUNNING && owner.equals(job.leaseOwner()) && job.attempt() == attempt;
     }
 
-    /** Hidden size and context length from the catalogue's {@code config.json}; empty for an unknown model. */
-    Optional<Recipe.BaseModelShape> baseModelShape(String baseModel) {
+    /**
+     * The catalogue's {@code config.json} of a base model; empty for an unknown model. S3 failing is not the request's
+     * fault: it is thrown, and the job stays {@code validating} to be tried again.
+     */
+    private Optional<byte[]> baseModelConfig(String baseModel) {
         String key = ObjectKeys.baseModel(baseModel) + "config.json";
         if (baseModel == null || !store.exists(key)) {
             return Optional.empty();
         }
         try (InputStream in = store.get(key)) {
-            JsonNode config = EventCodec.mapper().readTree(in);
-            return Optional.of(new Recipe.BaseModelShape(config.path("hidden_size").asInt(Integer.MAX_VALUE),
-                    config.path("max_position_embeddings").asInt(Integer.MAX_VALUE)));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read " + key, e);
+            return Optional.of(in.readAllBytes());
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot read s3://" + store.bucket() + "/" + key, e);
         }
+    }
+
+    /** Hidden size and context length from a model's {@code config.json}; empty if it is not a JSON object. */
+    private static Optional<Recipe.BaseModelShape> shapeOf(byte[] config) {
+        JsonNode json;
+        try {
+            json = EventCodec.mapper().readTree(config);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (json == null || !json.isObject()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Recipe.BaseModelShape(json.path("hidden_size").asInt(Integer.MAX_VALUE),
+                json.path("max_position_embeddings").asInt(Integer.MAX_VALUE)));
     }
 }

@@ -4,17 +4,18 @@ import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.launcher.WorkerSlots;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
+import dev.tuneforge.trainer.launch.WorkerLauncher;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,21 +24,29 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * This instance's slots and the loop that fills them. Every tick it validates new jobs, renews the leases
- * of the jobs it runs (dropping any it lost), passes cancel and pause requests to their workers, and claims
- * queued jobs of each free slot's runtime — including jobs of an instance that died, whose leases ran out: with the
- * Kubernetes launcher, an attempt whose Job still runs is re-adopted as it is; otherwise the next attempt
- * resumes from the last checkpoint (a local worker left behind is killed first). A queued job of a runtime none of
- * its slots has stays queued for an instance that has one; this instance says so in its log, once per job.
+ * This instance's slots and the loop that fills them. Every tick it validates new jobs, passes cancel and pause
+ * requests to their workers, and claims queued jobs of each free slot's runtime — including jobs of an instance that
+ * died, whose leases ran out: with the Kubernetes launcher, an attempt whose Job still runs is re-adopted as it is;
+ * otherwise the next attempt resumes from the last checkpoint (a local worker left behind is killed first). A queued
+ * job of a runtime none of its slots has stays queued for an instance that has one; this instance says so in its log,
+ * once per job.
+ *
+ * <p>The leases of the jobs it runs are renewed on a thread of their own, every third of a lease, so that nothing the
+ * tick does — a slow or failing S3 while a new job is validated, a Kubernetes API call — can let them run out and cost
+ * a running job an attempt. Within the tick each step, and each job's validation, fails on its own: it is logged
+ * (once, until it works again) and tried again at the next tick, and the other steps go on.
  */
 @ApplicationScoped
 public class Scheduler {
 
     private static final Logger LOG = Logger.getLogger(Scheduler.class);
+    /** The step of validating one job, as {@link #isolated} names it. */
+    private static final String VALIDATING_JOB = "validating job ";
 
     private final Jobs jobs;
     private final JobTransitions transitions;
@@ -55,8 +64,14 @@ public class Scheduler {
         t.setDaemon(true);
         return t;
     });
+    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lease-renewal");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Steps that failed, and how, so a failure that repeats every tick is logged once. */
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
     private volatile boolean stopping;
-    private Instant lastRenewal = Instant.EPOCH;
 
     public Scheduler(Jobs jobs, JobTransitions transitions, Launchers launchers, DatasetVersions datasets,
                      TrainerConfig config) {
@@ -74,41 +89,82 @@ public class Scheduler {
         return owner;
     }
 
+    void onStart(@Observes StartupEvent event) {
+        long period = config.lease().dividedBy(3).toMillis();
+        renewals.scheduleWithFixedDelay(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
+    }
+
     @Scheduled(every = "${tuneforge.trainer.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
         if (stopping) {
             return;
         }
-        for (Jobs.Job job : jobs.inState(JobState.VALIDATING)) {
-            transitions.validate(job.jobId());
-        }
-        watchRunning();
-        warnAboutJobsWithoutASlot();
+        validateNewJobs();
+        isolated("passing cancel and pause requests to workers", this::passStopRequests);
+        isolated("looking for queued jobs without a slot", this::warnAboutJobsWithoutASlot);
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || running.containsKey(slot.getKey())) {
                 continue;
             }
-            var claim = transitions.claimNext(owner, slot.getKey(), slot.getValue(), host, launchers::adoptable);
-            if (claim.isEmpty()) {
-                continue; // nothing for this runtime; a slot of another may still find a job
+            isolated("filling slot " + slot.getKey(), () -> fill(slot.getKey(), slot.getValue()));
+        }
+    }
+
+    /**
+     * Each job on its own: one whose base model cannot be read now (S3 fails) stays {@code validating} and is tried
+     * again at the next tick, and the jobs after it are validated all the same.
+     */
+    private void validateNewJobs() {
+        List<Jobs.Job> validating = new ArrayList<>();
+        isolated("listing jobs to validate", () -> validating.addAll(jobs.inState(JobState.VALIDATING)));
+        for (Jobs.Job job : validating) {
+            isolated(VALIDATING_JOB + job.jobId(), () -> transitions.validate(job.jobId()));
+        }
+        Set<String> ids = new HashSet<>(validating.stream().map(Jobs.Job::jobId).toList());
+        failing.keySet().removeIf(step -> step.startsWith(VALIDATING_JOB)
+                && !ids.contains(step.substring(VALIDATING_JOB.length())));
+    }
+
+    /** Claims the next job of {@code runtime} for the slot, if there is one, and starts its attempt. */
+    private void fill(String slot, String runtime) {
+        WorkerLauncher launcher = launchers.forRuntime(runtime); // a runtime that cannot start workers claims nothing
+        var claim = transitions.claimNext(owner, slot, runtime, host, launchers::adoptable);
+        if (claim.isEmpty()) {
+            return; // nothing for this runtime; a slot of another may still find a job
+        }
+        if (!claim.get().readopted()) {
+            stopOrphan(claim.get());
+        }
+        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, owner, slot,
+                config.maxProgressPoints()), claim.get());
+        running.put(slot, runner);
+        workers.submit(() -> {
+            try {
+                runner.run();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "job %s: attempt runner failed", runner.jobId());
+            } finally {
+                running.remove(slot, runner);
             }
-            if (!claim.get().readopted()) {
-                stopOrphan(claim.get());
+        });
+    }
+
+    /**
+     * Runs one step of the tick; if it throws, logs why (once while it keeps failing the same way) and returns, so
+     * the steps after it still run. It is tried again at the next tick.
+     */
+    private void isolated(String step, Runnable body) {
+        try {
+            body.run();
+            if (failing.remove(step) != null) {
+                LOG.infof("%s works again", step);
             }
-            AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets,
-                    launchers.forRuntime(slot.getValue()), owner, slot.getKey(), config.maxProgressPoints()),
-                    claim.get());
-            running.put(slot.getKey(), runner);
-            workers.submit(() -> {
-                try {
-                    runner.run();
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "job %s: attempt runner failed", runner.jobId());
-                } finally {
-                    running.remove(slot.getKey(), runner);
-                }
-            });
+        } catch (RuntimeException e) {
+            String why = String.valueOf(e.getMessage());
+            if (!why.equals(failing.put(step, why))) {
+                LOG.warnf(e, "%s failed, will try again: %s", step, why);
+            }
         }
     }
 
@@ -130,22 +186,32 @@ public class Scheduler {
         unplaceable.retainAll(waiting.stream().map(Jobs.Job::jobId).toList());
     }
 
-    /** Lease renewal and stop requests for the jobs this instance runs. */
-    private void watchRunning() {
-        if (running.isEmpty()) {
+    /**
+     * On the renewal thread: renews the leases of the jobs this instance runs, and lets go of the workers of any it
+     * lost. A failure (the database is away) is logged and tried again a third of a lease later.
+     */
+    void renewLeases() {
+        if (stopping || running.isEmpty()) {
             return;
         }
-        List<String> ids = new ArrayList<>(running.values().stream().map(AttemptRunner::jobId).toList());
-        if (Duration.between(lastRenewal, Instant.now()).compareTo(config.lease().dividedBy(3)) >= 0) {
+        isolated("renewing leases", () -> {
+            List<String> ids = running.values().stream().map(AttemptRunner::jobId).toList();
             List<String> held = jobs.renew(owner, config.lease(), ids);
-            lastRenewal = Instant.now();
             for (AttemptRunner r : running.values()) {
                 if (!held.contains(r.jobId()) && jobs.state(r.jobId()).orElse(null) == JobState.RUNNING) {
                     LOG.warnf("job %s: lease lost to another instance; letting go of its worker", r.jobId());
                     r.leaseLost();
                 }
             }
+        });
+    }
+
+    /** Cancel and pause requests for the jobs this instance runs go to their workers. */
+    private void passStopRequests() {
+        if (running.isEmpty()) {
+            return;
         }
+        List<String> ids = running.values().stream().map(AttemptRunner::jobId).toList();
         for (Jobs.Job job : jobs.withStopRequests(ids)) {
             running.values().stream().filter(r -> r.jobId().equals(job.jobId())).forEach(AttemptRunner::stop);
         }
@@ -181,6 +247,7 @@ public class Scheduler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        renewals.shutdownNow();
     }
 
     private static String hostName() {

@@ -18,7 +18,10 @@ public interface TrainerConfig extends WorkerPlacement {
     @WithDefault("${java.io.tmpdir}/tuneforge-trainer")
     String workDir();
 
-    /** How long a lease on a running job lasts without renewal; another instance may take the job after. */
+    /**
+     * How long a lease on a running job lasts without renewal; another instance may take the job after. This instance
+     * renews the leases of its jobs every third of it, on a timer of its own, whatever the scheduling tick is doing.
+     */
     @WithDefault("30s")
     Duration lease();
 
@@ -75,6 +78,21 @@ public interface TrainerConfig extends WorkerPlacement {
          * exist ({@code bin/tuneforge up}: {@code bash <repo>/bin/tuneforge python-env}); run once, its output logged.
          */
         Optional<String> torchBootstrap();
+
+        /**
+         * How long a local worker has after SIGTERM (cancel, pause, shutdown, a stall) to write its checkpoint and exit
+         * before it gets SIGKILL. (A Kubernetes Job's pods get {@code kubernetes.termination-grace-period}.)
+         */
+        @WithDefault("5m")
+        Duration stopGrace();
+
+        /**
+         * A local worker that prints no line for this long is hung: it is stopped (SIGTERM, then SIGKILL after
+         * {@link #stopGrace()}) and its attempt retried from the last checkpoint as a crash. Workers print an event every
+         * step, so this only needs to outlast the slowest step, or loading the model before the first.
+         */
+        @WithDefault("30m")
+        Duration stallTimeout();
     }
 
     /**

@@ -1,12 +1,12 @@
 package dev.tuneforge.trainer.launch;
 
 import dev.tuneforge.events.TrainingProgress;
-import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.launcher.KubernetesWorker;
 import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
+import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs.Job;
 import dev.tuneforge.worker.protocol.ExitCode;
@@ -18,9 +18,12 @@ import org.jboss.logging.Logger;
 /**
  * One attempt of a job: start its worker through the {@link WorkerLauncher} (a local process or a Kubernetes Job)
  * and turn its events into the job's events. A checkpoint or output is in S3 before the event that announces it
- * (uploaded from here, or by the pod's sidecar and waited for). A claim that re-adopts a Job left by a dead
- * instance follows it from its first event; the transitions take a repeated event as a no-op. Runs on its own
- * thread; {@link #stop()} asks the worker to checkpoint and exit.
+ * (uploaded from here, or by the pod's sidecar and waited for), under the attempt's own prefix ({@link AttemptKeys}),
+ * and is published only if the lease still holds, so an attempt that lost its lease never overwrites what another
+ * published. A local worker that goes quiet or ignores SIGTERM is ended by its watchdog, and the attempt ends as a
+ * crash that says so. A claim that re-adopts a Job left by a dead instance follows it from its first event; the
+ * transitions take a repeated event as a no-op. Runs on its own thread; {@link #stop()} asks the worker to checkpoint
+ * and exit.
  */
 public final class AttemptRunner implements Runnable {
 
@@ -191,6 +194,9 @@ public final class AttemptRunner implements Runnable {
                 failureMessage = "the worker exited with 0 without a finished event";
             }
         }
+        if (failureMessage == null && w instanceof WorkerProcess p) {
+            failureMessage = p.watchdogReason().orElse(null);
+        }
         if (failureMessage == null && w instanceof KubernetesWorker k) {
             failureMessage = k.exit().filter(x -> x.reason() != null && !x.reason().equals("Completed")
                     && !x.reason().equals("Error")).map(KubernetesWorker.Exit::describe).orElse(null);
@@ -243,7 +249,7 @@ public final class AttemptRunner implements Runnable {
                         attempt));
             }
             case WorkerEvent.Checkpoint c -> {
-                String key = ObjectKeys.jobCheckpoint(job.projectId(), job.jobId(), c.step());
+                String key = AttemptKeys.checkpoint(job.projectId(), job.jobId(), attempt, c.step());
                 String sha = ctx.launcher().checkpoint(c.dir(), key);
                 if (sha == null) {
                     // not in S3 (yet): the job keeps resuming from the previous one, which is
@@ -265,7 +271,7 @@ public final class AttemptRunner implements Runnable {
     /** The adapter (or model) and the trainer state into S3, then {@code TrainingFinished}. */
     private boolean finish(WorkerEvent.Finished f) throws InterruptedException {
         String kind = f.outputs().containsKey("adapter") ? "adapter" : "model";
-        String key = ObjectKeys.jobOutput(job.projectId(), job.jobId(), kind);
+        String key = AttemptKeys.output(job.projectId(), job.jobId(), attempt, kind);
         String sha = ctx.launcher().output(f.outputs().get(kind), key);
         if (sha == null) {
             pendingFinish = f;
@@ -275,8 +281,8 @@ public final class AttemptRunner implements Runnable {
         String trainerState = f.outputs().get("trainer_state");
         if (trainerState != null) {
             try {
-                ctx.launcher().trainerState(trainerState,
-                        ObjectKeys.jobOutput(job.projectId(), job.jobId(), "trainer_state") + "trainer_state.json");
+                ctx.launcher().trainerState(trainerState, AttemptKeys.output(job.projectId(), job.jobId(), attempt,
+                        "trainer_state") + "trainer_state.json");
             } catch (RuntimeException ex) {
                 LOG.warnf(ex, "job %s: trainer_state.json not uploaded", job.jobId());
             }

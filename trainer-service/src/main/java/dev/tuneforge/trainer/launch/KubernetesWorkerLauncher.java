@@ -6,6 +6,7 @@ import dev.tuneforge.launcher.KubernetesAttempt;
 import dev.tuneforge.launcher.KubernetesLauncher;
 import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.DatasetVersions.DatasetVersion;
 import dev.tuneforge.trainer.storage.Jobs.Job;
 import dev.tuneforge.worker.protocol.SpecWriter;
@@ -77,7 +78,8 @@ public final class KubernetesWorkerLauncher implements WorkerLauncher {
         String spec = SpecWriter.json(WorkerSpec.train(job.method(), job.recipe(), Path.of(BASE_MODEL), Path.of(TRAIN),
                 validation, resume, device));
         return new KubernetesAttempt(job.jobId(), attempt, runtime, "train", spec, inputs,
-                checkpointPrefix(job), outputPrefix(job), nodes);
+                AttemptKeys.checkpoints(job.projectId(), job.jobId(), attempt),
+                AttemptKeys.outputs(job.projectId(), job.jobId(), attempt), nodes);
     }
 
     @Override
@@ -117,17 +119,5 @@ public final class KubernetesWorkerLauncher implements WorkerLauncher {
             LOG.warnf("no %s%s after %s: the sidecar has not uploaded it", key, ObjectKeys.MANIFEST, uploadWait);
         }
         return digest;
-    }
-
-    /** {@code projects/<p>/jobs/<j>/checkpoints/}: the sidecar appends {@code step-<n>/}, as ObjectKeys does. */
-    static String checkpointPrefix(Job job) {
-        String step0 = ObjectKeys.jobCheckpoint(job.projectId(), job.jobId(), 0);
-        return step0.substring(0, step0.length() - "step-0/".length());
-    }
-
-    /** {@code projects/<p>/jobs/<j>/output/}: the sidecar appends {@code adapter/} or {@code model/}. */
-    static String outputPrefix(Job job) {
-        String adapter = ObjectKeys.jobOutput(job.projectId(), job.jobId(), "adapter");
-        return adapter.substring(0, adapter.length() - "adapter/".length());
     }
 }

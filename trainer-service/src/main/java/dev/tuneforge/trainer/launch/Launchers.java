@@ -7,6 +7,7 @@ import dev.tuneforge.launcher.KubernetesLauncher;
 import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerPlacement;
+import dev.tuneforge.launcher.WorkerWatchdog;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.TrainerConfig;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
@@ -75,7 +76,8 @@ public class Launchers {
         PythonEnvironment python = runtime.equals("torch")
                 ? new PythonEnvironment(config.worker().torchPython(), config.worker().torchBootstrap()) : null;
         return new LocalWorkerLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath().resolve("base-models"),
-                transitions::workdir, "cpu", python);
+                transitions::workdir, "cpu", python,
+                new WorkerWatchdog(config.worker().stopGrace(), config.worker().stallTimeout()));
     }
 
     private static IllegalStateException unknown(String runtime) {

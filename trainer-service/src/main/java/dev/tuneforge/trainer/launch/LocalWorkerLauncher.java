@@ -6,6 +6,7 @@ import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.launcher.WorkerWatchdog;
 import dev.tuneforge.trainer.storage.DatasetVersions.DatasetVersion;
 import dev.tuneforge.trainer.storage.Jobs.Job;
 import dev.tuneforge.worker.protocol.SpecWriter;
@@ -20,7 +21,9 @@ import org.jboss.logging.Logger;
  * A worker as a child process on this node's slot: inputs are downloaded into the attempt's work directory (the
  * base model once per node, shared by attempts), checkpoints and the output are uploaded from here as the worker
  * reports them. The torch runtime's Python environment is made first if it is missing ({@link PythonEnvironment});
- * if that fails, so does the attempt, which is retried as a crash.
+ * if that fails, so does the attempt, which is retried as a crash. The process starts with a minimal environment
+ * (none of the service's credentials) under a {@link WorkerWatchdog}: SIGKILL after the stop grace, a stop when it
+ * goes quiet.
  */
 public final class LocalWorkerLauncher implements WorkerLauncher {
 
@@ -32,19 +35,22 @@ public final class LocalWorkerLauncher implements WorkerLauncher {
     private final BiFunction<String, Integer, Path> workdirs;
     private final String device;
     private final PythonEnvironment python;
+    private final WorkerWatchdog watchdog;
 
     /**
      * @param workdirs the work directory of (job id, attempt)
      * @param python   the torch runtime's interpreter, made before a worker starts if it is missing; null for djl
      */
     public LocalWorkerLauncher(DirectorySync sync, WorkerCommand runtime, Path baseModelCache,
-                               BiFunction<String, Integer, Path> workdirs, String device, PythonEnvironment python) {
+                               BiFunction<String, Integer, Path> workdirs, String device, PythonEnvironment python,
+                               WorkerWatchdog watchdog) {
         this.sync = sync;
         this.runtime = runtime;
         this.baseModelCache = baseModelCache;
         this.workdirs = workdirs;
         this.device = device;
         this.python = python;
+        this.watchdog = watchdog;
     }
 
     @Override
@@ -74,7 +80,7 @@ public final class LocalWorkerLauncher implements WorkerLauncher {
         }
         Path spec = workdir.resolve("spec.json");
         SpecWriter.write(WorkerSpec.train(job.method(), job.recipe(), base, train, validation, resume, device), spec);
-        return WorkerProcess.start(runtime, "train", spec, workdir);
+        return WorkerProcess.start(runtime, "train", spec, workdir, watchdog);
     }
 
     /** An orphaned process can only be killed (the scheduler does that before the next attempt). */
