@@ -53,7 +53,7 @@ public final class ChildProcess {
         try {
             Files.createDirectories(logFile.getParent());
             Files.createDirectories(workDir);
-            Files.writeString(logFile, "---- tuneforge: starting " + name + ": " + String.join(" ", command) + "\n",
+            Files.writeString(logFile, "---- tuneforge: starting " + name + ": " + redacted(command) + "\n",
                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
@@ -66,6 +66,22 @@ public final class ChildProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name + " (" + command.get(0) + "); log: " + logFile, e);
         }
+    }
+
+    /** The command line as the log shows it: the values of {@code -Dkey=value} credentials replaced by {@code ***}. */
+    static String redacted(List<String> command) {
+        return String.join(" ", command.stream().map(arg -> {
+            int equals = arg.indexOf('=');
+            return arg.startsWith("-D") && equals > 0 && isCredential(arg.substring(2, equals))
+                    ? arg.substring(0, equals + 1) + "***" : arg;
+        }).toList());
+    }
+
+    /** Whether a property holds a credential: a password, a secret, a token, an access key or an admin key. */
+    static boolean isCredential(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.endsWith("access-key")
+                || k.endsWith("admin-key");
     }
 
     /** The JVM running this code; children use the same one. */

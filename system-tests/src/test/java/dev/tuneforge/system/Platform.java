@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -67,11 +69,39 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
     }
 
     @Override
-    public void afterAll(ExtensionContext context) {
+    public void afterAll(ExtensionContext context) throws IOException {
         services.forEach(ServiceProcess::stop);
         if (stack != null) {
             stack.stop();
         }
+        if (data != null) {
+            assertNoSecretInLogs();
+        }
+    }
+
+    /** An API key's secret as the gateway makes them. */
+    private static final Pattern API_KEY_SECRET = Pattern.compile("tf_[A-Za-z0-9_-]{20,}");
+
+    /**
+     * No secret reached a log (issue #18, 10): every log the services and their workers wrote during the test —
+     * service logs, worker logs in the work directories — is searched for API-key secrets (the admin key and any
+     * other, by their form) and the S3 secret key. The demo's own console output is the user's, not a log.
+     */
+    private void assertNoSecretInLogs() throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(data)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                String text = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+                Matcher key = API_KEY_SECRET.matcher(text);
+                if (key.find()) {
+                    found.add(data.relativize(log) + ": an API key secret (" + key.group().substring(0, 6) + "...)");
+                }
+                if (text.contains(EmbeddedStack.S3_SECRET_KEY)) {
+                    found.add(data.relativize(log) + ": the S3 secret key");
+                }
+            }
+        }
+        assertTrue(found.isEmpty(), "secrets in logs: " + found);
     }
 
     /** Where this platform's files are. */
