@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 /** {@code tuneforge admin ...}: operations on the platform itself, for the platform admin key. */
 @Command(name = "admin", mixinStandardHelpOptions = true,
         description = "Operations on the platform itself (platform admin key only).",
-        subcommands = {AdminCommand.RebuildReadModel.class}, footer = ExitCodes.FOOTER)
+        subcommands = {AdminCommand.RebuildReadModel.class, DlqCommand.class}, footer = ExitCodes.FOOTER)
 class AdminCommand implements Callable<Integer> {
 
     @Spec

@@ -11,6 +11,9 @@ import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.naming.Names;
+import dev.tuneforge.kit.messaging.DeadLetterHeaders;
+import dev.tuneforge.kit.messaging.InboxChannelSettings;
+import dev.tuneforge.kit.messaging.InboxProcessor;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
@@ -24,12 +27,15 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -60,6 +66,8 @@ class RegistryTest {
     AuditLog audit;
     @Inject
     Jdbc jdbc;
+    @Inject
+    InboxProcessor inbox;
 
     Path work;
 
@@ -282,8 +290,21 @@ class RegistryTest {
         var dead = new TopicClient(bootstrap).readAll("tuneforge.eval.dlq").stream()
                 .filter(r -> real.jobId().equals(r.key())).toList();
         assertEquals(1, dead.size());
-        assertTrue(TopicClient.header(dead.get(0), "dead-letter-reason").contains("the event announced"),
-                TopicClient.header(dead.get(0), "dead-letter-reason"));
+        assertTrue(TopicClient.header(dead.get(0), DeadLetterHeaders.REASON).contains("the event announced"),
+                TopicClient.header(dead.get(0), DeadLetterHeaders.REASON));
+        assertEquals(List.of("registry-service", "eval-in"), List.of(TopicClient.header(dead.get(0),
+                DeadLetterHeaders.SERVICE), TopicClient.header(dead.get(0), DeadLetterHeaders.CHANNEL)));
+    }
+
+    @Test
+    void everyChannelMayWaitAsLongAsARegistrationHoldsTheModelsLock() {
+        // A promotion on commands-in waits for the model's row lock while a registration on eval-in copies its
+        // artifact (up to tuneforge.messaging.transaction-timeout, 10 min); SmallRye closed a channel whose record
+        // waited longer than its unprocessed-record age (60 s unless set), so every channel must allow that wait.
+        Config config = ConfigProvider.getConfig();
+        assertEquals(List.of(), InboxChannelSettings.problems(config.getPropertyNames(),
+                name -> config.getOptionalValue(name, String.class), inbox.longestHold()));
+        assertTrue(inbox.longestHold().compareTo(Duration.ofMinutes(10)) > 0, inbox.longestHold().toString());
     }
 
     @Test

@@ -1,9 +1,7 @@
 package dev.tuneforge.kit;
 
 import dev.tuneforge.kit.storage.ObjectStore;
-import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
@@ -21,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+@QuarkusTestResource(OutageProneStack.class)
 class ObjectStoreTest {
 
     @Inject
