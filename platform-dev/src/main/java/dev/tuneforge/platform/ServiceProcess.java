@@ -122,7 +122,20 @@ public final class ServiceProcess {
 
     /** True when a service answers 200 on {@code /q/health/ready} at this port. */
     public static boolean isReady(int httpPort) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + Ports.HOST + ":" + httpPort + "/q/health/ready"))
+        return answers200(httpPort, "/q/health/ready");
+    }
+
+    /**
+     * True when the service answers 200 on {@code /q/health/live}: it may not be ready (a dependency is down) but
+     * it is not stuck (a consumer that gave up after its retry window reports not live, as Kubernetes' liveness
+     * probe would see it).
+     */
+    public boolean isLive() {
+        return answers200(httpPort, "/q/health/live");
+    }
+
+    private static boolean answers200(int httpPort, String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + Ports.HOST + ":" + httpPort + path))
                 .timeout(Duration.ofSeconds(3)).GET().build();
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;

@@ -26,6 +26,11 @@ import java.util.function.Supplier;
  * <p>What it sees is written to {@link #STATUS_FILE} in the data directory after every change, so that
  * {@code bin/tuneforge status} (another process) can show each service's state and restarts.
  *
+ * <p>A service that is running but stuck is restarted too: once ready, its {@code /q/health/live} is checked
+ * every {@code livenessEvery}, and after {@value #LIVENESS_FAILURES} failed checks in a row (a consumer that gave up
+ * after its transient-retry window reports not live) it is killed and restarted as a crashed one would be, as
+ * Kubernetes' liveness probe does.
+ *
  * <p>One thread watches all services every {@code poll}; {@link #close()} stops watching before the platform
  * stops its services, so a service being shut down is never restarted.
  */
@@ -48,6 +53,8 @@ public final class ServiceSupervisor implements AutoCloseable {
         Instant startedAt = Instant.now();
         Duration backoff = initialBackoff;
         Instant restartAt;
+        Instant nextLivenessCheck = Instant.now();
+        int livenessFailures;
 
         Watched(String name, Supplier<ServiceProcess> starter, ServiceProcess process) {
             this.name = name;
@@ -63,21 +70,27 @@ public final class ServiceSupervisor implements AutoCloseable {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Duration stableAfter;
+    private final Duration livenessEvery;
     private volatile boolean closed;
     private Thread watcher;
 
+    /** Consecutive failed liveness checks after which a running service is restarted. */
+    static final int LIVENESS_FAILURES = 3;
+
     public ServiceSupervisor(Path dataDir, PrintStream out) {
-        this(dataDir, out, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMinutes(2));
+        this(dataDir, out, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMinutes(2),
+                Duration.ofSeconds(10));
     }
 
     ServiceSupervisor(Path dataDir, PrintStream out, Duration poll, Duration initialBackoff, Duration maxBackoff,
-                      Duration stableAfter) {
+                      Duration stableAfter, Duration livenessEvery) {
         this.statusFile = dataDir.resolve(STATUS_FILE);
         this.out = out;
         this.poll = poll;
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.stableAfter = stableAfter;
+        this.livenessEvery = livenessEvery;
     }
 
     /** Supervises a started service; {@code starter} starts it again after it exits. */
@@ -122,9 +135,11 @@ public final class ServiceSupervisor implements AutoCloseable {
                         out.println("tuneforge: " + watched.name + " is ready again (restart " + watched.restarts + ")");
                     }
                     writeStatus();
-                } else if (watched.state == State.READY
-                        && Duration.between(watched.startedAt, now).compareTo(stableAfter) >= 0) {
-                    watched.backoff = initialBackoff; // up long enough: the next failure is not a quick one
+                } else if (watched.state == State.READY) {
+                    if (Duration.between(watched.startedAt, now).compareTo(stableAfter) >= 0) {
+                        watched.backoff = initialBackoff; // up long enough: the next failure is not a quick one
+                    }
+                    checkLiveness(watched, now);
                 }
             }
             case RESTARTING -> {
@@ -133,6 +148,20 @@ public final class ServiceSupervisor implements AutoCloseable {
                 }
             }
             case STOPPED -> { }
+        }
+    }
+
+    private void checkLiveness(Watched watched, Instant now) {
+        if (now.isBefore(watched.nextLivenessCheck)) {
+            return;
+        }
+        watched.nextLivenessCheck = now.plus(livenessEvery);
+        watched.livenessFailures = watched.process.isLive() ? 0 : watched.livenessFailures + 1;
+        if (watched.livenessFailures >= LIVENESS_FAILURES) {
+            out.println("tuneforge: " + watched.name + " is running but not live (" + LIVENESS_FAILURES
+                    + " failed checks of /q/health/live); killing it to restart it");
+            watched.process.kill();
+            exited(watched, Instant.now());
         }
     }
 
@@ -154,6 +183,7 @@ public final class ServiceSupervisor implements AutoCloseable {
             watched.process = watched.starter.get();
             watched.state = State.STARTING;
             watched.startedAt = now;
+            watched.livenessFailures = 0;
             out.println("tuneforge: restarted " + watched.name + " (restart " + watched.restarts + ")");
         } catch (RuntimeException e) {
             watched.state = State.RESTARTING;

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Stands in for a Quarkus service in {@link ServiceProcessTest}: serves {@code /q/health/ready} on
- * {@code quarkus.http.port}, answering with the {@code kafka.bootstrap.servers} it was given.
+ * {@code quarkus.http.port}, answering with the {@code kafka.bootstrap.servers} it was given, and
+ * {@code /q/health/live} (503 once {@code fake.live-for-ms} have passed).
  * Packed alone into a jar, so it must stay a single class.
  */
 public final class FakeService {
@@ -25,6 +26,12 @@ public final class FakeService {
             byte[] body = System.getProperty("kafka.bootstrap.servers", "").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        long liveFor = Long.getLong("fake.live-for-ms", Long.MAX_VALUE);
+        long started = System.currentTimeMillis();
+        server.createContext("/q/health/live", exchange -> {
+            exchange.sendResponseHeaders(System.currentTimeMillis() - started < liveFor ? 200 : 503, -1);
             exchange.close();
         });
         server.start();

@@ -40,7 +40,7 @@ class ServiceSupervisorTest {
 
     private ServiceSupervisor supervisor(Path data) {
         return new ServiceSupervisor(data, console, Duration.ofMillis(100), Duration.ofMillis(200),
-                Duration.ofMillis(800), Duration.ofMinutes(5));
+                Duration.ofMillis(800), Duration.ofMinutes(5), Duration.ofMillis(200));
     }
 
     private String console() {
@@ -89,6 +89,23 @@ class ServiceSupervisorTest {
         assertEquals(List.of(200L, 400L, 800L, 800L), delays.subList(0, 4), console());
         assertTrue(console().contains("registry-service exited with code 3; restarting it in"), console());
         assertTrue(ServiceSupervisor.readSummaries(data).get("registry-service").startsWith("stopped, restarted "));
+    }
+
+    @Test
+    void aServiceThatRunsButIsNoLongerLiveIsKilledAndRestarted() {
+        Path data = dir.resolve("stuck");
+        Supplier<ServiceProcess> start = starter("trainer-service", Ports.freePort(), Map.of("fake.live-for-ms", "1500"));
+        ServiceProcess stuck = start.get();
+        stuck.awaitReady(Duration.ofSeconds(60));
+        try (ServiceSupervisor supervisor = supervisor(data)) {
+            supervisor.add(stuck, start);
+            supervisor.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> console().contains("trainer-service is ready again"));
+        }
+        assertFalse(stuck.isAlive());
+        assertTrue(console().contains("trainer-service is running but not live (3 failed checks of /q/health/live); "
+                + "killing it to restart it"), console());
+        assertTrue(console().contains("trainer-service exited with code 137 (signal 9)"), console());
     }
 
     @Test
