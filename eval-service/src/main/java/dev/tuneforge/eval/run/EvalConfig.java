@@ -48,7 +48,10 @@ public interface EvalConfig extends WorkerPlacement {
     @WithDefault("128")
     int maxNewTokens();
 
-    /** How long a claim on a running evaluation lasts without renewal (renewed every tick while it runs). */
+    /**
+     * How long a claim on a running evaluation lasts without renewal. While it runs it is renewed every third of this,
+     * on a thread of its own, whatever the scheduling tick is doing.
+     */
     @WithDefault("5m")
     Duration lease();
 
