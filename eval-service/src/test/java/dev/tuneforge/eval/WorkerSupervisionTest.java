@@ -2,7 +2,10 @@ package dev.tuneforge.eval;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tuneforge.eval.ScriptedWorker.Mode;
 import dev.tuneforge.eval.storage.EvalCatalog;
@@ -16,6 +19,8 @@ import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.kit.storage.ObjectStoreException;
+import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerEnvironment;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -35,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -44,10 +50,18 @@ import org.junit.jupiter.api.Test;
 /**
  * How eval-service keeps hold of the local workers it runs, with workers that misbehave on purpose, as real processes
  * ({@link ScriptedWorker}), with the real broker, S3 server and database:
- * staging one evaluation meets an S3 error, every try, while another evaluation runs: the running one's lease is
- * renewed all the same (on its own timer) and it finishes on its one claim; the other is not failed for S3's fault
- * but waits, and goes on once S3 can read its base model again. The S3 server really fails: a file of the base
- * model in its file store is a link to a file it cannot read.
+ * <ul>
+ *   <li>staging one evaluation meets an S3 error, every try, while another evaluation runs: the running one's lease is
+ *   renewed all the same (on its own timer) and it finishes on its one claim; the other is not failed for S3's fault
+ *   but waits, and goes on once S3 can read its base model again. The S3 server really fails: a file of the base
+ *   model in its file store is a link to a file it cannot read;</li>
+ *   <li>a worker that stops printing (and ignores SIGTERM) is stopped after the stall timeout and killed after the
+ *   stop grace, so it does not keep its slot forever; the evaluation is tried again, and fails for good after its
+ *   last try, saying why;</li>
+ *   <li>a worker starts with a minimal environment: the service's own holds its S3 keys, its database password and
+ *   a preset admin key (the build sets them for this module's tests, as a Secret would in production), and none of
+ *   them, nor any other of the service's settings, reaches the worker.</li>
+ * </ul>
  */
 @QuarkusTest
 @TestProfile(ScriptedWorker.Profile.class)
@@ -57,6 +71,9 @@ class WorkerSupervisionTest {
     private static final Duration WAIT = Duration.ofMinutes(2);
     private static final Duration LEASE = Duration.parse("PT" + ScriptedWorker.Profile.LEASE.toUpperCase());
     private static final String PROJECT = "prj_supervision";
+    /** Secrets and settings in the service's environment (see the module's pom). */
+    private static final List<String> SERVICE_VARIABLES = List.of("TUNEFORGE_S3_ACCESS_KEY", "TUNEFORGE_S3_SECRET_KEY",
+            "QUARKUS_DATASOURCE_PASSWORD", "TUNEFORGE_ADMIN_KEY", "AWS_SECRET_ACCESS_KEY");
 
     @Inject
     EvalCatalog catalog;
@@ -121,6 +138,48 @@ class WorkerSupervisionTest {
         assertEquals(1, outcomes(running).size(), "one outcome");
         assertEquals(1, attempts(running), "no second claim");
         assertEquals(Optional.empty(), worker.pid(heldModel, 2), "no second claim");
+    }
+
+    @Test
+    void aWorkerThatStopsPrintingIsStoppedAndItsEvaluationTriedAgainThenFailedSayingWhy() throws Exception {
+        String model = baseModel();
+        worker.behave(model, Mode.STALL);
+        String job = evaluate(model);
+
+        await().atMost(WAIT).until(() -> !outcomes(job).isEmpty());
+        assertEquals(1, outcomes(job).size());
+        EvalFailed failed = topics.events(EvalFailed.class, job).getFirst();
+        assertEquals("evaluation could not run: worker exited with 137 (killed by signal 9): it printed nothing for 5 s,"
+                + " so it was stopped; it did not exit within 1 s of SIGTERM, so it was killed", failed.reason());
+        assertEquals(2, attempts(job), "tried again after the first stall");
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            long pid = worker.pid(model, attempt).orElseThrow();
+            assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "worker " + pid + " is gone");
+        }
+    }
+
+    @Test
+    void aWorkerGetsWhatItsRuntimeNeedsAndNoneOfTheServicesSecretsOrSettings() throws Exception {
+        String model = baseModel();
+        String job = evaluate(model);
+        await().atMost(WAIT).until(() -> !outcomes(job).isEmpty());
+
+        Map<String, String> env = worker.environment(model, 1);
+        for (String name : SERVICE_VARIABLES) {
+            String secret = System.getenv(name);
+            assertNotNull(secret, "the service's environment has " + name);
+            assertFalse(env.containsKey(name), name + " reached the worker");
+            assertFalse(env.containsValue(secret), "the value of " + name + " reached the worker");
+        }
+        Set<String> runtimeOwn = WorkerCommand.torch(python, 1).env().keySet();
+        for (String name : env.keySet()) {
+            boolean needed = WorkerEnvironment.INHERITED.contains(name) || name.startsWith("LC_")
+                    || runtimeOwn.contains(name);
+            assertTrue(needed, name + " is not a variable a worker needs");
+        }
+        assertEquals(System.getenv("PATH"), env.get("PATH"));
+        assertEquals("1", env.get("OMP_NUM_THREADS"));
+        assertEquals("1", env.get("PYTHONUNBUFFERED"));
     }
 
     /** A base model of its own (config.json and a weights file, with a manifest), so its evaluation is known by it. */

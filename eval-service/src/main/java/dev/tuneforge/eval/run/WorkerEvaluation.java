@@ -117,10 +117,13 @@ public class WorkerEvaluation {
          * The worker ended without results: permanent for {@link ExitCode#BAD_INPUT} (bad spec or data), worth a
          * retry otherwise.
          *
-         * @param failed its {@code failed} event, or null if it printed none (it was killed)
+         * @param failed   its {@code failed} event, or null if it printed none (it was killed)
+         * @param watchdog why its watchdog stopped or killed it (it went quiet, it ignored SIGTERM), or null; said
+         *                 when it printed no {@code failed} event
          */
-        public static EvaluationException workerFailed(WorkerExit exit, WorkerEvent.Failed failed) {
-            return new EvaluationException(exit.describe() + (failed == null ? "" : ": " + failed.describe()),
+        public static EvaluationException workerFailed(WorkerExit exit, WorkerEvent.Failed failed, String watchdog) {
+            String why = failed != null ? failed.describe() : watchdog;
+            return new EvaluationException(exit.describe() + (why == null ? "" : ": " + why),
                     exit.is(ExitCode.BAD_INPUT));
         }
 
