@@ -48,9 +48,32 @@ public interface EvalConfig extends WorkerPlacement {
     @WithDefault("128")
     int maxNewTokens();
 
-    /** How long a claim on a running evaluation lasts without renewal (renewed every tick while it runs). */
+    /**
+     * How long a claim on a running evaluation lasts without renewal. While it runs it is renewed every third of this,
+     * on a thread of its own, whatever the scheduling tick is doing.
+     */
     @WithDefault("5m")
     Duration lease();
+
+    /** What happens to a local worker that will not stop or has gone quiet. */
+    Worker worker();
+
+    interface Worker {
+        /**
+         * How long a local worker has after SIGTERM (sent when it has gone quiet) to exit before it gets SIGKILL. (A
+         * Kubernetes Job's pods get {@code kubernetes.termination-grace-period}.)
+         */
+        @WithDefault("5m")
+        Duration stopGrace();
+
+        /**
+         * A local worker that prints no line for this long is hung: it is stopped (SIGTERM, then SIGKILL after
+         * {@link #stopGrace()}) and the evaluation tried again, as after any other failed try. Workers print an event
+         * per example, so this only needs to outlast the slowest example, or loading the model before the first.
+         */
+        @WithDefault("30m")
+        Duration stallTimeout();
+    }
 
     /**
      * How long an evaluation waits for its dataset version's {@code DatasetReady} (another topic, so it may arrive

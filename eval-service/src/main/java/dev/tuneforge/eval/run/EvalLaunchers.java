@@ -6,6 +6,7 @@ import dev.tuneforge.launcher.KubernetesConnection;
 import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerPlacement;
+import dev.tuneforge.launcher.WorkerWatchdog;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
@@ -55,7 +56,8 @@ public class EvalLaunchers {
         };
         PythonEnvironment python = runtime.equals("torch")
                 ? new PythonEnvironment(config.torchPython(), config.torchBootstrap()) : null;
-        return new LocalEvaluationLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath(), "cpu", python);
+        return new LocalEvaluationLauncher(sync, command, Path.of(config.workDir()).toAbsolutePath(), "cpu", python,
+                new WorkerWatchdog(config.worker().stopGrace(), config.worker().stallTimeout()));
     }
 
     private static IllegalStateException unknown(String runtime) {

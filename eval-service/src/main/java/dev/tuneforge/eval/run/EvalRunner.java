@@ -14,10 +14,13 @@ import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.kit.storage.ObjectStoreException;
 import dev.tuneforge.launcher.WorkerSlots;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.transaction.Transactional;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
@@ -29,6 +32,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,8 +43,15 @@ import org.jboss.logging.Logger;
  * version's held-out split through the slot's launcher, metrics computed here, the gate applied, the full report
  * written to S3, and {@code EvalPassed} or {@code EvalFailed} emitted in the same transaction that records the
  * outcome. An evaluation runs on a slot of its candidate's runtime, all three subjects on it, so they are compared
- * under the same numerics; one of a runtime no slot here has waits (and the log says so, once). A running
- * evaluation's lease is renewed every tick; one whose instance died is taken over when its lease runs out.
+ * under the same numerics; one of a runtime no slot here has waits (and the log says so, once). One whose instance died
+ * is taken over when its lease runs out.
+ *
+ * <p>The leases of the running evaluations are renewed on a thread of their own, every third of a lease, so that
+ * nothing the tick does can let them run out and have another instance take a running evaluation over. Each step of
+ * the tick (filling each slot, looking for evaluations no slot runs) fails on its own, logged once while it keeps
+ * failing the same way and tried again at the next tick; each evaluation runs on a thread of its own, so one that
+ * fails stops neither the others nor the renewals. An evaluation that meets an S3 outage ({@link S3Outage}) is put
+ * back, not counted as a try, and taken up again once S3 answers: a transient fault never fails it.
  */
 @ApplicationScoped
 public class EvalRunner {
@@ -61,6 +74,9 @@ public class EvalRunner {
     private final Set<String> unplaceable = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("eval-slot-", 0)
             .daemon().factory());
+    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+            .name("eval-lease-renewal").daemon().factory());
+    private final FailingSteps failing = new FailingSteps(LOG);
     private volatile boolean stopping;
 
     public EvalRunner(EvalRuns runs, EvalCatalog catalog, WorkerEvaluation evaluation, ObjectStore store,
@@ -76,33 +92,66 @@ public class EvalRunner {
         this.slots = WorkerSlots.parse(config.slots(), "tuneforge.eval.slots");
     }
 
-    /** Renews the leases of the running evaluations, then fills each free slot with the oldest pending one. */
+    void onStart(@Observes StartupEvent event) {
+        long period = Math.max(1, config.lease().dividedBy(3).toMillis());
+        renewals.scheduleWithFixedDelay(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Fills each free slot with the oldest pending evaluation of its runtime, each slot on its own. */
     @Scheduled(every = "${tuneforge.eval.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
-        busy.values().forEach(run -> runs.renew(run, config.lease()));
-        warnAboutRunsWithoutASlot();
+        if (stopping) {
+            return;
+        }
+        failing.isolated("looking for pending evaluations no slot runs", this::warnAboutRunsWithoutASlot);
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || busy.containsKey(slot.getKey())) {
                 continue;
             }
-            Optional<Run> claimed = runs.claimNext(owner, config.lease(), slot.getValue());
-            if (claimed.isEmpty()) {
-                continue; // nothing for this runtime; a slot of another may still find one
-            }
-            Run run = claimed.get();
-            busy.put(slot.getKey(), run);
-            EvaluationLauncher launcher = launchers.forRuntime(slot.getValue());
+            failing.isolated("filling slot " + slot.getKey(), () -> fill(slot.getKey(), slot.getValue()));
+        }
+    }
+
+    /** Claims the oldest pending evaluation of {@code runtime} for the slot, if there is one, and starts it. */
+    private void fill(String slot, String runtime) {
+        EvaluationLauncher launcher = launchers.forRuntime(runtime); // a runtime that cannot run workers claims nothing
+        Optional<Run> claimed = runs.claimNext(owner, config.lease(), runtime);
+        if (claimed.isEmpty()) {
+            return; // nothing for this runtime; a slot of another may still find one
+        }
+        Run run = claimed.get();
+        if (!failing.isFailing(s3Step(run))) { // said once, not at every try while S3 fails
             LOG.infof("evaluating %s (job %s, attempt %d) on slot %s (%s)", run.evalId(), run.jobId(), run.attempts(),
-                    slot.getKey(), launcher.runtime());
+                    slot, launcher.runtime());
+        }
+        busy.put(slot, run);
+        try {
             workers.execute(() -> {
                 try {
-                    run(run, slot.getKey(), launcher);
+                    run(run, slot, launcher);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "evaluation %s of job %s: its end could not be recorded; it is taken up again when "
+                            + "its lease runs out", run.evalId(), run.jobId());
                 } finally {
-                    busy.remove(slot.getKey(), run);
+                    busy.remove(slot, run);
                 }
             });
+        } catch (RejectedExecutionException e) { // stopping
+            busy.remove(slot, run);
+            runs.postpone(run, "eval-service stopped before it started");
         }
+    }
+
+    /**
+     * On the renewal thread: renews the leases of the evaluations this instance runs. A failure (the database is away)
+     * is logged and tried again a third of a lease later.
+     */
+    void renewLeases() {
+        if (stopping || busy.isEmpty()) {
+            return;
+        }
+        failing.isolated("renewing leases", () -> runs.renew(owner, List.copyOf(busy.values()), config.lease()));
     }
 
     /** A pending evaluation of a runtime no slot here has waits for an instance that has one; said once per run. */
@@ -129,20 +178,24 @@ public class EvalRunner {
     @PreDestroy
     void stop() {
         stopping = true;
+        renewals.shutdownNow();
         workers.shutdownNow();
     }
 
     /**
-     * Evaluates one claimed run to its outcome on {@code slot}'s {@code launcher} (or gives it back after a transient
-     * failure), as the run's owner: this instance for the runs it claims.
+     * Evaluates one claimed run to its outcome on {@code slot}'s {@code launcher}, or gives it back: after a failed try
+     * (counted; the last one fails it) or for an S3 outage (not counted, tried again as long as S3 fails). Runs as the
+     * run's owner: this instance for the runs it claims.
      */
     public void run(Run run, String slot, EvaluationLauncher launcher) {
         WorkerEvaluation.Placement at = new WorkerEvaluation.Placement(launcher, run.evalId(), run.attempts());
+        boolean waitsForS3 = false;
         try {
             var heldOut = catalog.heldOut(run.projectId(), run.datasetId(), run.datasetVersion());
             if (heldOut.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
                 // DatasetReady and TrainingFinished come on different topics: the first may still be on its way
-                runs.postpone(run);
+                runs.postpone(run, "waiting for dataset " + run.datasetId() + " version " + run.datasetVersion()
+                        + " (its DatasetReady)");
                 return;
             }
             if (heldOut.isEmpty() || heldOut.get().validationKey() == null) {
@@ -217,13 +270,29 @@ public class EvalRunner {
                 runs.release(run, e.getMessage());
             }
         } catch (Exception e) {
+            Optional<ObjectStoreException> outage = S3Outage.in(e);
+            if (outage.isPresent()) {
+                waitsForS3 = true;
+                failing.failed(s3Step(run), outage.get());
+                runs.postpone(run, "waiting for S3: " + outage.get().getMessage());
+                return;
+            }
             LOG.errorf(e, "evaluation %s of job %s failed", run.evalId(), run.jobId());
             if (run.attempts() >= config.maxAttempts()) {
                 complete(run, false, "evaluation could not run: " + e, Map.of(), null, Gate.defaults());
             } else {
                 runs.release(run, String.valueOf(e));
             }
+        } finally {
+            if (!waitsForS3) {
+                failing.worked(s3Step(run));
+            }
         }
+    }
+
+    /** The step of an evaluation that waits for S3, as {@link FailingSteps} logs it. */
+    private static String s3Step(Run run) {
+        return "S3 for evaluation " + run.evalId() + " (job " + run.jobId() + ")";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tuneforge.eval.run;
 
 import dev.tuneforge.launcher.RunningWorker;
+import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerExit;
@@ -27,7 +28,7 @@ public interface EvaluationLauncher {
      * Reads the worker's events to its end.
      *
      * @throws WorkerEvaluation.EvaluationException unless it exited {@link ExitCode#DONE}, with its {@code failed}
-     *                                              event's code and message
+     *                                              event's code and message, or why its watchdog stopped it
      */
     static void awaitSuccess(RunningWorker worker) throws InterruptedException {
         AtomicReference<WorkerEvent.Failed> failed = new AtomicReference<>();
@@ -37,7 +38,8 @@ public interface EvaluationLauncher {
             }
         });
         if (!exit.is(ExitCode.DONE)) {
-            throw WorkerEvaluation.EvaluationException.workerFailed(exit, failed.get());
+            String watchdog = worker instanceof WorkerProcess p ? p.watchdogReason().orElse(null) : null;
+            throw WorkerEvaluation.EvaluationException.workerFailed(exit, failed.get(), watchdog);
         }
     }
 }

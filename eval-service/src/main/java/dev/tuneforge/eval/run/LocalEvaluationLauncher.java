@@ -4,6 +4,7 @@ import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.launcher.PythonEnvironment;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
+import dev.tuneforge.launcher.WorkerWatchdog;
 import dev.tuneforge.worker.protocol.SpecWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +16,9 @@ import org.jboss.logging.Logger;
  * {@code worker evaluate} as a child process on this node's slot: the base model (once per node and digest), the
  * artifact and the held-out file are downloaded into the task's work directory, and the results uploaded from it.
  * The torch runtime's Python environment is made first if it is missing ({@link PythonEnvironment}); a failure to
- * make it fails this try of the evaluation, which is retried.
+ * make it fails this try of the evaluation, which is retried. The process starts with a minimal environment (none of
+ * the service's credentials) under a {@link WorkerWatchdog}: stopped when it goes quiet, SIGKILL after the stop grace,
+ * so a hung worker fails its try instead of keeping the slot forever.
  */
 final class LocalEvaluationLauncher implements EvaluationLauncher {
 
@@ -26,15 +29,17 @@ final class LocalEvaluationLauncher implements EvaluationLauncher {
     private final Path workRoot;
     private final String device;
     private final PythonEnvironment python;
+    private final WorkerWatchdog watchdog;
 
     /** @param python the torch runtime's interpreter, made before a worker starts if it is missing; null for djl */
     LocalEvaluationLauncher(DirectorySync sync, WorkerCommand runtime, Path workRoot, String device,
-                            PythonEnvironment python) {
+                            PythonEnvironment python, WorkerWatchdog watchdog) {
         this.sync = sync;
         this.runtime = runtime;
         this.workRoot = workRoot;
         this.device = device;
         this.python = python;
+        this.watchdog = watchdog;
     }
 
     @Override
@@ -64,7 +69,7 @@ final class LocalEvaluationLauncher implements EvaluationLauncher {
             sync.getFile(task.dataKey(), data);
             Path spec = work.resolve("spec.json");
             SpecWriter.write(task.spec(base, artifact, data, device), spec);
-            EvaluationLauncher.awaitSuccess(WorkerProcess.start(runtime, "evaluate", spec, work));
+            EvaluationLauncher.awaitSuccess(WorkerProcess.start(runtime, "evaluate", spec, work, watchdog));
             sync.upload(work.resolve(EvaluationTask.RESULTS_DIR), task.resultsDirKey());
             return task.resultsKey();
         } catch (IOException e) {

@@ -86,13 +86,19 @@ public class WorkerEvaluation {
         }
     }
 
-    /** The model's context length ({@code max_position_embeddings} of its config.json in S3; 1024 if unsaid). */
+    /**
+     * The model's context length ({@code max_position_embeddings} of its config.json in S3; 1024 if unsaid). S3 failing
+     * as it is read is thrown as it is (an outage: the evaluation waits for S3), not taken for a model without one.
+     */
     private int maxPositions(String modelKey) {
         try (InputStream in = store.get(modelKey + "config.json")) {
             return EventCodec.mapper().readTree(in).path("max_position_embeddings").asInt(1024);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
+            if (S3Outage.in(e).isPresent()) {
+                throw e;
+            }
             throw new EvaluationException("the model at " + modelKey + " has no readable config.json: " + e.getMessage(),
                     true);
         }
@@ -111,10 +117,13 @@ public class WorkerEvaluation {
          * The worker ended without results: permanent for {@link ExitCode#BAD_INPUT} (bad spec or data), worth a
          * retry otherwise.
          *
-         * @param failed its {@code failed} event, or null if it printed none (it was killed)
+         * @param failed   its {@code failed} event, or null if it printed none (it was killed)
+         * @param watchdog why its watchdog stopped or killed it (it went quiet, it ignored SIGTERM), or null; said
+         *                 when it printed no {@code failed} event
          */
-        public static EvaluationException workerFailed(WorkerExit exit, WorkerEvent.Failed failed) {
-            return new EvaluationException(exit.describe() + (failed == null ? "" : ": " + failed.describe()),
+        public static EvaluationException workerFailed(WorkerExit exit, WorkerEvent.Failed failed, String watchdog) {
+            String why = failed != null ? failed.describe() : watchdog;
+            return new EvaluationException(exit.describe() + (why == null ? "" : ": " + why),
                     exit.is(ExitCode.BAD_INPUT));
         }
 

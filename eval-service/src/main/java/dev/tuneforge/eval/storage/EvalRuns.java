@@ -102,10 +102,15 @@ public class EvalRuns {
     // Everything a claim changes is on condition that it is still that claim: the same owner and the same attempt
     // (an instance that stalled past its lease may have claimed the run again on another slot).
 
-    public void renew(Run claim, Duration lease) {
-        jdbc.update("UPDATE eval_runs SET lease_expires_at = now() + ?::interval WHERE eval_id = ? AND owner = ? "
-                + "AND attempts = ? AND status = 'running'", lease.toMillis() + " milliseconds", claim.evalId(),
-                claim.owner(), claim.attempts());
+    /** Renews the leases of {@code owner}'s claims, in one statement, each while it still holds its run. */
+    public void renew(String owner, Collection<Run> claims, Duration lease) {
+        if (claims.isEmpty()) {
+            return;
+        }
+        jdbc.update("UPDATE eval_runs SET lease_expires_at = now() + ?::interval WHERE owner = ? "
+                + "AND status = 'running' AND eval_id || '@' || attempts = ANY (?)", lease.toMillis() + " milliseconds",
+                owner, (Object) claims.stream().filter(c -> c.owner().equals(owner))
+                        .map(c -> c.evalId() + "@" + c.attempts()).toArray(String[]::new));
     }
 
     /** Records the outcome; false when the claim no longer holds the run (whoever took it over finishes it). */
@@ -119,12 +124,13 @@ public class EvalRuns {
 
     /**
      * Back to pending, not counted as a try, and not claimed again for two seconds (the runs behind it go first):
-     * it cannot start yet (its dataset version is not known).
+     * it cannot go on yet (its dataset version is not known, S3 is failing), for {@code reason}.
      */
-    public void postpone(Run claim) {
+    public void postpone(Run claim, String reason) {
         jdbc.update("UPDATE eval_runs SET status = 'pending', attempts = attempts - 1, owner = NULL, "
-                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds' WHERE eval_id = ? AND owner = ? "
-                + "AND attempts = ? AND status = 'running'", claim.evalId(), claim.owner(), claim.attempts());
+                + "lease_expires_at = NULL, not_before = now() + interval '2 seconds', reason = ? WHERE eval_id = ? "
+                + "AND owner = ? AND attempts = ? AND status = 'running'", reason, claim.evalId(), claim.owner(),
+                claim.attempts());
     }
 
     /** Back to pending after a failure this instance could not get past (retried later, then given up). */
