@@ -98,6 +98,10 @@ final class ServeProcess {
         return process.isAlive();
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     void stop() {
         stop(process);
     }

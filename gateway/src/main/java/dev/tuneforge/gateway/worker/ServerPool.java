@@ -3,31 +3,25 @@ package dev.tuneforge.gateway.worker;
 import dev.tuneforge.gateway.config.ServingConfig;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.kit.storage.DirectorySync;
-import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.launcher.WorkerCommand;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Stream;
 
 /**
  * A small pool of local {@code worker serve} processes, one per served model version (or base model), at
@@ -50,7 +44,7 @@ public class ServerPool {
     private static final Logger LOG = Logger.getLogger(ServerPool.class);
 
     private final ServingConfig config;
-    private final DirectorySync sync;
+    private final ModelStaging staging;
     private final Path workDir;
     // Access order: the first entry is the least recently used.
     private final LinkedHashMap<String, Entry> servers = new LinkedHashMap<>(16, 0.75f, true);
@@ -59,13 +53,18 @@ public class ServerPool {
         thread.setDaemon(true);
         return thread;
     });
-    // Staging is slow: it has its own lock, so requests for running servers never wait for it.
-    private final Object stagingLock = new Object();
-    private WorkerCommand runtime;
+    private WorkerCommand command;
 
+    @Inject
     public ServerPool(ServingConfig config, DirectorySync sync) {
+        this(config, new S3ModelStaging(sync, Path.of(config.workDir()).toAbsolutePath()), null);
+    }
+
+    /** @param command what runs {@code serve}; null: the djl worker of {@code tuneforge.serving.djl-home} */
+    ServerPool(ServingConfig config, ModelStaging staging, WorkerCommand command) {
         this.config = config;
-        this.sync = sync;
+        this.staging = staging;
+        this.command = command;
         this.workDir = Path.of(config.workDir()).toAbsolutePath();
     }
 
@@ -157,23 +156,11 @@ public class ServerPool {
 
     private ServeProcess start(ChatTarget target) {
         try {
-            Path base = stageBaseModel(target.baseModel());
-            Path model = base;
-            Path adapter = null;
-            if (target.artifactKey() != null) {
-                Path artifact = stage(target.artifactKey(), workDir.resolve("cache/artifacts")
-                        .resolve(hash(target.artifactKey() + "@" + target.artifactSha256())));
-                if (target.fullModel()) {
-                    withTokenizer(artifact, base);
-                    model = artifact;
-                } else {
-                    adapter = artifact;
-                }
-            }
-            Path log = workDir.resolve("logs").resolve(hash(target.serverKey()) + ".log");
-            LOG.infof("starting worker serve for %s (model %s%s)", target.serverKey(), model,
-                    adapter == null ? "" : ", adapter " + adapter);
-            return ServeProcess.start(runtime(), model, adapter, log, config.startTimeout());
+            ModelStaging.Staged files = staging.stage(target);
+            Path log = workDir.resolve("logs").resolve(S3ModelStaging.hash(target.serverKey()) + ".log");
+            LOG.infof("starting worker serve for %s (model %s%s)", target.serverKey(), files.model(),
+                    files.adapter() == null ? "" : ", adapter " + files.adapter());
+            return ServeProcess.start(command(), files.model(), files.adapter(), log, config.startTimeout());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -182,57 +169,32 @@ public class ServerPool {
         }
     }
 
-    private Path stageBaseModel(String name) throws IOException {
-        String prefix = ObjectKeys.baseModel(name);
-        String digest = sync.digestOf(prefix);
-        if (digest == null) {
-            throw new IOException("base model '" + name + "' is not in the catalogue");
-        }
-        return stage(prefix, workDir.resolve("cache/base-models").resolve(name + "@" + digest.substring(0, 16)));
-    }
-
-    /** Downloads (with the manifest's digests checked) unless a complete copy is there already. */
-    private Path stage(String prefix, Path dir) {
-        synchronized (stagingLock) {
-            if (!Files.isDirectory(dir)) {
-                sync.download(prefix, dir);
-            }
-            return dir;
-        }
-    }
-
-    /** A full model written by training may lack the tokenizer; the base model's is the same. */
-    private static void withTokenizer(Path model, Path base) throws IOException {
-        try (Stream<Path> files = Files.list(base)) {
-            for (Path file : files.toList()) {
-                String name = file.getFileName().toString();
-                if ((name.startsWith("tokenizer") || name.startsWith("chat_template")
-                        || name.equals("special_tokens_map.json")) && !Files.exists(model.resolve(name))) {
-                    Files.copy(file, model.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-    }
-
-    private synchronized WorkerCommand runtime() {
-        if (runtime == null) {
-            runtime = WorkerCommand.djl(Path.of(System.getProperty("java.home")),
+    private synchronized WorkerCommand command() {
+        if (command == null) {
+            command = WorkerCommand.djl(Path.of(System.getProperty("java.home")),
                     Path.of(config.djlHome().orElse("worker/target")).toAbsolutePath(), config.djlThreads(),
                     config.djlMaxHeap());
         }
-        return runtime;
+        return command;
     }
 
-    private static String hash(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The process id of each running server, by key (for tests and operators). */
+    public synchronized Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        servers.forEach((key, entry) -> {
+            ServeProcess server = entry.server.getNow(null);
+            if (server != null) {
+                pids.put(key, server.pid());
+            }
+        });
+        return pids;
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        close();
+    }
+
+    void close() {
         List<Entry> all;
         synchronized (this) {
             all = new ArrayList<>(servers.values());
