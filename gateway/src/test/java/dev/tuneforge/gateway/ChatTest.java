@@ -185,7 +185,7 @@ class ChatTest {
         assertEquals(2, servers.keys().size());
 
         long hung = servers.pids().get(first.serverKey());
-        assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(hung)).start().waitFor());
+        assertEquals(0, new ProcessBuilder("sh", "-c", "kill -STOP " + hung).start().waitFor());
         // A bound, so that a request stuck on the hung server fails the test instead of hanging it.
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base() + "v1/chat/completions"))

@@ -46,7 +46,10 @@ final class ServeProcess {
         this.url = url;
     }
 
-    /** Starts the server and waits for {@code serving}; its stderr goes to {@code log}. */
+    /**
+     * Starts the server and waits for {@code serving}; its stderr goes to {@code log}. {@code parent} is told of the
+     * process as soon as it exists, so that it can be killed while it starts; if it refuses it, nothing runs.
+     */
     static ServeProcess start(WorkerCommand runtime, Path model, Path adapter, Path log, Duration timeout,
                               Parent parent) throws IOException, InterruptedException {
         List<String> line = new ArrayList<>(runtime.prefix());
