@@ -101,6 +101,44 @@ class UploadIngestionTest {
         await().atMost(WAIT).until(() -> !objects.exists(upload.objectKey()));
     }
 
+    /**
+     * An upload already on the topic (the gateway refuses these since it checks names, older events and other
+     * producers may still carry them): a base model that is no name ('..' would reach the object store's client
+     * as a key segment) or a new dataset's name with a line break is rejected naming the field, not retried into
+     * the dead-letter topic with the dataset left validating.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badNames")
+    void anUploadWithABadBaseModelOrDatasetNameIsRejectedNamingTheField(String field, String name, String baseModel,
+                                                                       String reason) {
+        String datasetId = "ds_" + UUID.randomUUID();
+        DatasetUploaded good = upload(datasetId, "{\"prompt\":\"a\",\"completion\":\"b\"}\n");
+        DatasetUploaded bad = new DatasetUploaded(good.projectId(), datasetId, name, good.format(), good.objectKey(),
+                good.sha256(), good.sizeBytes(), null, baseModel, "test", null, null);
+
+        topics().publish(bad, "gateway");
+
+        await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
+        DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
+        assertEquals(reason, rejected.reason(), field);
+        assertEquals(1, rejected.errorCount());
+        await().atMost(WAIT).until(() -> !objects.exists(good.objectKey()));
+        assertEquals(0, versions.count(datasetId));
+    }
+
+    static Stream<Arguments> badNames() {
+        return Stream.of(
+                Arguments.of("base_model", "names", "../escape",
+                        "base_model: must be 1-64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or"
+                                + " digit, got '../escape' (9 characters)"),
+                Arguments.of("base_model", "names", "..",
+                        "base_model: must be 1-64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or"
+                                + " digit, got '..' (2 characters)"),
+                Arguments.of("name", "two\nlines", null,
+                        "name: must not contain control characters (line breaks, tabs), got 'two\\u000alines'"
+                                + " (9 characters)"));
+    }
+
     @Test
     void aRedeliveredUploadHasNoSecondEffect() {
         String datasetId = "ds_" + UUID.randomUUID();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.gateway.domain.ChatTarget;
+import dev.tuneforge.gateway.domain.ChatTargets;
 import dev.tuneforge.gateway.worker.ServerPool;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.platform.test.TopicClient;
@@ -14,12 +16,21 @@ import dev.tuneforge.worker.safetensors.DType;
 import dev.tuneforge.worker.safetensors.SafetensorsWriter;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,11 +41,14 @@ import java.util.Random;
 
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -44,6 +58,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the first counts the servers from an empty pool
 class ChatTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -55,15 +70,19 @@ class ChatTest {
     DirectorySync sync;
     @Inject
     ServerPool servers;
+    @Inject
+    ChatTargets targets;
+    @TestHTTPResource("/")
+    URL url;
 
     @Test
+    @Order(1)
     void theChampionAVersionAnAliasAndABaseModelAnswerStreamedOrNot() throws Exception {
-        BaseModels.ensureTiny();
-        TopicClient topics = new TopicClient(bootstrap);
-        String project = Gateway.newProject();
-        Gateway.Key member = Gateway.newKey(project, "member");
-        Path adapter = tinyAdapter(TinyLlamaWriter.Spec.small(), Files.createTempDirectory("adapter-"));
-        register(topics, project, member, "chatty", 1, adapter);
+        Chatting chatting = newProjectWith("chatty", 1);
+        TopicClient topics = chatting.topics();
+        String project = chatting.project();
+        Gateway.Key member = chatting.member();
+        Path adapter = chatting.adapter();
         topics.publish(new ModelPromoted(project, "chatty", 1, "champion", null), "registry-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/chatty")
                 .then().statusCode(200).body("champion", is(1)));
@@ -139,6 +158,67 @@ class ChatTest {
         Gateway.Key other = Gateway.newKey(Gateway.newProject(), "member");
         as(other.secret()).contentType("application/json").body(chat("chatty", false))
                 .when().post("/v1/chat/completions").then().statusCode(404);
+    }
+
+    /**
+     * The pool's limits with real servers: while both slots (tuneforge.serving.max-servers, 2) serve requests, a
+     * request for a third model waits queue-timeout and is told to come back (503, Retry-After, OpenAI's shape);
+     * a server that stops answering (SIGSTOP: its socket still accepts, nothing answers) is found by its health
+     * check at the next request, killed and replaced, and the request is answered by the new one.
+     */
+    @Test
+    @Order(2)
+    void aThirdModelWhileBothServersAreBusyIsToldToRetryAndAHungServerIsReplaced() throws Exception {
+        Chatting chatting = newProjectWith("pooled", 2);
+        String project = chatting.project();
+        Gateway.Key member = chatting.member();
+        ChatTarget base = targets.resolve(project, BaseModels.TINY);
+        ChatTarget first = targets.resolve(project, "pooled:1");
+
+        try (ServerPool.Lease busy = servers.acquire(base); ServerPool.Lease alsoBusy = servers.acquire(first)) {
+            as(member.secret()).contentType("application/json").body(chat("pooled:2", false))
+                    .when().post("/v1/chat/completions").then().statusCode(503)
+                    .header("Retry-After", matchesPattern("[1-9][0-9]*"))
+                    .body("error.type", is("server_error")).body("error.code", is("servers_busy"))
+                    .body("error.message", containsString("busy"));
+        }
+        assertEquals(2, servers.keys().size());
+
+        long hung = servers.pids().get(first.serverKey());
+        assertEquals(0, new ProcessBuilder("sh", "-c", "kill -STOP " + hung).start().waitFor());
+        // A bound, so that a request stuck on the hung server fails the test instead of hanging it.
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base() + "v1/chat/completions"))
+                    .timeout(Duration.ofMinutes(3)).header("Authorization", "Bearer " + member.secret())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(chat("pooled:1", false))))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertEquals("pooled:1", JSON.readTree(answer.body()).path("system_fingerprint").asText());
+        }
+        assertNotEquals(hung, servers.pids().get(first.serverKey()), "a new server");
+        await().atMost(WAIT).until(() -> ProcessHandle.of(hung).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    /** A project whose member key chats with versions of a model, each the same tiny adapter. */
+    private record Chatting(TopicClient topics, String project, Gateway.Key member, Path adapter) {
+    }
+
+    /** A new project with versions 1 to {@code versions} of {@code model} registered. */
+    private Chatting newProjectWith(String model, int versions) throws IOException {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        Path adapter = tinyAdapter(TinyLlamaWriter.Spec.small(), Files.createTempDirectory("adapter-"));
+        for (int version = 1; version <= versions; version++) {
+            register(topics, project, member, model, version, adapter);
+        }
+        return new Chatting(topics, project, member, adapter);
+    }
+
+    private String base() {
+        return url.toString().endsWith("/") ? url.toString() : url + "/";
     }
 
     private static Map<String, Object> chat(String model, boolean stream) {

@@ -108,6 +108,48 @@ class PipelinesApiTest {
                 .when().post("/api/v1/pipelines").then().statusCode(400);
     }
 
+    /**
+     * A gate's forgetting set is evaluated within the pipeline's project: a dataset the project does not have is a
+     * 422 naming the field when the pipeline is created (not a failed evaluation later), in the same words whether
+     * another project has a dataset by that id or nobody has.
+     */
+    @Test
+    void aGateForgettingSetMustBeADatasetOfTheProjectWithoutSayingWhetherAnotherHasIt() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String dataset = Datasets.ready(topics, project, member.secret(), "retrain", 5);
+        String general = Datasets.ready(topics, project, member.secret(), "general", 5);
+        String other = Gateway.newProject();
+        String theirs = Datasets.ready(topics, other, Gateway.newKey(other, "member").secret(), "their-general", 5);
+
+        Map<String, String> answers = new java.util.LinkedHashMap<>();
+        for (String id : List.of(theirs, "ds_nowhere")) {
+            String answer = as(member.secret()).contentType("application/json")
+                    .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "gate", Map.of("forgetting",
+                            Map.of("dataset_id", id, "dataset_version", 1, "max_loss_increase", 0.2))))
+                    .when().post("/api/v1/pipelines").then().statusCode(422)
+                    .body("errors", contains("gate.forgetting.dataset_id: no dataset '" + id + "' in this project"))
+                    .extract().asString();
+            answers.put(id, answer.replace(id, "<id>"));
+        }
+        assertEquals(answers.get("ds_nowhere"), answers.get(theirs), "another project's dataset is not told apart");
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,
+                        "gate", Map.of("forgetting", Map.of("max_loss_increase", 0.2))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", contains(containsString("gate.forgetting.dataset_id: required")));
+
+        String id = as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "gate", Map.of("forgetting",
+                        Map.of("dataset_id", general, "dataset_version", 1, "max_loss_increase", 0.2))))
+                .when().post("/api/v1/pipelines").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
+        assertEquals(Map.of("dataset_id", general, "dataset_version", 1, "max_loss_increase", 0.2),
+                topics.events(PipelineConfigured.class, id).get(0).gate().get("forgetting"));
+    }
+
     @Test
     void aGateSchemaMustBeInlineAndReferOnlyToItself() {
         BaseModels.ensureTiny();

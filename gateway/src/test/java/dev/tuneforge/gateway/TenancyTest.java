@@ -32,13 +32,17 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tenancy, driven by the OpenAPI document so that a new endpoint is covered the day it appears:
- * for every operation, a key of project P, given every identifier project Q owns (in the path, in
- * every query parameter, as a stream's resume point), never sees anything of Q and changes nothing of
- * Q; a revoked key and no key get 401 everywhere.
+ * Tenancy and roles, driven by the OpenAPI document so that a new endpoint is covered the day it appears:
+ * for every operation, a key of project P, whatever its role, given every identifier project Q owns (in the path,
+ * in every query parameter, as a stream's resume point), never sees anything of Q and changes nothing of Q; a
+ * revoked key and no key get 401 everywhere. Within P, with P's own identifiers: a read-only key is refused (403)
+ * every operation but a GET and changes nothing; an operation whose security requirement names roles refuses every
+ * other key (403) and changes nothing, the document names such roles for every operation on keys and every change
+ * of projects (so a member manages neither), and an operation that names none refuses no member.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
@@ -58,6 +62,27 @@ class TenancyTest {
         String requestType() {
             Iterator<String> types = spec.path("requestBody").path("content").fieldNames();
             return types.hasNext() ? types.next() : null;
+        }
+
+        /** The roles its security requirement names ({@code admin}, {@code platform-admin}); none: any key's. */
+        List<String> roles(JsonNode document) {
+            JsonNode security = spec.has("security") ? spec.get("security") : document.path("security");
+            List<String> roles = new ArrayList<>();
+            security.forEach(requirement -> requirement.path("apiKey").forEach(role -> roles.add(role.asText())));
+            return roles;
+        }
+
+        /** The path with each parameter filled in: integers with 1, anything else with {@code id}. */
+        String pathWith(JsonNode document, String id) {
+            Map<String, String> types = new java.util.HashMap<>();
+            JsonNode parameters = document.path("paths").path(path).path("parameters");
+            for (JsonNode list : List.of(parameters, spec.path("parameters"))) {
+                list.forEach(p -> types.put(p.path("name").asText(), p.path("schema").path("type").asText()));
+            }
+            return PATH_PARAM.matcher(path).replaceAll(match -> {
+                String name = match.group().substring(1, match.group().length() - 1);
+                return java.util.regex.Matcher.quoteReplacement("integer".equals(types.get(name)) ? "1" : id);
+            });
         }
 
         List<String> queryParameters() {
@@ -82,6 +107,9 @@ class TenancyTest {
     URL base;
 
     private Gateway.Key p;
+    private Gateway.Key pMember;
+    private Gateway.Key pReader;
+    private String pDataset;
     private Gateway.Key qAdmin;
     private Gateway.Key qMember;
     private String q;
@@ -94,8 +122,11 @@ class TenancyTest {
     void twoProjects() {
         String pId = Gateway.newProject();
         p = Gateway.newKey(pId, "admin");
-        as(p.secret()).contentType("application/jsonl").body("{\"prompt\":\"p\",\"completion\":\"p\"}\n".getBytes())
-                .when().post("/api/v1/datasets?name=p-data").then().statusCode(202);
+        pMember = Gateway.newKey(pId, "member");
+        pReader = Gateway.newKey(pId, "read-only");
+        pDataset = as(p.secret()).contentType("application/jsonl")
+                .body("{\"prompt\":\"p\",\"completion\":\"p\"}\n".getBytes())
+                .when().post("/api/v1/datasets?name=p-data").then().statusCode(202).extract().path("id");
 
         q = Gateway.newProject();
         qAdmin = Gateway.newKey(q, "admin");
@@ -131,7 +162,11 @@ class TenancyTest {
                 }
                 continue;
             }
-            assertNoneOfQ(operation.toString(), call(p.secret(), operation, operation.path(), Map.of()).asString());
+            for (Gateway.Key key : List.of(p, pMember, pReader)) {
+                // Whatever any role of P is answered (a list, a refusal) holds nothing of Q.
+                assertNoneOfQ(operation + " as " + key.role(), call(key.secret(), operation, operation.path(), Map.of())
+                        .asString());
+            }
             for (String parameter : operation.queryParameters()) {
                 for (String id : qIds) {
                     Response response = call(p.secret(), operation, operation.path(), Map.of(parameter, id));
@@ -179,9 +214,117 @@ class TenancyTest {
         }
     }
 
-    private List<Operation> operations() throws Exception {
-        JsonNode document = JSON.readTree(RestAssured.when().get("/q/openapi?format=json").then().statusCode(200)
+    @Test
+    void aReadOnlyKeyIsRefusedEveryOperationButAGetAndChangesNothing() throws Exception {
+        JsonNode document = document();
+        Map<String, String> before = projectP(document);
+        int refused = 0;
+        for (Operation operation : operations(document)) {
+            if (operation.method().equals("get")) {
+                continue;
+            }
+            for (String id : pIds()) {
+                String path = operation.pathWith(document, id);
+                Response response = call(pReader.secret(), operation, path, Map.of());
+                assertEquals(403, response.statusCode(), operation + " at " + path + " as read-only: " + response.asString());
+                assertEquals("application/problem+json", response.contentType().split(";")[0]);
+                refused++;
+            }
+        }
+        assertTrue(refused > 20, "refused operations: " + refused);
+        assertEquals(before, projectP(document), "what P's admin sees after the read-only key's attempts");
+    }
+
+    @Test
+    void everyRoleTheDocumentNamesIsEnforcedAndAMemberManagesNoKeysOrProjects() throws Exception {
+        JsonNode document = document();
+        List<Operation> operations = operations(document);
+        // The document names the roles of everything that manages keys or projects.
+        List<String> undeclared = new ArrayList<>();
+        for (Operation operation : operations) {
+            boolean keys = operation.path().startsWith("/api/v1/keys");
+            boolean projectChange = operation.path().startsWith("/api/v1/projects") && !operation.method().equals("get");
+            List<String> roles = operation.roles(document);
+            if ((keys || projectChange) && (roles.isEmpty() || !Set.of("admin", "platform-admin").containsAll(roles))) {
+                undeclared.add(operation + " " + roles);
+            }
+        }
+        assertEquals(List.of(), undeclared, "operations on keys or changing projects must name admin roles");
+
+        Map<String, String> before = projectP(document);
+        int refused = 0;
+        for (Operation operation : operations) {
+            List<String> roles = operation.roles(document);
+            if (roles.isEmpty()) {
+                continue;
+            }
+            for (Gateway.Key key : List.of(p, pMember, pReader)) {
+                if (roles.contains(key.role())) {
+                    continue; // P's admin is no platform admin
+                }
+                for (String id : pIds()) {
+                    String path = operation.pathWith(document, id);
+                    Response response = call(key.secret(), operation, path, Map.of());
+                    assertEquals(403, response.statusCode(),
+                            operation + " " + roles + " at " + path + " as " + key.role() + ": " + response.asString());
+                    refused++;
+                }
+            }
+        }
+        assertTrue(refused > 20, "refused calls: " + refused);
+        assertEquals(before, projectP(document), "what P's admin sees after the refused calls");
+
+        // And the document names every restriction: an operation that names no role refuses no member.
+        for (Operation operation : operations) {
+            if (!operation.roles(document).isEmpty()) {
+                continue;
+            }
+            for (String id : pIds()) {
+                String path = operation.pathWith(document, id);
+                Response response = call(pMember.secret(), operation, path, Map.of());
+                assertNotEquals(403, response.statusCode(), operation + " at " + path + " refused a member, but its"
+                        + " security requirement names no role: " + response.asString());
+            }
+        }
+    }
+
+    /** P's own identifiers, each put in every path parameter in turn. */
+    private List<String> pIds() {
+        return List.of(p.project(), pDataset, pMember.id(), pReader.id(), "p-data");
+    }
+
+    /**
+     * Everything P's admin can read, operation by operation and identifier by identifier: what an operation
+     * that changed nothing leaves as it was. Waits until P's upload is in its event list, so the projection of
+     * that event does not change it later.
+     */
+    private Map<String, String> projectP(JsonNode document) throws Exception {
+        await().atMost(WAIT).untilAsserted(() -> as(p.secret()).when().get("/api/v1/events?after=0")
+                .then().statusCode(200).body("data.size()", is(1)));
+        Map<String, String> seen = new java.util.TreeMap<>();
+        for (Operation operation : operations(document)) {
+            if (!operation.method().equals("get")) {
+                continue;
+            }
+            for (String id : pIds()) {
+                String path = operation.pathWith(document, id);
+                Response response = call(p.secret(), operation, path, Map.of());
+                seen.put(path, response.statusCode() + " " + response.asString());
+            }
+        }
+        return seen;
+    }
+
+    private static JsonNode document() throws Exception {
+        return JSON.readTree(RestAssured.when().get("/q/openapi?format=json").then().statusCode(200)
                 .extract().asString());
+    }
+
+    private List<Operation> operations() throws Exception {
+        return operations(document());
+    }
+
+    private static List<Operation> operations(JsonNode document) {
         List<Operation> operations = new ArrayList<>();
         // Reads first: what P creates while being probed (a dataset named like Q's id) is P's own.
         document.path("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(op -> {

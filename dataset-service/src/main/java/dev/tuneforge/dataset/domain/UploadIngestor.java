@@ -17,6 +17,7 @@ import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.db.AfterCommit;
 import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -35,6 +36,7 @@ import java.util.stream.Stream;
 /**
  * Turns an upload into a dataset version, all or nothing:
  * <ol>
+ * <li>names that break the shared rule ({@link Names}: the base model, a new dataset's name) reject it at once;</li>
  * <li>validate the upload in one streaming pass, spooling the normalised examples split into train and
  *     validation (on append, the parent's files come first and its examples are not counted as new);</li>
  * <li>rejected: delete the upload and emit {@link DatasetRejected} with the report; no row, no object;</li>
@@ -83,6 +85,11 @@ public class UploadIngestor {
     }
 
     public void ingest(DatasetUploaded upload) {
+        Optional<String> badName = nameProblem(upload);
+        if (badName.isPresent()) {
+            reject(upload, badName.get(), null);
+            return;
+        }
         Optional<DatasetVersion> parent = Optional.empty();
         if (upload.appendTo() != null) {
             parent = versions.find(upload.datasetId(), upload.appendTo());
@@ -117,6 +124,25 @@ public class UploadIngestor {
         } finally {
             deleteRecursively(spool);
         }
+    }
+
+    /**
+     * The names of an upload, by the rule the gateway checks them with ({@link Names}), for an upload that did not
+     * come through that check (an older event, another producer): the base model is looked up in S3 by name, where
+     * '..' or a '/' would be refused by the client on every retry and dead-letter the upload; a new dataset's name
+     * is stored and shown. The name of an existing dataset was taken when it was created and is not judged again.
+     */
+    private Optional<String> nameProblem(DatasetUploaded upload) {
+        if (upload.baseModel() != null) {
+            Optional<String> problem = Names.nameProblem("base_model", upload.baseModel());
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        if (upload.name() != null && versions.purpose(upload.datasetId()).isEmpty()) {
+            return Names.labelProblem("name", upload.name());
+        }
+        return Optional.empty();
     }
 
     private void ingest(DatasetUploaded upload, Optional<DatasetVersion> parent, DatasetFormat declared, Path spool)

@@ -7,9 +7,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** {@code /api/v1/admin}: operations on the gateway itself, for the platform admin. */
 @Path("/api/v1/admin")
+@SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.PLATFORM_ADMIN)
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
 

@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
@@ -52,6 +53,7 @@ public class BaseModelResource {
             MediaType.APPLICATION_OCTET_STREAM})
     @Operation(summary = "Register a base model (platform admin): the body is a .tar, .tar.gz or .zip of a Hugging"
             + " Face model directory (config.json, model.safetensors or its index and shards, tokenizer.json)")
+    @SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.PLATFORM_ADMIN)
     public Response register(@QueryParam("name") String name, InputStream body) {
         caller.get().requirePlatformAdmin();
         BaseModelCatalog.checkName(name);
@@ -64,6 +66,7 @@ public class BaseModelResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Register a base model (platform admin) from multipart files: each part's file name is its"
             + " path in the model directory")
+    @SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.PLATFORM_ADMIN)
     public Response registerFiles(@QueryParam("name") String name, @RestForm(FileUpload.ALL) List<FileUpload> files) {
         caller.get().requirePlatformAdmin();
         BaseModelCatalog.checkName(name);

@@ -15,15 +15,18 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 import java.net.URI;
 
 /**
  * {@code /api/v1/keys}: a project admin manages its project's keys; the platform admin any project's
  * ({@code project_id} in the body, {@code project} in the query). The secret appears only in the
- * answers of create and rotate.
+ * answers of create and rotate. Every operation is an admin's, reading a key too: who holds which role is
+ * key management (a key sees itself at {@code /api/v1/me}).
  */
 @Path("/api/v1/keys")
+@SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.ADMIN)
 @Produces(MediaType.APPLICATION_JSON)
 public class KeyResource {
 
@@ -57,7 +60,7 @@ public class KeyResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One key, without its secret")
+    @Operation(summary = "One key (admin), without its secret")
     public KeyView get(@PathParam("id") String id) {
         return keys.get(caller.get(), id);
     }

@@ -17,13 +17,24 @@ public class OpenAiError extends RuntimeException {
     private final String type;
     private final String param;
     private final String code;
+    private final Long retryAfterSeconds;
 
     public OpenAiError(int status, String type, String param, String code, String message) {
+        this(status, type, param, code, message, null);
+    }
+
+    private OpenAiError(int status, String type, String param, String code, String message, Long retryAfterSeconds) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 503 with {@code Retry-After}: every model server is taken; the official SDKs retry it after that long. */
+    public static OpenAiError serversBusy(String message, long retryAfterSeconds) {
+        return new OpenAiError(503, "server_error", "model", "servers_busy", message, retryAfterSeconds);
     }
 
     public static OpenAiError invalid(String param, String message) {
@@ -40,6 +51,11 @@ public class OpenAiError extends RuntimeException {
         error.put("type", type);
         error.put("param", param);
         error.put("code", code);
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", error)).build();
+        Response.ResponseBuilder response = Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", error));
+        if (retryAfterSeconds != null) {
+            response.header("Retry-After", retryAfterSeconds);
+        }
+        return response.build();
     }
 }

@@ -11,6 +11,7 @@ import dev.tuneforge.gateway.domain.ModelVersionView;
 import dev.tuneforge.gateway.domain.ModelView;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.worker.ServerPool;
+import dev.tuneforge.gateway.worker.ServersBusy;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -47,7 +48,8 @@ import java.util.Map;
  * {@link ChatTargets} for the names and {@link ServerPool} for the processes) and proxied as it is, streamed
  * responses included (server-sent events passed through as they come); responses name the model as asked, and
  * their {@code system_fingerprint} (OpenAI's field for the backend that answered) says what served it:
- * {@code name:version}, or the base model's name.
+ * {@code name:version}, or the base model's name. When every server of the pool stays taken for
+ * {@code tuneforge.serving.queue-timeout}, the answer is 503 {@code servers_busy} with {@code Retry-After}.
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -103,6 +105,10 @@ public class OpenAiResource {
         ServerPool.Lease lease;
         try {
             lease = servers.acquire(target);
+        } catch (ServersBusy e) {
+            LOG.infof("no server for %s: %s", model, e.getMessage());
+            throw OpenAiError.serversBusy("The model '" + model + "' cannot be served right now: " + e.getMessage(),
+                    e.retryAfterSeconds());
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "cannot serve %s", model);
             throw new OpenAiError(503, "server_error", "model", "model_unavailable",

@@ -15,6 +15,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 import java.net.URI;
 
@@ -38,6 +39,7 @@ public class ProjectResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a project (platform admin)")
+    @SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.PLATFORM_ADMIN)
     public Response create(NewProject body) {
         ProjectView project = projects.create(caller.get(), body == null ? null : body.id());
         return Response.created(URI.create("/api/v1/projects/" + project.id())).entity(project).build();

@@ -17,13 +17,31 @@ public interface ServingConfig {
     @WithDefault("${java.io.tmpdir}/tuneforge-serving")
     String workDir();
 
-    /** At most this many servers at once; the least recently used idle one stops for a new one. */
+    /**
+     * At most this many server processes at once, those starting or stopping included; the least recently used
+     * idle one stops for a new one.
+     */
     @WithDefault("2")
     int maxServers();
 
     /** How long a server may take to load its model and print {@code serving}. */
     @WithDefault("3m")
     Duration startTimeout();
+
+    /**
+     * How long a request for a model without a server waits for a slot while every one holds a busy, starting or
+     * stopping server; then it is answered 503 with {@code Retry-After}.
+     */
+    @WithDefault("30s")
+    Duration queueTimeout();
+
+    /** How long a server's {@code GET /health}, asked before each request, may take before it counts as hung. */
+    @WithDefault("5s")
+    Duration healthTimeout();
+
+    /** How long a server may take to exit after SIGTERM before it is killed (SIGKILL). */
+    @WithDefault("10s")
+    Duration stopTimeout();
 
     /** BLAS threads of one server. */
     @WithDefault("1")

@@ -21,7 +21,7 @@ import java.util.UUID;
  * API keys: {@code tf_} followed by 256 random bits. Only the SHA-256 of a secret is stored; a
  * high-entropy secret needs no salt or slow hash, and the hash is a unique index, so authentication
  * is one lookup. Key management is scoped like everything else: a project admin manages its own
- * project's keys, the platform admin any project's. Rotating or revoking a key also ends its open event streams,
+ * project's keys, the platform admin any project's; any other role is refused before a key is looked up. Rotating or revoking a key also ends its open event streams,
  * once the change is committed (a client reconnecting earlier would still get in).
  */
 @ApplicationScoped
@@ -93,15 +93,17 @@ public class ApiKeys {
                 key -> new Cursor(key.createdAt(), key.id()).encode());
     }
 
+    /** One key, for an admin: who holds which role is key management (a key sees itself at /me). */
     public KeyView get(Caller caller, String keyId) {
+        caller.requireAdmin();
         return visible(caller, keyId);
     }
 
     /** A new secret for the same key (id, name, role): the old secret stops working at once. */
     @Transactional
     public KeyView rotate(Caller caller, String keyId) {
-        KeyView key = visible(caller, keyId);
         caller.requireAdmin();
+        KeyView key = visible(caller, keyId);
         String secret = newSecret();
         if (!keys.replaceSecret(keyId, hash(secret), hint(secret))) {
             throw ApiException.conflict("key '" + keyId + "' is revoked; create a new key instead");
@@ -112,8 +114,8 @@ public class ApiKeys {
 
     @Transactional
     public KeyView revoke(Caller caller, String keyId) {
-        visible(caller, keyId);
         caller.requireAdmin();
+        visible(caller, keyId);
         keys.revoke(keyId);
         afterCommit.run(() -> streams.endAll(keyId));
         return keys.find(keyId).orElseThrow();

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Evaluations as the API shows them: the row of the read model, and for one evaluation its full report,
- * read from S3 where eval-service wrote it ({@code projects/{p}/eval/{evalId}/report.json}).
+ * read from S3 where eval-service wrote it: {@code projects/{p}/eval/{evalId}/attempt-{n}/report.json}, one per
+ * attempt, the key taken from the outcome event ({@code report_key}) rather than built here.
  */
 @ApplicationScoped
 public class Evaluations {

@@ -3,6 +3,7 @@ package dev.tuneforge.gateway.domain;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.schema.SelfContainedSchema;
@@ -29,11 +30,13 @@ public class Pipelines {
 
     private final TrainingJobs jobs;
     private final PipelineReadModel pipelines;
+    private final DatasetReadModel datasets;
     private final Outbox outbox;
 
-    public Pipelines(TrainingJobs jobs, PipelineReadModel pipelines, Outbox outbox) {
+    public Pipelines(TrainingJobs jobs, PipelineReadModel pipelines, DatasetReadModel datasets, Outbox outbox) {
         this.jobs = jobs;
         this.pipelines = pipelines;
+        this.datasets = datasets;
         this.outbox = outbox;
     }
 
@@ -46,7 +49,7 @@ public class Pipelines {
     public PipelineConfigured create(Caller caller, Config config) {
         TrainingJobs.Checked checked = jobs.check(caller.projectId(), config.datasetId(), null, config.baseModel(),
                 config.method(), config.hyperparameters(), config.modelName(), config.runtime(), false);
-        checkTriggersAndGate(config.triggers(), config.gate());
+        checkTriggersAndGate(caller.projectId(), config.triggers(), config.gate());
         PipelineConfigured event = new PipelineConfigured(caller.projectId(),
                 "pl_" + UUID.randomUUID().toString().replace("-", ""), config.datasetId(), config.baseModel(),
                 checked.modelName(), checked.recipe().method(),
@@ -75,9 +78,10 @@ public class Pipelines {
 
     /**
      * Triggers trainer-service knows, with values it accepts; a gate whose {@code json_schema} is self-contained
-     * (eval-service compiles it: a reference outside it would make eval-service fetch a URL or open a file).
+     * (eval-service compiles it: a reference outside it would make eval-service fetch a URL or open a file) and
+     * whose {@code forgetting} set is a dataset of the project ({@link #forgettingProblems}).
      */
-    private static void checkTriggersAndGate(Map<String, Object> triggers, Map<String, Object> gate) {
+    private void checkTriggersAndGate(String projectId, Map<String, Object> triggers, Map<String, Object> gate) {
         List<String> errors = new ArrayList<>();
         (triggers == null ? Map.<String, Object>of() : triggers).forEach((name, value) -> {
             Integer min = TRIGGERS.get(name);
@@ -91,9 +95,39 @@ public class Pipelines {
             SelfContainedSchema.problems(EventCodec.mapper().valueToTree(gate.get("json_schema")))
                     .forEach(problem -> errors.add("gate.json_schema: " + problem));
         }
+        if (gate != null && gate.containsKey("forgetting")) {
+            errors.addAll(forgettingProblems(projectId, gate.get("forgetting")));
+        }
         if (!errors.isEmpty()) {
             throw ApiException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
         }
+    }
+
+    /**
+     * A gate's forgetting set, {@code {"dataset_id", "dataset_version", "max_loss_increase"}}: eval-service evaluates
+     * it only within the pipeline's project and fails the evaluation otherwise, so a dataset the project does not
+     * have (in the read model) is refused now, in the same words whether another project has one by that id or not.
+     * Without a {@code dataset_id} eval-service would skip the check without a word.
+     */
+    private List<String> forgettingProblems(String projectId, Object forgetting) {
+        if (!(forgetting instanceof Map<?, ?> set)) {
+            return List.of("gate.forgetting: must be an object with dataset_id, dataset_version and"
+                    + " max_loss_increase, got " + forgetting);
+        }
+        List<String> problems = new ArrayList<>();
+        Object id = set.get("dataset_id");
+        if (!(id instanceof String datasetId) || datasetId.isBlank()) {
+            problems.add("gate.forgetting.dataset_id: required, the id of a dataset of this project"
+                    + (id == null ? "" : ", got " + id));
+        } else if (datasets.find(projectId, datasetId).isEmpty()) {
+            problems.add("gate.forgetting.dataset_id: no dataset '" + datasetId + "' in this project");
+        }
+        Object version = set.get("dataset_version");
+        if (version != null && (!(version instanceof Integer || version instanceof Long)
+                || ((Number) version).longValue() < 1)) {
+            problems.add("gate.forgetting.dataset_version: must be an integer >= 1, got " + version);
+        }
+        return problems;
     }
 
     @SuppressWarnings("unchecked")

@@ -8,12 +8,17 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +26,17 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One {@code worker serve --model DIR [--adapter DIR] --port 0} process (docs/WORKER_PROTOCOL.md): started,
- * ready once it prints its {@code serving} event (which names the port it bound), stopped with SIGTERM.
+ * ready once it prints its {@code serving} event (which names the port it bound), fit to serve while its
+ * {@code GET /health} answers 200, stopped with SIGTERM (SIGKILL after a grace period, or at once).
  */
 final class ServeProcess {
+
+    /** Who owns the process: told of it as soon as it is spawned, before it serves; may refuse it. */
+    @FunctionalInterface
+    interface Parent {
+        /** @throws IOException the process must not run (it has been killed) */
+        void adopt(Process process) throws IOException;
+    }
 
     private final Process process;
     private final URI url;
@@ -33,9 +46,12 @@ final class ServeProcess {
         this.url = url;
     }
 
-    /** Starts the server and waits for {@code serving}; its stderr goes to {@code log}. */
-    static ServeProcess start(WorkerCommand runtime, Path model, Path adapter, Path log, Duration timeout)
-            throws IOException, InterruptedException {
+    /**
+     * Starts the server and waits for {@code serving}; its stderr goes to {@code log}. {@code parent} is told of the
+     * process as soon as it exists, so that it can be killed while it starts; if it refuses it, nothing runs.
+     */
+    static ServeProcess start(WorkerCommand runtime, Path model, Path adapter, Path log, Duration timeout,
+                              Parent parent) throws IOException, InterruptedException {
         List<String> line = new ArrayList<>(runtime.prefix());
         line.addAll(List.of("serve", "--model", model.toString(), "--port", "0"));
         if (adapter != null) {
@@ -46,6 +62,12 @@ final class ServeProcess {
         builder.environment().putAll(runtime.env());
         builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process process = builder.start();
+        try {
+            parent.adopt(process);
+        } catch (IOException refused) {
+            process.destroyForcibly();
+            throw refused;
+        }
         CompletableFuture<URI> serving = new CompletableFuture<>();
         Thread reader = new Thread(() -> pump(process, serving), "serve-events-" + process.pid());
         reader.setDaemon(true);
@@ -94,22 +116,59 @@ final class ServeProcess {
         return url;
     }
 
-    boolean alive() {
-        return process.isAlive();
+    long pid() {
+        return process.pid();
     }
 
-    void stop() {
-        stop(process);
+    /**
+     * Why this server is not fit to serve, or nothing: it must be running and answer {@code GET /health} with 200
+     * within {@code timeout}. A hung JVM still accepts connections (the kernel does), so only an answer counts.
+     */
+    Optional<String> healthProblem(HttpClient http, Duration timeout) {
+        if (!process.isAlive()) {
+            return Optional.of("has exited (" + new WorkerExit(process.exitValue()).describe() + ")");
+        }
+        try {
+            HttpResponse<Void> health = http.send(HttpRequest.newBuilder(url.resolve("/health")).timeout(timeout)
+                    .GET().build(), HttpResponse.BodyHandlers.discarding());
+            return health.statusCode() == 200 ? Optional.empty()
+                    : Optional.of("answered its health check with " + health.statusCode());
+        } catch (HttpTimeoutException e) {
+            return Optional.of("did not answer its health check within " + timeout.toMillis() + " ms");
+        } catch (IOException e) {
+            return Optional.of("failed its health check: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("was not checked (interrupted)");
+        }
+    }
+
+    /** SIGTERM, and SIGKILL if it has not exited after {@code grace} (at once for zero); returns once it has exited. */
+    void stop(Duration grace) {
+        stop(process, grace);
     }
 
     private static void stop(Process process) {
-        process.destroy();
+        stop(process, Duration.ofSeconds(10));
+    }
+
+    private static void stop(Process process, Duration grace) {
+        boolean interrupted = false;
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (grace.isZero()) {
                 process.destroyForcibly();
+            } else {
+                process.destroy();
+                if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                }
             }
+            process.waitFor();
         } catch (InterruptedException e) {
             process.destroyForcibly();
+            interrupted = true;
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

@@ -3,38 +3,51 @@ package dev.tuneforge.gateway.worker;
 import dev.tuneforge.gateway.config.ServingConfig;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.kit.storage.DirectorySync;
-import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.launcher.WorkerCommand;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A small pool of local {@code worker serve} processes, one per served model version (or base model), at
- * most {@code tuneforge.serving.max-servers}: a request for a model without a server stages its files from
- * S3 into a local cache (base model by name and manifest digest, adapter or full model by its key and
- * digest), starts a server and waits for it; the least recently used idle server stops to make room.
- * Requests for a model whose server is starting wait for that start rather than starting another.
+ * The local {@code worker serve} processes behind chat, one per served model version (or base model). What holds:
+ * <ul>
+ * <li><b>At most {@code tuneforge.serving.max-servers} processes</b>, counting those being staged or started and
+ *     those being stopped: a request for a model without a server takes a slot before anything is staged, and a
+ *     slot comes back only when its process has exited. With every slot taken, the least recently used idle server
+ *     is stopped and its successor starts once it has exited; with none idle (all answering requests, starting or
+ *     stopping) the request waits up to {@code queue-timeout} for one and then fails with {@link ServersBusy}
+ *     (503 with {@code Retry-After}: the client comes back, rather than a queue of unbounded length here).</li>
+ * <li><b>A lease is a server that answers</b>: before it is handed out, its {@code GET /health} must answer 200
+ *     within {@code health-timeout}. One that has exited, errs or hangs (a wedged JVM still accepts connections)
+ *     is killed and replaced, once per request; requests still in flight on it fail, and their clients see 502.</li>
+ * <li><b>Stopping never holds up a request</b>: the pool's lock guards only its bookkeeping; processes are stopped
+ *     on a thread of their own (SIGTERM, {@code stop-timeout}, then SIGKILL), and only the request that takes over
+ *     a stopping server's slot waits for it.</li>
+ * <li><b>No process outlives the pool</b>: every process is known from the moment it is spawned, so closing (at
+ *     the gateway's shutdown) kills those still starting too, and nothing is started after it.</li>
+ * </ul>
+ * Requests for a model whose server is starting wait for that start rather than starting another. Staging (the
+ * files from S3) is {@link ModelStaging}'s.
  */
 @ApplicationScoped
 public class ServerPool {
@@ -48,106 +61,215 @@ public class ServerPool {
     }
 
     private static final Logger LOG = Logger.getLogger(ServerPool.class);
+    /** What a busy answer tells the client: about the time a small model takes for one answer on a CPU. */
+    private static final long RETRY_AFTER_SECONDS = 5;
 
     private final ServingConfig config;
-    private final DirectorySync sync;
+    private final ModelStaging staging;
     private final Path workDir;
-    // Access order: the first entry is the least recently used.
+    private final HttpClient health;
+    private final ExecutorService starter = daemonThreads("serve-start");
+    private final ExecutorService stopper = daemonThreads("serve-stop");
+    // Guarded by this. Access order: the first entry is the least recently used. Each entry holds a slot.
     private final LinkedHashMap<String, Entry> servers = new LinkedHashMap<>(16, 0.75f, true);
-    private final ExecutorService starter = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "serve-start");
-        thread.setDaemon(true);
-        return thread;
-    });
-    // Staging is slow: it has its own lock, so requests for running servers never wait for it.
-    private final Object stagingLock = new Object();
-    private WorkerCommand runtime;
+    // Guarded by this: processes being stopped whose slot no successor has taken over; each holds a slot.
+    private int stopping;
+    // Guarded by this: every process spawned that has not exited.
+    private final Set<Process> children = new HashSet<>();
+    private boolean closed;
+    private WorkerCommand command;
 
+    @Inject
     public ServerPool(ServingConfig config, DirectorySync sync) {
-        this.config = config;
-        this.sync = sync;
-        this.workDir = Path.of(config.workDir()).toAbsolutePath();
+        this(config, new S3ModelStaging(sync, Path.of(config.workDir()).toAbsolutePath()), null);
     }
 
+    /** @param command what runs {@code serve}; null: the djl worker of {@code tuneforge.serving.djl-home} */
+    ServerPool(ServingConfig config, ModelStaging staging, WorkerCommand command) {
+        this.config = config;
+        this.staging = staging;
+        this.command = command;
+        this.workDir = Path.of(config.workDir()).toAbsolutePath();
+        this.health = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.healthTimeout()).build();
+    }
+
+    /** One server's slot: its start (or its failure) and the requests using it. */
     private static final class Entry {
         final String key;
-        final CompletableFuture<ServeProcess> server;
+        final CompletableFuture<ServeProcess> server = new CompletableFuture<>();
         int inFlight;
 
-        Entry(String key, CompletableFuture<ServeProcess> server) {
+        Entry(String key) {
             this.key = key;
-            this.server = server;
+        }
+
+        boolean idle() {
+            return inFlight == 0 && server.isDone() && !server.isCompletedExceptionally();
         }
     }
 
-    /** A running server for {@code target}, started (and its files staged) if there is none. */
+    /**
+     * A running, answering server for {@code target}, started (and its files staged) if there is none.
+     *
+     * @throws ServersBusy every slot stayed taken for {@code queue-timeout}
+     * @throws IOException the server could not be started, or did not answer twice
+     */
     public Lease acquire(ChatTarget target) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Entry entry = enter(target);
+            Entry entry = enter(target, System.nanoTime() + config.queueTimeout().toNanos());
             ServeProcess server;
             try {
                 server = entry.server.join();
-            } catch (CompletionException e) {
-                leave(entry, true);
+            } catch (CompletionException | CancellationException e) {
+                leave(entry);
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
             }
-            if (server.alive()) {
-                return new Lease() {
-                    @Override
-                    public URI url() {
-                        return server.url();
-                    }
-
-                    @Override
-                    public void close() {
-                        leave(entry, false);
-                    }
-                };
+            Optional<String> problem = server.healthProblem(health, config.healthTimeout());
+            if (problem.isEmpty()) {
+                return lease(entry, server);
             }
-            // It died (a crash, out of memory): start it again, once.
-            leave(entry, true);
+            LOG.warnf("the server of %s %s: killing it", entry.key, problem.get());
+            drop(entry, server);
+            leave(entry);
             if (attempt > 0) {
-                throw new IOException("the server for " + target.requested() + " stopped unexpectedly");
+                throw new IOException("the server for " + target.requested() + " " + problem.get());
             }
         }
     }
 
-    private synchronized Entry enter(ChatTarget target) {
-        Entry entry = servers.get(target.serverKey());
-        if (entry == null) {
-            entry = new Entry(target.serverKey(), CompletableFuture.supplyAsync(() -> start(target), starter));
-            servers.put(target.serverKey(), entry);
-            evictIdle();
+    private Lease lease(Entry entry, ServeProcess server) {
+        return new Lease() {
+            private boolean closed;
+
+            @Override
+            public URI url() {
+                return server.url();
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    leave(entry);
+                }
+            }
+        };
+    }
+
+    /** Joins the server of {@code target}, or takes a slot for one, waiting until {@code deadline} for a slot. */
+    private synchronized Entry enter(ChatTarget target, long deadline) throws IOException {
+        while (true) {
+            if (closed) {
+                throw new IOException("the gateway is shutting down");
+            }
+            Entry entry = servers.get(target.serverKey());
+            if (entry == null && servers.size() + stopping < config.maxServers()) {
+                entry = start(target, CompletableFuture.completedFuture(null));
+            } else if (entry == null) {
+                Entry victim = servers.values().stream().filter(Entry::idle).findFirst().orElse(null);
+                if (victim != null) {
+                    servers.remove(victim.key);
+                    LOG.infof("stopping the server of %s (least recently used idle one of %d) for %s", victim.key,
+                            config.maxServers(), target.serverKey());
+                    // Its slot passes to the new server, which starts once it has exited.
+                    entry = start(target, stop(victim.server.join(), false));
+                }
+            }
+            if (entry != null) {
+                entry.inFlight++;
+                return entry;
+            }
+            long wait = deadline - System.nanoTime();
+            if (wait <= 0) {
+                throw new ServersBusy("all " + config.maxServers() + " model servers are busy, starting or stopping"
+                        + " (waited " + config.queueTimeout().toSeconds() + " s); retry in " + RETRY_AFTER_SECONDS
+                        + " s", RETRY_AFTER_SECONDS);
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for a model server", e);
+            }
         }
-        entry.inFlight++;
+    }
+
+    private synchronized void leave(Entry entry) {
+        entry.inFlight--;
+        if (entry.inFlight == 0) {
+            notifyAll(); // an idle server is a slot for a waiting request
+        }
+    }
+
+    /** Takes {@code entry}'s slot away from a server that does not answer: it is killed, the slot back when it has exited. */
+    private synchronized void drop(Entry entry, ServeProcess server) {
+        if (closed || servers.get(entry.key) != entry) {
+            return; // another request found it first
+        }
+        servers.remove(entry.key);
+        stopping++;
+        stop(server, true).whenComplete((ignored, e) -> {
+            synchronized (this) {
+                stopping--;
+                notifyAll();
+            }
+        });
+    }
+
+    /** A new entry holding a slot; its server starts on a starter thread once {@code after} is done. */
+    private Entry start(ChatTarget target, CompletableFuture<Void> after) {
+        Entry entry = new Entry(target.serverKey());
+        servers.put(entry.key, entry);
+        after.whenCompleteAsync((ignored, e) -> launch(entry, target), starter);
         return entry;
     }
 
-    private synchronized void leave(Entry entry, boolean discard) {
-        entry.inFlight--;
-        if (discard && servers.get(entry.key) == entry) {
-            servers.remove(entry.key);
-            entry.server.thenAccept(ServeProcess::stop);
+    private void launch(Entry entry, ChatTarget target) {
+        try {
+            ModelStaging.Staged files = staging.stage(target);
+            synchronized (this) {
+                if (closed) {
+                    throw new IOException("the gateway is shutting down");
+                }
+            }
+            Path log = workDir.resolve("logs").resolve(S3ModelStaging.hash(target.serverKey()) + ".log");
+            LOG.infof("starting worker serve for %s (model %s%s)", target.serverKey(), files.model(),
+                    files.adapter() == null ? "" : ", adapter " + files.adapter());
+            entry.server.complete(ServeProcess.start(command(), files.model(), files.adapter(), log,
+                    config.startTimeout(), this::adopt));
+        } catch (Exception | Error e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (this) {
+                if (servers.get(entry.key) == entry) {
+                    servers.remove(entry.key); // the slot is free: the process, if any, is gone
+                }
+                notifyAll();
+            }
+            entry.server.completeExceptionally(e);
         }
-        evictIdle();
     }
 
-    /** Stops least recently used idle servers while there are more than allowed. */
-    private void evictIdle() {
-        List<Entry> idle = new ArrayList<>();
-        for (Entry e : servers.values()) {
-            if (e.inFlight == 0 && e.server.isDone()) {
-                idle.add(e);
+    /** Told of each process as it is spawned; refuses (and kills) it once the pool is closed. */
+    private synchronized void adopt(Process process) throws IOException {
+        if (closed) {
+            process.destroyForcibly();
+            throw new IOException("the gateway is shutting down");
+        }
+        children.add(process);
+        process.onExit().thenRun(() -> {
+            synchronized (this) {
+                children.remove(process);
             }
-        }
-        int excess = servers.size() - config.maxServers();
-        for (int i = 0; i < excess && i < idle.size(); i++) {
-            Entry victim = idle.get(i);
-            servers.remove(victim.key);
-            LOG.infof("stopping the server of %s (least recently used of %d)", victim.key, config.maxServers());
-            victim.server.thenAccept(ServeProcess::stop);
-        }
+        });
+    }
+
+    /** Stops {@code server} on a stopper thread: SIGTERM and stop-timeout, or SIGKILL at once when {@code kill}. */
+    private CompletableFuture<Void> stop(ServeProcess server, boolean kill) {
+        return CompletableFuture.runAsync(() -> server.stop(kill ? Duration.ZERO : config.stopTimeout()), stopper);
     }
 
     /** The keys of the running or starting servers, least recently used first (for tests and metrics). */
@@ -155,90 +277,71 @@ public class ServerPool {
         return List.copyOf(servers.keySet());
     }
 
-    private ServeProcess start(ChatTarget target) {
-        try {
-            Path base = stageBaseModel(target.baseModel());
-            Path model = base;
-            Path adapter = null;
-            if (target.artifactKey() != null) {
-                Path artifact = stage(target.artifactKey(), workDir.resolve("cache/artifacts")
-                        .resolve(hash(target.artifactKey() + "@" + target.artifactSha256())));
-                if (target.fullModel()) {
-                    withTokenizer(artifact, base);
-                    model = artifact;
-                } else {
-                    adapter = artifact;
-                }
+    /** The process id of each running server, by key (for tests and operators). */
+    public synchronized Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        servers.forEach((key, entry) -> {
+            ServeProcess server = entry.server.getNow(null);
+            if (server != null) {
+                pids.put(key, server.pid());
             }
-            Path log = workDir.resolve("logs").resolve(hash(target.serverKey()) + ".log");
-            LOG.infof("starting worker serve for %s (model %s%s)", target.serverKey(), model,
-                    adapter == null ? "" : ", adapter " + adapter);
-            return ServeProcess.start(runtime(), model, adapter, log, config.startTimeout());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting a server", e);
-        }
+        });
+        return pids;
     }
 
-    private Path stageBaseModel(String name) throws IOException {
-        String prefix = ObjectKeys.baseModel(name);
-        String digest = sync.digestOf(prefix);
-        if (digest == null) {
-            throw new IOException("base model '" + name + "' is not in the catalogue");
-        }
-        return stage(prefix, workDir.resolve("cache/base-models").resolve(name + "@" + digest.substring(0, 16)));
-    }
-
-    /** Downloads (with the manifest's digests checked) unless a complete copy is there already. */
-    private Path stage(String prefix, Path dir) {
-        synchronized (stagingLock) {
-            if (!Files.isDirectory(dir)) {
-                sync.download(prefix, dir);
-            }
-            return dir;
-        }
-    }
-
-    /** A full model written by training may lack the tokenizer; the base model's is the same. */
-    private static void withTokenizer(Path model, Path base) throws IOException {
-        try (Stream<Path> files = Files.list(base)) {
-            for (Path file : files.toList()) {
-                String name = file.getFileName().toString();
-                if ((name.startsWith("tokenizer") || name.startsWith("chat_template")
-                        || name.equals("special_tokens_map.json")) && !Files.exists(model.resolve(name))) {
-                    Files.copy(file, model.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-    }
-
-    private synchronized WorkerCommand runtime() {
-        if (runtime == null) {
-            runtime = WorkerCommand.djl(Path.of(System.getProperty("java.home")),
+    private synchronized WorkerCommand command() {
+        if (command == null) {
+            command = WorkerCommand.djl(Path.of(System.getProperty("java.home")),
                     Path.of(config.djlHome().orElse("worker/target")).toAbsolutePath(), config.djlThreads(),
                     config.djlMaxHeap());
         }
-        return runtime;
-    }
-
-    private static String hash(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return command;
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        List<Entry> all;
+        close();
+    }
+
+    /**
+     * Stops every process, those still starting included (SIGTERM, then SIGKILL after stop-timeout), and waits for
+     * them; requests waiting for a server fail, and nothing starts after this.
+     */
+    void close() {
+        List<Process> all;
         synchronized (this) {
-            all = new ArrayList<>(servers.values());
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException shutdown = new IOException("the gateway is shutting down");
+            servers.values().forEach(entry -> entry.server.completeExceptionally(shutdown));
             servers.clear();
+            all = List.copyOf(children);
+            notifyAll();
         }
-        all.forEach(e -> e.server.thenAccept(ServeProcess::stop));
         starter.shutdownNow();
+        all.forEach(Process::destroy);
+        long deadline = System.nanoTime() + config.stopTimeout().toNanos();
+        for (Process process : all) {
+            try {
+                if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        stopper.shutdownNow();
+        health.close();
+        LOG.infof("stopped %d model server(s)", all.size());
+    }
+
+    private static ExecutorService daemonThreads(String name) {
+        return Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 }
