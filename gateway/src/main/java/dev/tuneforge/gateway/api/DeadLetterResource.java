@@ -15,6 +15,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,7 @@ import java.util.function.Supplier;
  * letter may belong to any project.
  */
 @Path("/api/v1/admin/dead-letters")
+@SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.PLATFORM_ADMIN)
 @Produces(MediaType.APPLICATION_JSON)
 public class DeadLetterResource {
 
