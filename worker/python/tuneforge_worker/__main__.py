@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--device", default="cpu")
+    s.add_argument("--parent-pid", type=int)
     return p
 
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace, events: EventSink, stop: StopSignal) -> int:
         return evaluate(read_eval_spec(args.spec, args.workdir, args.adapter), events, stop)
     from .serve import serve
 
-    return serve(args.model, args.adapter, args.host, args.port, args.device, events, stop)
+    return serve(args.model, args.adapter, args.host, args.port, args.device, events, stop, args.parent_pid)
 
 
 def _is_device_oom(e: Exception) -> bool:

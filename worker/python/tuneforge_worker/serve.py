@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 
 def serve(model: Path, adapter: Path | None, host: str, port: int, device: str, events: EventSink,
-          stop: StopSignal) -> int:
+          stop: StopSignal, parent_pid: int | None = None) -> int:
+    """Serves until SIGTERM, or until process ``parent_pid`` is gone (a launcher that was killed cannot stop its
+    servers itself, so they watch it)."""
     if not 0 <= port <= 65535:
         raise WorkerFailure.bad_spec(f"--port must be 0..65535, got {port}")
     if not DEVICE.fullmatch(device):
@@ -59,12 +61,23 @@ def serve(model: Path, adapter: Path | None, host: str, port: int, device: str, 
         url_host = f"[{host}]" if ":" in host else host
         events.emit("serving", host=host, port=bound, model=server.served.id, url=f"http://{url_host}:{bound}/v1")
         while not stop.wait(0.5):
-            pass
+            if parent_pid is not None and not _alive(parent_pid):
+                stop.request(f"parent {parent_pid} exited")
         server.close()
     finally:
         server.server_close()
     events.emit("stopped", step=0, reason=stop.reason or "SIGTERM")
     return int(ExitCode.TERMINATED)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 class FairLock:

@@ -49,10 +49,11 @@ final class ServeProcess implements AutoCloseable {
         reader.start();
     }
 
-    static ServeProcess start(Runtime runtime, Path model, Path adapter, Path workdir) {
+    static ServeProcess start(Runtime runtime, Path model, Path adapter, Path workdir, String... options) {
         WorkerCommand command = runtime.command();
         List<String> line = new ArrayList<>(command.prefix());
         line.addAll(List.of("serve", "--model", model.toString(), "--adapter", adapter.toString(), "--port", "0"));
+        line.addAll(List.of(options));
         ProcessBuilder builder = new ProcessBuilder(line).directory(workdir.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(workdir.resolve("worker.log").toFile()));
         builder.environment().putAll(command.env());
@@ -121,6 +122,16 @@ final class ServeProcess implements AutoCloseable {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError(runtime + " serve did not stop within 60 s of SIGTERM\n" + describe());
+        }
+        reader.join(10_000);
+        return new WorkerExit(process.exitValue());
+    }
+
+    /** How it exited, once it has ended on its own (within {@code seconds}). */
+    WorkerExit awaitExit(int seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(runtime + " serve did not exit within " + seconds + " s\n" + describe());
         }
         reader.join(10_000);
         return new WorkerExit(process.exitValue());

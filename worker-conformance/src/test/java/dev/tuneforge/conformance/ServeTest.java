@@ -164,6 +164,28 @@ class ServeTest {
         assertNull(stopped.checkpoint());
     }
 
+    @Order(7)
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Runtime.class)
+    void aServerStopsOnItsOwnOnceItsParentIsGone(Runtime runtime) throws Exception {
+        Process parent = new ProcessBuilder("sleep", "600").start(); // stands in for a gateway killed with SIGKILL
+        Path adapter = Path.of(Suite.lora(runtime).last(WorkerEvent.Finished.class).outputs().get("adapter"));
+        ServeProcess server = ServeProcess.start(runtime, Suite.fixtureModel(), adapter,
+                Conformance.workspace("serve-orphan", runtime.wireName()), "--parent-pid", Long.toString(parent.pid()));
+        try {
+            server.serving();
+            parent.destroyForcibly().waitFor();
+            WorkerExit exit = server.awaitExit(60);
+
+            assertEquals(ExitCode.TERMINATED, exit.code(), exit.describe() + "\n" + server.describe());
+            WorkerEvent.Stopped stopped = assertInstanceOf(WorkerEvent.Stopped.class, server.events().getLast());
+            assertEquals("parent " + parent.pid() + " exited", stopped.reason());
+        } finally {
+            server.close();
+            parent.destroyForcibly();
+        }
+    }
+
     /** A response's envelope: its object, id, time and the served model's name; its one choice. */
     private static JsonNode onlyChoice(JsonNode body, String object, ServeProcess server) {
         assertEquals(object, body.get("object").asText(), body.toString());

@@ -21,7 +21,7 @@ import java.util.Locale;
  * <pre>
  * worker train    --spec spec.json [--workdir DIR]
  * worker evaluate --spec spec.json [--workdir DIR] [--adapter DIR]
- * worker serve    --model DIR [--adapter DIR] --port N [--host H] [--device D]
+ * worker serve    --model DIR [--adapter DIR] --port N [--host H] [--device D] [--parent-pid P]
  * </pre>
  * Stdout carries only the JSON-lines events; anything else that writes to stdout is sent to stderr.
  */

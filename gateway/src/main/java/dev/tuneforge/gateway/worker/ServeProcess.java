@@ -1,6 +1,7 @@
 package dev.tuneforge.gateway.worker;
 
 import dev.tuneforge.launcher.WorkerCommand;
+import dev.tuneforge.launcher.WorkerEnvironment;
 import dev.tuneforge.worker.protocol.EventLines;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerExit;
@@ -53,13 +54,17 @@ final class ServeProcess {
     static ServeProcess start(WorkerCommand runtime, Path model, Path adapter, Path log, Duration timeout,
                               Parent parent) throws IOException, InterruptedException {
         List<String> line = new ArrayList<>(runtime.prefix());
-        line.addAll(List.of("serve", "--model", model.toString(), "--port", "0"));
+        // --parent-pid: the server stops itself once the gateway is gone, even after a SIGKILL
+        line.addAll(List.of("serve", "--model", model.toString(), "--port", "0", "--parent-pid",
+                Long.toString(ProcessHandle.current().pid())));
         if (adapter != null) {
             line.addAll(List.of("--adapter", adapter.toString()));
         }
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(line).directory(log.getParent().toFile());
-        builder.environment().putAll(runtime.env());
+        // only what a worker needs, never the gateway's credentials (WorkerEnvironment, as trainer and eval do)
+        builder.environment().clear();
+        builder.environment().putAll(WorkerEnvironment.of(runtime));
         builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process process = builder.start();
         try {

@@ -10,7 +10,8 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 
 /**
- * {@code worker serve}: loads the model, serves the OpenAI-compatible API until SIGTERM, and exits TERMINATED
+ * {@code worker serve}: loads the model, serves the OpenAI-compatible API until SIGTERM (or until its
+ * {@code --parent-pid} is gone: a launcher killed with SIGKILL cannot stop its servers), and exits TERMINATED
  * as a stopped training run does. A launcher waits for the {@code serving} event, which carries the
  * bound port, before sending requests.
  */
@@ -22,6 +23,8 @@ public final class ServeCommand {
     private final ServeOptions options;
     private final EventSink events;
     private final StopSignal stop;
+    /** Why serving ended when it was not a signal (the parent is gone). */
+    private String reason;
 
     public ServeCommand(ServeOptions options, EventSink events, StopSignal stop) {
         this.options = options;
@@ -34,7 +37,11 @@ public final class ServeCommand {
              OpenAiServer server = bind(served)) {
             String url = "http://" + hostForUrl() + ":" + server.port() + "/v1";
             events.emit(new WorkerEvent.Serving(options.host(), server.port(), served.id(), url));
-            while (!stop.requested()) {
+            while (!stop.requested() && reason == null) {
+                if (options.parentPid() != null && !alive(options.parentPid())) {
+                    reason = "parent " + options.parentPid() + " exited";
+                    break;
+                }
                 try {
                     Thread.sleep(POLL_MILLIS);
                 } catch (InterruptedException e) {
@@ -43,8 +50,12 @@ public final class ServeCommand {
                 }
             }
         }
-        events.emit(new WorkerEvent.Stopped(0, null, "SIGTERM"));
+        events.emit(new WorkerEvent.Stopped(0, null, reason != null ? reason : "SIGTERM"));
         return ExitCode.TERMINATED;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     private OpenAiServer bind(ServedModel served) {

@@ -4,14 +4,16 @@ import dev.tuneforge.worker.WorkerFailure;
 import java.nio.file.Path;
 
 /**
- * The command line of {@code worker serve --model DIR [--adapter DIR] --port N [--host H] [--device D]}.
- * The host defaults to the loopback interface: the server has no authentication, so reaching it from
- * elsewhere is a deliberate choice.
+ * The command line of {@code worker serve --model DIR [--adapter DIR] --port N [--host H] [--device D]
+ * [--parent-pid P]}. The host defaults to the loopback interface: the server has no authentication, so reaching it
+ * from elsewhere is a deliberate choice. With a parent pid the server stops once that process is gone.
+ *
+ * @param parentPid the launcher's pid, or null
  */
-public record ServeOptions(Path model, Path adapter, String host, int port, String device) {
+public record ServeOptions(Path model, Path adapter, String host, int port, String device, Long parentPid) {
 
     public static final String USAGE = "usage: worker serve --model DIR [--adapter DIR] --port N [--host H] "
-            + "[--device cpu|cuda|cuda:N|auto]";
+            + "[--device cpu|cuda|cuda:N|auto] [--parent-pid P]";
 
     /** Parses the arguments after {@code serve}; relative paths resolve against the current directory. */
     public static ServeOptions parse(String[] args) {
@@ -20,6 +22,7 @@ public record ServeOptions(Path model, Path adapter, String host, int port, Stri
         String host = "127.0.0.1";
         Integer port = null;
         String device = "cpu";
+        Long parentPid = null;
         for (int i = 0; i < args.length; i++) {
             if (i + 1 >= args.length) {
                 throw WorkerFailure.badSpec(args[i] + " needs a value; " + USAGE);
@@ -31,6 +34,7 @@ public record ServeOptions(Path model, Path adapter, String host, int port, Stri
                 case "--host" -> host = value;
                 case "--port" -> port = port(value);
                 case "--device" -> device = device(value);
+                case "--parent-pid" -> parentPid = pid(value);
                 default -> throw WorkerFailure.badSpec("unknown option " + args[i - 1] + "; " + USAGE);
             }
         }
@@ -40,7 +44,19 @@ public record ServeOptions(Path model, Path adapter, String host, int port, Stri
         if (port == null) {
             throw WorkerFailure.badSpec("--port is required (0 picks a free one); " + USAGE);
         }
-        return new ServeOptions(model, adapter, host, port, device);
+        return new ServeOptions(model, adapter, host, port, device, parentPid);
+    }
+
+    private static long pid(String value) {
+        try {
+            long pid = Long.parseLong(value);
+            if (pid > 0) {
+                return pid;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw WorkerFailure.badSpec("--parent-pid must be a process id, got " + value);
     }
 
     private static int port(String value) {
