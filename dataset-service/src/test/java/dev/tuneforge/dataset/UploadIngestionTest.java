@@ -325,6 +325,8 @@ class UploadIngestionTest {
                 Arguments.of("zip bomb named .jsonl", zip.toByteArray(), "not_jsonl", 1L),
                 Arguments.of("NUL byte in a string on line 8", (good.repeat(7) + "{\"prompt\":\"a\0\",\"completion\":"
                         + "\"b\"}\n" + good).getBytes(StandardCharsets.UTF_8), "nul_byte", 8L),
+                Arguments.of("half a surrogate pair escaped on line 3", (good.repeat(2) + "{\"prompt\":\"a\","
+                        + "\"completion\":\"\\ud800\"}\n").getBytes(StandardCharsets.UTF_8), "unpaired_surrogate", 3L),
                 Arguments.of("no assistant message", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"
                         .getBytes(StandardCharsets.UTF_8), "no_assistant_message", 1L));
     }

@@ -147,6 +147,11 @@ class BaseModelsApiTest {
         as(ADMIN).contentType("application/gzip").body(BaseModels.tarGz(absolute))
                 .when().post("/api/v1/base-models?name=" + name()).then().statusCode(400)
                 .body("detail", containsString("absolute paths are refused"));
+        Map<String, byte[]> clash = BaseModels.contents(dir, List.of());
+        clash.put("config.json/x", new byte[] {1}); // found by BaseModelArchiveFuzzTest: answered with a temp path
+        as(ADMIN).contentType("application/gzip").body(BaseModels.tarGz(clash))
+                .when().post("/api/v1/base-models?name=" + name()).then().statusCode(400)
+                .body("detail", is("'config.json' is both a file and a directory"));
         as(ADMIN).contentType("application/gzip").body(BaseModels.tarGz(dir, ""))
                 .when().post("/api/v1/base-models?name=Bad/Name").then().statusCode(422)
                 .body("type", is("https://tuneforge.dev/problems/invalid-base-model"))

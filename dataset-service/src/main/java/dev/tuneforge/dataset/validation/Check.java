@@ -24,6 +24,8 @@ public enum Check {
     NO_ASSISTANT_MESSAGE(Severity.ERROR, "chat example has no assistant message to learn from"),
     MISSING_FIELD(Severity.ERROR, "a required field is missing or not text"),
     EMPTY_OUTPUT(Severity.ERROR, "the text to learn (completion, output, chosen) is empty"),
+    UNPAIRED_SURROGATE(Severity.ERROR, "a text holds an escaped UTF-16 surrogate (\\ud800 to \\udfff) that is not"
+            + " half of a pair: it is no character, and UTF-8 cannot store it"),
     MESSAGE_UNRECOGNIZED_KEY(Severity.WARNING, "a message has a key other than role, content, weight, name"),
     UNRECOGNIZED_KEY(Severity.WARNING, "example has a key the format does not use"),
     DUPLICATE_EXAMPLE(Severity.WARNING, "example is a duplicate of an earlier one once case and spacing are ignored (removed)"),

@@ -29,12 +29,35 @@ final class ExampleParser {
                 report.add(Check.UNRECOGNIZED_KEY, line);
             }
         }
-        return switch (format) {
+        Example example = switch (format) {
             case CHAT -> chat(object, line, report);
             case ALPACA -> alpaca(object, line, report);
             case COMPLETION -> completion(object, line, report);
             case PREFERENCE -> preference(object, line, report);
         };
+        if (example != null && holdsUnpairedSurrogate(example)) {
+            report.add(Check.UNPAIRED_SURROGATE, line);
+            return null;
+        }
+        return example;
+    }
+
+    /**
+     * JSON may escape half of a UTF-16 surrogate pair alone (U+D800 as an escape); that is no character, and
+     * writing the example as UTF-8 would silently turn it into '?': what is stored and hashed would not be what
+     * was sent.
+     */
+    private static boolean holdsUnpairedSurrogate(Example example) {
+        for (Message message : example.messages()) {
+            if (unpairedSurrogate(message.content())) {
+                return true;
+            }
+        }
+        return example.rejected() != null && unpairedSurrogate(example.rejected());
+    }
+
+    private static boolean unpairedSurrogate(String text) {
+        return text.codePoints().anyMatch(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE);
     }
 
     private static Example chat(JsonNode object, long line, ReportBuilder report) {

@@ -199,6 +199,25 @@ class DatasetValidatorTest {
         assertFalse(Verdict.accepted(report));
     }
 
+    /**
+     * Found by DatasetValidatorFuzzTest: an escaped half of a surrogate pair was accepted, and the canonical line,
+     * written as UTF-8, held '?' in its place (stored and hashed as something the user never sent).
+     */
+    @Test
+    void anEscapedHalfOfASurrogatePairIsAnErrorOnItsLineNotAQuestionMark() {
+        DatasetReport report = validate(null, String.join("\n",
+                "{\"prompt\":\"a\",\"completion\":\"b\"}",
+                "{\"prompt\":\"smile \\ud83d\\ude00\",\"completion\":\"a pair is one character\"}",
+                "{\"prompt\":\"c\",\"completion\":\"\\ud800\"}") + "\n");
+        assertEquals(Map.of("unpaired_surrogate", List.of(3L)), lines(report.errors()));
+        assertEquals(2, report.examples());
+        assertTrue(kept.get(1).contains("smile \uD83D\uDE00"), kept.get(1));
+        assertFalse(kept.stream().anyMatch(json -> json.contains("?")), kept.toString());
+
+        DatasetReport rejected = validate(null, "{\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"x\\udc00\"}\n");
+        assertEquals(Map.of("unpaired_surrogate", List.of(1L)), lines(rejected.errors()));
+    }
+
     @Test
     void utf16TextIsStillRecognisedAsNotJsonlByItsNulBytes() {
         byte[] utf16 = ("{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"c\",\"completion\":\"d\"}\n")

@@ -82,20 +82,7 @@ public class OpenAiResource {
     @Operation(summary = "OpenAI-compatible chat completion (stream: true for server-sent events). 'model' is a model"
             + " name (its champion), 'name:version', 'name@alias' or a base model")
     public Response chatCompletions(String body) {
-        JsonNode request;
-        try {
-            request = body == null || body.isBlank() ? null : JSON.readTree(body);
-        } catch (IOException e) {
-            throw OpenAiError.invalid(null, "The body is not valid JSON: " + e.getMessage());
-        }
-        if (request == null || !request.isObject()) {
-            throw OpenAiError.invalid(null, "The body must be a JSON object with 'model' and 'messages'");
-        }
-        JsonNode modelNode = request.path("model");
-        if (!modelNode.isTextual() || modelNode.asText().isBlank()) {
-            throw OpenAiError.invalid("model", "you must provide a model parameter");
-        }
-        String model = modelNode.asText();
+        String model = ChatRequest.parse(body).model();
         ChatTarget target;
         try {
             target = targets.resolve(caller.get().projectId(), model);

@@ -6,18 +6,23 @@ import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
@@ -31,7 +36,8 @@ import java.util.zip.GZIPInputStream;
  * into a temporary directory with their sizes and sha256. Unsafe input is refused before anything is
  * written outside that directory: absolute paths, {@code ..}, links and devices, more than
  * {@code maxFiles} files, more than {@code maxBytes} unpacked. A single top-level directory (an archive of
- * {@code tiny-llama/}) is stripped.
+ * {@code tiny-llama/}) is stripped. A zip is spooled to a temporary file of its own first (deleted once read), to be
+ * read from its central directory.
  */
 public final class BaseModelArchive implements AutoCloseable {
 
@@ -47,7 +53,7 @@ public final class BaseModelArchive implements AutoCloseable {
 
     private final Path dir;
     private final Limits limits;
-    private final Map<String, File> files = new TreeMap<>();
+    private final TreeMap<String, File> files = new TreeMap<>();
     private long bytes;
 
     private BaseModelArchive(Limits limits) {
@@ -71,15 +77,13 @@ public final class BaseModelArchive implements AutoCloseable {
             if (b0 == -1) {
                 throw ApiException.missing("the body is empty: send a .tar, .tar.gz or .zip of the model directory");
             }
-            ArchiveInputStream<? extends ArchiveEntry> entries;
             if (b0 == 0x1f && b1 == 0x8b) {
-                entries = new TarArchiveInputStream(new GZIPInputStream(in, 64 * 1024));
+                archive.readAll(new TarArchiveInputStream(new GZIPInputStream(in, 64 * 1024)));
             } else if (b0 == 'P' && b1 == 'K') {
-                entries = new ZipArchiveInputStream(in);
+                archive.readZip(in);
             } else {
-                entries = new TarArchiveInputStream(in);
+                archive.readAll(new TarArchiveInputStream(in));
             }
-            archive.readAll(entries);
             if (archive.files.isEmpty()) {
                 throw ApiException.invalid("the body holds no files: send a .tar, .tar.gz or .zip of the model directory");
             }
@@ -118,22 +122,136 @@ public final class BaseModelArchive implements AutoCloseable {
         return files;
     }
 
+    /** The temporary directory every file is unpacked into (and nothing outside it). */
+    Path directory() {
+        return dir;
+    }
+
     private void readAll(ArchiveInputStream<? extends ArchiveEntry> entries) throws IOException {
         for (ArchiveEntry entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
-            String name = entry.getName();
-            if (entry instanceof TarArchiveEntry tar && !tar.isFile() && !tar.isDirectory()) {
-                throw ApiException.invalid("the archive entry '" + name + "' is not a regular file or directory"
-                        + " (links and devices are refused)");
-            }
-            if (entry instanceof ZipArchiveEntry zip && zip.isUnixSymlink()) {
-                throw ApiException.invalid("the archive entry '" + name + "' is a symbolic link (refused)");
-            }
-            String path = safePath(name);
-            if (entry.isDirectory() || path.isEmpty()) {
-                continue;
-            }
-            add(path, entries);
+            read(entry, entries);
         }
+    }
+
+    /**
+     * A zip is read from its central directory, for which it is spooled to disk first: only there does an entry have
+     * its Unix mode (a symbolic link), which a zip read as a stream never sees.
+     */
+    private void readZip(InputStream in) throws IOException {
+        Path spooled = Files.createTempFile("tuneforge-base-model-", ".zip");
+        try {
+            Files.copy(in, spooled, StandardCopyOption.REPLACE_EXISTING);
+            try (BoundedOpening channel = new BoundedOpening(Files.newByteChannel(spooled), limits.maxFiles());
+                 ZipFile zip = openZip(channel)) {
+                channel.opened();
+                for (ZipArchiveEntry entry : Collections.list(zip.getEntriesInPhysicalOrder())) {
+                    try (InputStream content = zip.getInputStream(entry)) {
+                        read(entry, content);
+                    }
+                }
+            }
+        } finally {
+            Files.deleteIfExists(spooled);
+        }
+    }
+
+    /** ZipFile's errors wrap the reason in a sentence about where it read from; the reason is what the client needs. */
+    private static ZipFile openZip(BoundedOpening channel) throws IOException {
+        try {
+            return ZipFile.builder().setSeekableByteChannel(channel).get();
+        } catch (IOException e) {
+            throw new IOException(e.getCause() == null ? e.getMessage() : e.getCause().getMessage(), e);
+        }
+    }
+
+    /**
+     * ZipFile reads the whole central directory into memory before it hands out an entry, and reads on for as long as
+     * records follow, whatever the zip declares: a zip of a few MB can list millions of entries. So it opens the zip
+     * through this channel, which allows a few KB per file a model directory may have (and its search for the end of
+     * the central directory) until {@link #opened()}; the files' content is bounded by {@code maxBytes} as it is read.
+     */
+    private static final class BoundedOpening implements SeekableByteChannel {
+
+        private static final long BYTES_PER_ENTRY = 2048;
+
+        private final SeekableByteChannel channel;
+        private final int maxFiles;
+        private long allowed;
+
+        BoundedOpening(SeekableByteChannel channel, int maxFiles) {
+            this.channel = channel;
+            this.maxFiles = maxFiles;
+            this.allowed = 64 * 1024 + 2L * (maxFiles + 16) * BYTES_PER_ENTRY; // files and their directories
+        }
+
+        void opened() {
+            allowed = Long.MAX_VALUE;
+        }
+
+        @Override
+        public int read(ByteBuffer into) throws IOException {
+            int read = channel.read(into);
+            allowed -= Math.max(read, 0);
+            if (allowed < 0) {
+                throw new IOException("the zip lists far more entries than a model directory of at most " + maxFiles
+                        + " files has");
+            }
+            return read;
+        }
+
+        @Override
+        public int write(ByteBuffer from) {
+            throw new NonWritableChannelException();
+        }
+
+        @Override
+        public long position() throws IOException {
+            return channel.position();
+        }
+
+        @Override
+        public SeekableByteChannel position(long position) throws IOException {
+            channel.position(position);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return channel.size();
+        }
+
+        @Override
+        public SeekableByteChannel truncate(long size) {
+            throw new NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    private void read(ArchiveEntry entry, InputStream content) throws IOException {
+        String name = entry.getName();
+        // commons-compress calls every tar entry that is not a directory a file, links and devices included.
+        if (entry instanceof TarArchiveEntry tar && (tar.isSymbolicLink() || tar.isLink() || tar.isCharacterDevice()
+                || tar.isBlockDevice() || tar.isFIFO() || !tar.isFile() && !tar.isDirectory())) {
+            throw ApiException.invalid("the archive entry '" + name + "' is not a regular file or directory"
+                    + " (links and devices are refused)");
+        }
+        if (entry instanceof ZipArchiveEntry zip && zip.isUnixSymlink()) {
+            throw ApiException.invalid("the archive entry '" + name + "' is a symbolic link (refused)");
+        }
+        safePath(name);
+        if (entry.isDirectory()) {
+            return;
+        }
+        add(name, content);
     }
 
     private void add(String name, InputStream content) throws IOException {
@@ -144,6 +262,7 @@ public final class BaseModelArchive implements AutoCloseable {
         if (files.containsKey(path)) {
             throw ApiException.invalid("'" + path + "' appears twice");
         }
+        refuseFileAndDirectoryOfOneName(path);
         if (files.size() >= limits.maxFiles()) {
             throw ApiException.invalid("more than " + limits.maxFiles() + " files: a model directory has a few dozen");
         }
@@ -166,6 +285,19 @@ public final class BaseModelArchive implements AutoCloseable {
             }
         }
         files.put(path, new File(path, target, size, HexFormat.of().formatHex(sha256.digest())));
+    }
+
+    /** "a" and "a/b" cannot both be unpacked: one would have to be a file and a directory. */
+    private void refuseFileAndDirectoryOfOneName(String path) {
+        for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+            if (files.containsKey(path.substring(0, slash))) {
+                throw ApiException.invalid("'" + path.substring(0, slash) + "' is both a file and a directory");
+            }
+        }
+        String under = files.ceilingKey(path + "/");
+        if (under != null && under.startsWith(path + "/")) {
+            throw ApiException.invalid("'" + path + "' is both a file and a directory");
+        }
     }
 
     /**
