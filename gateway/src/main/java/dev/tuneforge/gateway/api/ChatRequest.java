@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.tuneforge.gateway.domain.BaseModelCatalog;
+import dev.tuneforge.kit.naming.Names;
 
 import java.io.IOException;
 import java.util.regex.Pattern;
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * worker reads) and which {@code model} it names. The rest (messages, sampling) is the worker's to check. Anything
  * else is an {@link OpenAiError}, never another exception.
  *
- * <p>A {@code model} that no model can be called (a name as {@link BaseModelCatalog#NAME} allows, with
+ * <p>A {@code model} that no model can be called (a name as {@link Names} allows, with
  * {@code :version} or {@code @alias}) is not found before any lookup: such a string, e.g. one holding NUL, would
  * otherwise reach the read model's query, which PostgreSQL refuses.
  */
@@ -24,7 +24,7 @@ record ChatRequest(String model) {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     private static final Pattern MODEL_REFERENCE =
-            Pattern.compile("(" + BaseModelCatalog.NAME.pattern() + ")(:[0-9]{1,9}|@[a-z0-9][a-z0-9._-]{0,62})?");
+            Pattern.compile("(" + Names.NAME_REGEX + ")(:[0-9]{1,9}|@" + Names.NAME_REGEX + ")?");
 
     static ChatRequest parse(String body) {
         JsonNode request;

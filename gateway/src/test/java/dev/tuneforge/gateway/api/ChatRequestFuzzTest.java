@@ -28,9 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ChatRequestFuzzTest {
 
-    /** What a model, version or alias can be called (BaseModelCatalog.NAME, a version number, Promotions' alias). */
+    /** What a model, version or alias can be called (service-kit's Names: 1-64 of a-z, 0-9, '.', '_', '-'). */
     private static final Pattern MODEL_REFERENCE =
-            Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[0-9]{1,9}|@[a-z0-9][a-z0-9._-]{0,62})?");
+            Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[0-9]{1,9}|@[a-z0-9][a-z0-9._-]{0,63})?");
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 

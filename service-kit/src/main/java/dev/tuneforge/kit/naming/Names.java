@@ -26,7 +26,9 @@ public final class Names {
     public static final String NAME_RULE = "1-" + MAX_NAME
             + " characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit";
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0," + (MAX_NAME - 1) + "}");
+    /** The rule as a regular expression, for patterns of references built on names (e.g. {@code name:version}). */
+    public static final String NAME_REGEX = "[a-z0-9][a-z0-9._-]{0," + (MAX_NAME - 1) + "}";
+    private static final Pattern NAME = Pattern.compile(NAME_REGEX);
 
     private Names() {
     }
