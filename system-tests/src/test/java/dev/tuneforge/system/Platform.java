@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tuneforge.platform.EmbeddedStack;
-import dev.tuneforge.platform.LocalPlatform;
-import dev.tuneforge.platform.Ports;
+import dev.tuneforge.platform.EphemeralPlatform;
 import dev.tuneforge.platform.ServiceProcess;
-import dev.tuneforge.platform.ServiceProcess.Service;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,19 +21,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Services of the platform as processes on one ephemeral stack for a test class ({@code @RegisterExtension
- * static}), each on a free port and configured as {@code bin/tuneforge up} configures it
- * ({@link LocalPlatform#extraProperties}: the admin key file, the worker build, work directories), with the
- * gateway's API and the CLI under the platform admin key. Everything it writes (work directories, logs in
- * {@code logs/}, the CLI's files) is under {@code system-tests/target/<name>}, emptied first.
+ * static}), started as {@code bin/tuneforge up} starts them ({@link EphemeralPlatform}), with the gateway's API
+ * and the CLI under the platform admin key. Everything it writes (work directories, logs in {@code logs/}, the
+ * CLI's files) is under {@code system-tests/target/<name>}, emptied first.
  */
 final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     private final String name;
     private final List<String> modules;
-    private final List<ServiceProcess> services = new ArrayList<>();
     private Path data;
-    private EmbeddedStack stack;
-    private String adminKey;
+    private EphemeralPlatform platform;
     private Api api;
     private Cli cli;
 
@@ -47,34 +41,22 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     /** The gateway and these other services. */
     static Platform of(String name, String... modules) {
-        return new Platform(name, Stream.concat(Stream.of("gateway"), Stream.of(modules)).toList());
+        return new Platform(name, List.of(modules));
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         Path repo = Path.of(System.getProperty("tuneforge.repo", "..")).toAbsolutePath().normalize();
         data = repo.resolve("system-tests/target/" + name);
-        deleteRecursively(data);
-        Path logs = Files.createDirectories(data.resolve("logs"));
-        stack = EmbeddedStack.ephemeral().start();
-        for (String module : modules) {
-            Service service = Service.named(module);
-            services.add(ServiceProcess.start(service.onPort(Ports.freePort()), repo, stack, logs,
-                    LocalPlatform.extraProperties(service, repo, data)));
-        }
-        ServiceProcess.awaitAllReady(services, Duration.ofMinutes(4), System.out::println);
-        adminKey = Files.readString(data.resolve(LocalPlatform.ADMIN_KEY_FILE)).strip();
-        api = new Api(gateway().url(), adminKey);
-        cli = new Cli(repo, gateway().url(), adminKey, data.resolve("cli"));
+        platform = EphemeralPlatform.start(repo, data, modules, Duration.ofMinutes(4), System.out::println);
+        api = new Api(gateway().url(), adminKey());
+        cli = new Cli(repo, gateway().url(), adminKey(), data.resolve("cli"));
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
-        services.forEach(ServiceProcess::stop);
-        if (stack != null) {
-            stack.stop();
-        }
-        if (data != null) {
+        if (platform != null) {
+            platform.close();
             assertNoSecretInLogs();
         }
     }
@@ -110,15 +92,15 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
     }
 
     EmbeddedStack stack() {
-        return stack;
+        return platform.stack();
     }
 
     ServiceProcess gateway() {
-        return services.getFirst();
+        return platform.gateway();
     }
 
     String adminKey() {
-        return adminKey;
+        return platform.adminKey();
     }
 
     Api api() {
@@ -149,15 +131,5 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     private static void assertOk(Cli.Run run) {
         assertEquals(0, run.exitCode(), run.output());
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tuneforge.bench.trainer;
 
+import dev.tuneforge.bench.Timing;
 import dev.tuneforge.launcher.WorkerCommand;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.worker.protocol.ExitCode;

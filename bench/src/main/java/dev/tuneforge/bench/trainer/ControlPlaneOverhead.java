@@ -1,5 +1,6 @@
 package dev.tuneforge.bench.trainer;
 
+import dev.tuneforge.bench.Timing;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.TokenStats;
