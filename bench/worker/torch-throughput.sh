@@ -10,7 +10,7 @@ source bin/lib/python-env.sh
 python="$(tuneforge_python_env "$PWD")"
 classpath=""
 if [ -f worker/target/worker.classpath ] || ./mvnw -B -q -pl worker -am package -DskipTests; then
-  jar="$(ls worker/target/tuneforge-worker-*.jar | grep -v -e '-sources.jar' -e '-tests.jar' | head -n 1)"
+  jar="$PWD/$(ls worker/target/tuneforge-worker-*.jar | grep -v -e '-sources.jar' -e '-tests.jar' | head -n 1)"
   classpath="$jar:$(cat worker/target/worker.classpath)"
 fi
 exec "$python" bench/worker/torch_throughput.py --java "$JAVA_HOME/bin/java" --djl-classpath "$classpath" "$@"
