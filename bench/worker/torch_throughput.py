@@ -19,7 +19,8 @@ AdamW with gradient clipping, a constant learning rate. Contenders:
 
 - ``torch``: ``python -m tuneforge_worker train`` with the suite's spec (packing: examples end to end, none
   seeing another), ``fp32`` or ``bf16`` (autocast, the spec's ``precision``); ``-compile`` adds
-  ``TUNEFORGE_COMPILE=1``;
+  ``TUNEFORGE_COMPILE=1``, ``-rows`` ``TUNEFORGE_LAYOUT=rows`` (padded rows under a block-diagonal mask, the CPU
+  layout before flat batches);
 - ``plain``: ``LlamaForCausalLM`` (SDPA; with PEFT's LoRA in the gpu suite) fed the same examples rendered with the
   chat template, concatenated and cut into rows of the sequence length (``group_texts`` packing: causal attention
   across example boundaries), labels = inputs, ``torch.optim.AdamW`` (fused on CUDA), ``clip_grad_norm_``; fp32,
@@ -86,10 +87,11 @@ SUITES = {
     "cpu": Suite(Shape(512, 8, 8, 8, 1536, None), seq=256, rows=8, method={"type": "full"}, device="cpu",
                  words=((2, 20), (2, 14)),
                  contenders=("plain-fp32", "plain-bf16", "torch-fp32", "torch-bf16", "torch-bf16-compile",
-                             "trl-fp32", "trl-bf16", "djl-fp32"),
+                             "torch-fp32-rows", "torch-bf16-rows", "trl-fp32", "trl-bf16", "djl-fp32"),
                  ratios=(("torch-bf16", "plain-fp32"), ("torch-bf16", "plain-bf16"), ("torch-fp32", "plain-fp32"),
                          ("torch-bf16-compile", "plain-bf16"), ("torch-bf16", "djl-fp32"),
-                         ("torch-fp32", "djl-fp32"), ("trl-fp32", "plain-fp32"), ("trl-bf16", "plain-bf16"))),
+                         ("torch-fp32", "djl-fp32"), ("torch-fp32", "torch-fp32-rows"),
+                         ("torch-bf16", "torch-bf16-rows"), ("trl-fp32", "plain-fp32"), ("trl-bf16", "plain-bf16"))),
     "gpu": Suite(Shape(2048, 16, 32, 8, 8192, 128_256, tied=True), seq=2048, rows=4,
                  method={"type": "lora", "r": 16, "alpha": 32, "dropout": 0.0, "target_modules": ["all-linear"]},
                  device="cuda", words=((20, 160), (10, 100)),
@@ -108,8 +110,9 @@ class Contender:
 
     @classmethod
     def named(cls, name: str) -> Contender:
-        runtime, precision, *rest = name.split("-")
-        return cls(name, runtime, precision, (("TUNEFORGE_COMPILE", "1"),) if rest == ["compile"] else ())
+        runtime, precision, *levers = name.split("-")
+        env = {"compile": ("TUNEFORGE_COMPILE", "1"), "rows": ("TUNEFORGE_LAYOUT", "rows")}
+        return cls(name, runtime, precision, tuple(env[lever] for lever in levers))
 
 
 # --- the inputs ----------------------------------------------------------------------------------------------

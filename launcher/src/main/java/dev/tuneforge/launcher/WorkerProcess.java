@@ -158,8 +158,11 @@ public final class WorkerProcess implements RunningWorker {
      */
     @Override
     public void kill() {
-        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        // the list is taken first (a dead parent's children are no longer its descendants), and the worker is
+        // killed before them: a child killed first would let a shell's `wait` return and the worker exit 0
+        List<ProcessHandle> started = process.toHandle().descendants().toList();
         process.toHandle().destroyForcibly();
+        started.forEach(ProcessHandle::destroyForcibly);
     }
 
     @Override
