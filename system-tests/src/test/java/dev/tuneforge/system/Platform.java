@@ -8,13 +8,18 @@ import dev.tuneforge.platform.LocalPlatform;
 import dev.tuneforge.platform.Ports;
 import dev.tuneforge.platform.ServiceProcess;
 import dev.tuneforge.platform.ServiceProcess.Service;
+import dev.tuneforge.platform.ServiceSupervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,13 +32,17 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * static}), each on a free port and configured as {@code bin/tuneforge up} configures it
  * ({@link LocalPlatform#extraProperties}: the admin key file, the worker build, work directories), with the
  * gateway's API and the CLI under the platform admin key. Everything it writes (work directories, logs in
- * {@code logs/}, the CLI's files) is under {@code system-tests/target/<name>}, emptied first.
+ * {@code logs/}, the CLI's files) is under {@code system-tests/target/<name>}, emptied first. A {@link #supervised()}
+ * platform starts a service that exits again, on its port, as {@code up} does.
  */
 final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     private final String name;
     private final List<String> modules;
+    private final Map<String, Map<String, String>> overrides = new HashMap<>();
     private final List<ServiceProcess> services = new ArrayList<>();
+    private boolean supervised;
+    private ServiceSupervisor supervisor;
     private Path data;
     private EmbeddedStack stack;
     private String adminKey;
@@ -50,6 +59,18 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
         return new Platform(name, Stream.concat(Stream.of("gateway"), Stream.of(modules)).toList());
     }
 
+    /** Services that exit are started again, on the same port, by a {@link ServiceSupervisor} as under {@code up}. */
+    Platform supervised() {
+        this.supervised = true;
+        return this;
+    }
+
+    /** {@code properties} for {@code module}, over what {@code up} gives it. */
+    Platform with(String module, Map<String, String> properties) {
+        overrides.computeIfAbsent(module, m -> new HashMap<>()).putAll(properties);
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         Path repo = Path.of(System.getProperty("tuneforge.repo", "..")).toAbsolutePath().normalize();
@@ -57,12 +78,23 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
         deleteRecursively(data);
         Path logs = Files.createDirectories(data.resolve("logs"));
         stack = EmbeddedStack.ephemeral().start();
+        List<Supplier<ServiceProcess>> starters = new ArrayList<>();
         for (String module : modules) {
-            Service service = Service.named(module);
-            services.add(ServiceProcess.start(service.onPort(Ports.freePort()), repo, stack, logs,
-                    LocalPlatform.extraProperties(service, repo, data)));
+            Service service = Service.named(module).onPort(Ports.freePort());
+            Map<String, String> properties = new HashMap<>(LocalPlatform.extraProperties(service, repo, data));
+            properties.putAll(overrides.getOrDefault(module, Map.of()));
+            Supplier<ServiceProcess> starter = () -> ServiceProcess.start(service, repo, stack, logs, properties);
+            starters.add(starter);
+            services.add(starter.get());
         }
         ServiceProcess.awaitAllReady(services, Duration.ofMinutes(4), System.out::println);
+        if (supervised) {
+            supervisor = new ServiceSupervisor(data, System.out);
+            for (int i = 0; i < services.size(); i++) {
+                supervisor.add(services.get(i), starters.get(i));
+            }
+            supervisor.start();
+        }
         adminKey = Files.readString(data.resolve(LocalPlatform.ADMIN_KEY_FILE)).strip();
         api = new Api(gateway().url(), adminKey);
         cli = new Cli(repo, gateway().url(), adminKey, data.resolve("cli"));
@@ -70,6 +102,11 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
+        if (supervisor != null) {
+            supervisor.close(); // before the services stop, so that none is started again
+            services.clear();
+            services.addAll(supervisor.processes());
+        }
         services.forEach(ServiceProcess::stop);
         if (stack != null) {
             stack.stop();
@@ -117,6 +154,18 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
         return services.getFirst();
     }
 
+    /** The process that runs {@code module} now: a supervised service has a new one after each restart. */
+    ServiceProcess service(String module) {
+        List<ServiceProcess> current = supervisor == null ? services : supervisor.processes();
+        return current.stream().filter(p -> p.name().equals(module)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(module + " is not a service of this platform"));
+    }
+
+    /** The services' modules, the gateway first. */
+    List<String> modules() {
+        return modules;
+    }
+
     String adminKey() {
         return adminKey;
     }
@@ -135,15 +184,24 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
      * exits 0 with a valid JSON answer from the champion.
      */
     Cli.Run demo(String... args) throws Exception {
+        Cli.Run demo = runDemo(args);
+        assertOk(demo);
+        assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        return demo;
+    }
+
+    /** {@link #demo}, however it ends. */
+    Cli.Run runDemo(String... args) throws Exception {
         Path tiny = data.resolve("base-models/tiny-llama");
-        assertOk(cli.run("base-models", "write-tiny", tiny.toString()));
-        assertOk(cli.run("base-models", "upload", tiny.toString(), "--name", "tiny-llama"));
+        if (!Files.isDirectory(tiny)) {
+            assertOk(cli.run("base-models", "write-tiny", tiny.toString()));
+            assertOk(cli.run("base-models", "upload", tiny.toString(), "--name", "tiny-llama"));
+        }
         List<String> command = new ArrayList<>(List.of("demo"));
         command.addAll(List.of(args));
         Cli.Run demo = cli.run(command.toArray(String[]::new));
-        Files.writeString(data.resolve("logs/demo.out"), demo.output());
-        assertOk(demo);
-        assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        Files.writeString(data.resolve("logs/demo.out"), demo.output(), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         return demo;
     }
 
