@@ -34,8 +34,20 @@ import java.util.function.Predicate;
 /**
  * The gateway's REST API as the CLI uses it. Problem details become a {@link CliException} whose
  * message is the problem's title and detail and whose exit code follows the status.
+ *
+ * <p>A gateway this process has reached once and cannot reach now is restarting (or what it depends on is), not
+ * absent: for {@link #RETRY_FOR} a request it never received (connection refused) is sent again, and so is a GET that
+ * failed on the way or was answered 500, 502, 503 or 504 (a GET changes nothing, so repeating it is safe); a POST or
+ * DELETE that may have reached the gateway is never repeated. A gateway never reached fails at once, saying how to
+ * start it. Event streams reconnect the same way.
  */
 public final class GatewayClient {
+
+    /** How long a gateway reached before is waited for. */
+    static final Duration RETRY_FOR = Duration.ofMinutes(2);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Gateways (by URL) this process has had an answer from: the nested commands of the demo share it. */
+    private static final java.util.Set<String> REACHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** One Server-Sent Event. */
     public record SseEvent(String id, String name, String data) {
@@ -209,6 +221,7 @@ public final class GatewayClient {
      */
     public void follow(String path, String lastEventId, Predicate<SseEvent> handler) {
         String last = lastEventId;
+        Retries retries = new Retries();
         while (true) {
             HttpRequest.Builder builder = request(path, Map.of()).setHeader("Accept", "text/event-stream");
             if (last != null) {
@@ -223,6 +236,11 @@ public final class GatewayClient {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+            REACHED.add(url);
+            if (TRANSIENT_STATUSES.contains(response.statusCode()) && retries.another()) {
+                discard(response.body());
+                continue;
             }
             if (response.statusCode() != 200) {
                 try (InputStream body = response.body()) {
@@ -259,6 +277,7 @@ public final class GatewayClient {
             } catch (IOException e) {
                 // dropped: reconnect below, from the last event seen
             }
+            retries = new Retries(); // it was connected: a later outage has its own window
             sleep();
         }
     }
@@ -288,17 +307,32 @@ public final class GatewayClient {
     }
 
     private JsonNode send(HttpRequest request) {
+        boolean safe = request.method().equals("GET");
+        Retries retries = new Retries();
         HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new CliException(ExitCodes.ERROR, "cannot reach the gateway at " + url
-                    + " (is it running? `bin/tuneforge up` starts it)");
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.ERROR, "request to " + url + " failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.ERROR, "interrupted");
+        while (true) {
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (ConnectException e) {
+                if (REACHED.contains(url) && retries.another()) {
+                    continue; // never sent: safe to send again, whatever it is
+                }
+                throw new CliException(ExitCodes.ERROR, "cannot reach the gateway at " + url
+                        + (REACHED.contains(url) ? " (retried for " + RETRY_FOR.toMinutes() + " min)"
+                        : " (is it running? `bin/tuneforge up` starts it)"));
+            } catch (IOException e) {
+                if (safe && REACHED.contains(url) && retries.another()) {
+                    continue;
+                }
+                throw new CliException(ExitCodes.ERROR, "request to " + url + " failed: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(ExitCodes.ERROR, "interrupted");
+            }
+            REACHED.add(url);
+            if (!(safe && TRANSIENT_STATUSES.contains(response.statusCode()) && retries.another())) {
+                break;
+            }
         }
         if (response.statusCode() / 100 != 2) {
             throw failure(response.statusCode(), response.body());
@@ -322,6 +356,37 @@ public final class GatewayClient {
             // not a problem document; the status says enough
         }
         return new CliException(ExitCodes.forStatus(status), message);
+    }
+
+    /** Answers of a gateway that is restarting, or whose database or broker is: a GET is asked again. */
+    private static final java.util.Set<Integer> TRANSIENT_STATUSES = java.util.Set.of(500, 502, 503, 504);
+
+    /** One request's tries: another one, after a backoff (0.5 s doubling up to 5 s), until {@link #RETRY_FOR} is over. */
+    private static final class Retries {
+        private final long deadline = System.nanoTime() + RETRY_FOR.toNanos();
+        private long backoffMillis = 500;
+
+        boolean another() {
+            if (System.nanoTime() + backoffMillis * 1_000_000 > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(ExitCodes.ERROR, "interrupted");
+            }
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF.toMillis());
+            return true;
+        }
+    }
+
+    private static void discard(InputStream body) {
+        try (InputStream in = body) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            // the connection is dropped either way
+        }
     }
 
     private static void sleep() {

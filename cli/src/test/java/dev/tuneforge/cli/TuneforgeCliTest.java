@@ -1,23 +1,39 @@
 package dev.tuneforge.cli;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The CLI without a gateway: help, usage errors and exit codes. CliTest in gateway runs it against one. */
+/**
+ * The CLI without a gateway: help, usage errors and exit codes, and how it waits for a gateway that restarts (against a
+ * stand-in). CliTest in gateway runs it against one.
+ */
 class TuneforgeCliTest {
 
     @TempDir
@@ -111,6 +127,80 @@ class TuneforgeCliTest {
         Run run = cli("projects", "list", "--url", "http://127.0.0.1:" + port, "--key", "tf_x");
         assertEquals(ExitCodes.ERROR, run.code());
         assertTrue(run.err().contains("cannot reach the gateway"), run.err());
+    }
+
+    @Test
+    void aGatewayReachedBeforeIsWaitedForWhileItRestarts() throws Exception {
+        HttpServer gateway = projects(0, new AtomicInteger(), exchange -> answer(exchange, 200, PROJECTS));
+        int port = gateway.getAddress().getPort();
+        String url = "http://127.0.0.1:" + port;
+        assertEquals(ExitCodes.OK, cli("projects", "list", "--url", url, "--key", "tf_x").code());
+
+        gateway.stop(0); // killed; it is back on its port a second later
+        ScheduledExecutorService restart = Executors.newSingleThreadScheduledExecutor();
+        AtomicReference<HttpServer> restarted = new AtomicReference<>();
+        restart.schedule(() -> restarted.set(projects(port, new AtomicInteger(),
+                exchange -> answer(exchange, 200, PROJECTS))), 1, TimeUnit.SECONDS);
+        try {
+            Run run = cli("projects", "list", "--url", url, "--key", "tf_x");
+            assertEquals(ExitCodes.OK, run.code(), run.err());
+            assertTrue(run.out().contains("acme"), run.out());
+        } finally {
+            restart.shutdown();
+            assertTrue(restart.awaitTermination(10, TimeUnit.SECONDS));
+            restarted.get().stop(0);
+        }
+    }
+
+    @Test
+    void aGetAnswered503IsAskedAgainButAPostThatReachedTheGatewayIsNeverRepeated() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer gateway = projects(0, requests, exchange -> {
+            if (exchange.getRequestMethod().equals("POST")) {
+                answer(exchange, 500, "{\"title\":\"Internal error\"}");
+            } else {
+                answer(exchange, requests.get() <= 2 ? 503 : 200, PROJECTS); // starting, starting, ready
+            }
+        });
+        String url = "http://127.0.0.1:" + gateway.getAddress().getPort();
+        try {
+            Run list = cli("projects", "list", "--url", url, "--key", "tf_x");
+            assertEquals(ExitCodes.OK, list.code(), list.err());
+            assertEquals(3, requests.get(), "asked until it answered");
+
+            requests.set(0);
+            assertEquals(ExitCodes.ERROR, cli("projects", "create", "acme", "--url", url, "--key", "tf_x").code());
+            assertEquals(1, requests.get(), "a POST the gateway received is not sent again");
+        } finally {
+            gateway.stop(0);
+        }
+    }
+
+    private static final String PROJECTS = "{\"data\":[{\"id\":\"acme\",\"created_at\":\"2025-01-01T00:00:00Z\"}],"
+            + "\"has_more\":false}";
+
+    /** A stand-in gateway on {@code port} (0: any) answering {@code /api/v1/projects}, counting its requests. */
+    private static HttpServer projects(int port, AtomicInteger requests, HttpHandler handler) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+            server.createContext("/api/v1/projects", exchange -> {
+                requests.incrementAndGet();
+                handler.handle(exchange);
+            });
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     private static void collect(CommandLine command, List<String> path, List<List<String>> into) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.eval.run.EvalRunner;
 import dev.tuneforge.eval.run.EvaluationTask;
+import dev.tuneforge.eval.run.LeftoverObjects;
 import dev.tuneforge.eval.storage.EvalCatalog;
 import dev.tuneforge.eval.storage.EvalRuns;
 import dev.tuneforge.eval.storage.EvalRuns.Run;
@@ -43,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * whose schema reaches outside itself fails the evaluation before any model runs and without a request leaving
  * eval-service; a forgetting set of another project is never evaluated on; two projects with the same dataset id and
  * base model do not share cached results; an instance that lost its claim cannot overwrite the report of the instance
- * that took the evaluation over.
+ * that took the evaluation over, and the report of one that died before recording an outcome does not outlive the
+ * evaluation.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -60,6 +62,8 @@ class EvaluationIsolationTest {
     EvalCatalog catalog;
     @Inject
     ObjectStore store;
+    @Inject
+    LeftoverObjects leftovers;
     @Inject
     Jdbc jdbc;
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -159,6 +163,32 @@ class EvaluationIsolationTest {
         // (S3Proxy's filesystem backend lists directories too)
         assertEquals(List.of(reportKey), store.list("projects/" + project + "/eval/" + current.evalId() + "/").stream()
                 .filter(key -> !key.endsWith("/")).toList(), "the stale instance's report is not left behind");
+    }
+
+    @Test
+    void theReportOfAClaimWhoseInstanceDiedIsDeletedOnceTheEvaluationHasEnded() throws Exception {
+        String project = newId("prj");
+        heldOut(project, "ds_dead", 3);
+        String job = newId("job");
+        Run dead = claim(finished(project, job, "ds_dead", null), "instance-a");
+        String prefix = "projects/" + project + "/eval/" + dead.evalId() + "/";
+        // instance-a wrote its report and was killed before it recorded the outcome
+        store.put(prefix + "attempt-1/report.json", "{\"slot\":\"slot-a\"}".getBytes(StandardCharsets.UTF_8),
+                "application/json");
+        jdbc.update("UPDATE eval_runs SET lease_expires_at = now() - interval '1 second' WHERE eval_id = ?",
+                dead.evalId());
+        Run current = runs.claimNext("instance-b", Duration.ofMinutes(5), runtime).orElseThrow();
+        assertEquals(2, current.attempts());
+        runner.run(current, "slot-b", launcher);
+        String reportKey = outcome(job, EvalFailed.class).reportKey();
+        assertEquals(prefix + "attempt-2/report.json", reportKey);
+
+        while (leftovers.sweepEndedEvaluations() > 0) {
+            // every evaluation that has ended so far, a batch at a time (the tick may sweep some first)
+        }
+
+        assertEquals(List.of(reportKey), store.list(prefix).stream().filter(key -> !key.endsWith("/")).toList(),
+                "what is left of the evaluation in S3 is the report its outcome names");
     }
 
     /** A ready dataset version of {@code project} with {@code examples} held-out chat examples. */

@@ -204,6 +204,20 @@ public final class EmbeddedStack implements AutoCloseable {
         return PostgresServer.PASSWORD;
     }
 
+    /** Kills PostgreSQL (SIGKILL to the postmaster and all its processes), as a crash would. */
+    public void killPostgres() {
+        postgres.kill();
+    }
+
+    /** Starts PostgreSQL again on the same port and data directory; it recovers what was committed. */
+    public void startPostgres() {
+        postgres.start();
+    }
+
+    public boolean isPostgresRunning() {
+        return postgres.isRunning();
+    }
+
     // ---- S3
 
     public String s3Endpoint() {
@@ -224,6 +238,20 @@ public final class EmbeddedStack implements AutoCloseable {
 
     public String s3Region() {
         return REGION;
+    }
+
+    /** Kills the S3 server (SIGKILL), as a crash would. */
+    public void killS3() {
+        s3.kill();
+    }
+
+    /** Starts the S3 server again on the same port and directory, with the objects it had. */
+    public void startS3() {
+        s3.start();
+    }
+
+    public boolean isS3Running() {
+        return s3.isRunning();
     }
 
     /** A MinIO client for this stack's S3 server. */

@@ -15,7 +15,9 @@ import java.util.List;
 
 /**
  * PostgreSQL from zonky's embedded binaries (a real postmaster, as a daemonized child process),
- * with one database per service. A data directory that already holds a cluster is reused as it is.
+ * with one database per service. A data directory that already holds a cluster is reused as it is, so
+ * {@link #start()} after {@link #kill()} is a crash and a restart: the postmaster recovers from its WAL on the same
+ * port, with every committed row.
  */
 final class PostgresServer {
 
@@ -72,6 +74,56 @@ final class PostgresServer {
         }
         postmasterPid().flatMap(ProcessHandle::of).ifPresent(handle -> ChildRegistry.register("PostgreSQL", handle));
         createDatabases();
+    }
+
+    synchronized boolean isRunning() {
+        return postgres != null && postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive).isPresent();
+    }
+
+    /**
+     * A crash: SIGKILL to the postmaster and every process it forked (a backend left alive would hold the shared
+     * memory, and a machine that crashes takes them all). The postmaster is stopped (SIGSTOP) first so that it forks
+     * nothing more while its processes are listed. {@code postmaster.pid} stays behind, as after a real crash; the
+     * next {@link #start()} finds its process gone and recovers.
+     */
+    synchronized void kill() {
+        if (postgres == null) {
+            return;
+        }
+        java.util.Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of);
+        postmaster.ifPresent(handle -> {
+            signal("STOP", handle.pid());
+            List<ProcessHandle> all = new java.util.ArrayList<>(handle.descendants().toList());
+            all.add(handle);
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle process : all) {
+                try {
+                    process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("PostgreSQL process " + process.pid() + " did not die", e);
+                }
+            }
+            ChildRegistry.unregister(handle);
+        });
+        // Zonky keeps a lock on the data directory until close(); its `pg_ctl stop` finds no server and fails, which
+        // zonky only logs, and the next start takes the lock anew.
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            System.err.println("tuneforge: could not release zonky's lock on " + dataDir + ": " + e);
+        }
+        postgres = null;
+    }
+
+    private static void signal(String signal, long pid) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not send SIG" + signal + " to PostgreSQL (pid " + pid + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     synchronized void stop() {

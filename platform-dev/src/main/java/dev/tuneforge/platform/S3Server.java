@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * An S3-compatible server: S3Proxy with jclouds' filesystem backend (one directory per bucket, one
  * file per object), run as a child JVM. It checks AWS signatures (v2 or v4) against one key pair,
- * so clients are configured exactly as against MinIO or AWS.
+ * so clients are configured exactly as against MinIO or AWS. Its objects are files in {@code dir}, so a server
+ * started again after {@link #kill()} serves every object that was completely written, on the same port.
  */
 final class S3Server {
 
@@ -66,6 +67,14 @@ final class S3Server {
     synchronized void stop() {
         if (process != null) {
             process.stop(Duration.ofSeconds(15));
+            process = null;
+        }
+    }
+
+    /** A crash (SIGKILL): a request in flight fails, an upload in flight is lost. */
+    synchronized void kill() {
+        if (process != null) {
+            process.kill();
             process = null;
         }
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tuneforge.events.Topics;
@@ -14,10 +15,12 @@ import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
@@ -133,6 +136,53 @@ class EmbeddedStackTest {
         StackClients.produce(stack, Topics.TRAINING, "job-1", after);
         var records = StackClients.readUntil(stack, Topics.TRAINING, after, Duration.ofSeconds(30));
         assertTrue(records.stream().anyMatch(record -> before.equals(record.value())), "record from before the crash");
+    }
+
+    @Test
+    void aKilledPostgresComesBackOnItsPortWithEveryCommittedRow() throws Exception {
+        String row = "before-" + UUID.randomUUID();
+        try (Connection connection = connect("trainer"); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS crash_probe (value text PRIMARY KEY)");
+            statement.execute("INSERT INTO crash_probe VALUES ('" + row + "')");
+        }
+        try (Connection open = connect("trainer")) {
+            stack.killPostgres();
+            assertFalse(stack.isPostgresRunning());
+            assertFalse(Ports.isListening(stack.ports().postgres()));
+            assertThrows(SQLException.class, () -> open.createStatement().executeQuery("SELECT 1"),
+                    "a connection of the killed server is gone");
+        }
+        stack.startPostgres();
+
+        assertTrue(stack.isPostgresRunning());
+        try (Connection connection = connect("trainer"); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*) FROM crash_probe WHERE value = '" + row + "'")) {
+            assertTrue(rows.next());
+            assertEquals(1, rows.getInt(1), "the row committed before the crash");
+        }
+    }
+
+    @Test
+    void aKilledS3ServerComesBackOnItsPortWithItsObjects() throws Exception {
+        MinioClient s3 = stack.s3Client();
+        String key = "test/crash-" + UUID.randomUUID() + ".txt";
+        byte[] content = "written before the crash".getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket(stack.bucket()).object(key)
+                .stream(new ByteArrayInputStream(content), content.length, -1).build());
+
+        stack.killS3();
+        assertFalse(stack.isS3Running());
+        assertFalse(Ports.isListening(stack.ports().s3()));
+        stack.startS3();
+
+        assertTrue(stack.isS3Running());
+        try (InputStream in = s3.getObject(GetObjectArgs.builder().bucket(stack.bucket()).object(key).build())) {
+            assertArrayEquals(content, in.readAllBytes(), "the object written before the crash");
+        }
+    }
+
+    private static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(stack.jdbcUrl(database), stack.dbUsername(), stack.dbPassword());
     }
 
     private static byte[] sha256(byte[] bytes) throws Exception {

@@ -12,6 +12,7 @@ import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.EventType;
+import dev.tuneforge.events.MalformedEventException;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.TrainingFinished;
@@ -23,9 +24,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -33,9 +36,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * TrainingRequested → TrainingStarted → TrainingFinished → EvalPassed → ModelRegistered → ModelPromoted, each exactly
  * once, each linked to the ones before by ids and digests (and to the lineage the API showed), none earlier than the
  * one before ({@code ce_time}), and after it in its partition where two share one.
+ *
+ * <p>"Once" is by business key (the dataset version, the job, the model version) and by {@code ce_id}: one event, with
+ * one id. The outbox relay publishes at least once, so a crash between its send and its commit puts a second copy of
+ * the same record (same {@code ce_id}, same data) on the wire, which every consumer's inbox skips; copies count once,
+ * and must be identical. After restarts ({@link #assertOnceDespiteRestarts}) a job may have had several attempts: each
+ * started once, numbered from 1 without a gap, and the job finished once.
  */
 record DemoChain(Seen uploaded, Seen ready, Seen requested, Seen started, Seen finished, Seen passed, Seen registered,
-                 Seen promoted) {
+                 Seen promoted, int attempts) {
 
     /** One event on the wire: its record (topic, partition, offset, headers) and its data. */
     record Seen(ConsumerRecord<String, String> record, TuneforgeEvent event) {
@@ -61,19 +70,37 @@ record DemoChain(Seen uploaded, Seen ready, Seen requested, Seen started, Seen f
      */
     static DemoChain assertOnceAndInOrder(TopicClient topics, String model, String datasetId, String jobId,
                                           JsonNode lineage) {
+        DemoChain chain = assertChain(topics, model, datasetId, jobId, lineage);
+        assertEquals(1, chain.attempts(), "the job ran once");
+        return chain;
+    }
+
+    /** {@link #assertOnceAndInOrder}, where the job may have needed several attempts, each started once. */
+    static DemoChain assertOnceDespiteRestarts(TopicClient topics, String model, String datasetId, String jobId,
+                                               JsonNode lineage) {
+        return assertChain(topics, model, datasetId, jobId, lineage);
+    }
+
+    private static DemoChain assertChain(TopicClient topics, String model, String datasetId, String jobId,
+                                         JsonNode lineage) {
         Map<String, List<ConsumerRecord<String, String>>> wire = new HashMap<>();
+        List<Seen> starts = events(topics, wire, TrainingStarted.class, s -> s.jobId().equals(jobId));
+        assertEquals(IntStream.rangeClosed(1, starts.size()).boxed().toList(),
+                starts.stream().map(s -> s.as(TrainingStarted.class).attempt()).toList(),
+                "each attempt of the job started once, in order: " + starts);
         DemoChain chain = new DemoChain(
                 once(topics, wire, DatasetUploaded.class,
                         u -> u.objectKey().equals(lineage.at("/upload/object_key").asText())),
                 once(topics, wire, DatasetReady.class, r -> r.datasetId().equals(datasetId) && r.version() == 1),
                 once(topics, wire, TrainingRequested.class,
                         r -> r.datasetId().equals(datasetId) && r.datasetVersion() == 1),
-                once(topics, wire, TrainingStarted.class, s -> s.jobId().equals(jobId)),
+                once(topics, wire, TrainingStarted.class, s -> s.jobId().equals(jobId) && s.attempt() == 1),
                 once(topics, wire, TrainingFinished.class, f -> f.jobId().equals(jobId)),
                 once(topics, wire, EvalPassed.class, p -> p.jobId().equals(jobId)),
                 once(topics, wire, ModelRegistered.class, r -> r.modelName().equals(model) && r.version() == 1),
                 once(topics, wire, ModelPromoted.class,
-                        p -> p.modelName().equals(model) && p.version() == 1 && p.previousVersion() == null));
+                        p -> p.modelName().equals(model) && p.version() == 1 && p.previousVersion() == null),
+                starts.size());
         assertEquals(List.of(), events(topics, wire, EvalFailed.class, f -> f.jobId().equals(jobId)));
 
         assertEquals(lineage.at("/upload/sha256").asText(), chain.uploaded.as(DatasetUploaded.class).sha256());
@@ -112,14 +139,35 @@ record DemoChain(Seen uploaded, Seen ready, Seen requested, Seen started, Seen f
         return seen.getFirst();
     }
 
+    /**
+     * The record as an event; empty for a malformed one (poison a test put on the wire), which every consumer
+     * dead-letters and no chain is made of.
+     */
+    private static java.util.Optional<Seen> decoded(EventType type, ConsumerRecord<String, String> record) {
+        try {
+            return java.util.Optional.of(new Seen(record, EventCodec.read(type, record.value())));
+        } catch (MalformedEventException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The events of this type that {@code filter} picks, a record and its copies (same {@code ce_id}) as one. */
     private static <T extends TuneforgeEvent> List<Seen> events(TopicClient topics,
             Map<String, List<ConsumerRecord<String, String>>> wire, Class<T> type, Predicate<T> filter) {
         EventType eventType = Arrays.stream(EventType.values()).filter(t -> t.recordClass().equals(type))
                 .findFirst().orElseThrow();
-        return wire.computeIfAbsent(eventType.topic(), topics::readAll).stream()
+        Map<String, Seen> byId = new LinkedHashMap<>();
+        wire.computeIfAbsent(eventType.topic(), topics::readAll).stream()
                 .filter(r -> eventType.typeName().equals(TopicClient.header(r, CloudEventHeaders.TYPE)))
-                .map(r -> new Seen(r, EventCodec.read(eventType, r.value())))
+                .flatMap(r -> decoded(eventType, r).stream())
                 .filter(s -> filter.test(type.cast(s.event())))
-                .toList();
+                .forEach(s -> {
+                    Seen first = byId.putIfAbsent(TopicClient.header(s.record(), CloudEventHeaders.ID), s);
+                    if (first != null) {
+                        assertEquals(first.record().value(), s.record().value(), "two records with one ce_id: "
+                                + first + " and " + s);
+                    }
+                });
+        return List.copyOf(byId.values());
     }
 }

@@ -9,9 +9,12 @@ import dev.tuneforge.platform.ServiceProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -23,12 +26,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Services of the platform as processes on one ephemeral stack for a test class ({@code @RegisterExtension
  * static}), started as {@code bin/tuneforge up} starts them ({@link EphemeralPlatform}), with the gateway's API
  * and the CLI under the platform admin key. Everything it writes (work directories, logs in {@code logs/}, the
- * CLI's files) is under {@code system-tests/target/<name>}, emptied first.
+ * CLI's files) is under {@code system-tests/target/<name>}, emptied first. A {@link #supervised()} platform starts
+ * a service that exits again, on its port, as {@code up} does.
  */
 final class Platform implements BeforeAllCallback, AfterAllCallback {
 
     private final String name;
     private final List<String> modules;
+    private final Map<String, Map<String, String>> overrides = new HashMap<>();
+    private boolean supervised;
     private Path data;
     private EphemeralPlatform platform;
     private Api api;
@@ -44,11 +50,24 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
         return new Platform(name, List.of(modules));
     }
 
+    /** Services that exit are started again, on the same port, by a supervisor as under {@code up}. */
+    Platform supervised() {
+        this.supervised = true;
+        return this;
+    }
+
+    /** {@code properties} for {@code module}, over what {@code up} gives it. */
+    Platform with(String module, Map<String, String> properties) {
+        overrides.computeIfAbsent(module, m -> new HashMap<>()).putAll(properties);
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         Path repo = Path.of(System.getProperty("tuneforge.repo", "..")).toAbsolutePath().normalize();
         data = repo.resolve("system-tests/target/" + name);
-        platform = EphemeralPlatform.start(repo, data, modules, Duration.ofMinutes(4), System.out::println);
+        platform = EphemeralPlatform.start(repo, data, modules,
+                new EphemeralPlatform.Options(overrides, supervised), Duration.ofMinutes(4), System.out::println);
         api = new Api(gateway().url(), adminKey());
         cli = new Cli(repo, gateway().url(), adminKey(), data.resolve("cli"));
     }
@@ -99,6 +118,11 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
         return platform.gateway();
     }
 
+    /** The process that runs {@code module} now: a supervised service has a new one after each restart. */
+    ServiceProcess service(String module) {
+        return platform.service(module);
+    }
+
     String adminKey() {
         return platform.adminKey();
     }
@@ -117,15 +141,24 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
      * exits 0 with a valid JSON answer from the champion.
      */
     Cli.Run demo(String... args) throws Exception {
+        Cli.Run demo = runDemo(args);
+        assertOk(demo);
+        assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        return demo;
+    }
+
+    /** {@link #demo}, however it ends; {@code tiny-llama} is registered once, the outputs appended. */
+    Cli.Run runDemo(String... args) throws Exception {
         Path tiny = data.resolve("base-models/tiny-llama");
-        assertOk(cli.run("base-models", "write-tiny", tiny.toString()));
-        assertOk(cli.run("base-models", "upload", tiny.toString(), "--name", "tiny-llama"));
+        if (!Files.isDirectory(tiny)) {
+            assertOk(cli.run("base-models", "write-tiny", tiny.toString()));
+            assertOk(cli.run("base-models", "upload", tiny.toString(), "--name", "tiny-llama"));
+        }
         List<String> command = new ArrayList<>(List.of("demo"));
         command.addAll(List.of(args));
         Cli.Run demo = cli.run(command.toArray(String[]::new));
-        Files.writeString(data.resolve("logs/demo.out"), demo.output());
-        assertOk(demo);
-        assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        Files.writeString(data.resolve("logs/demo.out"), demo.output(), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         return demo;
     }
 

@@ -26,7 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -44,7 +47,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *     champion and answers chat, observably not as version 1; a rollback makes version 1 champion again and
  *     the one that answers chat, and the registry topic holds exactly the six events of these moves.</li>
  * </ul>
+ * Before the demo, poison on every topic ({@link PoisonEvents}): each consumer dead-letters it with the reason and goes
+ * on, and the demo's chain then crosses every partition the poison lies on.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WholePipelineIT {
 
     private static final Duration WAIT = Duration.ofMinutes(5);
@@ -61,6 +67,17 @@ class WholePipelineIT {
             "eval-service", "registry-service");
 
     @Test
+    @Order(1) // its poison lies on every partition of every topic when the demo's chain crosses them
+    void poisonOnEveryTopicGoesToEachConsumersDeadLettersTheConsumersGoOnAndAReplayTakesEffect() throws Exception {
+        TopicClient topics = new TopicClient(platform.stack().kafkaBootstrapServers());
+        PoisonEvents poison = new PoisonEvents(platform, topics);
+        poison.malformedThenValidOnEveryPartitionOfEveryTopic();
+        poison.failingEventsAreDeadLetteredByTheConsumersThatCannotApplyThem();
+        poison.aDeadLetterReplayedOnceItsCauseIsFixedTakesEffect();
+    }
+
+    @Test
+    @Order(2)
     void theDemoItsEventChainLineageAndARollbackToItsModel() throws Exception {
         Api api = platform.api();
         Cli cli = platform.cli();

@@ -23,6 +23,7 @@ import dev.tuneforge.trainer.domain.AttemptOutcome;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
 import dev.tuneforge.trainer.domain.JobTransitions;
+import dev.tuneforge.trainer.domain.LeftoverObjects;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
 import dev.tuneforge.trainer.storage.AttemptKeys;
@@ -92,6 +93,8 @@ class KubernetesReadoptionTest {
     @Inject
     Launchers launchers;
     @Inject
+    LeftoverObjects leftovers;
+    @Inject
     DirectorySync sync;
     @Inject
     ObjectStore store;
@@ -113,7 +116,7 @@ class KubernetesReadoptionTest {
 
     private Thread run(String owner, String slot, Claim claim, AttemptRunner[] holder) {
         AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets,
-                launchers.forRuntime("torch"), owner, slot, 500), claim);
+                launchers.forRuntime("torch"), leftovers, owner, slot, 500), claim);
         holder[0] = runner;
         Thread t = new Thread(runner, "attempt-" + owner);
         t.start();

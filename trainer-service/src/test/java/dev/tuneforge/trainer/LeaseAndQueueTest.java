@@ -19,12 +19,15 @@ import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
+import dev.tuneforge.trainer.domain.LeftoverObjects;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.LocalWorkerLauncher;
 import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.Checkpoints;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
+import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.WorkerExit;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The queue and the leases, driven by hand (the scheduler's loop is off): priorities first, then the
  * project with fewer running jobs; a running job is never claimed twice while its lease is alive, and an
  * instance that lost its lease can no longer change the job — nor, uploading late, what the job's new owner
- * published in S3.
+ * published in S3 — and deletes what it uploaded. Once a job has ended, what its dead attempts uploaded and never
+ * published is deleted too; what its events named stays.
  */
 @QuarkusTest
 @TestProfile(LeaseAndQueueTest.NoSchedulerLoop.class)
@@ -74,6 +78,8 @@ class LeaseAndQueueTest {
     DatasetVersions datasets;
     @Inject
     Checkpoints checkpoints;
+    @Inject
+    LeftoverObjects leftovers;
     @Inject
     DirectorySync sync;
     @Inject
@@ -219,6 +225,82 @@ class LeaseAndQueueTest {
         assertEquals(finished.artifactSha256(), sync.digestOf(finished.artifactKey()));
         assertEquals("adapter of b", text(finished.artifactKey() + "weights"));
         assertEquals(AttemptKeys.output(TrainingFixture.PROJECT, jobId, 2, "adapter"), finished.artifactKey());
+        // What a uploaded late and was refused the publishing of, it deleted: of attempt 1, only what it published.
+        assertEquals(files(saved.getFirst().objectKey()), files(AttemptKeys.of(TrainingFixture.PROJECT, jobId, 1)),
+                "attempt 1 left behind what nothing names");
+    }
+
+    @Test
+    void anEndedJobKeepsWhatItsEventsNamedAndLosesWhatADeadAttemptUploaded() {
+        String project = "prj_sweep";
+        String jobId = queued(project, 0);
+        Claim first = claim("a").orElseThrow();
+        String partial = AttemptKeys.output(project, jobId, 1, "adapter") + "adapter_model.safetensors";
+        store.put(partial, bytes("half an adapter"), "application/octet-stream"); // then instance a was killed
+
+        jdbc.update("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE job_id = ?", jobId);
+        Claim second = claim("b").orElseThrow();
+        String checkpoint = AttemptKeys.checkpoint(project, jobId, 2, 4);
+        store.put(checkpoint + "weights", bytes("weights at 4"), "application/octet-stream");
+        assertTrue(transitions.checkpoint(second.job(), 2, "b", 4, checkpoint, "sha-4"));
+        String unpublished = AttemptKeys.checkpoint(project, jobId, 2, 6) + "weights";
+        store.put(unpublished, bytes("weights at 6"), "application/octet-stream"); // published? b finished first
+        String adapter = AttemptKeys.output(project, jobId, 2, "adapter");
+        String state = AttemptKeys.output(project, jobId, 2, "trainer_state") + "trainer_state.json";
+        store.put(adapter + "adapter_model.safetensors", bytes("adapter of b"), "application/octet-stream");
+        store.put(state, bytes("{}"), "application/json");
+        assertTrue(transitions.finished(second.job(), 2, "b", adapter, "sha-out", 6, Map.of()));
+        String prefix = "projects/" + project + "/jobs/" + jobId + "/";
+        assertEquals(5, files(prefix).size(), "nothing is deleted before the sweep");
+
+        sweepAll();
+
+        assertEquals(List.of(AttemptKeys.checkpoint(project, jobId, 2, 4) + "weights",
+                adapter + "adapter_model.safetensors", state), files(prefix),
+                "the published checkpoint and the finished attempt's output, nothing else");
+        store.put(partial, bytes("written after the sweep"), "application/octet-stream");
+        sweepAll();
+        assertTrue(store.exists(partial), "a job is swept once");
+    }
+
+    @Test
+    void aCancelledJobKeepsTheCheckpointsItPublishedAndARunningOneKeepsEverything() {
+        String project = "prj_sweep";
+        String cancelled = queued(project, 0);
+        Claim claim = claim("a").orElseThrow();
+        String checkpoint = AttemptKeys.checkpoint(project, cancelled, 1, 2);
+        store.put(checkpoint + "weights", bytes("weights at 2"), "application/octet-stream");
+        assertTrue(transitions.checkpoint(claim.job(), 1, "a", 2, checkpoint, "sha-2"));
+        store.put(AttemptKeys.checkpoint(project, cancelled, 1, 4) + "weights", bytes("cut short"),
+                "application/octet-stream");
+        jobs.requestStop(cancelled, true);
+        transitions.attemptEnded(claim.job(), 1, "a", WorkerExit.of(ExitCode.TERMINATED), null, null, false);
+        assertEquals(Optional.of(JobState.CANCELLED), jobs.state(cancelled));
+
+        String running = queued(project, 0);
+        claim("a").orElseThrow();
+        String unpublished = AttemptKeys.checkpoint(project, running, 1, 2) + "weights";
+        store.put(unpublished, bytes("being published"), "application/octet-stream");
+
+        sweepAll();
+
+        assertEquals(List.of(checkpoint + "weights"), files("projects/" + project + "/jobs/" + cancelled + "/"));
+        assertTrue(store.exists(unpublished), "a job that runs may still publish what it uploaded");
+    }
+
+    private void sweepAll() {
+        while (leftovers.sweepEndedJobs() > 0) {
+            // every ended job of every test so far, a batch at a time
+        }
+    }
+
+    /** The objects under {@code prefix}, sorted (S3Proxy's filesystem backend also lists directories: left out). */
+    private List<String> files(String prefix) {
+        return store.list(prefix).stream().filter(key -> !key.endsWith("/")).sorted().toList();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Runs the claimed attempt on its own thread, its worker being {@code script} ({@code $5}: the work directory). */
@@ -228,8 +310,8 @@ class LeaseAndQueueTest {
         LocalWorkerLauncher launcher = new LocalWorkerLauncher(sync, new WorkerCommand("djl",
                 List.of("/bin/sh", file.toString()), Map.of()), scripts.resolve("base-models"), transitions::workdir,
                 "cpu", null, WorkerWatchdog.NONE);
-        Thread t = new Thread(new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, owner,
-                "cpu-0", 500), claim), "attempt-" + owner);
+        Thread t = new Thread(new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, leftovers,
+                owner, "cpu-0", 500), claim), "attempt-" + owner);
         t.start();
         return t;
     }

@@ -51,7 +51,8 @@ import org.jboss.logging.Logger;
  * the tick (filling each slot, looking for evaluations no slot runs) fails on its own, logged once while it keeps
  * failing the same way and tried again at the next tick; each evaluation runs on a thread of its own, so one that
  * fails stops neither the others nor the renewals. An evaluation that meets an S3 outage ({@link S3Outage}) is put
- * back, not counted as a try, and taken up again once S3 answers: a transient fault never fails it.
+ * back, not counted as a try, and taken up again once S3 answers: a transient fault never fails it. The tick's last
+ * step deletes the reports of ended evaluations that no outcome names ({@link LeftoverObjects}).
  */
 @ApplicationScoped
 public class EvalRunner {
@@ -65,6 +66,7 @@ public class EvalRunner {
     private final Outbox outbox;
     private final EvalConfig config;
     private final EvalLaunchers launchers;
+    private final LeftoverObjects leftovers;
     private final String owner;
     /** Slot name to runtime. */
     private final Map<String, String> slots;
@@ -80,7 +82,7 @@ public class EvalRunner {
     private volatile boolean stopping;
 
     public EvalRunner(EvalRuns runs, EvalCatalog catalog, WorkerEvaluation evaluation, ObjectStore store,
-                      Outbox outbox, EvalConfig config, EvalLaunchers launchers) {
+                      Outbox outbox, EvalConfig config, EvalLaunchers launchers, LeftoverObjects leftovers) {
         this.runs = runs;
         this.catalog = catalog;
         this.evaluation = evaluation;
@@ -88,6 +90,7 @@ public class EvalRunner {
         this.outbox = outbox;
         this.config = config;
         this.launchers = launchers;
+        this.leftovers = leftovers;
         this.owner = config.instanceId().orElse(host() + "-" + UUID.randomUUID().toString().substring(0, 8));
         this.slots = WorkerSlots.parse(config.slots(), "tuneforge.eval.slots");
     }
@@ -111,6 +114,8 @@ public class EvalRunner {
             }
             failing.isolated("filling slot " + slot.getKey(), () -> fill(slot.getKey(), slot.getValue()));
         }
+        failing.isolated("deleting the reports no outcome of an ended evaluation names",
+                leftovers::sweepEndedEvaluations);
     }
 
     /** Claims the oldest pending evaluation of {@code runtime} for the slot, if there is one, and starts it. */

@@ -133,6 +133,20 @@ public class EvalRuns {
                 claim.attempts());
     }
 
+    /** An ended evaluation whose leftover objects are not deleted yet, and the report its outcome names (or null). */
+    public record Unswept(String evalId, String projectId, String reportKey) { }
+
+    /** Up to {@code limit} ended evaluations ({@code passed}, {@code failed}) not swept yet, the first ended first. */
+    public List<Unswept> unswept(int limit) {
+        return jdbc.query("SELECT eval_id, project_id, report_key FROM eval_runs WHERE objects_swept_at IS NULL "
+                + "AND status IN ('passed', 'failed') ORDER BY finished_at LIMIT ?",
+                r -> new Unswept(r.getString(1), r.getString(2), r.getString(3)), limit);
+    }
+
+    public void swept(String evalId) {
+        jdbc.update("UPDATE eval_runs SET objects_swept_at = now() WHERE eval_id = ?", evalId);
+    }
+
     /** Back to pending after a failure this instance could not get past (retried later, then given up). */
     public void release(Run claim, String reason) {
         jdbc.update("UPDATE eval_runs SET status = 'pending', reason = ?, owner = NULL, lease_expires_at = NULL "

@@ -39,7 +39,8 @@ import org.jboss.logging.Logger;
  * <p>The leases of the jobs it runs are renewed on a thread of their own, every third of a lease, so that nothing the
  * tick does — a slow or failing S3 while a new job is validated, a Kubernetes API call — can let them run out and cost
  * a running job an attempt. Within the tick each step, and each job's validation, fails on its own: it is logged
- * (once, until it works again) and tried again at the next tick, and the other steps go on.
+ * (once, until it works again) and tried again at the next tick, and the other steps go on. The last step deletes what
+ * the attempts of ended jobs uploaded and never published ({@link LeftoverObjects}).
  */
 @ApplicationScoped
 public class Scheduler {
@@ -53,6 +54,7 @@ public class Scheduler {
     private final Launchers launchers;
     private final DatasetVersions datasets;
     private final TrainerConfig config;
+    private final LeftoverObjects leftovers;
     private final String owner;
     private final String host;
     private final Map<String, String> slots = new LinkedHashMap<>();
@@ -74,12 +76,13 @@ public class Scheduler {
     private volatile boolean stopping;
 
     public Scheduler(Jobs jobs, JobTransitions transitions, Launchers launchers, DatasetVersions datasets,
-                     TrainerConfig config) {
+                     TrainerConfig config, LeftoverObjects leftovers) {
         this.jobs = jobs;
         this.transitions = transitions;
         this.launchers = launchers;
         this.datasets = datasets;
         this.config = config;
+        this.leftovers = leftovers;
         this.host = hostName();
         this.owner = config.instanceId().orElse(host + "-" + UUID.randomUUID().toString().substring(0, 8));
         slots.putAll(WorkerSlots.parse(config.slots(), "tuneforge.trainer.slots"));
@@ -109,6 +112,7 @@ public class Scheduler {
             }
             isolated("filling slot " + slot.getKey(), () -> fill(slot.getKey(), slot.getValue()));
         }
+        isolated("deleting what ended jobs' attempts uploaded and never published", leftovers::sweepEndedJobs);
     }
 
     /**
@@ -136,8 +140,8 @@ public class Scheduler {
         if (!claim.get().readopted()) {
             stopOrphan(claim.get());
         }
-        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, owner, slot,
-                config.maxProgressPoints()), claim.get());
+        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, leftovers,
+                owner, slot, config.maxProgressPoints()), claim.get());
         running.put(slot, runner);
         workers.submit(() -> {
             try {

@@ -6,6 +6,7 @@ import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.JobTransitions.Claim;
+import dev.tuneforge.trainer.domain.LeftoverObjects;
 import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs.Job;
@@ -20,7 +21,7 @@ import org.jboss.logging.Logger;
  * and turn its events into the job's events. A checkpoint or output is in S3 before the event that announces it
  * (uploaded from here, or by the pod's sidecar and waited for), under the attempt's own prefix ({@link AttemptKeys}),
  * and is published only if the lease still holds, so an attempt that lost its lease never overwrites what another
- * published. A local worker that goes quiet or ignores SIGTERM is ended by its watchdog, and the attempt ends as a
+ * published; what it was refused the publishing of it deletes ({@link LeftoverObjects}). A local worker that goes quiet or ignores SIGTERM is ended by its watchdog, and the attempt ends as a
  * crash that says so. A claim that re-adopts a Job left by a dead instance follows it from its first event; the
  * transitions take a repeated event as a no-op. Runs on its own thread; {@link #stop()} asks the worker to checkpoint
  * and exit.
@@ -30,8 +31,8 @@ public final class AttemptRunner implements Runnable {
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class);
 
     /** What the runner needs from its surroundings. */
-    public record Context(JobTransitions transitions, DatasetVersions datasets, WorkerLauncher launcher, String owner,
-                          String slot, int maxProgressPoints) { }
+    public record Context(JobTransitions transitions, DatasetVersions datasets, WorkerLauncher launcher,
+                          LeftoverObjects leftovers, String owner, String slot, int maxProgressPoints) { }
 
     private final Context ctx;
     private final Claim claim;
@@ -255,7 +256,11 @@ public final class AttemptRunner implements Runnable {
                     // not in S3 (yet): the job keeps resuming from the previous one, which is
                     yield true;
                 }
-                yield ctx.transitions().checkpoint(job, attempt, ctx.owner(), c.step(), key, sha);
+                boolean held = ctx.transitions().checkpoint(job, attempt, ctx.owner(), c.step(), key, sha);
+                if (!held) {
+                    ctx.leftovers().discard(key); // never published: nothing will ever name it
+                }
+                yield held;
             }
             case WorkerEvent.Finished f -> finish(f);
             case WorkerEvent.Failed f -> {
@@ -292,6 +297,10 @@ public final class AttemptRunner implements Runnable {
 
     private boolean emitFinished(WorkerEvent.Finished f, String key, String sha) {
         finished = ctx.transitions().finished(job, attempt, ctx.owner(), key, sha, f.bestStep(), f.numericMetrics());
+        if (!finished) {
+            // never published, nor the trainer state beside it: nothing will ever name them
+            ctx.leftovers().discard(AttemptKeys.outputs(job.projectId(), job.jobId(), attempt));
+        }
         return finished;
     }
 }

@@ -170,6 +170,21 @@ public class Jobs {
                 step, key, jobId, step);
     }
 
+    /** An ended job whose leftover objects are not deleted yet: its project, and the output it keeps (or null). */
+    public record Unswept(String jobId, String projectId, String artifactKey) { }
+
+    /** Up to {@code limit} ended jobs ({@link JobState#isFinal()}) not swept yet, those that ended first first. */
+    public List<Unswept> unswept(int limit) {
+        return jdbc.query("""
+                SELECT job_id, project_id, artifact_key FROM jobs
+                WHERE objects_swept_at IS NULL AND state IN ('succeeded', 'failed', 'cancelled')
+                ORDER BY updated_at LIMIT ?""", r -> new Unswept(r.getString(1), r.getString(2), r.getString(3)), limit);
+    }
+
+    public void swept(String jobId) {
+        jdbc.update("UPDATE jobs SET objects_swept_at = now() WHERE job_id = ?", jobId);
+    }
+
     public void totalSteps(String jobId, long totalSteps) {
         jdbc.update("UPDATE jobs SET total_steps = ? WHERE job_id = ?", totalSteps, jobId);
     }
