@@ -63,6 +63,9 @@ final class PostgresServer {
                     .setRegisterShutdownHook(false)
                     .setLocaleConfig("locale", "C")
                     .setServerConfig("listen_addresses", Ports.HOST)
+                    // zonky turns it off; on (PostgreSQL's default) a commit is in the WAL before it returns, so a
+                    // killed postmaster (the chaos tests) recovers every committed row, as a real server does
+                    .setServerConfig("synchronous_commit", "on")
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setOutputRedirector(java.lang.ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(java.lang.ProcessBuilder.Redirect.appendTo(logFile.toFile()));
