@@ -38,7 +38,9 @@ import java.util.function.Predicate;
  * <p>A gateway this process has reached once and cannot reach now is restarting (or what it depends on is), not
  * absent: for {@link #RETRY_FOR} a request it never received (connection refused) is sent again, and so is a GET that
  * failed on the way or was answered 500, 502, 503 or 504 (a GET changes nothing, so repeating it is safe); a POST or
- * DELETE that may have reached the gateway is never repeated. A gateway never reached fails at once, saying how to
+ * DELETE is sent again only when answered 503 (the gateway's answer when its database or object store failed and the
+ * request was rolled back, or no model server could take a chat request), never after a failure on the way or
+ * another 5xx, which may have had an effect. A gateway never reached fails at once, saying how to
  * start it. Event streams reconnect the same way.
  */
 public final class GatewayClient {
@@ -330,7 +332,9 @@ public final class GatewayClient {
                 throw new CliException(ExitCodes.ERROR, "interrupted");
             }
             REACHED.add(url);
-            if (!(safe && TRANSIENT_STATUSES.contains(response.statusCode()) && retries.another())) {
+            int status = response.statusCode();
+            boolean again = safe ? TRANSIENT_STATUSES.contains(status) : status == NOT_DONE;
+            if (!(again && retries.another())) {
                 break;
             }
         }
@@ -360,6 +364,8 @@ public final class GatewayClient {
 
     /** Answers of a gateway that is restarting, or whose database or broker is: a GET is asked again. */
     private static final java.util.Set<Integer> TRANSIENT_STATUSES = java.util.Set.of(500, 502, 503, 504);
+    /** The gateway's answer to a request it did not carry out (a fault it could roll back, busy model servers). */
+    private static final int NOT_DONE = 503;
 
     /** One request's tries: another one, after a backoff (0.5 s doubling up to 5 s), until {@link #RETRY_FOR} is over. */
     private static final class Retries {

@@ -176,6 +176,26 @@ class TuneforgeCliTest {
         }
     }
 
+    @Test
+    void aPostAnswered503WasNotCarriedOutAndIsSentAgain() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer gateway = projects(0, requests, exchange -> {
+            if (requests.get() <= 2) { // its database restarting: rolled back, 503
+                answer(exchange, 503, "{\"title\":\"Service unavailable\"}");
+            } else {
+                answer(exchange, 201, "{\"id\":\"acme\",\"created_at\":\"2025-01-01T00:00:00Z\"}");
+            }
+        });
+        String url = "http://127.0.0.1:" + gateway.getAddress().getPort();
+        try {
+            Run create = cli("projects", "create", "acme", "--url", url, "--key", "tf_x");
+            assertEquals(ExitCodes.OK, create.code(), create.err());
+            assertEquals(3, requests.get(), "sent until it was carried out");
+        } finally {
+            gateway.stop(0);
+        }
+    }
+
     private static final String PROJECTS = "{\"data\":[{\"id\":\"acme\",\"created_at\":\"2025-01-01T00:00:00Z\"}],"
             + "\"has_more\":false}";
 

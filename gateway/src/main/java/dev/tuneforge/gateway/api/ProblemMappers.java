@@ -1,6 +1,7 @@
 package dev.tuneforge.gateway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tuneforge.kit.messaging.TransientFaults;
 import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
@@ -67,8 +68,23 @@ public class ProblemMappers {
         return Problem.response(status, "http-" + status, type.getReasonPhrase(), e.getMessage());
     }
 
+    /** Seconds a client waits before sending a request answered 503 again. */
+    static final int RETRY_AFTER_SECONDS = 2;
+
+    /**
+     * A transient fault of what the gateway depends on (its database, the object store: a restart, a lost
+     * connection) is 503 with {@code Retry-After}: the request's transaction was rolled back, and the same request
+     * sent again a little later can succeed (the CLI and the official SDKs do send it again). Anything else is 500.
+     */
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        if (TransientFaults.isTransient(e)) {
+            LOG.warnf("a service the gateway depends on failed, answered 503: %s", e.toString());
+            return Response.fromResponse(Problem.response(Response.Status.SERVICE_UNAVAILABLE, "unavailable",
+                            "Service unavailable", "the gateway's database or object store did not answer; "
+                                    + "nothing was changed, send the request again in a moment"))
+                    .header("Retry-After", RETRY_AFTER_SECONDS).build();
+        }
         LOG.error("unexpected failure answering a request", e);
         return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                 "the gateway failed to answer; the log has the details");
