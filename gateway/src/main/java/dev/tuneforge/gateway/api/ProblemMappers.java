@@ -82,7 +82,7 @@ public class ProblemMappers {
             LOG.warnf("a service the gateway depends on failed, answered 503: %s", e.toString());
             return Response.fromResponse(Problem.response(Response.Status.SERVICE_UNAVAILABLE, "unavailable",
                             "Service unavailable", "the gateway's database or object store did not answer; "
-                                    + "nothing was changed, send the request again in a moment"))
+                                    + "the request was not carried out, send it again in a moment"))
                     .header("Retry-After", RETRY_AFTER_SECONDS).build();
         }
         LOG.error("unexpected failure answering a request", e);
