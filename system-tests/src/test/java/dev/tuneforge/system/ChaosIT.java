@@ -78,7 +78,10 @@ class ChaosIT {
                 List<Chaos.Done> done = chain("chaos-" + n, List.of(kill));
                 outcome = done.isEmpty() ? "ok (its moment never came)" : "ok: " + done.getFirst();
             } catch (AssertionError | Exception e) {
-                outcome = "FAILED: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                // the first line that says something, and the last (a failed demo's output ends with its error)
+                List<String> lines = String.valueOf(e.getMessage()).lines().filter(l -> !l.isBlank()).toList();
+                outcome = "FAILED: " + (lines.isEmpty() ? e.getClass().getSimpleName()
+                        : lines.size() == 1 ? lines.getFirst() : lines.getFirst() + " ... " + lines.getLast());
             }
             outcomes.put(kill.toString(), outcome);
             System.out.println("chaos: cell " + kill + " -> " + outcome);
