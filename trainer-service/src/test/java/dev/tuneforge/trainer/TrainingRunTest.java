@@ -110,8 +110,8 @@ class TrainingRunTest {
     void aKilledWorkerIsRetriedFromItsLastCheckpointAndTheJobFinishesOnce() throws Exception {
         String ds = TrainingFixture.newId("ds_");
         TrainingFixture.dataset(store, topics, ds, 1, null, 40, 40);
-        int saveSteps = 10;
-        String jobId = request(ds, Map.of("max_steps", 300, "batch_size", 8, "save_steps", saveSteps, "lora_r", 4));
+        int saveSteps = 50; // with 2000 steps: the worker still runs when its first checkpoint is seen
+        String jobId = request(ds, Map.of("max_steps", 2000, "batch_size", 8, "save_steps", saveSteps, "lora_r", 4));
 
         await().atMost(WAIT).until(() -> !topics.events(CheckpointSaved.class, jobId).isEmpty());
         long pid = attempts.find(jobId, 1).orElseThrow().pid();
@@ -139,7 +139,7 @@ class TrainingRunTest {
             assertTrue(s - previous <= saveSteps, "gap " + previous + " → " + s);
             previous = s;
         }
-        assertEquals(300L, steps.last());
+        assertEquals(2000L, steps.last());
         Attempts.Attempt killed = attempts.find(jobId, 1).orElseThrow();
         assertEquals(AttemptOutcome.CRASHED, killed.outcome());
         assertEquals("worker exited with 137 (killed by signal 9)", killed.outcomeMessage());
