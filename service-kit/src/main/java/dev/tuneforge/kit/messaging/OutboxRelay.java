@@ -1,8 +1,10 @@
 package dev.tuneforge.kit.messaging;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -15,7 +17,10 @@ import java.util.List;
  * Publishes committed outbox rows, oldest first, and marks them sent in the same transaction that
  * locked them. A crash after publishing but before the commit leaves the rows pending, so they are
  * published again: delivery is at-least-once and consumers dedupe on {@code ce_id} (see {@link Inbox}).
+ *
+ * <p>Created at startup, so its metrics are exported from the first scrape rather than from the first poll.
  */
+@Startup
 @ApplicationScoped
 public class OutboxRelay {
 
@@ -36,13 +41,16 @@ public class OutboxRelay {
         this.retention = retention;
         this.published = Counter.builder("tuneforge.outbox.published")
                 .description("Events published from the outbox").register(registry);
-        registry.gauge("tuneforge.outbox.pending", store, s -> {
-            try {
-                return s.pendingCount();
-            } catch (RuntimeException e) {
-                return Double.NaN;
-            }
-        });
+        Gauge.builder("tuneforge.outbox.pending", store, s -> {
+                    try {
+                        return s.pendingCount();
+                    } catch (RuntimeException e) {
+                        return Double.NaN;
+                    }
+                })
+                .description("Outbox events committed but not yet published")
+                .strongReference(true)
+                .register(registry);
     }
 
     @Scheduled(every = "${tuneforge.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
