@@ -55,6 +55,15 @@ public final class LoadTest {
             return;
         }
         Path repo = Path.of(System.getProperty("tuneforge.repo", ".")).toAbsolutePath().normalize();
+        boolean clean = run(repo, repo.resolve("bench/target/load"), options);
+        System.exit(clean ? 0 : 1);
+    }
+
+    /**
+     * Starts the platform with its files under {@code data}, runs the workloads, prints the figures and the checks,
+     * stops the platform; true if nothing failed and nothing was lost or doubled. {@code LoadIT} runs it in CI.
+     */
+    static boolean run(Path repo, Path data, LoadOptions options) throws Exception {
         long start = System.nanoTime();
         System.out.printf("load test on %s, %d cores, %s; load average before: %s%n", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), memory(), loadAverage());
@@ -62,7 +71,7 @@ public final class LoadTest {
                 options.uploads(), options.examples(), options.jobs(), options.maxSteps(), options.chats(),
                 options.maxTokens());
         boolean clean;
-        try (EphemeralPlatform platform = EphemeralPlatform.start(repo, repo.resolve("bench/target/load"),
+        try (EphemeralPlatform platform = EphemeralPlatform.start(repo, data,
                 Service.ALL.stream().map(Service::module).toList(), SERVER_START, p -> System.out.println("load: " + p))) {
             System.out.printf("platform up in %d s: gateway %s, logs in %s%n",
                     Duration.ofNanos(System.nanoTime() - start).toSeconds(), platform.gateway().url(),
@@ -72,7 +81,7 @@ public final class LoadTest {
         System.out.printf("%nload average after: %s; whole run %d s%n", loadAverage(),
                 Duration.ofNanos(System.nanoTime() - start).toSeconds());
         System.out.println(clean ? "PASS: no errors, nothing lost" : "FAIL: see ✗ and ! above");
-        System.exit(clean ? 0 : 1);
+        return clean;
     }
 
     private static boolean run(EphemeralPlatform platform, LoadOptions options) throws Exception {
