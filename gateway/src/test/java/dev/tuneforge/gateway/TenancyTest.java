@@ -202,7 +202,7 @@ class TenancyTest {
             for (String key : new String[] {null, revoked.secret()}) {
                 Response response = call(key, operation, path, Map.of());
                 assertEquals(401, response.statusCode(), operation + (key == null ? " without a key" : " revoked"));
-                assertEquals("application/problem+json", response.contentType().split(";")[0]);
+                assertErrorShape(path, response);
                 assertNoneOfQ(operation.toString(), response.asString());
                 if (operation.streams()) {
                     try (SseClient stream = SseClient.open(URI.create(base + path.substring(1)), key, "0")) {
@@ -227,7 +227,7 @@ class TenancyTest {
                 String path = operation.pathWith(document, id);
                 Response response = call(pReader.secret(), operation, path, Map.of());
                 assertEquals(403, response.statusCode(), operation + " at " + path + " as read-only: " + response.asString());
-                assertEquals("application/problem+json", response.contentType().split(";")[0]);
+                assertErrorShape(path, response);
                 refused++;
             }
         }
@@ -355,4 +355,15 @@ class TenancyTest {
         }
     }
 
+
+    /** A problem document, or under /v1 OpenAI's error (what the official SDKs read). */
+    private static void assertErrorShape(String path, Response response) {
+        if (path.startsWith("/v1/")) {
+            assertEquals("application/json", response.contentType().split(";")[0], path);
+            assertTrue(response.jsonPath().getString("error.message") != null, path + ": " + response.asString());
+            assertTrue(response.jsonPath().getString("error.type") != null, path + ": " + response.asString());
+        } else {
+            assertEquals("application/problem+json", response.contentType().split(";")[0], path);
+        }
+    }
 }

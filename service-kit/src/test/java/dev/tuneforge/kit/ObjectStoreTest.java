@@ -37,6 +37,11 @@ class ObjectStoreTest {
             assertEquals(new String(body, StandardCharsets.UTF_8), new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         assertEquals(List.of(prefix + "train.jsonl"), store.list(prefix));
+        store.copy(prefix + "train.jsonl", prefix + "copy.jsonl");
+        try (InputStream in = store.get(prefix + "copy.jsonl")) {
+            assertEquals(new String(body, StandardCharsets.UTF_8), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        store.delete(prefix + "copy.jsonl");
         store.delete(prefix + "train.jsonl");
         assertFalse(store.exists(prefix + "train.jsonl"));
     }

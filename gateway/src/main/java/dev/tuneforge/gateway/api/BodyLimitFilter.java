@@ -11,7 +11,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.regex.Pattern;
 
 /**
- * Body size limits per endpoint: dataset uploads may be large ({@code tuneforge.limits.upload-body}), base models
+ * Body size limits per endpoint: dataset uploads (and {@code /v1/files}) may be large ({@code tuneforge.limits.upload-body}), base models
  * too ({@code tuneforge.limits.base-model-body}), everything else, {@code /v1} included, is small JSON
  * ({@code tuneforge.limits.json-body}). A declared length over the limit is refused before a byte is read; and
  * since a header may lie (or be absent: a chunked body), every body is also counted as it is read
@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
 @PreMatching
 public class BodyLimitFilter implements ContainerRequestFilter {
 
-    /** Endpoints whose body is a file (POST): a new dataset, or a new version of one. */
-    private static final Pattern UPLOAD_PATH = Pattern.compile("/api/v1/datasets(/[^/]+/versions)?");
+    /** Endpoints whose body is a file (POST): a new dataset, a new version of one, an OpenAI-style file. */
+    private static final Pattern UPLOAD_PATH = Pattern.compile("/api/v1/datasets(/[^/]+/versions)?|/v1/files");
     /** A base model's directory as an archive or multipart files (POST). */
     private static final String BASE_MODEL_PATH = "/api/v1/base-models";
 

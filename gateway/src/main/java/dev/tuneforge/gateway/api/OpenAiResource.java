@@ -9,6 +9,7 @@ import dev.tuneforge.gateway.domain.ChatTargets;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import dev.tuneforge.gateway.domain.ModelVersionView;
 import dev.tuneforge.gateway.domain.ModelView;
+import dev.tuneforge.gateway.openai.FineTuningJobs;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.worker.ServerPool;
 import dev.tuneforge.gateway.worker.ServersBusy;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -43,7 +45,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The OpenAI-compatible subset under {@code /v1} (DESIGN §8): {@code chat/completions} and {@code models}.
+ * The OpenAI-compatible {@code /v1/chat/completions} and {@code /v1/models} (DESIGN §8; files and fine-tuning jobs
+ * are in {@code dev.tuneforge.gateway.openai}).
  * A chat request is served by a local {@code worker serve} process of the model it names (see
  * {@link ChatTargets} for the names and {@link ServerPool} for the processes) and proxied as it is, streamed
  * responses included (server-sent events passed through as they come); responses name the model as asked, and
@@ -63,11 +66,13 @@ public class OpenAiResource {
     private final ModelReadModel models;
     private final BaseModelCatalog baseModels;
     private final CurrentCaller caller;
+    private final FineTuningJobs fineTuningJobs;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     public OpenAiResource(ChatTargets targets, ServerPool servers, ModelReadModel models, BaseModelCatalog baseModels,
-                          CurrentCaller caller) {
+                          CurrentCaller caller, FineTuningJobs fineTuningJobs) {
+        this.fineTuningJobs = fineTuningJobs;
         this.targets = targets;
         this.servers = servers;
         this.models = models;
@@ -156,6 +161,9 @@ public class OpenAiResource {
                 data.add(entry(model.name() + ":" + version.version(), version.createdAt().toEpochSecond(), project));
             }
         }
+        for (FineTuningJobs.FineTunedModel model : fineTuningJobs.fineTunedModels(project)) {
+            data.add(entry(model.id(), model.created(), project));
+        }
         for (JsonNode manifest : baseModels.list()) {
             long created = 0;
             try {
@@ -169,6 +177,16 @@ public class OpenAiResource {
         list.put("object", "list");
         list.put("data", data);
         return list;
+    }
+
+    @GET
+    @Path("/models/{id}")
+    @Operation(summary = "One model of the list: a base model, a model name, version or alias, or an ft: model")
+    public Map<String, Object> model(@PathParam("id") String id) {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> all = (List<Map<String, Object>>) listModels().get("data");
+        return all.stream().filter(model -> id.equals(model.get("id"))).findFirst()
+                .orElseThrow(() -> OpenAiError.modelNotFound("The model '" + id + "' does not exist"));
     }
 
     @ServerExceptionMapper

@@ -1,5 +1,7 @@
 package dev.tuneforge.gateway.domain;
 
+import dev.tuneforge.gateway.openai.FineTunedModelName;
+import dev.tuneforge.gateway.openai.JobRequestStore;
 import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,8 +9,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 
 /**
- * Resolves the {@code model} of an OpenAI-style request, in the caller's project: {@code name@alias},
- * {@code name:version}, a bare {@code name} (its champion), or else a base model of the catalogue. Resolved
+ * Resolves the {@code model} of an OpenAI-style request, in the caller's project: a job's {@code ft:} name (its
+ * result, or a checkpoint), {@code name@alias}, {@code name:version}, a bare {@code name} (its champion), or else a
+ * base model of the catalogue. Resolved
  * per request, so once an alias moves the next request is served by the version it points at now.
  */
 @ApplicationScoped
@@ -24,14 +27,21 @@ public class ChatTargets {
     private final ModelReadModel models;
     private final JobReadModel jobs;
     private final BaseModelCatalog baseModels;
+    private final JobRequestStore requests;
 
-    public ChatTargets(ModelReadModel models, JobReadModel jobs, BaseModelCatalog baseModels) {
+    public ChatTargets(ModelReadModel models, JobReadModel jobs, BaseModelCatalog baseModels,
+                       JobRequestStore requests) {
+        this.requests = requests;
         this.models = models;
         this.jobs = jobs;
         this.baseModels = baseModels;
     }
 
     public ChatTarget resolve(String projectId, String model) {
+        Optional<FineTunedModelName> fineTuned = FineTunedModelName.parse(model);
+        if (fineTuned.isPresent()) {
+            return fineTuned(projectId, model, fineTuned.get());
+        }
         int at = model.lastIndexOf('@');
         int colon = model.lastIndexOf(':');
         if (at > 0) {
@@ -84,6 +94,41 @@ public class ChatTargets {
         return new ChatTarget(requested, name + ":" + number,
                 "projects/" + projectId + "/models/" + name + "/v" + number, job.baseModel(), prefix,
                 version.artifactSha256(), "full".equals(job.method()));
+    }
+
+    /**
+     * A job's result or one of its checkpoints, by the name OpenAI's API gives it: straight from the job (no need to
+     * wait for the registry), and only under the very name the job's {@code fine_tuned_model} has.
+     */
+    private ChatTarget fineTuned(String projectId, String model, FineTunedModelName name) {
+        JobView job = jobs.find(projectId, name.jobId()).orElseThrow(() -> unknown(model));
+        String expected = FineTunedModelName.of(job.baseModel(), projectId, suffixOf(projectId, job), job.id());
+        boolean full = "full".equals(job.method());
+        if (name.checkpointStep() == null) {
+            if (!model.equals(expected) || !"succeeded".equals(job.state()) || job.artifactKey() == null) {
+                throw unknown(model);
+            }
+            return new ChatTarget(model, model, "projects/" + projectId + "/jobs/" + job.id() + "/output",
+                    job.baseModel(), prefix(job.artifactKey()), job.artifactSha256(), full);
+        }
+        long step = name.checkpointStep();
+        JobView.Checkpoint checkpoint = jobs.checkpoints(projectId, job.id()).stream()
+                .filter(c -> c.step() == step).findFirst().orElseThrow(() -> unknown(model));
+        if (!model.equals(FineTunedModelName.checkpoint(job.baseModel(), projectId, suffixOf(projectId, job),
+                job.id(), step))) {
+            throw unknown(model);
+        }
+        return new ChatTarget(model, model, "projects/" + projectId + "/jobs/" + job.id() + "/step-" + step,
+                job.baseModel(), prefix(checkpoint.objectKey()), checkpoint.sha256(), full, full ? "model" : "adapter");
+    }
+
+    /** The suffix of a job's {@code ft:} name: the one its {@code /v1} request gave, else its model's name. */
+    private String suffixOf(String projectId, JobView job) {
+        return requests.find(projectId, job.id()).map(JobRequestStore.JobRequest::suffix).orElse(job.modelName());
+    }
+
+    private static String prefix(String key) {
+        return key.endsWith("/") ? key : key + "/";
     }
 
     private static UnknownModel unknown(String model) {

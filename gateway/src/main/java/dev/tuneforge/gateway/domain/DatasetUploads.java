@@ -9,27 +9,19 @@ import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
 
 /**
- * Accepts an upload: spools it to a temporary file (size and sha256 must be known before S3 gets it),
- * stores it under the project's upload prefix, then records the dataset and emits
+ * Accepts an upload: stores it under the project's upload prefix ({@link StoredUpload}), then records the dataset and emits
  * {@link DatasetUploaded} in one transaction. dataset-service validates it from there.
  * The dataset row is written at once (the uploader can read it back), with the event's own time, so
  * the projection of the event when it comes back from the topic finds it identical.
  */
 @ApplicationScoped
 public class DatasetUploads {
+
+    static final String JSONL = "application/jsonl";
 
     private final ObjectStore objects;
     private final DatasetReadModel readModel;
@@ -57,9 +49,9 @@ public class DatasetUploads {
                 : "ds_" + UUID.randomUUID().toString().replace("-", "");
         String prefix = "projects/" + upload.projectId() + "/uploads/" + datasetId + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        Stored file = store(prefix + ".jsonl", upload.body());
-        Stored validation = upload.validation() == null ? null
-                : store(prefix + "-validation.jsonl", upload.validation());
+        StoredUpload file = StoredUpload.store(objects, prefix + ".jsonl", upload.body(), JSONL);
+        StoredUpload validation = upload.validation() == null ? null
+                : StoredUpload.store(objects, prefix + "-validation.jsonl", upload.validation(), JSONL);
         DatasetUploaded event = new DatasetUploaded(upload.projectId(), datasetId, upload.name(), upload.format(),
                 file.key(), file.sha256(), file.size(), upload.appendTo(), upload.baseModel(), upload.keyId(),
                 upload.purpose(), validation == null ? null : validation.key());
@@ -67,44 +59,28 @@ public class DatasetUploads {
         return event;
     }
 
-    private record Stored(String key, String sha256, long size) {
-    }
-
-    private Stored store(String key, InputStream body) {
-        Path spool = null;
-        try {
-            spool = Files.createTempFile("tuneforge-upload-", ".jsonl");
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            long size;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(spool), sha256)) {
-                size = body.transferTo(out);
-            }
-            try (InputStream in = Files.newInputStream(spool)) {
-                objects.put(key, in, size, "application/jsonl");
-            }
-            return new Stored(key, HexFormat.of().formatHex(sha256.digest()), size);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot store the upload", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            deleteQuietly(spool);
+    /**
+     * The upload of a dataset made of files already stored (OpenAI-style files a job trains on), not recorded yet:
+     * each is copied under the upload prefix first, because dataset-service deletes an upload once it has ingested
+     * it, and the file stays. Record it with {@link #record} in the transaction that needs it.
+     */
+    public DatasetUploaded copyOf(String projectId, String keyId, String name, StoredUpload training,
+                                  StoredUpload validation) {
+        String datasetId = "ds_" + UUID.randomUUID().toString().replace("-", "");
+        String prefix = "projects/" + projectId + "/uploads/" + datasetId + "-" + UUID.randomUUID().toString().substring(0, 8);
+        objects.copy(training.key(), prefix + ".jsonl");
+        if (validation != null) {
+            objects.copy(validation.key(), prefix + "-validation.jsonl");
         }
+        return new DatasetUploaded(projectId, datasetId, name, null, prefix + ".jsonl", training.sha256(),
+                training.size(), null, null, keyId, DatasetUploaded.TRAINING,
+                validation == null ? null : prefix + "-validation.jsonl");
     }
 
+    /** Records the dataset and emits the event, in the caller's transaction or a new one. */
     @Transactional
-    void record(DatasetUploaded event) {
+    public void record(DatasetUploaded event) {
         EventEnvelope envelope = outbox.publish(event);
         readModel.uploaded(ReadModelTables.LIVE, event, envelope.time());
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temp file; the OS cleans it eventually
-            }
-        }
     }
 }

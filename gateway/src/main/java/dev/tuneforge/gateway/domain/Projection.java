@@ -19,6 +19,7 @@ import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingResumed;
 import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.gateway.openai.FineTuningJobs;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
@@ -33,6 +34,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * The read model's one projection function, used by the live consumers and by the rebuild alike, so
  * both write the same rows. An event is applied only if its row in {@code events} is new: that makes
  * the projection idempotent even where the inbox is not involved (a rebuild's catch-up).
+ *
+ * <p>Live only (never in a rebuild), a dataset's verdict also moves on the {@code /v1} jobs that wait for it
+ * ({@link FineTuningJobs}): in the same transaction as the inbox's, so each is announced exactly once.
  */
 @ApplicationScoped
 public class Projection {
@@ -47,9 +51,12 @@ public class Projection {
     private final PipelineReadModel pipelines;
     private final EvalReadModel evals;
     private final ModelReadModel models;
+    private final FineTuningJobs fineTuningJobs;
 
     public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
-                      PipelineReadModel pipelines, EvalReadModel evals, ModelReadModel models) {
+                      PipelineReadModel pipelines, EvalReadModel evals, ModelReadModel models,
+                      FineTuningJobs fineTuningJobs) {
+        this.fineTuningJobs = fineTuningJobs;
         this.jdbc = jdbc;
         this.events = events;
         this.datasets = datasets;
@@ -69,8 +76,18 @@ public class Projection {
         }
         switch (envelope.data()) {
             case DatasetUploaded uploaded -> datasets.uploaded(tables, uploaded, envelope.time());
-            case DatasetReady ready -> datasets.ready(tables, ready, envelope.time());
-            case DatasetRejected rejected -> datasets.rejected(tables, rejected, envelope.time());
+            case DatasetReady ready -> {
+                datasets.ready(tables, ready, envelope.time());
+                if (tables == ReadModelTables.LIVE) {
+                    fineTuningJobs.datasetReady(ready);
+                }
+            }
+            case DatasetRejected rejected -> {
+                datasets.rejected(tables, rejected, envelope.time());
+                if (tables == ReadModelTables.LIVE) {
+                    fineTuningJobs.datasetRejected(rejected);
+                }
+            }
             case TrainingRequested requested -> jobs.requested(tables, requested, envelope.time());
             case TrainingStarted started -> jobs.started(tables, started, envelope.time());
             case TrainingProgress progress -> jobs.progress(tables, progress, envelope.time());

@@ -67,18 +67,29 @@ public class TrainingJobs {
     }
 
     public Accepted create(Caller caller, Request request) {
-        Checked checked = check(caller.projectId(), request.datasetId(), request.datasetVersion(), request.baseModel(),
+        return create(caller.projectId(), caller.keyId(), newJobId(), request);
+    }
+
+    /**
+     * Checks and announces a job whose id is given (a job created through {@code /v1} has its id before its files
+     * are validated), in the caller's transaction if there is one.
+     */
+    public Accepted create(String projectId, String requestedBy, String jobId, Request request) {
+        Checked checked = check(projectId, request.datasetId(), request.datasetVersion(), request.baseModel(),
                 request.method(), request.hyperparameters(), request.modelName(), request.runtime(), true);
         if (request.priority() != null && (request.priority() < -1000 || request.priority() > 1000)) {
             throw ApiException.unprocessable("invalid-job", "Invalid job",
                     List.of("priority: must be between -1000 and 1000, got " + request.priority()));
         }
-        String jobId = "job_" + UUID.randomUUID().toString().replace("-", "");
-        TrainingRequested event = new TrainingRequested(caller.projectId(), jobId, request.baseModel(),
+        TrainingRequested event = new TrainingRequested(projectId, jobId, request.baseModel(),
                 checked.dataset().id(), checked.version().version(), checked.recipe().method(),
-                checked.recipe().resolved(), checked.modelName(), caller.keyId(), null, request.priority(),
+                checked.recipe().resolved(), checked.modelName(), requestedBy, null, request.priority(),
                 request.runtime());
         return new Accepted(event, publish(event));
+    }
+
+    public static String newJobId() {
+        return "job_" + UUID.randomUUID().toString().replace("-", "");
     }
 
     /**
@@ -164,7 +175,7 @@ public class TrainingJobs {
     }
 
     /** "Support Tickets v2" → "support-tickets-v2". */
-    static String defaultModelName(String datasetName) {
+    public static String defaultModelName(String datasetName) {
         String slug = datasetName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-")
                 .replaceAll("^[^a-z0-9]+", "").replaceAll("-+$", "");
         if (slug.isEmpty()) {

@@ -52,6 +52,14 @@ public class EventReadModel {
                 EventReadModel::view, projectId, subject, after, limit);
     }
 
+    /** One aggregate's events with {@code seq < before} (every one when {@code before} is null), newest first. */
+    public List<EventView> listBySubjectNewestFirst(String projectId, String subject, Long before, int limit) {
+        return jdbc.query("""
+                SELECT seq, event_id, type, source, subject, event_time, payload::text FROM events
+                WHERE project_id = ? AND subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?""",
+                EventReadModel::view, projectId, subject, before == null ? Long.MAX_VALUE : before, limit);
+    }
+
     /** The project's newest seq, 0 if it has no events: where a live stream starts. */
     public long lastSeq(String projectId) {
         return jdbc.queryOne("SELECT COALESCE(max(seq), 0) FROM events WHERE project_id = ?", row -> row.getLong(1),

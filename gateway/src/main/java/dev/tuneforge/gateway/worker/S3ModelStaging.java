@@ -39,6 +39,9 @@ final class S3ModelStaging implements ModelStaging {
         }
         Path artifact = stage(target.artifactKey(), workDir.resolve("cache/artifacts")
                 .resolve(hash(target.artifactKey() + "@" + target.artifactSha256())));
+        if (target.artifactDir() != null) {
+            artifact = artifact.resolve(target.artifactDir());
+        }
         if (target.fullModel()) {
             withTokenizer(artifact, base);
             return new Staged(artifact, null);

@@ -1,6 +1,8 @@
 package dev.tuneforge.kit.storage;
 
 import io.minio.BucketExistsArgs;
+import io.minio.CopyObjectArgs;
+import io.minio.CopySource;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -82,6 +84,16 @@ public class ObjectStore {
             throw new ObjectStoreException("cannot stat s3://" + bucket + "/" + key, e);
         } catch (Exception e) {
             throw new ObjectStoreException("cannot stat s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /** A server-side copy of one object (no bytes pass through this process). */
+    public void copy(String sourceKey, String targetKey) {
+        try {
+            client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(targetKey)
+                    .source(CopySource.builder().bucket(bucket).object(sourceKey).build()).build());
+        } catch (Exception e) {
+            throw new ObjectStoreException("cannot copy s3://" + bucket + "/" + sourceKey + " to " + targetKey, e);
         }
     }
 

@@ -1,0 +1,322 @@
+package dev.tuneforge.gateway;
+
+import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.DatasetRejected;
+import dev.tuneforge.events.DatasetReport;
+import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.TokenStats;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static dev.tuneforge.gateway.Gateway.as;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * OpenAI's fine-tuning surface ({@code /v1/files}, {@code /v1/fine_tuning/jobs}) on the platform's one job model:
+ * files, a job that waits for its files' validation and then is the job of {@code /api/v1/jobs}, its events,
+ * checkpoints and result file, and OpenAI's errors. dataset-service's and trainer-service's events are published
+ * here as those services would (the SDK tests in system-tests run the real ones).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+class OpenAiFineTuningTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String CHAT = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+            + "{\"role\":\"assistant\",\"content\":\"hello\"}]}\n";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @TestHTTPResource("/")
+    URL base;
+
+    private TopicClient topics;
+    private String project;
+    private Gateway.Key member;
+
+    @BeforeEach
+    void projectWithABaseModel() {
+        BaseModels.ensureTiny();
+        topics = new TopicClient(bootstrap);
+        project = Gateway.newProject();
+        member = Gateway.newKey(project, "member");
+    }
+
+    private String uploadFile(String name, String content) {
+        return as(member.secret()).multiPart("file", name, content.getBytes(StandardCharsets.UTF_8))
+                .multiPart("purpose", "fine-tune")
+                .when().post("/v1/files").then().statusCode(200)
+                .body("object", is("file")).body("filename", is(name)).body("purpose", is("fine-tune"))
+                .body("bytes", is(content.getBytes(StandardCharsets.UTF_8).length)).body("status", is("processed"))
+                .extract().path("id");
+    }
+
+    private ExtractableResponse<Response> createJob(Map<String, Object> body) {
+        return as(member.secret()).contentType("application/json").body(body)
+                .when().post("/v1/fine_tuning/jobs").then().extract();
+    }
+
+    /** The DatasetUploaded the gateway announced for this project's files (the job's dataset). */
+    private DatasetUploaded uploadOfProject() {
+        await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, null).stream()
+                .anyMatch(u -> u.projectId().equals(project)));
+        return topics.events(DatasetUploaded.class, null).stream().filter(u -> u.projectId().equals(project))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void filesAreStoredListedReadAndDeletedInOpenAisShapesAndOnlyForTheirProject() throws Exception {
+        // A chunked multipart body without Content-Length (as the Node SDK sends it), larger than the JSON limit.
+        String big = CHAT.repeat(2000);
+        String boundary = "b" + UUID.randomUUID();
+        byte[] multipart = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jsonl\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n" + big + "\r\n--" + boundary + "--\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> chunked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(base + "v1/files")).header("Authorization", "Bearer " + member.secret())
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(multipart))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, chunked.statusCode(), chunked.body());
+        assertTrue(chunked.body().contains("\"bytes\":" + big.length()), chunked.body());
+        String bigId = chunked.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+
+        // The Java SDK's file(byte[]): a file part without a filename.
+        String unnamed = as(member.secret()).multiPart(new io.restassured.builder.MultiPartSpecBuilder(
+                        CHAT.getBytes(StandardCharsets.UTF_8)).controlName("file").emptyFileName()
+                        .mimeType("application/octet-stream").build())
+                .multiPart("purpose", "fine-tune").when().post("/v1/files").then().statusCode(200)
+                .body("filename", is("upload")).extract().path("id");
+        as(member.secret()).accept("application/binary").when().get("/v1/files/" + unnamed + "/content").then()
+                .statusCode(200).body(is(CHAT));
+        as(member.secret()).contentType("application/json").when().delete("/v1/files/" + unnamed).then()
+                .statusCode(200);
+        String small = uploadFile("small.jsonl", CHAT);
+        as(member.secret()).when().get("/v1/files").then().statusCode(200)
+                .body("object", is("list")).body("data.id", contains(small, bigId)).body("has_more", is(false));
+        as(member.secret()).when().get("/v1/files?limit=1").then()
+                .body("data.id", contains(small)).body("has_more", is(true)).body("last_id", is(small));
+        as(member.secret()).when().get("/v1/files?limit=1&after=" + small).then()
+                .body("data.id", contains(bigId)).body("has_more", is(false));
+        as(member.secret()).when().get("/v1/files?order=asc").then().body("data.id", contains(bigId, small));
+        as(member.secret()).when().get("/v1/files/" + small).then().statusCode(200)
+                .body("id", is(small)).body("filename", is("small.jsonl"));
+        String content = as(member.secret()).when().get("/v1/files/" + bigId + "/content").then().statusCode(200)
+                .extract().asString();
+        assertEquals(big, content);
+
+        Gateway.Key other = Gateway.newKey(Gateway.newProject(), "member");
+        as(other.secret()).when().get("/v1/files/" + small).then().statusCode(404)
+                .body("error.type", is("invalid_request_error")).body("error.message", containsString(small));
+        as(other.secret()).when().get("/v1/files").then().body("data", org.hamcrest.Matchers.empty());
+
+        as(member.secret()).when().delete("/v1/files/" + small).then().statusCode(200)
+                .body("id", is(small)).body("object", is("file")).body("deleted", is(true));
+        as(member.secret()).when().get("/v1/files/" + small).then().statusCode(404);
+        as(member.secret()).multiPart("file", "x.jsonl", CHAT.getBytes(StandardCharsets.UTF_8))
+                .multiPart("purpose", "training").when().post("/v1/files").then().statusCode(400)
+                .body("error.param", is("purpose")).body("error.message", containsString("fine-tune"));
+    }
+
+    @Test
+    void aJobWaitsForItsFilesThenRunsAsThePlatformsJobAndEndsWithAModelACheckpointAndAResultFile() {
+        String training = uploadFile("support.jsonl", CHAT.repeat(20));
+        ExtractableResponse<Response> created = createJob(Map.of("model", BaseModels.TINY, "training_file", training,
+                "suffix", "support", "seed", 7, "metadata", Map.of("team", "support"),
+                "method", Map.of("type", "supervised", "supervised", Map.of("hyperparameters",
+                        Map.of("n_epochs", 2, "batch_size", "auto", "learning_rate_multiplier", 0.5, "lora_r", 4)))));
+        assertEquals(200, created.statusCode(), created.asString());
+        String id = created.path("id");
+        assertEquals("fine_tuning.job", created.path("object"));
+        assertEquals("validating_files", created.path("status"));
+        assertEquals(training, created.path("training_file"));
+        assertEquals(Map.of("team", "support"), created.path("metadata"));
+        assertEquals("support", created.path("user_provided_suffix"));
+        assertEquals(7, (int) created.path("seed"));
+
+        DatasetUploaded upload = uploadOfProject();
+        assertEquals("support.jsonl", upload.name());
+        assertTrue(upload.objectKey().contains("/uploads/"), "the job's dataset is a copy of the file: " + upload);
+        topics.publish(new DatasetReady(project, upload.datasetId(), 1, null, "chat", "c", "projects/" + project
+                + "/t.jsonl", "s", 20, null, null, 0, 20, new TokenStats(5, 6, 7, 8, 120, 0), null, null),
+                "dataset-service");
+
+        // The dataset is ready: the job is announced with the id it was created with, as /api/v1/jobs' are.
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        TrainingRequested requested = topics.events(TrainingRequested.class, id).getFirst();
+        assertEquals(upload.datasetId(), requested.datasetId());
+        assertEquals("support", requested.modelName());
+        assertEquals(2, ((Number) requested.hyperparameters().get("epochs")).intValue());
+        assertEquals(1.0e-4, ((Number) requested.hyperparameters().get("learning_rate")).doubleValue(), 1e-12);
+        assertEquals(4, ((Number) requested.hyperparameters().get("lora_r")).intValue());
+        assertEquals(7, ((Number) requested.hyperparameters().get("seed")).intValue());
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("queued")).body("hyperparameters.n_epochs", is(2))
+                .body("hyperparameters.learning_rate_multiplier", is(0.5f)));
+        as(member.secret()).when().get("/api/v1/jobs/" + id).then().statusCode(200).body("model_name", is("support"));
+
+        String checkpointKey = "projects/" + project + "/jobs/" + id + "/attempt-1/checkpoints/step-2/";
+        topics.publish(new TrainingStarted(project, id, 1, "djl", "cpu-0", null), "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 1, 2, 0.5, 2.5, 1e-4, 900, 3L, null, null, 1),
+                "trainer-service");
+        topics.publish(new TrainingProgress(project, id, 2, 2, 1.0, 2.0, 1e-4, 950, 0L, 2.2, 0.4, 1),
+                "trainer-service");
+        topics.publish(new CheckpointSaved(project, id, 2, checkpointKey, "ck"), "trainer-service");
+        topics.publish(new TrainingFinished(project, id, "support", BaseModels.TINY, upload.datasetId(), 1, "lora",
+                "projects/" + project + "/jobs/" + id + "/attempt-1/output/adapter/", "sha", 2, Map.of(), null),
+                "trainer-service");
+
+        String model = "ft:" + BaseModels.TINY + ":" + project + ":support:" + id;
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("succeeded")).body("fine_tuned_model", is(model))
+                .body("trained_tokens", is(240)).body("result_files", contains("file-results-" + id))
+                .body("finished_at", not(nullValue())).body("error", nullValue()));
+
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id + "/events").then().statusCode(200)
+                .body("object", is("list"))
+                .body("data[0].message", is("The job has successfully completed"))
+                .body("data.type", hasItem("metrics"))
+                .body("data.find { it.type == 'metrics' }.data.step", is(2))
+                .body("data.find { it.type == 'metrics' }.data.valid_loss", is(2.2f))
+                .body("data[-1].message", is("Created fine-tuning job: " + id));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id + "/events?limit=2").then()
+                .body("data", org.hamcrest.Matchers.hasSize(2)).body("has_more", is(true));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id + "/checkpoints").then().statusCode(200)
+                .body("data[0].object", is("fine_tuning.job.checkpoint")).body("data[0].step_number", is(2))
+                .body("data[0].fine_tuned_model_checkpoint", is(model + ":ckpt-step-2"))
+                .body("data[0].metrics.train_loss", is(2.0f)).body("data[0].fine_tuning_job_id", is(id));
+        String csv = as(member.secret()).when().get("/v1/files/file-results-" + id + "/content").then()
+                .statusCode(200).extract().asString();
+        assertEquals("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n"
+                + "1,2.50000,,,\n2,2.00000,,2.20000,0.40000\n", csv);
+        as(member.secret()).when().get("/v1/models").then()
+                .body("data.id", hasItems(model, model + ":ckpt-step-2", BaseModels.TINY));
+        as(member.secret()).when().get("/v1/models/" + model).then().statusCode(200).body("id", is(model));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs?metadata[team]=support").then()
+                .body("data.id", contains(id));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs?metadata[team]=sales").then()
+                .body("data", org.hamcrest.Matchers.empty());
+        // Refused for good: 400, not 409, which the official SDKs would send twice more.
+        as(member.secret()).contentType("application/json").when().post("/v1/fine_tuning/jobs/" + id + "/cancel")
+                .then().statusCode(400).body("error.message", containsString("succeeded"));
+    }
+
+    @Test
+    void aRejectedFileFailsTheJobWithOpenAisErrorAndTheLinesAtFault() {
+        String training = uploadFile("broken.jsonl", CHAT + CHAT + "{not json\n");
+        String id = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
+        DatasetUploaded upload = uploadOfProject();
+        DatasetReport report = new DatasetReport("chat", 3, 2, List.of(new DatasetReport.Finding("invalid_json",
+                "line is not valid JSON", 1, List.of(3L))), List.of(), null, 0, null);
+        topics.publish(new DatasetRejected(project, upload.datasetId(), "invalid_json: 1 (first lines [3])", 1, null,
+                report), "dataset-service");
+
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("failed")).body("error.code", is("invalid_file_format"))
+                .body("error.param", is("training_file"))
+                .body("error.message", containsString("line is not valid JSON (invalid_json) on line 3"))
+                .body("fine_tuned_model", nullValue()).body("finished_at", not(nullValue())));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id + "/events").then()
+                .body("data[0].level", is("error")).body("data[0].message", containsString("line 3"));
+        assertEquals(List.of(), topics.events(TrainingRequested.class, id));
+    }
+
+    @Test
+    void jobsOfBothSurfacesAreListedNewestFirstAndAJobStillValidatingCanBeCancelled() {
+        String native_ = Datasets.ready(topics, project, member.secret(), "native", 40);
+        String nativeJob = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", native_))
+                .when().post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + nativeJob)
+                .then().statusCode(200));
+        String training = uploadFile("later.jsonl", CHAT);
+        String v1Job = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
+
+        as(member.secret()).when().get("/v1/fine_tuning/jobs").then().statusCode(200)
+                .body("data.id", contains(v1Job, nativeJob))
+                .body("data[1].training_file", is(native_)).body("data[1].status", is("queued"));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs?limit=1").then()
+                .body("data.id", contains(v1Job)).body("has_more", is(true));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs?after=" + v1Job).then()
+                .body("data.id", contains(nativeJob)).body("has_more", is(false));
+
+        as(member.secret()).when().post("/v1/fine_tuning/jobs/" + v1Job + "/cancel").then().statusCode(200)
+                .body("status", is("cancelled"));
+        DatasetUploaded upload = uploadOfProject();
+        topics.publish(new DatasetReady(project, upload.datasetId(), 1, null, "chat", "c", "k", "s", 1, null, null, 0,
+                1, null, null, null), "dataset-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/datasets/"
+                + upload.datasetId()).then().body("status", is("ready")));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/" + v1Job).then().body("status", is("cancelled"));
+        assertEquals(List.of(), topics.events(TrainingRequested.class, v1Job));
+    }
+
+    @Test
+    void errorsUnderV1AreOpenAisWhoeverMadeThem() {
+        given("tf_not-a-key").when().get("/v1/fine_tuning/jobs").then().statusCode(401)
+                .body("error.type", is("authentication_error")).body("error.code", is("invalid_api_key"));
+        createJobAnswer(Map.of("model", BaseModels.TINY)).statusCode(400)
+                .body("error.type", is("invalid_request_error")).body("error.param", is("training_file"));
+        createJobAnswer(Map.of("model", "gpt-4o-mini", "training_file", "file-x")).statusCode(400)
+                .body("error.param", is("model")).body("error.message", containsString(BaseModels.TINY));
+        String training = uploadFile("t.jsonl", CHAT);
+        createJobAnswer(Map.of("model", BaseModels.TINY, "training_file", training,
+                "method", Map.of("type", "dpo"))).statusCode(400).body("error.param", is("method.type"));
+        createJobAnswer(Map.of("model", BaseModels.TINY, "training_file", training,
+                "hyperparameters", Map.of("n_epochs", 0))).statusCode(400).body("error.param", is("hyperparameters"))
+                .body("error.message", containsString("epochs"));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/job_nope").then().statusCode(404)
+                .body("error.message", containsString("job_nope"));
+        // A problem document of the framework becomes OpenAI's error too.
+        as(member.secret()).when().get("/v1/no-such-thing").then().statusCode(404)
+                .body("error.type", is("invalid_request_error"));
+        // And elsewhere problem documents stay.
+        given("tf_not-a-key").when().get("/api/v1/jobs").then().statusCode(401)
+                .body("type", is("https://tuneforge.dev/problems/invalid-api-key"));
+    }
+
+    private static io.restassured.specification.RequestSpecification given(String secret) {
+        return as(secret);
+    }
+
+    private io.restassured.response.ValidatableResponse createJobAnswer(Map<String, Object> body) {
+        return as(member.secret()).contentType("application/json").body(body)
+                .when().post("/v1/fine_tuning/jobs").then();
+    }
+}
