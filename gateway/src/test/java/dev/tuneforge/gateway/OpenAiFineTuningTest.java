@@ -232,6 +232,15 @@ class OpenAiFineTuningTest {
                 .body("data.id", contains(id));
         as(member.secret()).when().get("/v1/fine_tuning/jobs?metadata[team]=sales").then()
                 .body("data", org.hamcrest.Matchers.empty());
+        // A second job on the same file reuses its dataset, ready: it is requested at once, and a cancel sent before
+        // the request is back in the read model goes to trainer-service all the same (after it, on the same key).
+        String again = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
+        as(member.secret()).contentType("application/json").when().post("/v1/fine_tuning/jobs/" + again + "/cancel")
+                .then().statusCode(200);
+        assertEquals(upload.datasetId(), topics.events(TrainingRequested.class, again).getFirst().datasetId());
+        await().atMost(WAIT).until(() -> topics.events(
+                dev.tuneforge.events.TrainingCancelRequested.class, again).size() == 1);
+
         // Refused for good: 400, not 409, which the official SDKs would send twice more.
         as(member.secret()).contentType("application/json").when().post("/v1/fine_tuning/jobs/" + id + "/cancel")
                 .then().statusCode(400).body("error.message", containsString("succeeded"));
@@ -309,6 +318,19 @@ class OpenAiFineTuningTest {
         // And elsewhere problem documents stay.
         given("tf_not-a-key").when().get("/api/v1/jobs").then().statusCode(401)
                 .body("type", is("https://tuneforge.dev/problems/invalid-api-key"));
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesV1WithASchemaForEachResponse() {
+        io.restassured.RestAssured.when().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths.keySet()", hasItems("/v1/files", "/v1/files/{id}", "/v1/files/{id}/content",
+                        "/v1/fine_tuning/jobs", "/v1/fine_tuning/jobs/{id}", "/v1/fine_tuning/jobs/{id}/cancel",
+                        "/v1/fine_tuning/jobs/{id}/events", "/v1/fine_tuning/jobs/{id}/checkpoints",
+                        "/v1/models", "/v1/chat/completions"))
+                .body("components.schemas.keySet()", hasItems("FileObject", "FineTuningJob", "JobEvent",
+                        "JobCheckpoint"))
+                .body("paths.'/v1/fine_tuning/jobs'.post.responses.'200'.content.'application/json'.schema.$ref",
+                        is("#/components/schemas/FineTuningJob"));
     }
 
     private static io.restassured.specification.RequestSpecification given(String secret) {

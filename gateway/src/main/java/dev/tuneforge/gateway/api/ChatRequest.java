@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * else is an {@link OpenAiError}, never another exception.
  *
  * <p>A {@code model} that no model can be called (a name as {@link Names} allows, with
- * {@code :version} or {@code @alias}) is not found before any lookup: such a string, e.g. one holding NUL, would
+ * {@code :version} or {@code @alias}, or a job's {@code ft:} name) is not found before any lookup: such a string, e.g. one holding NUL, would
  * otherwise reach the read model's query, which PostgreSQL refuses.
  */
 record ChatRequest(String model) {
@@ -24,7 +24,10 @@ record ChatRequest(String model) {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     private static final Pattern MODEL_REFERENCE =
-            Pattern.compile("(" + Names.NAME_REGEX + ")(:[0-9]{1,9}|@" + Names.NAME_REGEX + ")?");
+            Pattern.compile("(" + Names.NAME_REGEX + ")(:[0-9]{1,9}|@" + Names.NAME_REGEX + ")?"
+                    // a job's result or checkpoint, as /v1/fine_tuning/jobs names it (FineTunedModelName)
+                    + "|ft:" + Names.NAME_REGEX + ":[A-Za-z0-9._-]{1,128}:" + Names.NAME_REGEX
+                    + ":job_[0-9a-f]{1,64}(:ckpt-step-[0-9]{1,12})?");
 
     static ChatRequest parse(String body) {
         JsonNode request;

@@ -83,6 +83,7 @@ public class OpenAiResource {
     @POST
     @Path("/chat/completions")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS}) // the Java SDK streams with that Accept
     @Blocking
     @Operation(summary = "OpenAI-compatible chat completion (stream: true for server-sent events). 'model' is a model"
             + " name (its champion), 'name:version', 'name@alias' or a base model")

@@ -12,8 +12,9 @@ package dev.tuneforge.gateway.domain;
  * @param baseModel   the catalogue name of the base model
  * @param artifactKey the version's artifact prefix in S3; null for a base model
  * @param fullModel   the artifact is a full model (method {@code full}), not a LoRA adapter
- * @param artifactDir where the weights are in the artifact: null for its root (a job's output), {@code adapter} or
- *                    {@code model} for a checkpoint, which holds them beside its optimizer state
+ * @param artifactDir where the weights may be in the artifact: null for its root (a job's output), {@code adapter} or
+ *                    {@code model} for a checkpoint, which holds them beside its optimizer state (in that
+ *                    subdirectory, or at its root as the djl runtime writes them)
  */
 public record ChatTarget(String requested, String resolved, String serverKey, String baseModel, String artifactKey,
                          String artifactSha256, boolean fullModel, String artifactDir) {

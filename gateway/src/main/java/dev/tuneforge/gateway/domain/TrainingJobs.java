@@ -164,6 +164,15 @@ public class TrainingJobs {
             throw ApiException.conflict("job '" + jobId + "' is " + job.state() + " already; it cannot be " + action
                     + (action.endsWith("e") ? "d" : "ed"));
         }
+        return announceCommand(caller, jobId, action);
+    }
+
+    /**
+     * Asks trainer-service to cancel, pause or resume a job without looking it up: for a job whose TrainingRequested
+     * is in the outbox but not in the read model yet. Both go to the commands topic with the job's id as key, so
+     * trainer-service reads the request before the command.
+     */
+    public TuneforgeEvent announceCommand(Caller caller, String jobId, String action) {
         TuneforgeEvent event = switch (action) {
             case "cancel" -> new TrainingCancelRequested(caller.projectId(), jobId, caller.keyId());
             case "pause" -> new TrainingPauseRequested(caller.projectId(), jobId, caller.keyId());

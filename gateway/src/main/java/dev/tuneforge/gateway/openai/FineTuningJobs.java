@@ -308,7 +308,11 @@ public class FineTuningJobs {
             return get(caller, jobId);
         }
         try {
-            trainingJobs.command(caller, jobId, action);
+            if (request.isPresent() && jobs.find(caller.projectId(), jobId).isEmpty()) {
+                trainingJobs.announceCommand(caller, jobId, action); // requested a moment ago: not projected yet
+            } else {
+                trainingJobs.command(caller, jobId, action);
+            }
         } catch (ApiException e) {
             if (e.getMessage().contains("already")) {
                 throw OpenAiErrors.refused("Job " + jobId + " is " + job.status() + " already; it cannot be "

@@ -39,8 +39,8 @@ final class S3ModelStaging implements ModelStaging {
         }
         Path artifact = stage(target.artifactKey(), workDir.resolve("cache/artifacts")
                 .resolve(hash(target.artifactKey() + "@" + target.artifactSha256())));
-        if (target.artifactDir() != null) {
-            artifact = artifact.resolve(target.artifactDir());
+        if (target.artifactDir() != null && Files.isDirectory(artifact.resolve(target.artifactDir()))) {
+            artifact = artifact.resolve(target.artifactDir()); // a checkpoint with its weights in a subdirectory
         }
         if (target.fullModel()) {
             withTokenizer(artifact, base);

@@ -18,7 +18,8 @@ class ChatRequestTest {
 
     @Test
     void theNamesAModelCanHaveAreRead() {
-        for (String model : new String[] {"chatty", "chatty:12", "chatty@champion", "tiny-llama", "qwen2.5-0.5b_v2"}) {
+        for (String model : new String[] {"chatty", "chatty:12", "chatty@champion", "tiny-llama", "qwen2.5-0.5b_v2",
+                "ft:tiny-llama:prj_a1:support:job_0123abcd", "ft:tiny-llama:prj_a1:support:job_0123abcd:ckpt-step-50"}) {
             assertEquals(model, ChatRequest.parse("{\"model\":\"" + model + "\",\"messages\":[]}").model());
         }
     }
