@@ -33,9 +33,11 @@ public enum EventType {
 
     PROMOTION_REQUESTED("dev.tuneforge.model.promotion-requested.v1", PromotionRequested.class, Topics.COMMANDS),
     ROLLBACK_REQUESTED("dev.tuneforge.model.rollback-requested.v1", RollbackRequested.class, Topics.COMMANDS),
+    ARCHIVE_REQUESTED("dev.tuneforge.model.archive-requested.v1", ModelArchiveRequested.class, Topics.COMMANDS),
     MODEL_REGISTERED("dev.tuneforge.model.registered.v1", ModelRegistered.class, Topics.REGISTRY),
     MODEL_PROMOTED("dev.tuneforge.model.promoted.v1", ModelPromoted.class, Topics.REGISTRY),
     MODEL_ROLLED_BACK("dev.tuneforge.model.rolled-back.v1", ModelRolledBack.class, Topics.REGISTRY),
+    MODEL_ARCHIVED("dev.tuneforge.model.archived.v1", ModelArchived.class, Topics.REGISTRY),
 
     OBSERVATIONS_RECEIVED("dev.tuneforge.monitoring.observations-received.v1", ObservationsReceived.class, Topics.MONITORING),
     DRIFT_MEASURED("dev.tuneforge.monitoring.drift-measured.v1", DriftMeasured.class, Topics.MONITORING),

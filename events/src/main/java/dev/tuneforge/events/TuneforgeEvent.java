@@ -13,7 +13,8 @@ public sealed interface TuneforgeEvent permits
         TrainingRequested, TrainingCancelRequested, TrainingPauseRequested, TrainingResumeRequested, TrainingPaused, TrainingResumed, TrainingStarted, TrainingProgress,
         CheckpointSaved, TrainingFinished, TrainingFailed, TrainingCancelled,
         EvalPassed, EvalFailed,
-        PromotionRequested, RollbackRequested, ModelRegistered, ModelPromoted, ModelRolledBack,
+        PromotionRequested, RollbackRequested, ModelArchiveRequested, ModelRegistered, ModelPromoted, ModelRolledBack,
+        ModelArchived,
         ObservationsReceived, DriftMeasured, DriftDetected,
         PipelineConfigured {
 

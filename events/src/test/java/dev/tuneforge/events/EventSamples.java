@@ -52,6 +52,8 @@ final class EventSamples {
                         "exact_match >= 0.8", "exact_match 0.41 < 0.8", "projects/prj_1/eval/ev_2/report.json"),
                 new PromotionRequested(PROJECT, "support-bot", 3, "champion", "key_1"),
                 new RollbackRequested(PROJECT, "support-bot", "key_1", 3),
+                new ModelArchiveRequested(PROJECT, "support-bot", 2, "key_1"),
+                new ModelArchived(PROJECT, "support-bot", 2, "key_1"),
                 new ModelRegistered(PROJECT, "support-bot", 3, "job_1", "projects/prj_1/models/support-bot/v3/adapter/",
                         "dd", "candidate", "ev_1", "projects/prj_1/eval/ev_1/report.json",
                         Map.of("exact_match", 0.93), null, "tiny-llama", "lora", Map.of("epochs", 3), "ds_1", 2, "c0ffee",

@@ -3,6 +3,8 @@ package dev.tuneforge.registry;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.ModelArchiveRequested;
+import dev.tuneforge.events.ModelArchived;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
@@ -273,6 +275,39 @@ class RegistryTest {
                                 + Names.aliasProblem("alias", "previous-champion").orElseThrow()),
                 audit.of(PROJECT, model).stream().filter(e -> e.action().equals("promotion-refused"))
                         .map(e -> e.detail().get("reason").toString()).toList());
+    }
+
+    @Test
+    void aVersionNoAliasPointsAtIsArchivedOnceAndNeverPromotedAgain() throws Exception {
+        fixture.readyDataset(dataset);
+        List<String> jobs = List.of("a", "b", "c");
+        for (int i = 0; i < jobs.size(); i++) {
+            String job = jobs.get(i);
+            TrainingFinished finished = fixture.finishedJob("job_" + job + "-" + model, model, dataset, work, true);
+            fixture.publish(passed(finished, "ev_" + job), "eval-service");
+            fixture.awaitEvents(model, 2 * (i + 1));
+        }
+        assertEquals(Map.of("champion", 3, "previous-champion", 2), aliases.of(PROJECT, model));
+
+        // The champion is refused; version 1 (no alias) is archived, once; then it cannot be promoted.
+        fixture.publish(new ModelArchiveRequested(PROJECT, model, 3, "key_ops"), "gateway");
+        fixture.publish(new ModelArchiveRequested(PROJECT, model, 1, "key_ops"), "gateway");
+        fixture.publish(new ModelArchiveRequested(PROJECT, model, 1, "key_ops"), "gateway");
+        fixture.publish(new PromotionRequested(PROJECT, model, 1, "champion", "key_ops"), "gateway");
+        org.awaitility.Awaitility.await().atMost(RegistryFixture.WAIT).until(() -> audit.of(PROJECT, model).stream()
+                .anyMatch(e -> e.action().equals("promotion-refused")));
+
+        // The event leaves through the outbox a moment after the audit row is written.
+        org.awaitility.Awaitility.await().atMost(RegistryFixture.WAIT)
+                .until(() -> !fixture.events(ModelArchived.class, model).isEmpty());
+        assertEquals(List.of(new ModelArchived(PROJECT, model, 1, "key_ops")), fixture.events(ModelArchived.class, model));
+        assertEquals(ModelVersion.ARCHIVED, versions.find(PROJECT, model, 1).orElseThrow().status());
+        assertEquals(List.of("version 3 is champion; promote another first"), audit.of(PROJECT, model).stream()
+                .filter(e -> e.action().equals("archive-refused")).map(e -> e.detail().get("reason").toString()).toList());
+        assertEquals(List.of("version 1 is archived and is never promoted"), audit.of(PROJECT, model).stream()
+                .filter(e -> e.action().equals("promotion-refused")).map(e -> e.detail().get("reason").toString())
+                .toList());
+        assertEquals(Map.of("champion", 3, "previous-champion", 2), aliases.of(PROJECT, model));
     }
 
     @Test

@@ -37,6 +37,11 @@ public record ModelVersion(
     public static final String CANDIDATE = "candidate";
     public static final String PROMOTED = "promoted";
     public static final String REJECTED = "rejected";
+    public static final String ARCHIVED = "archived";
+
+    public boolean archived() {
+        return ARCHIVED.equals(status);
+    }
 
     public boolean rejected() {
         return REJECTED.equals(status);

@@ -2,6 +2,8 @@ package dev.tuneforge.registry.domain;
 
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRolledBack;
+import dev.tuneforge.events.ModelArchiveRequested;
+import dev.tuneforge.events.ModelArchived;
 import dev.tuneforge.events.PromotionRequested;
 import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.kit.messaging.Outbox;
@@ -13,6 +15,7 @@ import dev.tuneforge.registry.storage.Models;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -66,6 +69,11 @@ public class Promotions {
         if (version.get().rejected()) {
             refuse(project, model, r.version(), "promotion-refused", cause, alias,
                     "version " + r.version() + " was rejected by its evaluation and is never promoted");
+            return;
+        }
+        if (version.get().archived()) {
+            refuse(project, model, r.version(), "promotion-refused", cause, alias,
+                    "version " + r.version() + " is archived and is never promoted");
             return;
         }
         if (CHAMPION.equals(alias)) {
@@ -149,6 +157,40 @@ public class Promotions {
         Map<String, Integer> now = aliases.of(project, model);
         outbox.publish(new ModelRolledBack(project, model, champion, target, cause.actor(), now));
         outbox.publish(new ModelPromoted(project, model, target, CHAMPION, champion, cause.actor(), now));
+    }
+
+    /**
+     * Archives a version no alias points at: its status becomes {@code archived} (it is never served nor promoted
+     * again; artifact and lineage stay) and {@link ModelArchived} says so. A version an alias points at is refused
+     * (the audit log says why): promote another first. Archiving an archived version does nothing.
+     */
+    public void archiveRequested(ModelArchiveRequested r, Cause cause) {
+        String project = r.projectId();
+        String model = r.modelName();
+        if (!models.lockExisting(project, model)) {
+            refuse(project, model, r.version(), "archive-refused", cause, null, "model " + model + " has no versions");
+            return;
+        }
+        Optional<ModelVersion> version = versions.find(project, model, r.version());
+        if (version.isEmpty()) {
+            refuse(project, model, r.version(), "archive-refused", cause, null,
+                    "model " + model + " has no version " + r.version());
+            return;
+        }
+        if (version.get().archived()) {
+            return;
+        }
+        List<String> pointing = aliases.of(project, model).entrySet().stream()
+                .filter(e -> e.getValue() == r.version()).map(Map.Entry::getKey).sorted().toList();
+        if (!pointing.isEmpty()) {
+            refuse(project, model, r.version(), "archive-refused", cause, String.join(",", pointing),
+                    "version " + r.version() + " is " + String.join(", ", pointing) + "; promote another first");
+            return;
+        }
+        versions.setStatus(project, model, r.version(), ModelVersion.ARCHIVED);
+        audit.append(project, model, r.version(), "status-changed", cause, detail("from", version.get().status(),
+                "to", ModelVersion.ARCHIVED));
+        outbox.publish(new ModelArchived(project, model, r.version(), cause.actor()));
     }
 
     private void refuse(String project, String model, Integer version, String action, Cause cause, String alias,

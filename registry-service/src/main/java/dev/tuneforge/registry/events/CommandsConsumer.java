@@ -1,5 +1,6 @@
 package dev.tuneforge.registry.events;
 
+import dev.tuneforge.events.ModelArchiveRequested;
 import dev.tuneforge.events.PromotionRequested;
 import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.events.TrainingRequested;
@@ -40,6 +41,8 @@ public class CommandsConsumer {
                         new Cause(envelope.id(), actor(promote.requestedBy(), envelope.source())));
                 case RollbackRequested rollback -> promotions.rollbackRequested(rollback,
                         new Cause(envelope.id(), actor(rollback.requestedBy(), envelope.source())));
+                case ModelArchiveRequested archive -> promotions.archiveRequested(archive,
+                        new Cause(envelope.id(), actor(archive.requestedBy(), envelope.source())));
                 case TrainingRequested requested -> lineage.jobRequested(requested, envelope.time().toInstant());
                 default -> {
                 }
