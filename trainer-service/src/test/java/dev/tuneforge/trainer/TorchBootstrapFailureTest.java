@@ -30,6 +30,10 @@ import org.junit.jupiter.api.Test;
  * The torch runtime's environment cannot be made (the bootstrap command fails, as pip does without a reachable
  * package index): each attempt fails with the bootstrap's exit named, and is retried as a crash — not failed at once
  * as a bad spec, since the next try may well succeed — until {@code max-attempts}.
+ *
+ * <p>The scheduler's tick and the outbox relay's poll are an hour apart in this profile, so the job goes through on
+ * wake-ups alone: claimed once its request (and its dataset) are committed, claimed again when its first attempt
+ * frees the slot, its {@code TrainingFailed} published when the transaction that wrote it commits.
  */
 @QuarkusTest
 @TestProfile(TorchBootstrapFailureTest.BrokenBootstrap.class)
@@ -45,7 +49,9 @@ class TorchBootstrapFailureTest {
                     "tuneforge.trainer.default-runtime", "torch",
                     "tuneforge.trainer.max-attempts", "2",
                     "tuneforge.trainer.worker.torch-python", missing.toString(),
-                    "tuneforge.trainer.worker.torch-bootstrap", "echo 'no package index reachable' >&2; exit 3");
+                    "tuneforge.trainer.worker.torch-bootstrap", "echo 'no package index reachable' >&2; exit 3",
+                    "tuneforge.trainer.tick", "1h",
+                    "tuneforge.outbox.poll-interval", "1h");
         }
     }
 

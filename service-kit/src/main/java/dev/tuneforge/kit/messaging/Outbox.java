@@ -3,6 +3,7 @@ package dev.tuneforge.kit.messaging;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.TuneforgeEvent;
+import dev.tuneforge.kit.db.AfterCommit;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -16,7 +17,8 @@ import java.sql.Timestamp;
 /**
  * Where a service puts the events it emits: a row in {@code tf_outbox}, written in the caller's
  * transaction. If that transaction rolls back, the event never existed; if it commits,
- * {@link OutboxRelay} publishes it. Never publish to Kafka directly after a database write.
+ * {@link OutboxRelay} publishes it, woken as soon as the transaction commits. Never publish to Kafka directly after a
+ * database write.
  */
 @ApplicationScoped
 public class Outbox {
@@ -25,12 +27,20 @@ public class Outbox {
             INSERT INTO tf_outbox (event_id, topic, event_key, event_type, source, subject, event_time, payload)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)""";
 
+    /** The key under which a transaction that wrote events wakes the relay, once. */
+    private static final String RELAY_WAKE_UP = Outbox.class.getName() + ".relay-wake-up";
+
     private final AgroalDataSource dataSource;
     private final String source;
+    private final AfterCommit afterCommit;
+    private final OutboxRelay relay;
 
-    public Outbox(AgroalDataSource dataSource, @ConfigProperty(name = "quarkus.application.name") String source) {
+    public Outbox(AgroalDataSource dataSource, @ConfigProperty(name = "quarkus.application.name") String source,
+                  AfterCommit afterCommit, OutboxRelay relay) {
         this.dataSource = dataSource;
         this.source = source;
+        this.afterCommit = afterCommit;
+        this.relay = relay;
     }
 
     /** Adds the event to the current transaction; there must be one. */
@@ -51,6 +61,7 @@ public class Outbox {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot write " + envelope.type().typeName() + " to the outbox", e);
         }
+        afterCommit.once(RELAY_WAKE_UP, relay::wake);
         return envelope;
     }
 }

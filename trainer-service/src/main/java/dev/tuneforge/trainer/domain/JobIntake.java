@@ -15,7 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Commands about jobs. A request enters {@code validating} (the scheduler checks it against the dataset
  * version and the base model); cancel, pause and resume are idempotent: a job not running changes at once,
  * a running one is flagged and its worker is stopped by the instance that runs it (checkpoint, exit TERMINATED).
- * All run inside the inbox's transaction.
+ * All run inside the inbox's transaction; a job that may be claimed now wakes the {@link Scheduler} once it commits.
  */
 @ApplicationScoped
 public class JobIntake {
@@ -23,11 +23,13 @@ public class JobIntake {
     private final Jobs jobs;
     private final Outbox outbox;
     private final TrainerConfig config;
+    private final Scheduler scheduler;
 
-    public JobIntake(Jobs jobs, Outbox outbox, TrainerConfig config) {
+    public JobIntake(Jobs jobs, Outbox outbox, TrainerConfig config, Scheduler scheduler) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.config = config;
+        this.scheduler = scheduler;
     }
 
     /** The job keeps the runtime it asks for, or this service's default, for every attempt. */
@@ -35,6 +37,7 @@ public class JobIntake {
         if (jobs.state(request.jobId()).isEmpty()) {
             jobs.insert(request, JobState.VALIDATING,
                     request.runtime() == null ? config.defaultRuntime() : request.runtime());
+            scheduler.wakeAfterCommit();
         }
     }
 
@@ -68,6 +71,7 @@ public class JobIntake {
         jobs.lock(resume.jobId()).filter(job -> job.state() == JobState.PAUSED).ifPresent(job -> {
             jobs.setState(job.jobId(), job.recipe() == null ? JobState.VALIDATING : JobState.QUEUED);
             outbox.publish(new TrainingResumed(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+            scheduler.wakeAfterCommit();
         });
     }
 }

@@ -1,5 +1,7 @@
 package dev.tuneforge.trainer.domain;
 
+import dev.tuneforge.kit.concurrent.SerialPasses;
+import dev.tuneforge.kit.db.AfterCommit;
 import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.launcher.WorkerSlots;
 import dev.tuneforge.trainer.launch.AttemptRunner;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -41,6 +44,14 @@ import org.jboss.logging.Logger;
  * a running job an attempt. Within the tick each step, and each job's validation, fails on its own: it is logged
  * (once, until it works again) and tried again at the next tick, and the other steps go on. The last step deletes what
  * the attempts of ended jobs uploaded and never published ({@link LeftoverObjects}).
+ *
+ * <p>The tick is the fallback; a job does not wait for it. Whoever commits something that makes a job claimable — a
+ * request or a resume ({@link JobIntake}), a dataset version becoming ready — wakes the claim pass (validate new jobs,
+ * fill free slots) once the transaction has committed ({@link #wakeAfterCommit}), and so does an attempt ending here,
+ * which frees its slot and may have requeued its job. Woken passes run on a thread of their own, one at a time and
+ * never during a tick ({@link SerialPasses}), so a slot is never filled twice; what only time changes (a lease of
+ * another instance running out, a validation timeout) and work committed by another instance wait for the tick. With
+ * the tick {@code off} nothing is woken either: tests drive the scheduler by hand.
  */
 @ApplicationScoped
 public class Scheduler {
@@ -48,6 +59,8 @@ public class Scheduler {
     private static final Logger LOG = Logger.getLogger(Scheduler.class);
     /** The step of validating one job, as {@link #isolated} names it. */
     private static final String VALIDATING_JOB = "validating job ";
+    /** The key under which a transaction wakes the claim pass, once. */
+    private static final String WAKE_UP = Scheduler.class.getName() + ".wake-up";
 
     private final Jobs jobs;
     private final JobTransitions transitions;
@@ -55,6 +68,9 @@ public class Scheduler {
     private final DatasetVersions datasets;
     private final TrainerConfig config;
     private final LeftoverObjects leftovers;
+    private final AfterCommit afterCommit;
+    /** {@code tuneforge.trainer.tick} is {@code off}: no tick, and no wake-ups. */
+    private final boolean loopOff;
     private final String owner;
     private final String host;
     private final Map<String, String> slots = new LinkedHashMap<>();
@@ -71,18 +87,22 @@ public class Scheduler {
         t.setDaemon(true);
         return t;
     });
+    /** The claim pass, woken; the tick runs under its exclusion. */
+    private final SerialPasses passes = new SerialPasses("scheduler-wake-up", this::claimPass);
     /** Steps that failed, and how, so a failure that repeats every tick is logged once. */
     private final Map<String, String> failing = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public Scheduler(Jobs jobs, JobTransitions transitions, Launchers launchers, DatasetVersions datasets,
-                     TrainerConfig config, LeftoverObjects leftovers) {
+                     TrainerConfig config, LeftoverObjects leftovers, AfterCommit afterCommit) {
         this.jobs = jobs;
         this.transitions = transitions;
         this.launchers = launchers;
         this.datasets = datasets;
         this.config = config;
         this.leftovers = leftovers;
+        this.afterCommit = afterCommit;
+        this.loopOff = Set.of("off", "disabled").contains(config.tick().trim().toLowerCase(Locale.ROOT));
         this.host = hostName();
         this.owner = config.instanceId().orElse(host + "-" + UUID.randomUUID().toString().substring(0, 8));
         slots.putAll(WorkerSlots.parse(config.slots(), "tuneforge.trainer.slots"));
@@ -100,19 +120,44 @@ public class Scheduler {
     @Scheduled(every = "${tuneforge.trainer.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "2s")
     void tick() {
+        passes.runExclusive(() -> {
+            if (stopping) {
+                return;
+            }
+            validateNewJobs();
+            isolated("passing cancel and pause requests to workers", this::passStopRequests);
+            isolated("looking for queued jobs without a slot", this::warnAboutJobsWithoutASlot);
+            fillFreeSlots();
+            isolated("deleting what ended jobs' attempts uploaded and never published", leftovers::sweepEndedJobs);
+        });
+    }
+
+    /**
+     * Wakes the claim pass once the current transaction commits (once per transaction, however often it is called),
+     * so that what it committed is claimed without waiting for the tick. Does nothing while the tick is off.
+     */
+    public void wakeAfterCommit() {
+        if (!loopOff) {
+            afterCommit.once(WAKE_UP, passes::wake);
+        }
+    }
+
+    /** What a job needs to start, woken: the steps of the tick that validate and claim. */
+    private void claimPass() {
         if (stopping) {
             return;
         }
         validateNewJobs();
-        isolated("passing cancel and pause requests to workers", this::passStopRequests);
-        isolated("looking for queued jobs without a slot", this::warnAboutJobsWithoutASlot);
+        fillFreeSlots();
+    }
+
+    private void fillFreeSlots() {
         for (Map.Entry<String, String> slot : slots.entrySet()) {
             if (stopping || running.containsKey(slot.getKey())) {
                 continue;
             }
             isolated("filling slot " + slot.getKey(), () -> fill(slot.getKey(), slot.getValue()));
         }
-        isolated("deleting what ended jobs' attempts uploaded and never published", leftovers::sweepEndedJobs);
     }
 
     /**
@@ -150,6 +195,9 @@ public class Scheduler {
                 LOG.errorf(e, "job %s: attempt runner failed", runner.jobId());
             } finally {
                 running.remove(slot, runner);
+                if (!loopOff) {
+                    passes.wake(); // the slot is free, and the job may be queued again
+                }
             }
         });
     }
@@ -252,6 +300,7 @@ public class Scheduler {
             Thread.currentThread().interrupt();
         }
         renewals.shutdownNow();
+        passes.close();
     }
 
     private static String hostName() {
