@@ -232,6 +232,31 @@ class OpenAiFineTuningTest {
                 .body("data.id", contains(id));
         as(member.secret()).when().get("/v1/fine_tuning/jobs?metadata[team]=sales").then()
                 .body("data", org.hamcrest.Matchers.empty());
+        // Deleting the model archives its registered version (registry-service's answers published here); a champion
+        // is refused.
+        String artifact = "projects/" + project + "/models/support/v1/";
+        topics.publish(new dev.tuneforge.events.ModelRegistered(project, "support", 1, id, artifact, "sha",
+                "candidate"), "registry-service");
+        topics.publish(new dev.tuneforge.events.ModelPromoted(project, "support", 1, "champion", null), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).contentType("application/json").when()
+                .delete("/v1/models/" + model).then().statusCode(400)
+                .body("error.message", containsString("champion")));
+        topics.publish(new dev.tuneforge.events.ModelRegistered(project, "support", 2, "job_other", artifact, "sha",
+                "candidate"), "registry-service");
+        topics.publish(new dev.tuneforge.events.ModelPromoted(project, "support", 2, "champion", 1), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).contentType("application/json").when()
+                .delete("/v1/models/" + model).then().statusCode(200)
+                .body("id", is(model)).body("object", is("model")).body("deleted", is(true)));
+        assertEquals(List.of(new dev.tuneforge.events.ModelArchiveRequested(project, "support", 1, member.id())),
+                topics.events(dev.tuneforge.events.ModelArchiveRequested.class, "support"));
+        topics.publish(new dev.tuneforge.events.ModelArchived(project, "support", 1, member.id()), "registry-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/models").then()
+                .body("data.id", not(hasItem(model))).body("data.id", not(hasItem("support:1"))));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("model", model, "messages", List.of(Map.of("role", "user", "content", "hi"))))
+                .when().post("/v1/chat/completions").then().statusCode(404)
+                .body("error.message", containsString("archived"));
+
         // A second job on the same file reuses its dataset, ready: it is requested at once, and a cancel sent before
         // the request is back in the read model goes to trainer-service all the same (after it, on the same key).
         String again = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");

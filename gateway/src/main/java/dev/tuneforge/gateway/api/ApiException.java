@@ -72,6 +72,10 @@ public class ApiException extends RuntimeException {
         return new ApiException(422, kind, title, String.join("; ", errors), errors);
     }
 
+    public int status() {
+        return status;
+    }
+
     public Response toResponse() {
         Response problem = Problem.response(status, kind, title, getMessage(), errors);
         return retryAfter > 0 ? Response.fromResponse(problem).header("Retry-After", retryAfter).build() : problem;

@@ -7,14 +7,18 @@ import dev.tuneforge.gateway.domain.BaseModelCatalog;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.gateway.domain.ChatTargets;
 import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.Caller;
+import dev.tuneforge.gateway.domain.ModelRegistry;
 import dev.tuneforge.gateway.domain.ModelVersionView;
 import dev.tuneforge.gateway.domain.ModelView;
+import dev.tuneforge.gateway.openai.FineTunedModelName;
 import dev.tuneforge.gateway.openai.FineTuningJobs;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.worker.ServerPool;
 import dev.tuneforge.gateway.worker.ServersBusy;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -43,6 +47,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The OpenAI-compatible {@code /v1/chat/completions} and {@code /v1/models} (DESIGN §8; files and fine-tuning jobs
@@ -67,12 +72,14 @@ public class OpenAiResource {
     private final BaseModelCatalog baseModels;
     private final CurrentCaller caller;
     private final FineTuningJobs fineTuningJobs;
+    private final ModelRegistry registry;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     public OpenAiResource(ChatTargets targets, ServerPool servers, ModelReadModel models, BaseModelCatalog baseModels,
-                          CurrentCaller caller, FineTuningJobs fineTuningJobs) {
+                          CurrentCaller caller, FineTuningJobs fineTuningJobs, ModelRegistry registry) {
         this.fineTuningJobs = fineTuningJobs;
+        this.registry = registry;
         this.targets = targets;
         this.servers = servers;
         this.models = models;
@@ -159,6 +166,9 @@ public class OpenAiResource {
             }
             model.aliases().keySet().forEach(alias -> data.add(entry(model.name() + "@" + alias, created, project)));
             for (ModelVersionView version : models.versions(project, model.name(), 0, 1000)) {
+                if (ModelReadModel.ARCHIVED.equals(version.status())) {
+                    continue;
+                }
                 data.add(entry(model.name() + ":" + version.version(), version.createdAt().toEpochSecond(), project));
             }
         }
@@ -188,6 +198,47 @@ public class OpenAiResource {
         List<Map<String, Object>> all = (List<Map<String, Object>>) listModels().get("data");
         return all.stream().filter(model -> id.equals(model.get("id"))).findFirst()
                 .orElseThrow(() -> OpenAiError.modelNotFound("The model '" + id + "' does not exist"));
+    }
+
+    /** OpenAI's answer to a model's deletion. */
+    public record ModelDeleted(String id, String object, boolean deleted) {
+    }
+
+    @DELETE
+    @Path("/models/{id}")
+    @Operation(summary = "Archive a fine-tuned model (an ft: name, or name:version): registry-service marks the version"
+            + " archived, and it is served no more; refused while an alias (champion included) points at it")
+    public ModelDeleted deleteModel(@PathParam("id") String id) {
+        Caller who = caller.get();
+        Optional<FineTunedModelName> fineTuned = FineTunedModelName.parse(id);
+        String name;
+        int version;
+        if (fineTuned.isPresent()) {
+            if (fineTuned.get().checkpointStep() != null) {
+                throw OpenAiError.invalid("model", "'" + id + "' is a checkpoint; delete the job's model instead");
+            }
+            ModelVersionView registered = models.versionOfJob(who.projectId(), fineTuned.get().jobId())
+                    .orElseThrow(() -> OpenAiError.modelNotFound("The model '" + id + "' does not exist, or is not"
+                            + " registered yet (its evaluation has not ended)"));
+            name = registered.name();
+            version = registered.version();
+        } else {
+            int colon = id.lastIndexOf(':');
+            try {
+                name = id.substring(0, colon);
+                version = Integer.parseInt(id.substring(colon + 1));
+            } catch (RuntimeException e) {
+                throw OpenAiError.invalid("model", "only a fine-tuned model ('ft:...') or a version ('name:version')"
+                        + " can be deleted; '" + id + "' is neither");
+            }
+        }
+        try {
+            registry.archive(who, name, version);
+        } catch (ApiException e) {
+            throw e.status() == 404 ? OpenAiError.modelNotFound("The model '" + id + "' does not exist")
+                    : OpenAiError.invalid("model", e.getMessage());
+        }
+        return new ModelDeleted(id, "model", true);
     }
 
     @ServerExceptionMapper

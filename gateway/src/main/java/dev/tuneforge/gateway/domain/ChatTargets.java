@@ -81,6 +81,9 @@ public class ChatTargets {
 
     private ChatTarget version(String projectId, String requested, String name, int number) {
         ModelVersionView version = models.version(projectId, name, number).orElseThrow(() -> unknown(requested));
+        if (ModelReadModel.ARCHIVED.equals(version.status())) {
+            throw new UnknownModel("The model '" + name + "' version " + number + " is archived");
+        }
         if (version.artifactKey() == null || !version.artifactKey().startsWith("projects/" + projectId + "/")) {
             throw new UnknownModel("The model '" + name + "' version " + number + " has no artifact to serve");
         }
@@ -102,6 +105,10 @@ public class ChatTargets {
      */
     private ChatTarget fineTuned(String projectId, String model, FineTunedModelName name) {
         JobView job = jobs.find(projectId, name.jobId()).orElseThrow(() -> unknown(model));
+        if (models.versionOfJob(projectId, job.id()).filter(v -> ModelReadModel.ARCHIVED.equals(v.status()))
+                .isPresent()) {
+            throw new UnknownModel("The model '" + model + "' is archived (deleted)");
+        }
         String expected = FineTunedModelName.of(job.baseModel(), projectId, suffixOf(projectId, job), job.id());
         boolean full = "full".equals(job.method());
         if (name.checkpointStep() == null) {

@@ -1,6 +1,7 @@
 package dev.tuneforge.gateway.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneforge.events.ModelArchiveRequested;
 import dev.tuneforge.events.PromotionRequested;
 import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.events.TuneforgeEvent;
@@ -182,6 +183,26 @@ public class ModelRegistry {
     public RollbackRequested rollback(Caller caller, String name) {
         model(caller.projectId(), name);
         RollbackRequested event = new RollbackRequested(caller.projectId(), name, caller.keyId());
+        publish(event);
+        return event;
+    }
+
+    /**
+     * Asks registry-service to archive a version (OpenAI's {@code DELETE /v1/models/{id}}): refused here already if an
+     * alias points at it, as registry-service would.
+     */
+    public ModelArchiveRequested archive(Caller caller, String name, int version) {
+        ModelView model = model(caller.projectId(), name);
+        ModelVersionView found = models.version(caller.projectId(), name, version).orElseThrow(() ->
+                ApiException.notFound("model '" + name + "' has no version " + version));
+        List<String> aliases = model.aliases().entrySet().stream().filter(e -> e.getValue() == version)
+                .map(Map.Entry::getKey).sorted().toList();
+        if (!aliases.isEmpty()) {
+            throw ApiException.invalid("model '" + name + "' version " + version + " is " + String.join(", ", aliases)
+                    + "; promote another version first");
+        }
+        ModelArchiveRequested event = new ModelArchiveRequested(caller.projectId(), name, found.version(),
+                caller.keyId());
         publish(event);
         return event;
     }

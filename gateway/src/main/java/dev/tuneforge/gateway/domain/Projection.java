@@ -7,6 +7,7 @@ import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.ModelArchived;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
@@ -103,6 +104,7 @@ public class Projection {
             case ModelRegistered registered -> models.registered(tables, registered, envelope.time());
             case ModelPromoted promoted -> models.promoted(tables, promoted, envelope.time());
             case ModelRolledBack rolledBack -> models.rolledBack(tables, rolledBack, envelope.time());
+            case ModelArchived archived -> models.archived(tables, archived, envelope.time());
             default -> {
                 // in the events table only, until an issue gives it a table of its own
             }

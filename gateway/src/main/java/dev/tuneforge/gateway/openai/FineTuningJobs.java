@@ -21,6 +21,7 @@ import dev.tuneforge.gateway.openai.JobRequestStore.JobRequest;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
+import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.recipe.RecipeException;
@@ -70,10 +71,12 @@ public class FineTuningJobs {
     private final TrainingJobs trainingJobs;
     private final BaseModelCatalog baseModels;
     private final EventReadModel events;
+    private final ModelReadModel models;
 
     public FineTuningJobs(FileStore files, JobRequestStore requests, JobReadModel jobs, DatasetReadModel datasets,
                           DatasetUploads uploads, TrainingJobs trainingJobs, BaseModelCatalog baseModels,
-                          EventReadModel events) {
+                          EventReadModel events, ModelReadModel models) {
+        this.models = models;
         this.events = events;
         this.files = files;
         this.requests = requests;
@@ -268,21 +271,22 @@ public class FineTuningJobs {
 
     /** The project's succeeded jobs' {@code ft:} models, each followed by its checkpoints (newest first). */
     public List<FineTunedModel> fineTunedModels(String projectId) {
-        List<FineTunedModel> models = new ArrayList<>();
+        List<FineTunedModel> found = new ArrayList<>();
         for (JobView job : jobs.list(projectId, "succeeded", null, 1000)) {
-            if (job.artifactKey() == null) {
-                continue;
+            if (job.artifactKey() == null || models.versionOfJob(projectId, job.id())
+                    .filter(version -> ModelReadModel.ARCHIVED.equals(version.status())).isPresent()) {
+                continue; // no result, or archived (DELETE /v1/models/{id})
             }
             String suffix = requests.find(projectId, job.id()).map(JobRequest::suffix).orElse(job.modelName());
             OffsetDateTime finished = job.finishedAt() != null ? job.finishedAt() : job.updatedAt();
-            models.add(new FineTunedModel(FineTunedModelName.of(job.baseModel(), projectId, suffix, job.id()),
+            found.add(new FineTunedModel(FineTunedModelName.of(job.baseModel(), projectId, suffix, job.id()),
                     finished.toEpochSecond()));
             for (JobView.Checkpoint checkpoint : jobs.checkpoints(projectId, job.id()).reversed()) {
-                models.add(new FineTunedModel(FineTunedModelName.checkpoint(job.baseModel(), projectId, suffix,
+                found.add(new FineTunedModel(FineTunedModelName.checkpoint(job.baseModel(), projectId, suffix,
                         job.id(), checkpoint.step()), checkpoint.createdAt().toEpochSecond()));
             }
         }
-        return models;
+        return found;
     }
 
     /** A result file and its content. */

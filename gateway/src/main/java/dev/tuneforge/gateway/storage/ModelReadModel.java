@@ -1,5 +1,6 @@
 package dev.tuneforge.gateway.storage;
 
+import dev.tuneforge.events.ModelArchived;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
@@ -31,6 +32,8 @@ public class ModelReadModel {
 
     /** A version's status once it has been champion (registry-service's {@code ModelVersion.PROMOTED}). */
     public static final String PROMOTED = "promoted";
+    /** An archived version (ModelArchived) is never served again. */
+    public static final String ARCHIVED = "archived";
 
     private static final String MODEL_COLUMNS = """
             m.model_name, m.latest_version, m.created_at, m.updated_at,
@@ -145,6 +148,18 @@ public class ModelReadModel {
         return jdbc.query("SELECT " + MODEL_COLUMNS + " FROM models m WHERE m.project_id = ?"
                         + " AND (m.created_at, m.model_name) > (?, ?) ORDER BY m.created_at, m.model_name LIMIT ?",
                 ModelReadModel::model, projectId, after.createdAt(), after.id(), limit);
+    }
+
+    public void archived(ReadModelTables t, ModelArchived a, OffsetDateTime time) {
+        touch(t, a.projectId(), a.modelName(), null, time);
+        jdbc.update("UPDATE " + t.modelVersions() + " SET status = ? WHERE project_id = ? AND model_name = ?"
+                + " AND version = ?", ARCHIVED, a.projectId(), a.modelName(), a.version());
+    }
+
+    /** The version a job's result was registered as, if it has been. */
+    public Optional<ModelVersionView> versionOfJob(String projectId, String jobId) {
+        return jdbc.queryOne("SELECT " + VERSION_COLUMNS + " FROM model_versions v WHERE v.project_id = ?"
+                + " AND v.job_id = ? ORDER BY v.version DESC LIMIT 1", ModelReadModel::version, projectId, jobId);
     }
 
     /** A model's versions, in order, after version {@code after} (0: from the first). */
