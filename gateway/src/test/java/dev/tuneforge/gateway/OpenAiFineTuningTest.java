@@ -195,6 +195,22 @@ class OpenAiFineTuningTest {
         topics.publish(new TrainingStarted(project, id, 1, "djl", "cpu-0", null), "trainer-service");
         topics.publish(new TrainingProgress(project, id, 1, 2, 0.5, 2.5, 1e-4, 900, 3L, null, null, 1),
                 "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("running")).body("estimated_finish", not(nullValue())));
+        // Paused and resumed through /v1, as trainer-service answers: "paused" in between (docs/OPENAI.md).
+        as(member.secret()).contentType("application/json").when().post("/v1/fine_tuning/jobs/" + id + "/pause")
+                .then().statusCode(200);
+        await().atMost(WAIT).until(() -> topics.events(dev.tuneforge.events.TrainingPauseRequested.class, id).size() == 1);
+        topics.publish(new dev.tuneforge.events.TrainingPaused(project, id, null), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("paused")));
+        as(member.secret()).contentType("application/json").when().post("/v1/fine_tuning/jobs/" + id + "/resume")
+                .then().statusCode(200);
+        await().atMost(WAIT).until(() -> topics.events(dev.tuneforge.events.TrainingResumeRequested.class, id).size() == 1);
+        topics.publish(new dev.tuneforge.events.TrainingResumed(project, id, 1L), "trainer-service");
+        topics.publish(new TrainingStarted(project, id, 2, "djl", "cpu-0", 1), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("running")));
         topics.publish(new TrainingProgress(project, id, 2, 2, 1.0, 2.0, 1e-4, 950, 0L, 2.2, 0.4, 1),
                 "trainer-service");
         topics.publish(new CheckpointSaved(project, id, 2, checkpointKey, "ck"), "trainer-service");
