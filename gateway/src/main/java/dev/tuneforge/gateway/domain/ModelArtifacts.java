@@ -14,9 +14,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A model version's artifact directory in S3 ({@code ModelRegistered.artifactKey}: the adapter or full model
@@ -69,21 +67,11 @@ public class ModelArtifacts {
     }
 
     /** One presigned GET URL per file, valid for {@code tuneforge.artifacts.presign-expiry}. */
-    public Map<String, Object> presigned(ModelVersionView version, List<ArtifactFile> files) {
+    public PresignedArtifact presigned(ModelVersionView version, List<ArtifactFile> files) {
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(presignExpiry);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("name", version.name());
-        body.put("version", version.version());
-        body.put("artifact_key", version.artifactKey());
-        body.put("artifact_sha256", version.artifactSha256());
-        body.put("expires_at", expires);
-        body.put("files", files.stream().map(f -> {
-            Map<String, Object> file = new LinkedHashMap<>();
-            file.put("path", f.path());
-            file.put("size", f.size());
-            file.put("url", store.presignedGet(f.key(), presignExpiry));
-            return file;
-        }).toList());
-        return body;
+        return new PresignedArtifact(version.name(), version.version(), version.artifactKey(),
+                version.artifactSha256(), expires, files.stream()
+                .map(f -> new PresignedArtifact.File(f.path(), f.size(), store.presignedGet(f.key(), presignExpiry)))
+                .toList());
     }
 }
