@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.events.EventType;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TuneforgeEvent;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
@@ -28,7 +29,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -77,14 +77,14 @@ public class JobResource {
 
     public JobResource(TrainingJobs trainingJobs, JobReadModel jobs, EventReadModel events, EventStreams streams,
                        CurrentCaller caller, ObjectMapper json,
-                       @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
+                       GatewayConfig config) {
         this.trainingJobs = trainingJobs;
         this.jobs = jobs;
         this.events = events;
         this.streams = streams;
         this.caller = caller;
         this.json = json;
-        this.pollInterval = pollInterval;
+        this.pollInterval = config.events().pollInterval();
     }
 
     @POST

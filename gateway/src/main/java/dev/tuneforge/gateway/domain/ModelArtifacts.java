@@ -1,12 +1,12 @@
 package dev.tuneforge.gateway.domain;
 
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ArtifactStore;
 import dev.tuneforge.gateway.storage.ArtifactStore.ArtifactFile;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,10 +26,9 @@ public class ModelArtifacts {
     private final ArtifactStore store;
     private final Duration presignExpiry;
 
-    public ModelArtifacts(ArtifactStore store,
-                          @ConfigProperty(name = "tuneforge.artifacts.presign-expiry") Duration presignExpiry) {
+    public ModelArtifacts(ArtifactStore store, GatewayConfig config) {
         this.store = store;
-        this.presignExpiry = presignExpiry;
+        this.presignExpiry = config.artifacts().presignExpiry();
     }
 
     /** The files of a version's artifact; 404 when it has none (or its key is not under the project). */
