@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -58,10 +59,35 @@ class ModelsCommand implements Callable<Integer> {
         }
 
         String versionPath() {
+            return path() + "/versions/" + requiredVersion();
+        }
+
+        int requiredVersion() {
             if (version == null) {
                 throw new CliException(ExitCodes.USAGE, "name a version: " + name + ":N or --version N");
             }
-            return path() + "/versions/" + version;
+            return version;
+        }
+    }
+
+    /**
+     * The {@code NAME[:VERSION]} argument and its {@code --version N} option, for the commands about one version.
+     * It brings its own {@code -h/--help}: those commands cannot have mixinStandardHelpOptions, whose
+     * {@code -V/--version} would take {@code --version}.
+     */
+    static class VersionArgument {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
+        @Parameters(paramLabel = "NAME[:VERSION]")
+        String model;
+
+        @Option(names = "--version", paramLabel = "N", description = "The version (as NAME:N).")
+        Integer version;
+
+        Ref ref() {
+            return Ref.parse(model, version);
         }
     }
 
@@ -97,25 +123,18 @@ class ModelsCommand implements Callable<Integer> {
         }
     }
 
-    // No mixinStandardHelpOptions: its -V/--version would take --version.
     @Command(name = "show",
             description = {"A model (its aliases and versions), or with NAME:VERSION (or --version) a version's model",
                     "card: base model, method, hyperparameters, dataset version, who and when, evaluation."},
             footer = ExitCodes.FOOTER)
     static class Show extends ApiCommand {
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
-
-        @Parameters(paramLabel = "NAME[:VERSION]")
-        String model;
-
-        @Option(names = "--version", paramLabel = "N", description = "The version (as NAME:N).")
-        Integer version;
+        @Mixin
+        VersionArgument target;
 
         @Override
         void run(GatewayClient client) {
-            Ref ref = Ref.parse(model, version);
+            Ref ref = target.ref();
             PrintWriter out = out();
             if (ref.version() == null) {
                 JsonNode m = client.get(ref.path(), Map.of());
@@ -216,26 +235,17 @@ class ModelsCommand implements Callable<Integer> {
             footer = ExitCodes.FOOTER)
     static class Promote extends ApiCommand {
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
-
-        @Parameters(paramLabel = "NAME[:VERSION]")
-        String model;
-
-        @Option(names = "--version", paramLabel = "N", description = "The version (as NAME:N).")
-        Integer version;
+        @Mixin
+        VersionArgument target;
 
         @Option(names = "--alias", paramLabel = "ALIAS", description = "The alias (default champion).")
         String alias;
 
         @Override
         void run(GatewayClient client) {
-            Ref ref = Ref.parse(model, version);
-            if (ref.version() == null) {
-                throw new CliException(ExitCodes.USAGE, "name a version: " + ref.name() + ":N or --version N");
-            }
+            Ref ref = target.ref();
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("version", ref.version());
+            body.put("version", ref.requiredVersion());
             body.put("alias", alias);
             JsonNode answer = client.post(ref.path() + "/promote", body);
             if (json()) {
@@ -269,18 +279,12 @@ class ModelsCommand implements Callable<Integer> {
             footer = ExitCodes.FOOTER)
     static class Lineage extends ApiCommand {
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
-
-        @Parameters(paramLabel = "NAME[:VERSION]")
-        String model;
-
-        @Option(names = "--version", paramLabel = "N", description = "The version (as NAME:N).")
-        Integer version;
+        @Mixin
+        VersionArgument target;
 
         @Override
         void run(GatewayClient client) {
-            Ref ref = Ref.parse(model, version);
+            Ref ref = target.ref();
             JsonNode lineage = client.get(ref.versionPath() + "/lineage", Map.of());
             if (json()) {
                 printJson(lineage);
@@ -318,14 +322,8 @@ class ModelsCommand implements Callable<Integer> {
             footer = ExitCodes.FOOTER)
     static class Download extends ApiCommand {
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
-
-        @Parameters(paramLabel = "NAME[:VERSION]")
-        String model;
-
-        @Option(names = "--version", paramLabel = "N", description = "The version (as NAME:N).")
-        Integer version;
+        @Mixin
+        VersionArgument target;
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write the tar"
                 + " (default: NAME-vN.tar here).")
@@ -336,7 +334,7 @@ class ModelsCommand implements Callable<Integer> {
 
         @Override
         void run(GatewayClient client) {
-            Ref ref = Ref.parse(model, version);
+            Ref ref = target.ref();
             String path = ref.versionPath() + "/artifact";
             if (presigned) {
                 JsonNode urls = client.get(path, Map.of("presigned", "true"));

@@ -45,6 +45,25 @@ class AuthApiTest {
     }
 
     @Test
+    void theOpenApiDocumentNamesASchemaForTheAnswersOfCommandsCardsAndModelLists() {
+        Map<String, String> schemas = Map.of(
+                "paths.'/api/v1/jobs'.post", "JobCreated",
+                "paths.'/api/v1/jobs/{id}/cancel'.post", "CommandSent",
+                "paths.'/api/v1/datasets'.post", "UploadAccepted",
+                "paths.'/api/v1/pipelines'.post", "PipelineConfig",
+                "paths.'/api/v1/models/{name}/promote'.post", "PromotionSent",
+                "paths.'/api/v1/models/{name}/versions/{version}'.get", "ModelCard",
+                "paths.'/api/v1/models/{name}/versions/{version}/lineage'.get", "ModelLineage",
+                "paths.'/api/v1/models/{name}/versions/{version}/artifact'.get", "PresignedArtifact",
+                "paths.'/v1/models'.get", "ModelList");
+        var document = RestAssured.when().get("/q/openapi?format=json").then().statusCode(200);
+        schemas.forEach((operation, schema) -> document.body(
+                operation + ".responses.'200'.content.'application/json'.schema.'$ref'",
+                is("#/components/schemas/" + schema)));
+        document.body("components.schemas.ModelCard.properties.keySet()", hasItem("baseModel"));
+    }
+
+    @Test
     void thePlatformAdminCreatesAProjectAndItsKeys() {
         String project = Gateway.newProject();
         as(ADMIN).when().get("/api/v1/projects?limit=200").then().statusCode(200)

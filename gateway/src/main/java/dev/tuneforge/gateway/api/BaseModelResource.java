@@ -1,11 +1,11 @@
 package dev.tuneforge.gateway.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.domain.BaseModelArchive;
 import dev.tuneforge.gateway.domain.BaseModelCatalog;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import dev.tuneforge.gateway.domain.Page;
-import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -15,7 +15,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.jboss.resteasy.reactive.RestForm;
@@ -40,12 +39,11 @@ public class BaseModelResource {
     private final CurrentCaller caller;
     private final BaseModelArchive.Limits limits;
 
-    public BaseModelResource(BaseModelCatalog catalog, CurrentCaller caller,
-                             @ConfigProperty(name = "tuneforge.limits.base-model-files") int maxFiles,
-                             @ConfigProperty(name = "tuneforge.limits.base-model-unpacked") MemorySize maxBytes) {
+    public BaseModelResource(BaseModelCatalog catalog, CurrentCaller caller, GatewayConfig config) {
         this.catalog = catalog;
         this.caller = caller;
-        this.limits = new BaseModelArchive.Limits(maxFiles, maxBytes.asLongValue());
+        this.limits = new BaseModelArchive.Limits(config.limits().baseModelFiles(),
+                config.limits().baseModelUnpacked().asLongValue());
     }
 
     @POST

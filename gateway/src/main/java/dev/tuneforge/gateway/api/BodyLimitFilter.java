@@ -1,12 +1,12 @@
 package dev.tuneforge.gateway.api;
 
-import io.quarkus.runtime.configuration.MemorySize;
+import dev.tuneforge.gateway.config.GatewayConfig;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.regex.Pattern;
 
@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  * ({@code quarkus.http.limits.max-body-size}) stays a little above the largest limit, for multipart bodies,
  * which Quarkus parses before any JAX-RS reader.
  */
+// Application-scoped, so that it is created at the first request, once the configuration mappings exist, not while
+// the application class is initialised as an unscoped filter is.
+@ApplicationScoped
 @Provider
 @PreMatching
 public class BodyLimitFilter implements ContainerRequestFilter {
@@ -36,12 +39,10 @@ public class BodyLimitFilter implements ContainerRequestFilter {
     private final Limit baseModel;
     private final Limit json;
 
-    public BodyLimitFilter(@ConfigProperty(name = "tuneforge.limits.upload-body") MemorySize uploadLimit,
-                           @ConfigProperty(name = "tuneforge.limits.base-model-body") MemorySize baseModelLimit,
-                           @ConfigProperty(name = "tuneforge.limits.json-body") MemorySize jsonLimit) {
-        this.upload = new Limit(uploadLimit.asLongValue(), "tuneforge.limits.upload-body");
-        this.baseModel = new Limit(baseModelLimit.asLongValue(), "tuneforge.limits.base-model-body");
-        this.json = new Limit(jsonLimit.asLongValue(), "tuneforge.limits.json-body");
+    public BodyLimitFilter(GatewayConfig config) {
+        this.upload = new Limit(config.limits().uploadBody().asLongValue(), "tuneforge.limits.upload-body");
+        this.baseModel = new Limit(config.limits().baseModelBody().asLongValue(), "tuneforge.limits.base-model-body");
+        this.json = new Limit(config.limits().jsonBody().asLongValue(), "tuneforge.limits.json-body");
     }
 
     @Override

@@ -21,9 +21,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import java.io.IOException;
@@ -32,9 +32,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,6 +43,15 @@ import java.util.Set;
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 public class DatasetResource {
+
+    /**
+     * What an upload answers (202): the upload is stored and dataset-service is validating it.
+     *
+     * @param appendTo the version the new one extends, null for a new dataset or {@code mode=replace}
+     */
+    public record UploadAccepted(String id, String name, String status, String sha256, long sizeBytes,
+                                 Integer appendTo) {
+    }
 
     private static final Set<String> FORMATS = Set.of("chat", "alpaca", "completion", "preference");
     private static final Set<String> PURPOSES = Set.of(DatasetUploaded.TRAINING, DatasetUploaded.EVALUATION);
@@ -65,9 +72,10 @@ public class DatasetResource {
     @POST
     @Consumes({"application/jsonl", "application/x-ndjson", MediaType.APPLICATION_OCTET_STREAM, MediaType.TEXT_PLAIN})
     @Operation(summary = "Upload a JSONL dataset (the body is the file); dataset-service validates it")
-    public Response upload(@QueryParam("name") String name, @QueryParam("format") String format,
-                           @QueryParam("purpose") String purpose, @QueryParam("base_model") String baseModel,
-                           InputStream body) {
+    public RestResponse<UploadAccepted> upload(@QueryParam("name") String name, @QueryParam("format") String format,
+                                               @QueryParam("purpose") String purpose,
+                                               @QueryParam("base_model") String baseModel,
+                                               InputStream body) {
         Caller who = caller.get();
         checkNew(name, format, purpose, baseModel);
         return accepted(uploads.upload(new Upload(who.projectId(), who.keyId(), null, name, format, purpose, baseModel,
@@ -78,9 +86,12 @@ public class DatasetResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Upload a JSONL dataset as multipart: `file`, optionally `validation_file` (used "
             + "instead of a split), `name`, `format`, `purpose`, `base_model`")
-    public Response uploadMultipart(@RestForm("file") FileUpload file, @RestForm("validation_file") FileUpload validation,
-                                    @RestForm("name") String name, @RestForm("format") String format,
-                                    @RestForm("purpose") String purpose, @RestForm("base_model") String baseModel) {
+    public RestResponse<UploadAccepted> uploadMultipart(@RestForm("file") FileUpload file,
+                                                        @RestForm("validation_file") FileUpload validation,
+                                                        @RestForm("name") String name,
+                                                        @RestForm("format") String format,
+                                                        @RestForm("purpose") String purpose,
+                                                        @RestForm("base_model") String baseModel) {
         Caller who = caller.get();
         checkNew(name, format, purpose, baseModel);
         return withFiles(file, validation, (body, validationBody) -> accepted(uploads.upload(new Upload(
@@ -92,8 +103,9 @@ public class DatasetResource {
     @Consumes({"application/jsonl", "application/x-ndjson", MediaType.APPLICATION_OCTET_STREAM, MediaType.TEXT_PLAIN})
     @Operation(summary = "Add a version: append the body to version `append_to` (default: the latest), or with "
             + "`mode=replace` make a version of the body alone; identical content gives the existing version")
-    public Response addVersion(@PathParam("id") String id, @QueryParam("append_to") Integer appendTo,
-                               @QueryParam("mode") String mode, InputStream body) {
+    public RestResponse<UploadAccepted> addVersion(@PathParam("id") String id,
+                                                   @QueryParam("append_to") Integer appendTo,
+                                                   @QueryParam("mode") String mode, InputStream body) {
         Caller who = caller.get();
         DatasetView dataset = find(who, id);
         return accepted(uploads.upload(new Upload(who.projectId(), who.keyId(), id, dataset.name(), dataset.format(),
@@ -104,9 +116,11 @@ public class DatasetResource {
     @Path("/{id}/versions")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Add a version as multipart (`file`, optional `validation_file`, `append_to`, `mode`)")
-    public Response addVersionMultipart(@PathParam("id") String id, @RestForm("file") FileUpload file,
-                                        @RestForm("validation_file") FileUpload validation,
-                                        @RestForm("append_to") Integer appendTo, @RestForm("mode") String mode) {
+    public RestResponse<UploadAccepted> addVersionMultipart(@PathParam("id") String id,
+                                                            @RestForm("file") FileUpload file,
+                                                            @RestForm("validation_file") FileUpload validation,
+                                                            @RestForm("append_to") Integer appendTo,
+                                                            @RestForm("mode") String mode) {
         Caller who = caller.get();
         DatasetView dataset = find(who, id);
         Integer parent = parentOf(dataset, appendTo, mode);
@@ -210,10 +224,10 @@ public class DatasetResource {
     }
 
     private interface FileBodies {
-        Response accept(InputStream body, InputStream validation) throws IOException;
+        RestResponse<UploadAccepted> accept(InputStream body, InputStream validation) throws IOException;
     }
 
-    private static Response withFiles(FileUpload file, FileUpload validation, FileBodies action) {
+    private static RestResponse<UploadAccepted> withFiles(FileUpload file, FileUpload validation, FileBodies action) {
         if (file == null) {
             throw ApiException.missing("multipart part 'file' is required");
         }
@@ -225,14 +239,10 @@ public class DatasetResource {
         }
     }
 
-    private static Response accepted(DatasetUploaded uploaded) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", uploaded.datasetId());
-        body.put("name", uploaded.name());
-        body.put("status", "validating");
-        body.put("sha256", uploaded.sha256());
-        body.put("size_bytes", uploaded.sizeBytes());
-        body.put("append_to", uploaded.appendTo());
-        return Response.accepted(body).location(URI.create("/api/v1/datasets/" + uploaded.datasetId())).build();
+    private static RestResponse<UploadAccepted> accepted(DatasetUploaded uploaded) {
+        UploadAccepted body = new UploadAccepted(uploaded.datasetId(), uploaded.name(), "validating", uploaded.sha256(),
+                uploaded.sizeBytes(), uploaded.appendTo());
+        return RestResponse.ResponseBuilder.accepted(body)
+                .location(URI.create("/api/v1/datasets/" + uploaded.datasetId())).build();
     }
 }

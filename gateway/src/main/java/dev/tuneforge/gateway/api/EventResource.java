@@ -2,6 +2,7 @@ package dev.tuneforge.gateway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import dev.tuneforge.gateway.domain.EventStreams;
@@ -21,7 +22,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import java.io.UncheckedIOException;
@@ -49,12 +49,12 @@ public class EventResource {
     private final Duration pollInterval;
 
     public EventResource(EventReadModel events, EventStreams streams, CurrentCaller caller, ObjectMapper json,
-                         @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
+                         GatewayConfig config) {
         this.events = events;
         this.streams = streams;
         this.caller = caller;
         this.json = json;
-        this.pollInterval = pollInterval;
+        this.pollInterval = config.events().pollInterval();
     }
 
     @GET

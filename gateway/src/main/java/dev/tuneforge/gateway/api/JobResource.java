@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.events.EventType;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TuneforgeEvent;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
@@ -26,15 +27,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.time.OffsetDateTime;
 import java.util.Map;
 
 /**
@@ -51,6 +51,22 @@ public class JobResource {
                             Map<String, Object> hyperparameters, String modelName, Integer priority, String runtime) {
     }
 
+    /** What POST /api/v1/jobs answers (201): the job as it was requested, queued. */
+    public record JobCreated(String id, String state, String baseModel, String datasetId, int datasetVersion,
+                             String method, Map<String, Object> hyperparameters, String modelName, Integer priority,
+                             String runtime, OffsetDateTime createdAt) {
+    }
+
+    /**
+     * What cancel, pause and resume answer (202): the command is on its way to trainer-service.
+     *
+     * @param state     the job's state in the read model when the command was sent
+     * @param requested {@code cancel}, {@code pause} or {@code resume}
+     * @param event     the type of the command event
+     */
+    public record CommandSent(String id, String state, String requested, String event) {
+    }
+
     private final TrainingJobs trainingJobs;
     private final JobReadModel jobs;
     private final EventReadModel events;
@@ -61,14 +77,14 @@ public class JobResource {
 
     public JobResource(TrainingJobs trainingJobs, JobReadModel jobs, EventReadModel events, EventStreams streams,
                        CurrentCaller caller, ObjectMapper json,
-                       @ConfigProperty(name = "tuneforge.events.poll-interval") Duration pollInterval) {
+                       GatewayConfig config) {
         this.trainingJobs = trainingJobs;
         this.jobs = jobs;
         this.events = events;
         this.streams = streams;
         this.caller = caller;
         this.json = json;
-        this.pollInterval = pollInterval;
+        this.pollInterval = config.events().pollInterval();
     }
 
     @POST
@@ -76,7 +92,7 @@ public class JobResource {
     @Operation(summary = "Submit a fine-tuning job: base_model, dataset_id, optional dataset_version (default: the"
             + " latest ready), method (lora | full, default lora), hyperparameters, model_name, priority, runtime"
             + " (djl | torch, default: trainer-service's, djl)")
-    public Response create(CreateJob body) {
+    public RestResponse<JobCreated> create(CreateJob body) {
         if (body == null) {
             throw ApiException.missing("send a JSON body with at least 'base_model' and 'dataset_id'");
         }
@@ -84,19 +100,11 @@ public class JobResource {
                 body.datasetId(), body.datasetVersion(), body.method(), body.hyperparameters(), body.modelName(),
                 body.priority(), body.runtime()));
         TrainingRequested event = accepted.event();
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("id", event.jobId());
-        job.put("state", "queued");
-        job.put("base_model", event.baseModel());
-        job.put("dataset_id", event.datasetId());
-        job.put("dataset_version", event.datasetVersion());
-        job.put("method", event.method());
-        job.put("hyperparameters", event.hyperparameters());
-        job.put("model_name", event.modelName());
-        job.put("priority", event.priority());
-        job.put("runtime", event.runtime());
-        job.put("created_at", accepted.time());
-        return Response.created(URI.create("/api/v1/jobs/" + event.jobId())).entity(job).build();
+        JobCreated job = new JobCreated(event.jobId(), "queued", event.baseModel(), event.datasetId(),
+                event.datasetVersion(), event.method(), event.hyperparameters(), event.modelName(), event.priority(),
+                event.runtime(), accepted.time());
+        return RestResponse.ResponseBuilder.<JobCreated>created(URI.create("/api/v1/jobs/" + event.jobId()))
+                .entity(job).build();
     }
 
     @GET
@@ -173,34 +181,30 @@ public class JobResource {
     @POST
     @Path("/{id}/cancel")
     @Operation(summary = "Ask trainer-service to cancel the job (202; 409 once it is over)")
-    public Response cancel(@PathParam("id") String id) {
+    public RestResponse<CommandSent> cancel(@PathParam("id") String id) {
         return command(id, "cancel");
     }
 
     @POST
     @Path("/{id}/pause")
     @Operation(summary = "Ask trainer-service to pause the job after a checkpoint (202; 409 once it is over)")
-    public Response pause(@PathParam("id") String id) {
+    public RestResponse<CommandSent> pause(@PathParam("id") String id) {
         return command(id, "pause");
     }
 
     @POST
     @Path("/{id}/resume")
     @Operation(summary = "Ask trainer-service to resume a paused job from its last checkpoint (202; 409 once it is over)")
-    public Response resume(@PathParam("id") String id) {
+    public RestResponse<CommandSent> resume(@PathParam("id") String id) {
         return command(id, "resume");
     }
 
-    private Response command(String id, String action) {
+    private RestResponse<CommandSent> command(String id, String action) {
         Caller who = caller.get();
         TuneforgeEvent event = trainingJobs.command(who, id, action);
         JobView job = find(who, id);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", id);
-        body.put("state", job.state());
-        body.put("requested", action);
-        body.put("event", EventType.of(event).typeName());
-        return Response.accepted(body).location(URI.create("/api/v1/jobs/" + id)).build();
+        CommandSent body = new CommandSent(id, job.state(), action, EventType.of(event).typeName());
+        return RestResponse.ResponseBuilder.accepted(body).location(URI.create("/api/v1/jobs/" + id)).build();
     }
 
     private JobView find(Caller who, String id) {

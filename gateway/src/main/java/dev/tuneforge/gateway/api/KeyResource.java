@@ -13,9 +13,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.net.URI;
 
@@ -45,10 +45,11 @@ public class KeyResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a key (admin); the answer holds its secret, shown only this once")
-    public Response create(NewKey body) {
+    public RestResponse<KeyView> create(NewKey body) {
         NewKey request = body == null ? new NewKey(null, null, null) : body;
         KeyView key = keys.create(caller.get(), request.projectId(), request.name(), request.role());
-        return Response.created(URI.create("/api/v1/keys/" + key.id())).entity(key).build();
+        return RestResponse.ResponseBuilder.<KeyView>created(URI.create("/api/v1/keys/" + key.id())).entity(key)
+                .build();
     }
 
     @GET

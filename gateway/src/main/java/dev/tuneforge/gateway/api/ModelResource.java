@@ -7,10 +7,13 @@ import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.Cursor;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import dev.tuneforge.gateway.domain.ModelArtifacts;
+import dev.tuneforge.gateway.domain.ModelCard;
+import dev.tuneforge.gateway.domain.ModelLineage;
 import dev.tuneforge.gateway.domain.ModelRegistry;
 import dev.tuneforge.gateway.domain.ModelVersionView;
 import dev.tuneforge.gateway.domain.ModelView;
 import dev.tuneforge.gateway.domain.Page;
+import dev.tuneforge.gateway.domain.PresignedArtifact;
 import dev.tuneforge.gateway.storage.ArtifactStore.ArtifactFile;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import io.smallrye.common.annotation.Blocking;
@@ -25,11 +28,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code /api/v1/models}: the model registry (registry-service owns it; the gateway shows its projection):
@@ -42,6 +47,14 @@ public class ModelResource {
 
     /** The body of POST /api/v1/models/{name}/promote. */
     public record Promote(Integer version, String alias) {
+    }
+
+    /** What promote answers (202): the PromotionRequested on its way to registry-service ({@code event}: its type). */
+    public record PromotionSent(String name, int version, String alias, String event) {
+    }
+
+    /** What rollback answers (202): the RollbackRequested on its way to registry-service ({@code event}: its type). */
+    public record RollbackSent(String name, String event) {
     }
 
     private final ModelRegistry registry;
@@ -93,7 +106,7 @@ public class ModelResource {
     @Path("/{name}/versions/{version}")
     @Operation(summary = "A version's model card: base model (with its digest), method, hyperparameters, dataset"
             + " version and its content digest, who asked and when, training metrics, the evaluation with its report")
-    public Map<String, Object> version(@PathParam("name") String name, @PathParam("version") int version) {
+    public ModelCard version(@PathParam("name") String name, @PathParam("version") int version) {
         return registry.card(caller.get().projectId(), name, version);
     }
 
@@ -101,7 +114,7 @@ public class ModelResource {
     @Path("/{name}/versions/{version}/lineage")
     @Operation(summary = "Where a version comes from: its job, the dataset version it was trained on and the upload"
             + " that dataset version came from, each with its digests")
-    public Map<String, Object> lineage(@PathParam("name") String name, @PathParam("version") int version) {
+    public ModelLineage lineage(@PathParam("name") String name, @PathParam("version") int version) {
         return registry.lineage(caller.get().projectId(), name, version);
     }
 
@@ -109,6 +122,10 @@ public class ModelResource {
     @Path("/{name}/versions/{version}/artifact")
     @Produces({"application/x-tar", MediaType.APPLICATION_JSON})
     @Blocking
+    @APIResponse(responseCode = "200", description = "The artifact as a tar, or its presigned URLs", content = {
+            @Content(mediaType = "application/x-tar"),
+            @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = PresignedArtifact.class))})
     @Operation(summary = "The version's artifact directory (adapter or full model, with manifest.json) as a tar;"
             + " with presigned=true, a short-lived presigned URL per file instead (JSON)")
     public Response artifact(@PathParam("name") String name, @PathParam("version") int version,
@@ -133,25 +150,19 @@ public class ModelResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ask registry-service to point an alias (default champion) at a version: {version, alias}"
             + " (202; asking again changes nothing)")
-    public Response promote(@PathParam("name") String name, Promote body) {
+    public RestResponse<PromotionSent> promote(@PathParam("name") String name, Promote body) {
         PromotionRequested event = registry.promote(caller.get(), name, body == null ? null : body.version(),
                 body == null ? null : body.alias());
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("name", name);
-        answer.put("version", event.version());
-        answer.put("alias", event.alias());
-        answer.put("event", EventType.of(event).typeName());
-        return Response.accepted(answer).location(URI.create("/api/v1/models/" + name)).build();
+        PromotionSent answer = new PromotionSent(name, event.version(), event.alias(), EventType.of(event).typeName());
+        return RestResponse.ResponseBuilder.accepted(answer).location(URI.create("/api/v1/models/" + name)).build();
     }
 
     @POST
     @Path("/{name}/rollback")
     @Operation(summary = "Ask registry-service to give champion back to the previous champion (202; idempotent)")
-    public Response rollback(@PathParam("name") String name) {
+    public RestResponse<RollbackSent> rollback(@PathParam("name") String name) {
         RollbackRequested event = registry.rollback(caller.get(), name);
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("name", name);
-        answer.put("event", EventType.of(event).typeName());
-        return Response.accepted(answer).location(URI.create("/api/v1/models/" + name)).build();
+        RollbackSent answer = new RollbackSent(name, EventType.of(event).typeName());
+        return RestResponse.ResponseBuilder.accepted(answer).location(URI.create("/api/v1/models/" + name)).build();
     }
 }

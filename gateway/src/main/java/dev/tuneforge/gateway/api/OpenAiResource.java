@@ -44,9 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -62,6 +60,14 @@ import java.util.Optional;
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class OpenAiResource {
+
+    /** GET /v1/models: OpenAI's model list ({@code object} is {@code list}). */
+    public record ModelList(String object, List<ModelEntry> data) {
+    }
+
+    /** One model of the list, as OpenAI writes it ({@code object} is {@code model}, {@code created} epoch seconds). */
+    public record ModelEntry(String id, String object, long created, String ownedBy) {
+    }
 
     private static final Logger LOG = Logger.getLogger(OpenAiResource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -156,9 +162,9 @@ public class OpenAiResource {
     @Path("/models")
     @Operation(summary = "OpenAI-compatible list of what 'model' may name: the project's models (champion),"
             + " their versions ('name:version') and aliases ('name@alias'), and the base models")
-    public Map<String, Object> listModels() {
+    public ModelList listModels() {
         String project = caller.get().projectId();
-        List<Map<String, Object>> data = new ArrayList<>();
+        List<ModelEntry> data = new ArrayList<>();
         for (ModelView model : models.list(project, null, 1000)) {
             long created = model.createdAt().toEpochSecond();
             if (model.champion() != null) {
@@ -184,19 +190,14 @@ public class OpenAiResource {
             }
             data.add(entry(manifest.path("name").asText(), created, "tuneforge"));
         }
-        Map<String, Object> list = new LinkedHashMap<>();
-        list.put("object", "list");
-        list.put("data", data);
-        return list;
+        return new ModelList("list", data);
     }
 
     @GET
     @Path("/models/{id}")
     @Operation(summary = "One model of the list: a base model, a model name, version or alias, or an ft: model")
-    public Map<String, Object> model(@PathParam("id") String id) {
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> all = (List<Map<String, Object>>) listModels().get("data");
-        return all.stream().filter(model -> id.equals(model.get("id"))).findFirst()
+    public ModelEntry model(@PathParam("id") String id) {
+        return listModels().data().stream().filter(model -> id.equals(model.id())).findFirst()
                 .orElseThrow(() -> OpenAiError.modelNotFound("The model '" + id + "' does not exist"));
     }
 
@@ -246,13 +247,8 @@ public class OpenAiResource {
         return e.toResponse();
     }
 
-    private static Map<String, Object> entry(String id, long created, String owner) {
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("id", id);
-        entry.put("object", "model");
-        entry.put("created", created);
-        entry.put("owned_by", owner);
-        return entry;
+    private static ModelEntry entry(String id, long created, String owner) {
+        return new ModelEntry(id, "model", created, owner);
     }
 
     /** Server-sent events as they come, each chunk naming the model as the client asked for it. */

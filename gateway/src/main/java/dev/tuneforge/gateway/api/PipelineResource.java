@@ -16,11 +16,10 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -35,6 +34,18 @@ public class PipelineResource {
     public record CreatePipeline(String datasetId, String baseModel, String modelName, String method,
                                  Map<String, Object> hyperparameters, Map<String, Object> gate,
                                  Map<String, Object> triggers, String runtime) {
+    }
+
+    /** What create, pause, resume and delete answer: the pipeline as configured by the command sent. */
+    public record PipelineConfig(String id, String status, String datasetId, String baseModel, String modelName,
+                                 String method, Map<String, Object> hyperparameters, Map<String, Object> gate,
+                                 Map<String, Object> triggers, String runtime) {
+
+        static PipelineConfig of(PipelineConfigured event) {
+            return new PipelineConfig(event.pipelineId(), event.status(), event.datasetId(), event.baseModel(),
+                    event.modelName(), event.method(), event.hyperparameters(), event.gate(), event.triggers(),
+                    event.runtime());
+        }
     }
 
     private final Pipelines pipelines;
@@ -52,14 +63,15 @@ public class PipelineResource {
     @Operation(summary = "Configure a retraining pipeline: dataset_id, base_model, model_name, method,"
             + " hyperparameters, gate, triggers {min_new_examples, cooldown_seconds}, runtime (djl | torch) of its"
             + " jobs")
-    public Response create(CreatePipeline body) {
+    public RestResponse<PipelineConfig> create(CreatePipeline body) {
         if (body == null) {
             throw ApiException.missing("send a JSON body with at least 'dataset_id' and 'base_model'");
         }
         PipelineConfigured event = pipelines.create(caller.get(), new Pipelines.Config(body.datasetId(),
                 body.baseModel(), body.modelName(), body.method(), body.hyperparameters(), body.gate(),
                 body.triggers(), body.runtime()));
-        return Response.created(URI.create("/api/v1/pipelines/" + event.pipelineId())).entity(view(event)).build();
+        URI location = URI.create("/api/v1/pipelines/" + event.pipelineId());
+        return RestResponse.ResponseBuilder.<PipelineConfig>created(location).entity(PipelineConfig.of(event)).build();
     }
 
     @GET
@@ -85,41 +97,27 @@ public class PipelineResource {
     @POST
     @Path("/{id}/pause")
     @Operation(summary = "Pause a pipeline: no retraining until it is resumed (202)")
-    public Response pause(@PathParam("id") String id) {
+    public RestResponse<PipelineConfig> pause(@PathParam("id") String id) {
         return status(id, "paused");
     }
 
     @POST
     @Path("/{id}/resume")
     @Operation(summary = "Resume a paused pipeline (202)")
-    public Response resume(@PathParam("id") String id) {
+    public RestResponse<PipelineConfig> resume(@PathParam("id") String id) {
         return status(id, "active");
     }
 
     @DELETE
     @Path("/{id}")
     @Operation(summary = "Delete a pipeline (202); its jobs and models stay")
-    public Response delete(@PathParam("id") String id) {
+    public RestResponse<PipelineConfig> delete(@PathParam("id") String id) {
         return status(id, "deleted");
     }
 
-    private Response status(String id, String status) {
+    private RestResponse<PipelineConfig> status(String id, String status) {
         PipelineConfigured event = pipelines.setStatus(caller.get(), id, status);
-        return Response.accepted(view(event)).location(URI.create("/api/v1/pipelines/" + id)).build();
-    }
-
-    private Map<String, Object> view(PipelineConfigured event) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", event.pipelineId());
-        body.put("status", event.status());
-        body.put("dataset_id", event.datasetId());
-        body.put("base_model", event.baseModel());
-        body.put("model_name", event.modelName());
-        body.put("method", event.method());
-        body.put("hyperparameters", event.hyperparameters());
-        body.put("gate", event.gate());
-        body.put("triggers", event.triggers());
-        body.put("runtime", event.runtime());
-        return body;
+        return RestResponse.ResponseBuilder.accepted(PipelineConfig.of(event))
+                .location(URI.create("/api/v1/pipelines/" + id)).build();
     }
 }

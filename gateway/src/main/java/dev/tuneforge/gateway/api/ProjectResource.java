@@ -13,9 +13,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.net.URI;
 
@@ -40,9 +40,10 @@ public class ProjectResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a project (platform admin)")
     @SecurityRequirement(name = GatewayApi.API_KEY, scopes = GatewayApi.PLATFORM_ADMIN)
-    public Response create(NewProject body) {
+    public RestResponse<ProjectView> create(NewProject body) {
         ProjectView project = projects.create(caller.get(), body == null ? null : body.id());
-        return Response.created(URI.create("/api/v1/projects/" + project.id())).entity(project).build();
+        return RestResponse.ResponseBuilder.<ProjectView>created(URI.create("/api/v1/projects/" + project.id()))
+                .entity(project).build();
     }
 
     @GET

@@ -1,6 +1,7 @@
 package dev.tuneforge.gateway.auth;
 
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.Role;
 import dev.tuneforge.gateway.storage.ProjectStore;
@@ -55,17 +56,11 @@ public class OidcCallers {
     private final TenantIdentityProvider identities;
 
     public OidcCallers(@ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false") boolean enabled,
-                       @ConfigProperty(name = "tuneforge.oidc.project-claim", defaultValue = "tuneforge_project")
-                       String projectClaim,
-                       @ConfigProperty(name = "tuneforge.oidc.role-claim", defaultValue = "tuneforge_role")
-                       String roleClaim,
-                       @ConfigProperty(name = "tuneforge.bootstrap-project") String bootstrapProject,
-                       ProjectStore projects,
-                       TenantIdentityProvider identities) {
+                       GatewayConfig config, ProjectStore projects, TenantIdentityProvider identities) {
         this.enabled = enabled;
-        this.projectClaim = projectClaim;
-        this.roleClaim = roleClaim;
-        this.bootstrapProject = bootstrapProject;
+        this.projectClaim = config.oidc().projectClaim();
+        this.roleClaim = config.oidc().roleClaim();
+        this.bootstrapProject = config.bootstrapProject();
         this.projects = projects;
         this.identities = identities;
     }

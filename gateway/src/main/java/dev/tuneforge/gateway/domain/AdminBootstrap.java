@@ -1,5 +1,6 @@
 package dev.tuneforge.gateway.domain;
 
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import dev.tuneforge.gateway.storage.ProjectStore;
 import dev.tuneforge.kit.db.Jdbc;
@@ -7,7 +8,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -42,16 +42,14 @@ public class AdminBootstrap {
     private final Optional<Path> keyFile;
 
     public AdminBootstrap(Jdbc jdbc, ApiKeyStore keys, ProjectStore projects, ApiKeys apiKeys,
-                          @ConfigProperty(name = "tuneforge.bootstrap-project") String bootstrapProject,
-                          @ConfigProperty(name = "tuneforge.admin-key") Optional<String> presetKey,
-                          @ConfigProperty(name = "tuneforge.admin-key-file") Optional<Path> keyFile) {
+                          GatewayConfig config) {
         this.jdbc = jdbc;
         this.keys = keys;
         this.projects = projects;
         this.apiKeys = apiKeys;
-        this.bootstrapProject = bootstrapProject;
-        this.presetKey = presetKey.filter(key -> !key.isBlank());
-        this.keyFile = keyFile;
+        this.bootstrapProject = config.bootstrapProject();
+        this.presetKey = config.adminKey().filter(key -> !key.isBlank());
+        this.keyFile = config.adminKeyFile();
     }
 
     void onStart(@Observes StartupEvent start) {

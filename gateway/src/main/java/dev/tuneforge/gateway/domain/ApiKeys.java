@@ -1,12 +1,12 @@
 package dev.tuneforge.gateway.domain;
 
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import dev.tuneforge.gateway.storage.ProjectStore;
 import dev.tuneforge.kit.db.AfterCommit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -37,12 +37,12 @@ public class ApiKeys {
     private final String bootstrapProject;
 
     public ApiKeys(ApiKeyStore keys, ProjectStore projects, EventStreams streams, AfterCommit afterCommit,
-                   @ConfigProperty(name = "tuneforge.bootstrap-project") String bootstrapProject) {
+                   GatewayConfig config) {
         this.keys = keys;
         this.projects = projects;
         this.streams = streams;
         this.afterCommit = afterCommit;
-        this.bootstrapProject = bootstrapProject;
+        this.bootstrapProject = config.bootstrapProject();
     }
 
     /** The caller a bearer secret stands for; empty for an unknown or revoked key. */

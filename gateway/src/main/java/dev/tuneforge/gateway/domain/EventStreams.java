@@ -1,11 +1,10 @@
 package dev.tuneforge.gateway.domain;
 
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,12 +31,10 @@ public class EventStreams {
     private final long checkIntervalNanos;
     private final ConcurrentMap<String, Set<Stream>> open = new ConcurrentHashMap<>();
 
-    public EventStreams(ApiKeyStore keys,
-                        @ConfigProperty(name = "tuneforge.events.max-streams-per-key") int maxPerKey,
-                        @ConfigProperty(name = "tuneforge.events.key-check-interval") Duration checkInterval) {
+    public EventStreams(ApiKeyStore keys, GatewayConfig config) {
         this.keys = keys;
-        this.maxPerKey = maxPerKey;
-        this.checkIntervalNanos = checkInterval.toNanos();
+        this.maxPerKey = config.events().maxStreamsPerKey();
+        this.checkIntervalNanos = config.events().keyCheckInterval().toNanos();
     }
 
     /** Opens a stream for the caller, or refuses it (429) when the caller holds its maximum already. */

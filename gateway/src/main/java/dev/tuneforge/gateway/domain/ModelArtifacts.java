@@ -1,12 +1,12 @@
 package dev.tuneforge.gateway.domain;
 
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ArtifactStore;
 import dev.tuneforge.gateway.storage.ArtifactStore.ArtifactFile;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,9 +14,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A model version's artifact directory in S3 ({@code ModelRegistered.artifactKey}: the adapter or full model
@@ -28,10 +26,9 @@ public class ModelArtifacts {
     private final ArtifactStore store;
     private final Duration presignExpiry;
 
-    public ModelArtifacts(ArtifactStore store,
-                          @ConfigProperty(name = "tuneforge.artifacts.presign-expiry") Duration presignExpiry) {
+    public ModelArtifacts(ArtifactStore store, GatewayConfig config) {
         this.store = store;
-        this.presignExpiry = presignExpiry;
+        this.presignExpiry = config.artifacts().presignExpiry();
     }
 
     /** The files of a version's artifact; 404 when it has none (or its key is not under the project). */
@@ -69,21 +66,11 @@ public class ModelArtifacts {
     }
 
     /** One presigned GET URL per file, valid for {@code tuneforge.artifacts.presign-expiry}. */
-    public Map<String, Object> presigned(ModelVersionView version, List<ArtifactFile> files) {
+    public PresignedArtifact presigned(ModelVersionView version, List<ArtifactFile> files) {
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(presignExpiry);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("name", version.name());
-        body.put("version", version.version());
-        body.put("artifact_key", version.artifactKey());
-        body.put("artifact_sha256", version.artifactSha256());
-        body.put("expires_at", expires);
-        body.put("files", files.stream().map(f -> {
-            Map<String, Object> file = new LinkedHashMap<>();
-            file.put("path", f.path());
-            file.put("size", f.size());
-            file.put("url", store.presignedGet(f.key(), presignExpiry));
-            return file;
-        }).toList());
-        return body;
+        return new PresignedArtifact(version.name(), version.version(), version.artifactKey(),
+                version.artifactSha256(), expires, files.stream()
+                .map(f -> new PresignedArtifact.File(f.path(), f.size(), store.presignedGet(f.key(), presignExpiry)))
+                .toList());
     }
 }

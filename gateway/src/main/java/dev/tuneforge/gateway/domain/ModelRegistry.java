@@ -16,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,89 +66,45 @@ public class ModelRegistry {
      * The model card of a version: what it was trained from and how (base model and its digest, method,
      * hyperparameters, dataset version and its content digest), who asked and when, and its evaluation.
      */
-    public Map<String, Object> card(String projectId, String name, int number) {
+    public ModelCard card(String projectId, String name, int number) {
         ModelVersionView version = version(projectId, name, number);
-        Map<String, Object> card = new LinkedHashMap<>();
-        card.put("name", version.name());
-        card.put("version", version.version());
-        card.put("status", version.status());
-        card.put("aliases", version.aliases());
-        card.put("registered_at", version.createdAt());
-        card.put("artifact_key", version.artifactKey());
-        card.put("artifact_sha256", version.artifactSha256());
-        card.put("job_id", version.jobId());
-        Optional<JobView> job = version.jobId() == null ? Optional.empty() : jobs.find(projectId, version.jobId());
-        job.ifPresent(j -> {
-            card.put("base_model", baseModel(j.baseModel()));
-            card.put("method", j.method());
-            card.put("hyperparameters", j.hyperparameters());
-            card.put("dataset", dataset(projectId, j));
-            Map<String, Object> training = new LinkedHashMap<>();
-            training.put("requested_by", models.requestedBy(projectId, j.id()).orElse(null));
-            training.put("requested_at", j.createdAt());
-            training.put("started_at", j.startedAt());
-            training.put("finished_at", j.finishedAt());
-            training.put("best_step", j.bestStep());
-            training.put("metrics", j.metrics());
-            card.put("training", training);
-        });
-        card.put("eval", version.jobId() == null ? null : evals.latestOfJob(projectId, version.jobId())
-                .map(e -> e.withReport(evaluations.report(projectId, e.reportKey()).orElse(null))).orElse(null));
-        return card;
+        ModelCard.Recipe recipe = version.jobId() == null ? null : jobs.find(projectId, version.jobId())
+                .map(j -> new ModelCard.Recipe(baseModel(j.baseModel()), j.method(), j.hyperparameters(),
+                        dataset(projectId, j), new ModelCard.Training(
+                                models.requestedBy(projectId, j.id()).orElse(null), j.createdAt(), j.startedAt(),
+                                j.finishedAt(), j.bestStep(), j.metrics())))
+                .orElse(null);
+        EvalView eval = version.jobId() == null ? null : evals.latestOfJob(projectId, version.jobId())
+                .map(e -> e.withReport(evaluations.report(projectId, e.reportKey()).orElse(null))).orElse(null);
+        return new ModelCard(version.name(), version.version(), version.status(), version.aliases(),
+                version.createdAt(), version.artifactKey(), version.artifactSha256(), version.jobId(), recipe, eval);
     }
 
     /** Upstream lineage: version → job → dataset version → the upload it came from, with every digest. */
-    public Map<String, Object> lineage(String projectId, String name, int number) {
+    public ModelLineage lineage(String projectId, String name, int number) {
         ModelVersionView version = version(projectId, name, number);
-        Map<String, Object> lineage = new LinkedHashMap<>();
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("name", version.name());
-        model.put("version", version.version());
-        model.put("status", version.status());
-        model.put("artifact_key", version.artifactKey());
-        model.put("artifact_sha256", version.artifactSha256());
-        model.put("registered_at", version.createdAt());
-        lineage.put("model", model);
+        ModelLineage.Model model = new ModelLineage.Model(version.name(), version.version(), version.status(),
+                version.artifactKey(), version.artifactSha256(), version.createdAt());
         Optional<JobView> job = version.jobId() == null ? Optional.empty() : jobs.find(projectId, version.jobId());
-        Map<String, Object> jobNode = null;
-        Map<String, Object> datasetVersion = null;
-        Map<String, Object> upload = null;
-        if (job.isPresent()) {
-            JobView j = job.get();
-            jobNode = new LinkedHashMap<>();
-            jobNode.put("id", j.id());
-            jobNode.put("state", j.state());
-            jobNode.put("method", j.method());
-            jobNode.put("hyperparameters", j.hyperparameters());
-            jobNode.put("requested_by", models.requestedBy(projectId, j.id()).orElse(null));
-            jobNode.put("created_at", j.createdAt());
-            jobNode.put("finished_at", j.finishedAt());
-            jobNode.put("artifact_key", j.artifactKey());
-            jobNode.put("artifact_sha256", j.artifactSha256());
-            jobNode.put("base_model", baseModel(j.baseModel()));
-            if (j.datasetId() != null && j.datasetVersion() != null) {
-                Optional<DatasetVersionView> v = datasets.version(projectId, j.datasetId(), j.datasetVersion());
-                if (v.isPresent()) {
-                    datasetVersion = new LinkedHashMap<>();
-                    datasetVersion.put("dataset_id", v.get().datasetId());
-                    datasetVersion.put("name", datasets.find(projectId, j.datasetId()).map(DatasetView::name).orElse(null));
-                    datasetVersion.put("version", v.get().version());
-                    datasetVersion.put("parent_version", v.get().parentVersion());
-                    datasetVersion.put("content_sha256", v.get().contentSha256());
-                    datasetVersion.put("train_key", v.get().trainKey());
-                    datasetVersion.put("train_sha256", v.get().trainSha256());
-                    datasetVersion.put("validation_key", v.get().validationKey());
-                    datasetVersion.put("validation_sha256", v.get().validationSha256());
-                    datasetVersion.put("created_at", v.get().createdAt());
-                }
-                upload = datasets.uploadOf(projectId, j.datasetId(), j.datasetVersion()).map(ModelRegistry::upload)
-                        .orElse(null);
-            }
+        if (job.isEmpty()) {
+            return new ModelLineage(model, null, null, null);
         }
-        lineage.put("job", jobNode);
-        lineage.put("dataset_version", datasetVersion);
-        lineage.put("upload", upload);
-        return lineage;
+        JobView j = job.get();
+        ModelLineage.Job jobNode = new ModelLineage.Job(j.id(), j.state(), j.method(), j.hyperparameters(),
+                models.requestedBy(projectId, j.id()).orElse(null), j.createdAt(), j.finishedAt(), j.artifactKey(),
+                j.artifactSha256(), baseModel(j.baseModel()));
+        if (j.datasetId() == null || j.datasetVersion() == null) {
+            return new ModelLineage(model, jobNode, null, null);
+        }
+        ModelLineage.DatasetVersion datasetVersion = datasets.version(projectId, j.datasetId(), j.datasetVersion())
+                .map(v -> new ModelLineage.DatasetVersion(v.datasetId(),
+                        datasets.find(projectId, j.datasetId()).map(DatasetView::name).orElse(null), v.version(),
+                        v.parentVersion(), v.contentSha256(), v.trainKey(), v.trainSha256(), v.validationKey(),
+                        v.validationSha256(), v.createdAt()))
+                .orElse(null);
+        ModelLineage.Upload upload = datasets.uploadOf(projectId, j.datasetId(), j.datasetVersion())
+                .map(ModelRegistry::upload).orElse(null);
+        return new ModelLineage(model, jobNode, datasetVersion, upload);
     }
 
     /** Downstream lineage: every model version trained on a dataset version (404 if the dataset is not the project's). */
@@ -212,34 +167,23 @@ public class ModelRegistry {
         outbox.publish(event);
     }
 
-    private Map<String, Object> baseModel(String name) {
-        Map<String, Object> node = new LinkedHashMap<>();
-        node.put("name", name);
-        node.put("sha256", name == null ? null
+    private ModelCard.BaseModel baseModel(String name) {
+        return new ModelCard.BaseModel(name, name == null ? null
                 : baseModels.find(name).map(m -> m.path("sha256").asText(null)).orElse(null));
-        return node;
     }
 
-    private Map<String, Object> dataset(String projectId, JobView job) {
-        Map<String, Object> node = new LinkedHashMap<>();
-        node.put("id", job.datasetId());
-        node.put("name", job.datasetId() == null ? null
-                : datasets.find(projectId, job.datasetId()).map(DatasetView::name).orElse(null));
-        node.put("version", job.datasetVersion());
-        node.put("content_sha256", job.datasetId() == null || job.datasetVersion() == null ? null
-                : datasets.version(projectId, job.datasetId(), job.datasetVersion())
-                .map(DatasetVersionView::contentSha256).orElse(null));
-        return node;
+    private ModelCard.Dataset dataset(String projectId, JobView job) {
+        return new ModelCard.Dataset(job.datasetId(), job.datasetId() == null ? null
+                : datasets.find(projectId, job.datasetId()).map(DatasetView::name).orElse(null), job.datasetVersion(),
+                job.datasetId() == null || job.datasetVersion() == null ? null
+                        : datasets.version(projectId, job.datasetId(), job.datasetVersion())
+                        .map(DatasetVersionView::contentSha256).orElse(null));
     }
 
-    private static Map<String, Object> upload(JsonNode payload) {
-        Map<String, Object> node = new LinkedHashMap<>();
-        node.put("object_key", payload.path("objectKey").asText(null));
-        node.put("sha256", payload.path("sha256").asText(null));
-        node.put("size_bytes", payload.path("sizeBytes").isNumber() ? payload.path("sizeBytes").asLong() : null);
-        node.put("validation_object_key", payload.path("validationObjectKey").asText(null));
-        node.put("uploaded_by", payload.path("uploadedBy").asText(null));
-        node.put("uploaded_at", payload.path("uploadedAt").asText(null));
-        return node;
+    private static ModelLineage.Upload upload(JsonNode payload) {
+        return new ModelLineage.Upload(payload.path("objectKey").asText(null), payload.path("sha256").asText(null),
+                payload.path("sizeBytes").isNumber() ? payload.path("sizeBytes").asLong() : null,
+                payload.path("validationObjectKey").asText(null), payload.path("uploadedBy").asText(null),
+                payload.path("uploadedAt").asText(null));
     }
 }

@@ -1,7 +1,7 @@
 package dev.tuneforge.gateway.domain;
 
+import dev.tuneforge.gateway.config.GatewayConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -17,10 +17,9 @@ public class RateLimiter {
     private final double refillPerSecond;
     private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    public RateLimiter(@ConfigProperty(name = "tuneforge.rate-limit.capacity") int capacity,
-                       @ConfigProperty(name = "tuneforge.rate-limit.refill-per-second") double refillPerSecond) {
-        this.capacity = capacity;
-        this.refillPerSecond = refillPerSecond;
+    public RateLimiter(GatewayConfig config) {
+        this.capacity = config.rateLimit().capacity();
+        this.refillPerSecond = config.rateLimit().refillPerSecond();
     }
 
     /** @return 0 when the request may go ahead, otherwise the seconds to wait before the next one */
