@@ -229,8 +229,9 @@ public class OpenAiResource {
                 name = id.substring(0, colon);
                 version = Integer.parseInt(id.substring(colon + 1));
             } catch (RuntimeException e) {
-                throw OpenAiError.invalid("model", "only a fine-tuned model ('ft:...') or a version ('name:version')"
-                        + " can be deleted; '" + id + "' is neither");
+                // What the project has no such model of (a base model is everyone's and cannot be deleted either).
+                throw OpenAiError.modelNotFound("The model '" + id + "' does not exist; only a fine-tuned model"
+                        + " ('ft:...') or a version ('name:version') of this project can be deleted");
             }
         }
         try {
