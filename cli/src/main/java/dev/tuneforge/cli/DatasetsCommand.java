@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -159,17 +160,13 @@ class DatasetsCommand implements Callable<Integer> {
             footer = ExitCodes.FOOTER)
     static class ListDatasets extends ApiCommand {
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N datasets (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor.")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             printPage(client.get("/api/v1/datasets", query),
                     List.of("ID", "NAME", "FORMAT", "STATUS", "VERSION", "EXAMPLES"),
                     List.of(d -> text(d, "id"), d -> text(d, "name"), d -> text(d, "format"), d -> text(d, "status"),

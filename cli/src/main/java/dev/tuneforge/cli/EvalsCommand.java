@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -46,19 +47,15 @@ class EvalsCommand implements Callable<Integer> {
         @Option(names = "--model", paramLabel = "NAME", description = "Only the evaluations of this model name.")
         String model;
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N evaluations (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor.")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
             query.put("job_id", job);
             query.put("model_name", model);
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             printPage(client.get("/api/v1/evals", query),
                     List.of("ID", "OUTCOME", "JOB", "MODEL", "EXACT MATCH", "LOSS", "CREATED"),
                     List.of(e -> text(e, "id"), e -> text(e, "outcome"), e -> text(e, "job_id"),

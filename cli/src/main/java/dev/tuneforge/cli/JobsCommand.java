@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -115,18 +116,14 @@ class JobsCommand implements Callable<Integer> {
                 description = "Only jobs in this state: queued, running, paused, succeeded, failed, cancelled.")
         String state;
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N jobs (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor.")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
             query.put("state", state);
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             printPage(client.get("/api/v1/jobs", query),
                     List.of("ID", "STATE", "MODEL", "BASE MODEL", "DATASET", "PROGRESS", "LOSS", "CREATED"),
                     List.of(j -> text(j, "id"), j -> text(j, "state"), j -> text(j, "model_name"),

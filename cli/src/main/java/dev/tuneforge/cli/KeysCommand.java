@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -37,18 +38,14 @@ class KeysCommand implements Callable<Integer> {
         @Option(names = "--project", paramLabel = "ID", description = "Another project's keys (platform admin only).")
         String project;
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N keys (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor (printed when there are more).")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
             query.put("project", project);
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             JsonNode page = client.get("/api/v1/keys", query);
             printPage(page, List.of("ID", "NAME", "ROLE", "HINT", "CREATED", "REVOKED"),
                     List.of(k -> text(k, "id"), k -> text(k, "name"), k -> text(k, "role"), k -> text(k, "hint"),

@@ -105,17 +105,13 @@ class ModelsCommand implements Callable<Integer> {
             footer = ExitCodes.FOOTER)
     static class ListModels extends ApiCommand {
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N models (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor.")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             printPage(client.get("/api/v1/models", query), List.of("NAME", "CHAMPION", "LATEST", "ALIASES", "CREATED"),
                     List.of(m -> text(m, "name"), m -> m.hasNonNull("champion") ? "v" + text(m, "champion") : "-",
                             m -> m.hasNonNull("latest_version") ? "v" + text(m, "latest_version") : "-",

@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -100,18 +101,14 @@ class PipelinesCommand implements Callable<Integer> {
                 description = "active, paused or deleted (default: all but deleted).")
         String status;
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N pipelines (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor.")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
             query.put("status", status);
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             printPage(client.get("/api/v1/pipelines", query),
                     List.of("ID", "STATUS", "DATASET", "BASE MODEL", "MODEL", "TRIGGERS"),
                     List.of(p -> text(p, "id"), p -> text(p, "status"), p -> text(p, "dataset_id"),

@@ -3,6 +3,7 @@ package dev.tuneforge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,17 +32,13 @@ class ProjectsCommand implements Callable<Integer> {
             footer = ExitCodes.FOOTER)
     static class ListProjects extends ApiCommand {
 
-        @Option(names = "--limit", paramLabel = "N", description = "At most N projects (1-200, default 50).")
-        Integer limit;
-
-        @Option(names = "--after", paramLabel = "CURSOR", description = "Start after this cursor (printed when there are more).")
-        String after;
+        @Mixin
+        Paging paging;
 
         @Override
         void run(GatewayClient client) {
             Map<String, Object> query = new HashMap<>();
-            query.put("limit", limit);
-            query.put("after", after);
+            paging.addTo(query);
             JsonNode page = client.get("/api/v1/projects", query);
             printPage(page, List.of("ID", "CREATED"), List.of(p -> text(p, "id"), p -> text(p, "created_at")));
         }

@@ -60,7 +60,8 @@ class AuthApiTest {
         schemas.forEach((operation, schema) -> document.body(
                 operation + ".responses.'200'.content.'application/json'.schema.'$ref'",
                 is("#/components/schemas/" + schema)));
-        document.body("components.schemas.ModelCard.properties.keySet()", hasItem("baseModel"));
+        // Properties as the JSON names them (snake_case), the job's fields unwrapped into the card.
+        document.body("components.schemas.ModelCard.properties.keySet()", hasItem("base_model"));
     }
 
     @Test

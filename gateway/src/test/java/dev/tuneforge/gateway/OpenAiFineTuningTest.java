@@ -371,7 +371,10 @@ class OpenAiFineTuningTest {
                 .body("components.schemas.keySet()", hasItems("FileObject", "FineTuningJob", "JobEvent",
                         "JobCheckpoint"))
                 .body("paths.'/v1/fine_tuning/jobs'.post.responses.'200'.content.'application/json'.schema.$ref",
-                        is("#/components/schemas/FineTuningJob"));
+                        is("#/components/schemas/FineTuningJob"))
+                // Properties named as the JSON names them.
+                .body("components.schemas.FineTuningJob.properties.keySet()", hasItems("fine_tuned_model",
+                        "training_file", "created_at", "user_provided_suffix"));
     }
 
     private static io.restassured.specification.RequestSpecification given(String secret) {
