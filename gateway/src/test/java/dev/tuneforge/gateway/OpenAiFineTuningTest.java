@@ -291,6 +291,8 @@ class OpenAiFineTuningTest {
     void aRejectedFileFailsTheJobWithOpenAisErrorAndTheLinesAtFault() {
         String training = uploadFile("broken.jsonl", CHAT + CHAT + "{not json\n");
         String id = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
+        // A second job on the same file while it is validated waits for the same dataset.
+        String second = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
         DatasetUploaded upload = uploadOfProject();
         DatasetReport report = new DatasetReport("chat", 3, 2, List.of(new DatasetReport.Finding("invalid_json",
                 "line is not valid JSON", 1, List.of(3L))), List.of(), null, 0, null);
@@ -304,6 +306,10 @@ class OpenAiFineTuningTest {
                 .body("fine_tuned_model", nullValue()).body("finished_at", not(nullValue())));
         as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id + "/events").then()
                 .body("data[0].level", is("error")).body("data[0].message", containsString("line 3"));
+        as(member.secret()).when().get("/v1/fine_tuning/jobs/" + second).then()
+                .body("status", is("failed")).body("error.code", is("invalid_file_format"));
+        assertEquals(1, topics.events(DatasetUploaded.class, null).stream()
+                .filter(u -> u.projectId().equals(project)).count());
         assertEquals(List.of(), topics.events(TrainingRequested.class, id));
     }
 

@@ -142,10 +142,20 @@ public class FineTuningJobs {
         QuarkusTransaction.joiningExisting().run(() -> {
             if (upload != null) {
                 uploads.record(upload);
+                requests.insert(row);
+                return;
             }
+            // A reused dataset's verdict may be projected right now: serialised with the live projection (which
+            // holds this lock), the job either sees the verdict here or is among the jobs the projection moves on.
+            requests.lockAgainstProjection();
             requests.insert(row);
-            if (reused.isPresent() && reused.get().version() != null) {
-                startTraining(row, reused.get().version());
+            DatasetView dataset = datasets.find(caller.projectId(), row.datasetId()).orElseThrow();
+            if (dataset.version() != null) {
+                startTraining(row, dataset.version());
+            } else if (!"validating".equals(dataset.status())) {
+                requests.failed(jobId, new JobError("invalid_file_format", "The job failed due to an invalid"
+                        + " training file " + training.id() + ": its dataset " + dataset.id() + " was rejected",
+                        "training_file"), now());
             }
         });
         return get(caller, jobId);

@@ -3,6 +3,7 @@ package dev.tuneforge.gateway.openai;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneforge.gateway.domain.Projection;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -63,6 +64,11 @@ public class JobRequestStore {
     public Optional<JobRequest> find(String projectId, String jobId) {
         return jdbc.queryOne("SELECT " + COLUMNS + " FROM openai_jobs WHERE project_id = ? AND job_id = ?",
                 JobRequestStore::row, projectId, jobId);
+    }
+
+    /** Held until the transaction ends: the live projection of events ({@code Projection}) holds it too. */
+    void lockAgainstProjection() {
+        jdbc.queryOne("SELECT pg_advisory_xact_lock(?)", row -> 1, Projection.EVENTS_LOCK);
     }
 
     /** Jobs waiting for this dataset's validation, locked: one consumer moves each on. */
