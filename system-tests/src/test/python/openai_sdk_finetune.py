@@ -25,11 +25,12 @@ def chat_lines(first, last):
 
 
 def wait(job_id, minutes=6):
+    """The job once it has ended: retrieved every half second (the SDK has no waiter), at most `minutes`."""
     deadline = time.monotonic() + minutes * 60
     job = client.fine_tuning.jobs.retrieve(job_id)
     while job.status not in TERMINAL:
         assert time.monotonic() < deadline, f"job {job_id} still {job.status}"
-        time.sleep(1)
+        time.sleep(0.5)
         job = client.fine_tuning.jobs.retrieve(job_id)
     return job
 

@@ -1,5 +1,6 @@
 package dev.tuneforge.system;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -174,15 +174,11 @@ class OpenAiSdkIT {
         assertEquals("training_file", error.param().orElseThrow());
     }
 
-    private static FineTuningJob waitFor(OpenAIClient client, String id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(6));
-        FineTuningJob job = client.fineTuning().jobs().retrieve(id);
-        while (!TERMINAL.contains(job.status())) {
-            assertTrue(Instant.now().isBefore(deadline), "job " + id + " still " + job.status());
-            Thread.sleep(1000);
-            job = client.fineTuning().jobs().retrieve(id);
-        }
-        return job;
+    /** The job once it has ended, as the SDK retrieves it. */
+    private static FineTuningJob waitFor(OpenAIClient client, String id) {
+        return await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(500))
+                .alias("job " + id + " ends")
+                .until(() -> client.fineTuning().jobs().retrieve(id), job -> TERMINAL.contains(job.status()));
     }
 
     private static String chat(int first, int last) {

@@ -29,7 +29,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -241,11 +240,6 @@ public class OpenAiResource {
                     : OpenAiError.invalid("model", e.getMessage());
         }
         return new ModelDeleted(id, "model", true);
-    }
-
-    @ServerExceptionMapper
-    public Response openAiError(OpenAiError e) {
-        return e.toResponse();
     }
 
     private static ModelEntry entry(String id, long created, String owner) {

@@ -11,13 +11,22 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Every error leaves as a problem document with a stable type, including the framework's own. */
+/**
+ * Every error leaves as a problem document with a stable type, including the framework's own; under {@code /v1} in
+ * OpenAI's shape ({@link OpenAiError}, and {@link OpenAiErrorShape} for the problem documents made there).
+ */
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        return e.toResponse();
+    }
+
+    /** An error of the OpenAI-compatible API under {@code /v1}, in OpenAI's shape. */
+    @ServerExceptionMapper
+    public Response openAi(OpenAiError e) {
         return e.toResponse();
     }
 

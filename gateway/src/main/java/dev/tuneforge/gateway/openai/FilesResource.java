@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.openai;
 
-import dev.tuneforge.gateway.api.OpenAiError;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import dev.tuneforge.gateway.openai.FileStore.StoredFile;
@@ -19,12 +18,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 
 /**
  * OpenAI's {@code /v1/files}, for the official SDKs' {@code files.create/list/retrieve/delete/content}: training
@@ -60,11 +55,7 @@ public class FilesResource {
         // The Java SDK sends a file given as bytes or a stream without a filename; OpenAI's Python SDK names it so.
         String filename = file.fileName() == null || file.fileName().isBlank() ? "upload" : file.fileName();
         OpenAiFiles.checkUpload(filename, purpose);
-        try (InputStream body = Files.newInputStream(file.uploadedFile())) {
-            return files.upload(caller.get(), filename, purpose, body);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the uploaded file", e);
-        }
+        return files.upload(caller.get(), filename, purpose, file.uploadedFile());
     }
 
     @GET
@@ -110,10 +101,5 @@ public class FilesResource {
     public FileDeleted delete(@PathParam("id") String id) {
         files.delete(caller.get(), id);
         return new FileDeleted(id, "file", true);
-    }
-
-    @ServerExceptionMapper
-    public Response openAiError(OpenAiError e) {
-        return e.toResponse();
     }
 }

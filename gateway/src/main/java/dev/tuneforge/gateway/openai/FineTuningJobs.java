@@ -7,6 +7,7 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.gateway.api.ApiException;
+import dev.tuneforge.gateway.api.OpenAiError;
 import dev.tuneforge.gateway.domain.BaseModelCatalog;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.DatasetView;
@@ -165,7 +166,7 @@ public class FineTuningJobs {
         Optional<JobRequest> request = requests.find(caller.projectId(), jobId);
         Optional<JobView> job = jobs.find(caller.projectId(), jobId);
         if (request.isEmpty() && job.isEmpty()) {
-            throw OpenAiErrors.notFound("fine_tuning_job_id", "No such fine-tuning job: " + jobId);
+            throw notFound(jobId);
         }
         return JobViews.of(caller.projectId(), job.orElse(null), request.orElse(null),
                 job.map(j -> trainedTokens(caller.projectId(), j)).orElse(null));
@@ -192,9 +193,11 @@ public class FineTuningJobs {
 
     /** The job's events, newest first (OpenAI's order); {@code after} is an event id of an earlier page. */
     public OpenAiList<JobEvent> events(Caller caller, String jobId, String after, Integer limit) {
-        get(caller, jobId);
-        int size = OpenAiList.limit(limit, 20, 100);
         Optional<JobRequest> request = requests.find(caller.projectId(), jobId);
+        if (request.isEmpty() && jobs.find(caller.projectId(), jobId).isEmpty()) {
+            throw notFound(jobId);
+        }
+        int size = OpenAiList.limit(limit, 20, 100);
         List<JobEvent> newest = request.map(JobEvents::validationOutcome).orElse(List.of());
         List<JobEvent> oldest = request.map(JobEvents::creation).orElse(List.of());
         String from = blankToNull(after);
@@ -303,15 +306,21 @@ public class FineTuningJobs {
     public record ResultFile(FileObject file, byte[] content) {
     }
 
-    /** A job still validating its files is cancelled here; any other is asked of trainer-service. */
+    /**
+     * A job still validating its files is cancelled here; any other is asked of trainer-service, even one requested a
+     * moment ago that the read model has not yet (the command follows the request on the same topic and key).
+     */
     public FineTuningJob command(Caller caller, String jobId, String action) {
-        FineTuningJob job = get(caller, jobId);
         Optional<JobRequest> request = requests.find(caller.projectId(), jobId);
-        if (request.isPresent() && !JobRequestStore.REQUESTED.equals(request.get().state())) {
-            if (!JobRequestStore.VALIDATING_FILES.equals(request.get().state())) {
-                throw OpenAiErrors.refused("Job " + jobId + " is " + job.status() + " already; it cannot be "
-                        + past(action));
-            }
+        Optional<JobView> job = jobs.find(caller.projectId(), jobId);
+        if (request.isEmpty() && job.isEmpty()) {
+            throw notFound(jobId);
+        }
+        String status = JobViews.status(job.orElse(null), request.orElse(null));
+        if (JobView.FINAL.contains(status)) {
+            throw OpenAiErrors.refused("Job " + jobId + " is " + status + " already; it cannot be " + past(action));
+        }
+        if (JobRequestStore.VALIDATING_FILES.equals(status)) {
             if (!"cancel".equals(action)) {
                 throw OpenAiErrors.refused("Job " + jobId + " is validating its files; it can be cancelled, not "
                         + past(action));
@@ -319,20 +328,10 @@ public class FineTuningJobs {
             if (!QuarkusTransaction.joiningExisting().call(() -> requests.cancelIfValidating(jobId, now()))) {
                 throw OpenAiErrors.conflict("Job " + jobId + " has just left validation; send the cancel again");
             }
-            return get(caller, jobId);
-        }
-        try {
-            if (request.isPresent() && jobs.find(caller.projectId(), jobId).isEmpty()) {
-                trainingJobs.announceCommand(caller, jobId, action); // requested a moment ago: not projected yet
-            } else {
-                trainingJobs.command(caller, jobId, action);
-            }
-        } catch (ApiException e) {
-            if (e.getMessage().contains("already")) {
-                throw OpenAiErrors.refused("Job " + jobId + " is " + job.status() + " already; it cannot be "
-                        + past(action));
-            }
-            throw e;
+        } else if (job.isEmpty()) {
+            trainingJobs.announceCommand(caller, jobId, action);
+        } else {
+            trainingJobs.command(caller, jobId, action);
         }
         return get(caller, jobId);
     }
@@ -460,6 +459,10 @@ public class FineTuningJobs {
 
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value;
+    }
+
+    private static OpenAiError notFound(String jobId) {
+        return OpenAiErrors.notFound("fine_tuning_job_id", "No such fine-tuning job: " + jobId);
     }
 
     private static String past(String action) {

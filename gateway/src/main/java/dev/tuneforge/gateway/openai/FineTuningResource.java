@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.openai;
 
-import dev.tuneforge.gateway.api.OpenAiError;
 import dev.tuneforge.gateway.domain.CurrentCaller;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -11,11 +10,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -101,10 +98,5 @@ public class FineTuningResource {
     public OpenAiList<JobCheckpoint> checkpoints(@PathParam("id") String id, @QueryParam("after") String after,
                                                  @QueryParam("limit") Integer limit) {
         return jobs.checkpoints(caller.get(), id, after, limit);
-    }
-
-    @ServerExceptionMapper
-    public Response openAiError(OpenAiError e) {
-        return e.toResponse();
     }
 }

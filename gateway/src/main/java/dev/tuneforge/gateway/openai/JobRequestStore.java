@@ -1,8 +1,6 @@
 package dev.tuneforge.gateway.openai;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.gateway.domain.Projection;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import static dev.tuneforge.gateway.storage.JobReadModel.json;
+import static dev.tuneforge.gateway.storage.JobReadModel.tree;
 
 /**
  * The {@code openai_jobs} table: what a job created through {@code /v1/fine_tuning/jobs} asked for, kept beside
@@ -41,7 +42,6 @@ public class JobRequestStore {
                              OffsetDateTime createdAt, OffsetDateTime updatedAt) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "job_id, project_id, state, model, training_file, validation_file, dataset_id,"
             + " suffix, seed, metadata::text, integrations::text, method::text, request::text, requested_by, error_code,"
             + " error_message, error_param, created_at, updated_at";
@@ -150,21 +150,5 @@ public class JobRequestStore {
         Map<String, String> map = new java.util.LinkedHashMap<>();
         node.properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
         return map;
-    }
-
-    private static String json(Object value) {
-        try {
-            return value == null ? null : JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode tree(String json) throws SQLException {
-        try {
-            return json == null ? null : JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new SQLException("stored JSON is not readable", e);
-        }
     }
 }

@@ -6,9 +6,9 @@ import dev.tuneforge.gateway.openai.FileStore.StoredFile;
 import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -53,10 +53,11 @@ public class OpenAiFiles {
         });
     }
 
-    public FileObject upload(Caller caller, String filename, String purpose, InputStream body) {
+    /** @param body the file as Quarkus wrote the multipart part to disk */
+    public FileObject upload(Caller caller, String filename, String purpose, Path body) {
         checkUpload(filename, purpose);
         String id = "file-" + UUID.randomUUID().toString().replace("-", "");
-        StoredUpload stored = StoredUpload.store(objects, "projects/" + caller.projectId() + "/files/" + id, body,
+        StoredUpload stored = StoredUpload.storeFile(objects, "projects/" + caller.projectId() + "/files/" + id, body,
                 "application/octet-stream");
         StoredFile file = new StoredFile(id, caller.projectId(), filename, purpose, stored.size(), stored.sha256(),
                 stored.key(), OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS));
@@ -85,15 +86,10 @@ public class OpenAiFiles {
         return objects.get(file.objectKey());
     }
 
-    /** The row goes in the transaction; the object after it, so a failed delete leaves the file whole. */
+    /** The row first, the object after it, so a failed delete leaves the file whole. */
     public void delete(Caller caller, String fileId) {
         StoredFile file = find(caller, fileId);
-        deleteRow(caller, fileId);
-        objects.delete(file.objectKey());
-    }
-
-    @Transactional
-    void deleteRow(Caller caller, String fileId) {
         files.delete(caller.projectId(), fileId);
+        objects.delete(file.objectKey());
     }
 }

@@ -247,7 +247,8 @@ public class JobReadModel {
         return time == null ? null : Timestamp.from(time.toInstant());
     }
 
-    static String json(Object value) {
+    /** A value as stored in a JSONB column (null stays null); the read model's and the /v1 rows' one rule. */
+    public static String json(Object value) {
         try {
             return value == null ? null : JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -255,7 +256,7 @@ public class JobReadModel {
         }
     }
 
-    static JsonNode tree(String json) throws SQLException {
+    public static JsonNode tree(String json) throws SQLException {
         try {
             return json == null ? null : JSON.readTree(json);
         } catch (JsonProcessingException e) {
