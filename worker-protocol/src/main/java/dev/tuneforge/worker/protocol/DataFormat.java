@@ -7,9 +7,14 @@ public enum DataFormat {
     /** {@code {"prompt", "completion"}}: loss on the completion only. */
     COMPLETION,
     /** {@code {"instruction", "input"?, "output"}}: read as a user turn and an assistant turn. */
-    ALPACA;
+    ALPACA,
+    /**
+     * Pairs for DPO: {@code {"messages": [..., chosen assistant turn], "rejected"}} (dataset-service's splits) or
+     * {@code {"prompt", "chosen", "rejected", "system"?}}.
+     */
+    PREFERENCE;
 
-    /** {@code chat}, {@code completion}, {@code alpaca}. */
+    /** {@code chat}, {@code completion}, {@code alpaca}, {@code preference}. */
     public String wireName() {
         return WireNames.of(this);
     }

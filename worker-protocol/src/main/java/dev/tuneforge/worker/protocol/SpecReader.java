@@ -70,7 +70,13 @@ public final class SpecReader {
         }
 
         TrainSpec.Method method = method(root.object("method", true,
-                Set.of("type", "r", "alpha", "dropout", "target_modules", "use_rslora")));
+                Set.of("type", "r", "alpha", "dropout", "target_modules", "use_rslora", "beta", "label_smoothing")));
+        if (data != null && method != null
+                && (method instanceof TrainSpec.Dpo) != (data.format() == DataFormat.PREFERENCE)) {
+            root.problem("data.format", method instanceof TrainSpec.Dpo
+                    ? "method type \"dpo\" trains on pairs: must be \"preference\""
+                    : "\"preference\" data is for method type \"dpo\"");
+        }
 
         JsonFields h = root.object("hyperparameters", false, Set.of("epochs", "max_steps", "batch_size",
                 "gradient_accumulation_steps", "learning_rate", "lr_scheduler", "warmup_steps", "warmup_ratio",
@@ -100,18 +106,38 @@ public final class SpecReader {
         if (m == null) {
             return null;
         }
-        String type = m.oneOf("type", null, Set.of("lora", "full"));
+        String type = m.oneOf("type", null, Set.of("lora", "full", "dpo"));
         if (!m.has("type")) {
-            m.problem("type", "required: \"lora\" or \"full\"");
+            m.problem("type", "required: \"lora\", \"full\" or \"dpo\"");
+        }
+        if (!"dpo".equals(type)) {
+            for (String dpoOnly : List.of("beta", "label_smoothing")) {
+                if (m.has(dpoOnly)) {
+                    m.problem(dpoOnly, "only applies to method type \"dpo\"");
+                }
+            }
+        }
+        if ("dpo".equals(type)) {
+            TrainSpec.Lora lora = lora(m);
+            double beta = m.number("beta", 0.1, 0, true, Double.MAX_VALUE);
+            double labelSmoothing = m.number("label_smoothing", 0.0, 0, false, 0.5);
+            if (labelSmoothing == 0.5) {
+                m.problem("label_smoothing", "must be below 0.5, got " + labelSmoothing);
+            }
+            return new TrainSpec.Dpo(lora, beta, labelSmoothing);
         }
         if (!"lora".equals(type)) {
             for (String loraOnly : List.of("r", "alpha", "dropout", "target_modules", "use_rslora")) {
                 if (m.has(loraOnly)) {
-                    m.problem(loraOnly, "only applies to method type \"lora\"");
+                    m.problem(loraOnly, "only applies to method types \"lora\" and \"dpo\"");
                 }
             }
             return "full".equals(type) ? new TrainSpec.Full() : null;
         }
+        return lora(m);
+    }
+
+    private static TrainSpec.Lora lora(JsonFields m) {
         int r = m.integer("r", 8, 1);
         double alpha = m.number("alpha", 2.0 * r, 0, true, Double.MAX_VALUE);
         double dropout = m.number("dropout", 0.05, 0, false, 0.999);

@@ -55,6 +55,14 @@ public final class SpecWriter {
         writeFile(json(spec), file);
     }
 
+    private static void putLora(ObjectNode method, TrainSpec.Lora lora) {
+        method.put("r", lora.r());
+        method.put("alpha", lora.alpha());
+        method.put("dropout", lora.dropout());
+        lora.targetModules().forEach(method.putArray("target_modules")::add);
+        method.put("use_rslora", lora.useRslora());
+    }
+
     static ObjectNode tree(TrainSpec spec) {
         ObjectNode root = JSON.createObjectNode();
         putPath(root, "base_model", spec.baseModel());
@@ -66,13 +74,15 @@ public final class SpecWriter {
         switch (spec.method()) {
             case TrainSpec.Lora lora -> {
                 method.put("type", "lora");
-                method.put("r", lora.r());
-                method.put("alpha", lora.alpha());
-                method.put("dropout", lora.dropout());
-                lora.targetModules().forEach(method.putArray("target_modules")::add);
-                method.put("use_rslora", lora.useRslora());
+                putLora(method, lora);
             }
             case TrainSpec.Full full -> method.put("type", "full");
+            case TrainSpec.Dpo dpo -> {
+                method.put("type", "dpo");
+                putLora(method, dpo.lora());
+                method.put("beta", dpo.beta());
+                method.put("label_smoothing", dpo.labelSmoothing());
+            }
         }
         root.set("hyperparameters", hyperparameters(spec.hyperparameters()));
         putInteger(root, "eval_steps", spec.evalSteps());

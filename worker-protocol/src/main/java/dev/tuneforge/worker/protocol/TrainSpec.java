@@ -55,6 +55,15 @@ public record TrainSpec(
     public record Full() implements Method { }
 
     /**
+     * Direct Preference Optimization of a LoRA adapter on preference pairs (docs/WORKER_PROTOCOL.md, "DPO"); the
+     * reference is the base model.
+     *
+     * @param beta           how strongly the policy is held to the reference, > 0
+     * @param labelSmoothing the assumed share of wrongly ordered pairs, in [0, 0.5)
+     */
+    public record Dpo(Lora lora, double beta, double labelSmoothing) implements Method { }
+
+    /**
      * @param maxSteps              if set, exactly this many steps (overrides epochs), as transformers' max_steps
      * @param warmupSteps           warmup length; when null, {@code warmupRatio} of the total steps (rounded up)
      * @param gradientCheckpointing recompute activations in backward instead of keeping them (less memory, more

@@ -47,13 +47,35 @@ public sealed interface WorkerEvent {
 
     /**
      * After every optimizer step (for {@code evaluate}: every batch of examples, {@code step} counting examples).
-     * {@code trainLoss} is the step's mean token loss, {@code gradNorm} the norm before clipping.
+     * {@code trainLoss} is the step's mean token loss (DPO: mean pair loss), {@code gradNorm} the norm before
+     * clipping.
+     *
+     * @param rewardAccuracy DPO only: share of the step's pairs whose chosen reward is above the rejected one
+     * @param rewardMargin   DPO only: mean chosen minus rejected reward
      */
     record Progress(long step, long totalSteps, double epoch, double trainLoss, double learningRate,
-                    double gradNorm, double tokensPerSecond, double etaSeconds) implements WorkerEvent { }
+                    double gradNorm, double tokensPerSecond, double etaSeconds, Double rewardAccuracy,
+                    Double rewardMargin) implements WorkerEvent {
 
-    /** Validation at {@code step}: mean token loss and next-token accuracy over the target tokens. */
-    record Eval(long step, double validLoss, double tokenAccuracy) implements WorkerEvent { }
+        /** A step of a method without rewards. */
+        public Progress(long step, long totalSteps, double epoch, double trainLoss, double learningRate,
+                        double gradNorm, double tokensPerSecond, double etaSeconds) {
+            this(step, totalSteps, epoch, trainLoss, learningRate, gradNorm, tokensPerSecond, etaSeconds, null, null);
+        }
+    }
+
+    /**
+     * Validation at {@code step}: mean token loss (DPO: mean pair loss) and next-token accuracy over the target
+     * tokens; for DPO also the reward accuracy and margin over the validation pairs (else null).
+     */
+    record Eval(long step, double validLoss, double tokenAccuracy, Double rewardAccuracy, Double rewardMargin)
+            implements WorkerEvent {
+
+        /** A validation of a method without rewards. */
+        public Eval(long step, double validLoss, double tokenAccuracy) {
+            this(step, validLoss, tokenAccuracy, null, null);
+        }
+    }
 
     /** {@code dir} holds a complete checkpoint of {@code step}. */
     record Checkpoint(long step, String dir) implements WorkerEvent { }

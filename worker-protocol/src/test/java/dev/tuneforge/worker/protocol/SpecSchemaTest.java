@@ -44,7 +44,7 @@ class SpecSchemaTest {
     @Test
     void everyDocumentedTrainSpecIsValidForTheSchemaAndTheReader() throws Exception {
         List<JsonNode> examples = documented("train-spec");
-        assertEquals(3, examples.size());
+        assertEquals(4, examples.size());
         for (JsonNode example : examples) {
             assertEquals(Set.of(), schemaProblems(ProtocolSchemas.TRAIN_SPEC, example), example.toString());
             TrainSpec spec = SpecReader.train(example, WORKDIR);
@@ -131,6 +131,11 @@ class SpecSchemaTest {
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"epochs\": 3}|epochs: unknown field",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"hyperparameters\": {\"gradient_checkpointing\": \"yes\"}}|hyperparameters.gradient_checkpointing: must be true or false",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}, \"precision\": \"int8\"}|precision: must be one of",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"dpo\"}}|data.format: method type \"dpo\" trains on pairs",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"lora\"}}|data.format: \"preference\" data is for method type \"dpo\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"beta\": 0.1}}|method.beta: only applies to method type \"dpo\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"dpo\", \"beta\": 0}}|method.beta: must be > 0",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"dpo\", \"label_smoothing\": 0.5}}|method.label_smoothing: must be below 0.5",
     })
     void brokenSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {
         String[] parts = caseLine.split("\\|");

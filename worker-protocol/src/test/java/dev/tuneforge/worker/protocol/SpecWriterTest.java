@@ -41,7 +41,11 @@ class SpecWriterTest {
         TrainSpec full = new TrainSpec(Path.of("/abs/base"),
                 new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.ALPACA), new TrainSpec.Full(),
                 hyperparameters(5), null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
-        for (TrainSpec spec : List.of(lora(), full)) {
+        TrainSpec dpo = new TrainSpec(Path.of("base"),
+                new TrainSpec.Data(Path.of("pairs.jsonl"), null, DataFormat.PREFERENCE),
+                new TrainSpec.Dpo(new TrainSpec.Lora(8, 16, 0, List.of("all-linear"), false), 0.25, 0.1),
+                hyperparameters(5), null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
+        for (TrainSpec spec : List.of(lora(), full, dpo)) {
             JsonNode json = written(SpecWriter.json(spec));
             assertEquals(Set.of(), ProtocolSchemaValidator.problems(ProtocolSchemas.TRAIN_SPEC, json), json.toString());
             assertEquals(spec, SpecReader.train(json, Path.of("")));

@@ -57,6 +57,7 @@ public final class DatasetReader {
             case CHAT -> chat(json, where);
             case COMPLETION -> new Example.Completion(text(json, "prompt", where), text(json, "completion", where));
             case ALPACA -> alpaca(json, where);
+            case PREFERENCE -> throw new DataException(where + ": the djl runtime does not read preference pairs yet");
         };
     }
 

@@ -59,6 +59,9 @@ public final class Trainer {
                     + spec.precision().wireName());
         }
         TrainSpec.Hyperparameters hp = spec.hyperparameters();
+        if (spec.method() instanceof TrainSpec.Dpo) {
+            throw WorkerFailure.badSpec("method.type: the djl runtime does not train \"dpo\" yet");
+        }
         if (hp.gradientCheckpointing()) {
             throw WorkerFailure.badSpec("hyperparameters.gradient_checkpointing: the djl runtime does not support "
                     + "gradient_checkpointing");
@@ -75,6 +78,7 @@ public final class Trainer {
                 case TrainSpec.Lora lora -> new LoraWeights(LoraModel.attach(model, lora, hp.seed()),
                         spec.baseModel().toString());
                 case TrainSpec.Full full -> new FullWeights(model, spec.baseModel());
+                case TrainSpec.Dpo dpo -> throw new IllegalStateException("refused above");
             };
             TrainingPlan plan = TrainingPlan.build(train, hp.epochs(), hp.maxSteps() == null ? 0 : hp.maxSteps(),
                     hp.batchSize(), hp.gradientAccumulationSteps(), hp.packing(), hp.maxSeqLength(), hp.seed());
