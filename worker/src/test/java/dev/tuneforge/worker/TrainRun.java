@@ -47,6 +47,16 @@ public final class TrainRun {
         return run(command, spec, workdir, stop, event -> { }, extra);
     }
 
+    /** {@code train}, stopped (as by SIGTERM) once step {@code step}'s progress event is out. */
+    public static Outcome trainStoppedAfter(long step, ObjectNode spec, Path workdir) {
+        StopSignal stop = StopSignal.manual();
+        return run("train", spec, workdir, stop, event -> {
+            if (event instanceof WorkerEvent.Progress p && p.step() == step) {
+                stop.request();
+            }
+        });
+    }
+
     /** As {@link #run}, calling {@code listener} with each event as it is written. */
     public static Outcome run(String command, ObjectNode spec, Path workdir, StopSignal stop,
                               Consumer<WorkerEvent> listener, String... extra) {

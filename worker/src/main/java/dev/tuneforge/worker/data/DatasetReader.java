@@ -57,7 +57,7 @@ public final class DatasetReader {
             case CHAT -> chat(json, where);
             case COMPLETION -> new Example.Completion(text(json, "prompt", where), text(json, "completion", where));
             case ALPACA -> alpaca(json, where);
-            case PREFERENCE -> throw new DataException(where + ": the djl runtime does not read preference pairs yet");
+            case PREFERENCE -> preference(json, where);
         };
     }
 
@@ -93,6 +93,33 @@ public final class DatasetReader {
             throw new DataException(where + ": messages: no assistant message with weight 1 to learn from");
         }
         return new Example.Chat(turns);
+    }
+
+    /**
+     * A DPO pair in either shape: dataset-service's {@code {"messages": [..., chosen assistant turn], "rejected"}},
+     * or {@code {"prompt", "chosen", "rejected", "system"?}} read as an optional system turn and a user turn.
+     */
+    private static Example preference(JsonNode json, String where) {
+        if (!json.has("messages")) {
+            List<ChatMessage> prompt = new ArrayList<>();
+            if (json.hasNonNull("system")) {
+                prompt.add(ChatMessage.system(text(json, "system", where)));
+            }
+            prompt.add(ChatMessage.user(text(json, "prompt", where)));
+            String chosen = text(json, "chosen", where);
+            return new Example.Preference(prompt, chosen, text(json, "rejected", where));
+        }
+        List<ChatMessage> messages = ((Example.Chat) chat(json, where)).messages();
+        ChatMessage answer = messages.getLast();
+        if (!answer.role().equals("assistant")) {
+            throw new DataException(where + ": messages[" + (messages.size() - 1) + "]: the last message must be "
+                    + "the chosen assistant answer, got role \"" + answer.role() + "\"");
+        }
+        if (messages.size() == 1) {
+            throw new DataException(where + ": messages: needs the prompt before the chosen answer");
+        }
+        return new Example.Preference(messages.subList(0, messages.size() - 1), answer.content(),
+                text(json, "rejected", where));
     }
 
     /** Alpaca's fields as one user turn (instruction, then the input after a blank line) and the answer. */

@@ -24,12 +24,21 @@ public final class ExampleEncoder {
         this.eosId = tokenizer.tokenId(tokenizer.specialTokens().eos()).orElse(null);
     }
 
-    /** Tokenized and cut to {@code maxSeqLength} tokens. */
+    /** Tokenized and cut to {@code maxSeqLength} tokens; a preference pair as its chosen conversation. */
     public TokenizedExample encode(Example example) {
         return switch (example) {
             case Example.Chat chat -> chat(chat);
             case Example.Completion completion -> completion(completion);
+            case Example.Preference pair -> chat(pair.chosenChat());
         };
+    }
+
+    /**
+     * Both answers of a pair, each after the prompt exactly as the chat format encodes (and cuts) a conversation
+     * whose last assistant turn is trained: the answer's tokens are the targets.
+     */
+    public TokenizedPair encodePair(Example.Preference pair) {
+        return new TokenizedPair(chat(pair.chosenChat()), chat(pair.rejectedChat()));
     }
 
     /** The prompt a model is given to produce the example's last assistant turn, and that turn. */
@@ -43,6 +52,11 @@ public final class ExampleEncoder {
             throw new DataException("the conversation has no assistant message to generate");
         }
         return new ChatPrompt(messages.subList(0, last), messages.get(last).content());
+    }
+
+    /** The prompt a model is given to produce a pair's answer, and the chosen answer. */
+    public static ChatPrompt promptOf(Example.Preference pair) {
+        return new ChatPrompt(pair.prompt(), pair.chosen());
     }
 
     /** The conversation before an assistant turn, and the turn's reference text. */

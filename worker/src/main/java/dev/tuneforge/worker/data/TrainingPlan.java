@@ -82,6 +82,11 @@ public record TrainingPlan(List<Step> steps, String fingerprint) {
         return out;
     }
 
+    /** Digest of the examples' token ids and targets, in order. */
+    public static String fingerprint(List<TokenizedExample> examples) {
+        return fingerprint(examples, List.of());
+    }
+
     /** Digest of the data and of what orders and groups it, not of the run's length. */
     private static String fingerprint(List<TokenizedExample> examples, List<Object> batching) {
         try {

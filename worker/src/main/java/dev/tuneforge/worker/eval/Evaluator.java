@@ -16,7 +16,9 @@ import dev.tuneforge.worker.protocol.GenerationParams;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.WorkerFailure;
 import dev.tuneforge.tokenizer.HfTokenizer;
+import dev.tuneforge.worker.protocol.DataFormat;
 import dev.tuneforge.worker.train.Devices;
+import dev.tuneforge.worker.train.PairScorer;
 import dev.tuneforge.worker.train.Trainer;
 import dev.tuneforge.worker.train.Validation;
 import java.io.BufferedWriter;
@@ -35,6 +37,7 @@ import java.util.Map;
  * {@code worker evaluate}: per example, the mean token loss over the reference answer and, when
  * asked, a generation from the prompt (the chat template with the generation prompt; greedy unless the
  * spec sets a temperature) compared with the reference. One JSON line per example in the results file; totals in {@code finished}.
+ * A preference pair is scored on its chosen answer, and adds both answers' log-probabilities given the prompt.
  */
 public final class Evaluator {
 
@@ -49,9 +52,19 @@ public final class Evaluator {
         this.events = events;
     }
 
-    /** One example's scores, as written to the results file. */
+    /**
+     * One example's scores, as written to the results file (null fields are left out): the preference fields for
+     * pairs only.
+     */
     public record ExampleResult(int index, double loss, int tokens, double tokenAccuracy, String generated,
-                                String reference, Boolean exactMatch) { }
+                                String reference, Boolean exactMatch, Double chosenLogp, Double rejectedLogp,
+                                Boolean prefersChosen) {
+
+        ExampleResult withPair(PairScorer.Score pair) {
+            return pair == null ? this : new ExampleResult(index, loss, tokens, tokenAccuracy, generated, reference,
+                    exactMatch, pair.chosenLogp(), pair.rejectedLogp(), pair.chosenLogp() > pair.rejectedLogp());
+        }
+    }
 
     public ExitCode run() {
         List<Example> examples;
@@ -77,6 +90,8 @@ public final class Evaluator {
             double correct = 0;
             int matches = 0;
             int generated = 0;
+            int preferred = 0;
+            double marginSum = 0;
             Files.createDirectories(spec.output().toAbsolutePath().getParent());
             // Written under a temporary name and renamed when complete: a results file that exists is whole
             // (a Kubernetes pod's sync sidecar uploads it as soon as it appears).
@@ -92,6 +107,10 @@ public final class Evaluator {
                         if (r.exactMatch() != null) {
                             generated++;
                             matches += r.exactMatch() ? 1 : 0;
+                        }
+                        if (r.prefersChosen() != null) {
+                            preferred += r.prefersChosen() ? 1 : 0;
+                            marginSum += r.chosenLogp() - r.rejectedLogp();
                         }
                         out.write(EventSink.JSON.writeValueAsString(r));
                         out.newLine();
@@ -113,6 +132,10 @@ public final class Evaluator {
             if (generated > 0) {
                 metrics.put("exact_match", (double) matches / generated);
             }
+            if (spec.format() == DataFormat.PREFERENCE) {
+                metrics.put("preference_accuracy", (double) preferred / examples.size());
+                metrics.put("logp_margin", marginSum / examples.size());
+            }
             events.emit(new WorkerEvent.Finished(0, Map.of("results", spec.output().toString()), metrics));
             return ExitCode.DONE;
         } catch (IOException e) {
@@ -133,13 +156,19 @@ public final class Evaluator {
         List<Validation.Result> losses = chunk.stream()
                 .map(e -> Validation.run(model, List.of(encoder.encode(e)), 1, 0))
                 .toList();
+        // A pair's answers are scored as training scores them (PairScorer), one pair per forward pass.
+        long padId = Trainer.padId(tokenizer);
+        List<PairScorer.Score> pairs = chunk.stream()
+                .map(e -> e instanceof Example.Preference p
+                        ? PairScorer.score(model, List.of(encoder.encodePair(p)), 1, padId).getFirst() : null)
+                .toList();
         List<ExampleResult> results = new ArrayList<>();
         GenerationParams params = spec.generation();
         if (params.maxNewTokens() == 0) {
             for (int i = 0; i < chunk.size(); i++) {
                 Validation.Result l = losses.get(i);
                 results.add(new ExampleResult(first + i, l.loss(), (int) l.tokens(), l.tokenAccuracy(), null, null,
-                        null));
+                        null, null, null, null).withPair(pairs.get(i)));
             }
             return results;
         }
@@ -156,6 +185,11 @@ public final class Evaluator {
                     prompts.add(tokenizer.encode(c.prompt(), true));
                     references.add(c.completion());
                 }
+                case Example.Preference pair -> {
+                    ExampleEncoder.ChatPrompt p = ExampleEncoder.promptOf(pair);
+                    prompts.add(tokenizer.encodeChat(p.messages(), true));
+                    references.add(p.reference());
+                }
             }
         }
         // Example i samples with seed + i, whatever batch it falls in.
@@ -165,7 +199,8 @@ public final class Evaluator {
             Validation.Result l = losses.get(i);
             String text = outputs.get(i).text();
             results.add(new ExampleResult(first + i, l.loss(), (int) l.tokens(), l.tokenAccuracy(), text,
-                    references.get(i), text.strip().equals(references.get(i).strip())));
+                    references.get(i), text.strip().equals(references.get(i).strip()), null, null, null)
+                    .withPair(pairs.get(i)));
         }
         return results;
     }

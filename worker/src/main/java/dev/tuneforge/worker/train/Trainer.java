@@ -1,20 +1,17 @@
 package dev.tuneforge.worker.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
-import dev.tuneforge.worker.data.Batch;
 import dev.tuneforge.worker.data.DataException;
 import dev.tuneforge.worker.data.DatasetReader;
+import dev.tuneforge.worker.data.Example;
 import dev.tuneforge.worker.data.ExampleEncoder;
-import dev.tuneforge.worker.data.Row;
 import dev.tuneforge.worker.data.TokenizedExample;
+import dev.tuneforge.worker.data.TokenizedPair;
 import dev.tuneforge.worker.data.TrainingPlan;
 import dev.tuneforge.worker.lora.LoraModel;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.model.ModelConfigException;
-import dev.tuneforge.worker.model.ScalarTensor;
 import dev.tuneforge.worker.EventSink;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.TrainSpec;
@@ -33,9 +30,10 @@ import java.util.Map;
 
 /**
  * {@code worker train}: reads the data, attaches the method's trainable weights, and runs the plan's
- * steps: per micro-batch a forward and backward pass into accumulated gradients, then clipping, the
- * scheduled learning rate and an AdamW update. Validates, checkpoints and stops on request between
- * steps; reports everything as events.
+ * steps: per micro-batch a forward and backward pass of the method's {@link Objective} into accumulated
+ * gradients, then clipping, the scheduled learning rate and an AdamW update. Validates, checkpoints and stops on
+ * request between steps; reports everything as events. DPO trains a LoRA adapter on pairs, against reference
+ * log-probabilities computed once with the base model ({@link ReferenceLogps}).
  */
 public final class Trainer {
 
@@ -59,9 +57,6 @@ public final class Trainer {
                     + spec.precision().wireName());
         }
         TrainSpec.Hyperparameters hp = spec.hyperparameters();
-        if (spec.method() instanceof TrainSpec.Dpo) {
-            throw WorkerFailure.badSpec("method.type: the djl runtime does not train \"dpo\" yet");
-        }
         if (hp.gradientCheckpointing()) {
             throw WorkerFailure.badSpec("hyperparameters.gradient_checkpointing: the djl runtime does not support "
                     + "gradient_checkpointing");
@@ -70,19 +65,38 @@ public final class Trainer {
              HfTokenizer tokenizer = loadTokenizer();
              LlamaModel model = loadModel(root)) {
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, hp.maxSeqLength());
+            long padId = padId(tokenizer);
+            int maxSteps = hp.maxSteps() == null ? 0 : hp.maxSteps();
+            if (spec.method() instanceof TrainSpec.Dpo dpo) {
+                List<TokenizedPair> train = encodePairs(encoder, spec.data().train());
+                List<TokenizedPair> validation = spec.data().validation() == null ? List.of()
+                        : encodePairs(encoder, spec.data().validation());
+                // B is zero when attached, so until the first step the policy is the base model: the reference.
+                TrainedWeights weights = new LoraWeights(LoraModel.attach(model, dpo.lora(), hp.seed()),
+                        spec.baseModel().toString());
+                ReferenceLogps reference = ReferenceLogps.loadOrCompute(spec.outputDir(), train, validation,
+                        pairs -> PairScorer.score(model, pairs, hp.batchSize(), padId));
+                // Packing does not apply: a row is one pair.
+                TrainingPlan plan = TrainingPlan.build(train.stream().map(TokenizedPair::joined).toList(),
+                        hp.epochs(), maxSteps, hp.batchSize(), hp.gradientAccumulationSteps(), false,
+                        hp.maxSeqLength(), hp.seed());
+                Objective objective = new DpoObjective(model, train, validation, reference,
+                        new DpoLoss(dpo.beta(), dpo.labelSmoothing()), hp.batchSize(), padId);
+                return new Run(model, weights, plan, objective, root).execute();
+            }
             List<TokenizedExample> train = encode(encoder, spec.data().train());
             List<TokenizedExample> validation = spec.data().validation() == null ? List.of()
                     : encode(encoder, spec.data().validation());
-            long padId = padId(tokenizer);
             TrainedWeights weights = switch (spec.method()) {
                 case TrainSpec.Lora lora -> new LoraWeights(LoraModel.attach(model, lora, hp.seed()),
                         spec.baseModel().toString());
                 case TrainSpec.Full full -> new FullWeights(model, spec.baseModel());
-                case TrainSpec.Dpo dpo -> throw new IllegalStateException("refused above");
+                case TrainSpec.Dpo dpo -> throw new IllegalStateException("trained above");
             };
-            TrainingPlan plan = TrainingPlan.build(train, hp.epochs(), hp.maxSteps() == null ? 0 : hp.maxSteps(),
-                    hp.batchSize(), hp.gradientAccumulationSteps(), hp.packing(), hp.maxSeqLength(), hp.seed());
-            return new Run(model, weights, plan, train, validation, padId, root).execute();
+            TrainingPlan plan = TrainingPlan.build(train, hp.epochs(), maxSteps, hp.batchSize(),
+                    hp.gradientAccumulationSteps(), hp.packing(), hp.maxSeqLength(), hp.seed());
+            Objective objective = new TokenObjective(model, train, validation, hp.batchSize(), padId);
+            return new Run(model, weights, plan, objective, root).execute();
         }
     }
 
@@ -103,11 +117,19 @@ public final class Trainer {
     }
 
     private List<TokenizedExample> encode(ExampleEncoder encoder, Path file) {
+        return read(file).stream().map(encoder::encode).toList();
+    }
+
+    private List<TokenizedPair> encodePairs(ExampleEncoder encoder, Path file) {
+        return read(file).stream().map(e -> encoder.encodePair((Example.Preference) e)).toList();
+    }
+
+    private List<Example> read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw WorkerFailure.badData(file + ": no such file", null);
         }
         try {
-            return DatasetReader.read(file, spec.data().format()).stream().map(encoder::encode).toList();
+            return DatasetReader.read(file, spec.data().format());
         } catch (DataException e) {
             throw WorkerFailure.badData(e.getMessage(), e);
         }
@@ -125,9 +147,7 @@ public final class Trainer {
         private final LlamaModel model;
         private final TrainedWeights weights;
         private final TrainingPlan plan;
-        private final List<TokenizedExample> train;
-        private final List<TokenizedExample> validation;
-        private final long padId;
+        private final Objective objective;
         private final AdamW optimizer;
         private final LrSchedule schedule;
         private final List<Map<String, Object>> logHistory = new ArrayList<>();
@@ -138,14 +158,11 @@ public final class Trainer {
         private long lastEvalStep = -1;
         private Path lastCheckpoint;
 
-        Run(LlamaModel model, TrainedWeights weights, TrainingPlan plan, List<TokenizedExample> train,
-            List<TokenizedExample> validation, long padId, NDManager root) {
+        Run(LlamaModel model, TrainedWeights weights, TrainingPlan plan, Objective objective, NDManager root) {
             this.model = model;
             this.weights = weights;
             this.plan = plan;
-            this.train = train;
-            this.validation = validation;
-            this.padId = padId;
+            this.objective = objective;
             TrainSpec.Hyperparameters hp = spec.hyperparameters();
             this.optimizer = new AdamW(weights.parameters(), hp.weightDecay(), root.newSubManager());
             long total = plan.steps().size();
@@ -155,8 +172,9 @@ public final class Trainer {
         ExitCode execute() {
             long resumedFrom = resume();
             long total = plan.steps().size();
-            events.emit(new WorkerEvent.Started("train", "djl", spec.device(), total, train.size(),
-                    validation.isEmpty() ? null : validation.size(), weights.parameters().count(), resumedFrom));
+            boolean validating = objective.validationSize() > 0;
+            events.emit(new WorkerEvent.Started("train", "djl", spec.device(), total, objective.trainSize(),
+                    validating ? objective.validationSize() : null, weights.parameters().count(), resumedFrom));
             long startedAt = System.nanoTime();
             long stepsThisSession = 0;
             boolean early = false;
@@ -171,12 +189,13 @@ public final class Trainer {
                 stepsThisSession++;
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double perStep = (System.nanoTime() - startedAt) / 1e9 / stepsThisSession;
-                events.emit(new WorkerEvent.Progress(step, total, planned.epochProgress(), result.loss(),
-                        result.learningRate(), result.gradNorm(), result.tokens() / seconds,
-                        perStep * (total - step)));
-                log(Map.of("step", step, "epoch", planned.epochProgress(), "loss", result.loss(),
+                Objective.StepLoss loss = result.loss();
+                events.emit(new WorkerEvent.Progress(step, total, planned.epochProgress(), loss.loss(),
+                        result.learningRate(), result.gradNorm(), loss.tokens() / seconds,
+                        perStep * (total - step), loss.rewardAccuracy(), loss.rewardMargin()));
+                log(Map.of("step", step, "epoch", planned.epochProgress(), "loss", loss.loss(),
                         "learning_rate", result.learningRate(), "grad_norm", result.gradNorm()));
-                if (!validation.isEmpty() && spec.evalSteps() != null && step % spec.evalSteps() == 0) {
+                if (validating && spec.evalSteps() != null && step % spec.evalSteps() == 0) {
                     early = evaluate();
                 }
                 if (spec.saveSteps() != null && step % spec.saveSteps() == 0) {
@@ -186,10 +205,10 @@ public final class Trainer {
                     break;
                 }
             }
-            if (!validation.isEmpty() && lastEvalStep != step) {
+            if (validating && lastEvalStep != step) {
                 evaluate();
             }
-            if (validation.isEmpty()) {
+            if (!validating) {
                 writeOutput();
                 bestStep = step;
             }
@@ -241,26 +260,11 @@ public final class Trainer {
 
         private StepResult trainStep(TrainingPlan.Step planned) {
             TrainSpec.Hyperparameters hp = spec.hyperparameters();
-            List<Batch> batches = new ArrayList<>();
-            for (List<Row> rows : planned.microBatches()) {
-                batches.add(Batch.of(rows, train, padId));
-            }
-            int targets = batches.stream().mapToInt(Batch::targetCount).sum();
-            int tokens = batches.stream().mapToInt(Batch::tokenCount).sum();
-            double lossSum = 0;
             weights.setTraining(true);
-            for (int i = 0; i < batches.size(); i++) {
-                // Dropout draws from libtorch's generator, reseeded per micro-batch from (seed, step, i) so
-                // that a resumed run draws what the uninterrupted one did.
-                Engine.getEngine("PyTorch").setRandomSeed(Long.hashCode(hp.seed() * 1_000_003L + step * 1_009L + i));
-                try (NDManager scratch = model.manager().newSubManager();
-                     GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray sum = TokenLoss.nllSum(model, batches.get(i).toTensors(scratch));
-                    // Not div(targets): see ScalarTensor — backward reads the divisor after DJL has let it go.
-                    collector.backward(sum.div(ScalarTensor.of(sum, Math.max(1, targets))));
-                    lossSum += sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-                }
-            }
+            // Dropout draws from libtorch's generator, reseeded per micro-batch from (seed, step, i) so that a
+            // resumed run draws what the uninterrupted one did.
+            Objective.StepLoss loss = objective.backward(planned.microBatches(), i -> Engine.getEngine("PyTorch")
+                    .setRandomSeed(Long.hashCode(hp.seed() * 1_000_003L + step * 1_009L + i)));
             weights.setTraining(false);
             double lr = schedule.at(step);
             double norm;
@@ -269,14 +273,15 @@ public final class Trainer {
                 optimizer.step(lr, scratch);
             }
             weights.parameters().zeroGradients();
-            return new StepResult(lossSum / Math.max(1, targets), lr, norm, tokens);
+            return new StepResult(loss, lr, norm);
         }
 
         /** Validates, keeps the best weights, and says whether early stopping ends the run. */
         private boolean evaluate() {
-            Validation.Result r = Validation.run(model, validation, spec.hyperparameters().batchSize(), padId);
+            Objective.Validated r = objective.validate();
             lastEvalStep = step;
-            events.emit(new WorkerEvent.Eval(step, r.loss(), r.tokenAccuracy()));
+            events.emit(new WorkerEvent.Eval(step, r.loss(), r.tokenAccuracy(), r.rewardAccuracy(),
+                    r.rewardMargin()));
             log(Map.of("step", step, "eval_loss", r.loss(), "eval_token_accuracy", r.tokenAccuracy()));
             if (bestLoss == null || r.loss() < bestLoss) {
                 bestLoss = r.loss();
@@ -349,5 +354,5 @@ public final class Trainer {
         }
     }
 
-    private record StepResult(double loss, double learningRate, double gradNorm, int tokens) { }
+    private record StepResult(Objective.StepLoss loss, double learningRate, double gradNorm) { }
 }

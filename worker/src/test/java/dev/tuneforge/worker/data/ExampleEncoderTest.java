@@ -101,4 +101,62 @@ class ExampleEncoderTest {
         assertTrue(assertThrows(DataException.class, () -> DatasetReader.read(noAnswer, DataFormat.CHAT)).getMessage()
                 .contains("no assistant message with weight 1"));
     }
+
+    @Test
+    void bothPreferenceShapesReadAsThePromptBeforeTheAnswerAndTheTwoAnswers() throws Exception {
+        Path file = Files.writeString(dir.resolve("pairs.jsonl"), """
+                {"messages": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi?"},                 {"role": "assistant", "content": "Hello!"}], "rejected": "Go away."}
+                {"system": "Be kind.", "prompt": "Hi?", "chosen": "Hello!", "rejected": "Go away."}
+                {"prompt": "Hi?", "chosen": "Hello!", "rejected": "Go away."}
+                """);
+        List<Example> pairs = DatasetReader.read(file, DataFormat.PREFERENCE);
+        Example.Preference expected = new Example.Preference(List.of(ChatMessage.system("Be kind."),
+                ChatMessage.user("Hi?")), "Hello!", "Go away.");
+        assertEquals(expected, pairs.get(0));
+        assertEquals(expected, pairs.get(1));
+        assertEquals(new Example.Preference(List.of(ChatMessage.user("Hi?")), "Hello!", "Go away."), pairs.get(2));
+    }
+
+    @Test
+    void aPairsAnswersAreTheTokensTheChatFormatLearnsOfThatTurnAfterThePromptWithItsGenerationPrompt() {
+        Example.Preference pair = new Example.Preference(List.of(ChatMessage.user("Party 🎉?")), "Yes, now", "No");
+        TokenizedPair encoded = new ExampleEncoder(tokenizer, 1024).encodePair(pair);
+        TokenizedExample chat = new ExampleEncoder(tokenizer, 1024).encode(new Example.Chat(List.of(
+                new Example.Turn(ChatMessage.user("Party 🎉?"), false),
+                new Example.Turn(ChatMessage.assistant("Yes, now"), true))));
+        assertEquals(Arrays.toString(chat.inputIds()), Arrays.toString(encoded.chosen().inputIds()));
+        assertEquals(Arrays.toString(chat.targets()), Arrays.toString(encoded.chosen().targets()));
+        assertEquals("Yes, now<|im_end|>\n", trainedText(encoded.chosen()));
+        assertEquals("No<|im_end|>\n", trainedText(encoded.rejected()));
+        long[] prompt = tokenizer.encodeChat(pair.prompt(), true);
+        for (TokenizedExample answer : List.of(encoded.chosen(), encoded.rejected())) {
+            assertEquals(Arrays.toString(prompt), Arrays.toString(Arrays.copyOf(answer.inputIds(), prompt.length)),
+                    "the prompt, rendered with the generation prompt, comes first");
+            assertEquals(answer.length() - prompt.length, answer.trainedTokens(), "every answer token is a target");
+        }
+        TokenizedPair cut = new ExampleEncoder(tokenizer, prompt.length + 2).encodePair(pair);
+        assertEquals(prompt.length + 2, cut.chosen().length(), "cut at the end of the answer");
+        assertEquals(2, cut.chosen().trainedTokens());
+    }
+
+    @Test
+    void badPairsAreReportedWithFileLineAndField() throws Exception {
+        Path noRejected = Files.writeString(dir.resolve("p1.jsonl"), """
+                {"prompt": "a", "chosen": "b", "rejected": "c"}
+                {"prompt": "a", "chosen": "b"}
+                """);
+        assertEquals("p1.jsonl line 2: rejected: must be a string", assertThrows(DataException.class,
+                () -> DatasetReader.read(noRejected, DataFormat.PREFERENCE)).getMessage());
+        Path userLast = Files.writeString(dir.resolve("p2.jsonl"), """
+                {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},                 {"role": "user", "content": "c"}], "rejected": "d"}
+                """);
+        assertEquals("p2.jsonl line 1: messages[2]: the last message must be the chosen assistant answer, got role "
+                + "\"user\"", assertThrows(DataException.class,
+                () -> DatasetReader.read(userLast, DataFormat.PREFERENCE)).getMessage());
+        Path noPrompt = Files.writeString(dir.resolve("p3.jsonl"), """
+                {"chosen": "b", "rejected": "c"}
+                """);
+        assertEquals("p3.jsonl line 1: prompt: must be a string", assertThrows(DataException.class,
+                () -> DatasetReader.read(noPrompt, DataFormat.PREFERENCE)).getMessage());
+    }
 }

@@ -36,12 +36,7 @@ class ResumeTest {
         assertEquals(ExitCode.DONE, straight.exitCode(), straight.events().toString());
 
         spec.put("output_dir", "interrupted");
-        StopSignal stop = StopSignal.manual();
-        TrainRun.Outcome first = TrainRun.run("train", spec, dir, stop, event -> {
-            if (event instanceof WorkerEvent.Progress p && p.step() == 4) {
-                stop.request();
-            }
-        });
+        TrainRun.Outcome first = TrainRun.trainStoppedAfter(4, spec, dir);
         assertEquals(ExitCode.TERMINATED, first.exitCode(), first.events().toString());
         WorkerEvent.Stopped stopped = first.last(WorkerEvent.Stopped.class);
         assertEquals(4, stopped.step());
