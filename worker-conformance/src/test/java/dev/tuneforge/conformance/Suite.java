@@ -1,6 +1,7 @@
 package dev.tuneforge.conformance;
 
 import dev.tuneforge.worker.fixture.JsonTask;
+import dev.tuneforge.worker.fixture.PreferenceTask;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.protocol.DataFormat;
 import dev.tuneforge.worker.protocol.ExitCode;
@@ -26,7 +27,8 @@ import java.util.stream.Stream;
  * The runs several test classes look at, each started once per runtime and kept for the JVM: the LoRA run (on the
  * transformers-written fixture, with validation, evaluations and checkpoints every 4 of its 12 steps), the full
  * fine-tune (on a model {@link TinyLlamaWriter} writes, packed, no validation) and an evaluation of the djl LoRA
- * run's adapter. Their specs are what the stop-and-resume tests repeat, so an uninterrupted run is always at hand to
+ * run's adapter; a DPO run on preference pairs and an evaluation of the djl DPO adapter on held-out pairs. Their
+ * specs are what the stop-and-resume tests repeat, so an uninterrupted run is always at hand to
  * compare with. The data is the demo's JSON task ({@link JsonTask}); a launcher stages it into the work directory
  * and the spec names it relative to it, so the specs here do too.
  */
@@ -43,10 +45,21 @@ final class Suite {
     static final int MAX_NEW_TOKENS = 12;
     static final TrainSpec.Lora LORA = new TrainSpec.Lora(4, 8, 0.1, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
             false);
+    static final int DPO_STEPS = 6;
+    /** Evaluations of the DPO run. */
+    static final int DPO_EVERY = 3;
+    static final int TRAIN_PAIRS = 16;
+    static final int VALIDATION_PAIRS = 4;
+    static final int HELD_OUT_PAIRS = 6;
+    /** No dropout: the runtimes draw it differently, and the DPO runs are compared step by step. */
+    static final TrainSpec.Dpo DPO = new TrainSpec.Dpo(new TrainSpec.Lora(4, 8, 0.0,
+            List.of("q_proj", "k_proj", "v_proj", "o_proj"), false), 0.1, 0.1);
 
     private static final Map<Runtime, WorkerRun.Outcome> LORA_RUNS = new EnumMap<>(Runtime.class);
     private static final Map<Runtime, WorkerRun.Outcome> FULL_RUNS = new EnumMap<>(Runtime.class);
     private static final Map<Runtime, WorkerRun.Outcome> EVALUATIONS = new EnumMap<>(Runtime.class);
+    private static final Map<Runtime, WorkerRun.Outcome> DPO_RUNS = new EnumMap<>(Runtime.class);
+    private static final Map<Runtime, WorkerRun.Outcome> PREFERENCE_EVALUATIONS = new EnumMap<>(Runtime.class);
     private static Path data;
     private static Path tinyLlama;
 
@@ -92,6 +105,34 @@ final class Suite {
                 TrainSpec.Precision.FP32);
     }
 
+    /**
+     * DPO on {@link PreferenceTask} pairs, on the fixture: both answer shapes, validation every
+     * {@value #DPO_EVERY} steps, label smoothing.
+     */
+    static TrainSpec dpoSpec() {
+        var hp = new TrainSpec.Hyperparameters(3, DPO_STEPS, 2, 2, 1e-2, TrainSpec.LrScheduler.CONSTANT, 0, 0.0, 0.0,
+                1.0, 256, false, 13, false);
+        return new TrainSpec(fixtureModel(), new TrainSpec.Data(Path.of("pairs.jsonl"), Path.of("pairs-validation.jsonl"),
+                DataFormat.PREFERENCE), DPO, hp, DPO_EVERY, null, null, null, Path.of("out"), "cpu",
+                TrainSpec.Precision.FP32);
+    }
+
+    static synchronized WorkerRun.Outcome dpo(Runtime runtime) {
+        return once(DPO_RUNS, runtime, r -> WorkerRun.train(r, dpoSpec(), stageData("dpo", r)));
+    }
+
+    /** Greedy evaluation of the fixture + the djl DPO run's adapter on held-out pairs, the same for both. */
+    static synchronized WorkerRun.Outcome preferenceEvaluation(Runtime runtime) {
+        return once(PREFERENCE_EVALUATIONS, runtime, r -> {
+            Path workdir = stageData("evaluate-pairs", r);
+            copyTree(Path.of(dpo(Runtime.DJL).last(WorkerEvent.Finished.class).outputs().get("adapter")),
+                    workdir.resolve("adapter"));
+            return WorkerRun.evaluate(r, new EvalSpec(fixtureModel(), Path.of("adapter"), Path.of("pairs-heldout.jsonl"),
+                    DataFormat.PREFERENCE, 256, GenerationParams.greedy(4), Path.of("eval/results.jsonl"), "cpu"),
+                    workdir);
+        });
+    }
+
     /** The uninterrupted LoRA run of {@code runtime}; fails the caller unless it finished. */
     static synchronized WorkerRun.Outcome lora(Runtime runtime) {
         return once(LORA_RUNS, runtime, r -> WorkerRun.train(r, loraSpec(), stageData("lora", r)));
@@ -127,7 +168,8 @@ final class Suite {
     static Path stageData(String name, Runtime runtime) {
         Path workdir = Conformance.workspace(name, runtime.wireName());
         Path source = data();
-        for (String file : List.of("train.jsonl", "validation.jsonl", "heldout.jsonl")) {
+        for (String file : List.of("train.jsonl", "validation.jsonl", "heldout.jsonl", "pairs.jsonl",
+                "pairs-validation.jsonl", "pairs-heldout.jsonl")) {
             copy(source.resolve(file), workdir.resolve(file));
         }
         return workdir;
@@ -140,6 +182,10 @@ final class Suite {
             JsonTask.write(dir.resolve("train.jsonl"), TRAIN_EXAMPLES, 1, false, seen);
             JsonTask.write(dir.resolve("validation.jsonl"), VALIDATION_EXAMPLES, 2, false, seen);
             JsonTask.write(dir.resolve("heldout.jsonl"), HELD_OUT_EXAMPLES, 3, true, seen);
+            Set<String> pairNames = new HashSet<>();
+            PreferenceTask.write(dir.resolve("pairs.jsonl"), TRAIN_PAIRS, 4, false, pairNames);
+            PreferenceTask.write(dir.resolve("pairs-validation.jsonl"), VALIDATION_PAIRS, 5, false, pairNames);
+            PreferenceTask.write(dir.resolve("pairs-heldout.jsonl"), HELD_OUT_PAIRS, 6, true, pairNames);
             data = dir;
         }
         return data;

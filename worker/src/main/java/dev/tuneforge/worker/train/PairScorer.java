@@ -48,7 +48,7 @@ public final class PairScorer {
     }
 
     /** The pairs' chosen sequences in rows {@code 0..n-1}, their rejected ones in rows {@code n..2n-1}, as TRL lays them. */
-    static Batch batchOf(List<TokenizedPair> pairs, long padId) {
+    public static Batch batchOf(List<TokenizedPair> pairs, long padId) {
         List<TokenizedExample> sequences = new ArrayList<>();
         pairs.forEach(p -> sequences.add(p.chosen()));
         pairs.forEach(p -> sequences.add(p.rejected()));
