@@ -102,7 +102,8 @@ class EvaluateResultsTest {
         assertEquals(List.of(), differences, "the runtimes compute the same model");
     }
 
-    private static List<JsonNode> results(WorkerRun.Outcome run) throws IOException {
+    /** The lines of an evaluation's results file. */
+    static List<JsonNode> results(WorkerRun.Outcome run) throws IOException {
         Path file = Path.of(run.last(WorkerEvent.Finished.class).outputs().get("results"));
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
