@@ -82,10 +82,10 @@ class JobIntakeTest {
                 && !topics.events(TrainingFailed.class, loraOnPairs).isEmpty());
         TrainingFailed dpo = topics.events(TrainingFailed.class, dpoOnChat).getFirst();
         assertEquals("invalid_request", dpo.code());
-        assertEquals("dataset " + chat + " version 1: method dpo trains on preference pairs ({\"prompt\", \"chosen\","
-                + " \"rejected\"} or OpenAI's {\"input\", \"preferred_output\", \"non_preferred_output\"}); the"
-                + " dataset holds chat examples", dpo.message());
-        assertEquals("dataset " + pairs + " version 1: method lora cannot train on preference pairs; use method dpo",
+        assertEquals("method: dpo trains on preference pairs ({\"prompt\", \"chosen\", \"rejected\"} or OpenAI's"
+                + " {\"input\", \"preferred_output\", \"non_preferred_output\"}); the dataset holds chat examples"
+                + " (dataset " + chat + " version 1)", dpo.message());
+        assertEquals("method: lora cannot train on preference pairs; use method dpo (dataset " + pairs + " version 1)",
                 topics.events(TrainingFailed.class, loraOnPairs).getFirst().message());
     }
 

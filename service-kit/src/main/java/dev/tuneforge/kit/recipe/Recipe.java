@@ -146,7 +146,8 @@ public record Recipe(String method, Map<String, Object> resolved) {
     }
 
     /**
-     * Why a job of {@code method} cannot train on a dataset of {@code format} ({@code chat}, {@code alpaca},
+     * Why a job of {@code method} cannot train on a dataset of {@code format} (e.g. {@code lora cannot train on
+     * preference pairs; use method dpo}, to follow {@code method: }) ({@code chat}, {@code alpaca},
      * {@code completion}, {@code preference}; null when not known, as for versions announced before formats were),
      * or empty when it can: dpo needs preference pairs, and the other methods would learn only the chosen answers of
      * pairs, silently dropping the rejected ones, so they are refused them.
@@ -157,12 +158,12 @@ public record Recipe(String method, Map<String, Object> resolved) {
         }
         boolean pairs = PREFERENCE_FORMAT.equals(format);
         if (method.equals("dpo") && !pairs) {
-            return Optional.of("method dpo trains on preference pairs ({\"prompt\", \"chosen\", "
+            return Optional.of("dpo trains on preference pairs ({\"prompt\", \"chosen\", "
                     + "\"rejected\"} or OpenAI's {\"input\", \"preferred_output\", \"non_preferred_output\"}); "
                     + "the dataset holds " + format + " examples");
         }
         if (!method.equals("dpo") && pairs) {
-            return Optional.of("method " + method + " cannot train on preference pairs; use method dpo");
+            return Optional.of(method + " cannot train on preference pairs; use method dpo");
         }
         return Optional.empty();
     }

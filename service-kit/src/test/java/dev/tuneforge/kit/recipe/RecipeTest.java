@@ -81,9 +81,9 @@ class RecipeTest {
         assertEquals(Optional.empty(), Recipe.dataProblem("dpo", "preference"));
         assertEquals(Optional.empty(), Recipe.dataProblem("lora", "chat"));
         assertEquals(Optional.empty(), Recipe.dataProblem("dpo", null), "a format not known is not refused");
-        assertTrue(Recipe.dataProblem("dpo", "chat").orElseThrow().startsWith("method dpo trains on preference pairs"));
+        assertTrue(Recipe.dataProblem("dpo", "chat").orElseThrow().startsWith("dpo trains on preference pairs"));
         assertTrue(Recipe.dataProblem("dpo", "chat").orElseThrow().endsWith("the dataset holds chat examples"));
-        assertEquals(Optional.of("method full cannot train on preference pairs; use method dpo"),
+        assertEquals(Optional.of("full cannot train on preference pairs; use method dpo"),
                 Recipe.dataProblem("full", "preference"));
     }
 

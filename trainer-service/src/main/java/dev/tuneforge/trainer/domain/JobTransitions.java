@@ -95,8 +95,8 @@ public class JobTransitions {
         }
         Optional<String> wrongData = Recipe.dataProblem(job.method(), dataset.get().format());
         if (wrongData.isPresent()) {
-            fail(job, "invalid_request", "dataset " + job.datasetId() + " version " + job.datasetVersion() + ": "
-                    + wrongData.get());
+            fail(job, "invalid_request", "method: " + wrongData.get() + " (dataset " + job.datasetId() + " version "
+                    + job.datasetVersion() + ")");
             return;
         }
         String configKey = ObjectKeys.baseModel(job.baseModel()) + "config.json";
