@@ -1,5 +1,8 @@
 """OpenAI's Python SDK, unchanged, drives a whole fine-tune on tuneforge (issue #15); run by OpenAiSdkIT.
 
+Its last part is a DPO job through method {"type": "dpo"} (issue #20): it needs a runtime that trains and evaluates
+method dpo (the djl runtime's DPO).
+
 The environment gives what a user's code would change: OPENAI_BASE_URL (the gateway's .../v1) and OPENAI_API_KEY (a
 tuneforge project key); TUNEFORGE_BASE_MODEL names the base model to fine-tune. Prints what it checks; exits non-zero
 (an AssertionError or the SDK's exception) on the first thing that is not as OpenAI's API would have it.
@@ -118,4 +121,35 @@ failed = wait(client.fine_tuning.jobs.create(model=BASE, training_file=bad.id).i
 assert failed.status == "failed" and failed.error.code == "invalid_file_format", failed
 assert failed.error.param == "training_file" and "line 4" in failed.error.message, failed.error
 say(f"a bad file: {failed.error.message}")
+# DPO (issue #20): preference pairs in OpenAI's DPO format, the answer that names the number preferred to one that
+# does not; the job shows method dpo with the hyperparameters it resolved to.
+pairs = "".join(json.dumps({
+    "input": {"messages": [{"role": "user", "content": f"Name {i}?"}]},
+    "preferred_output": [{"role": "assistant", "content": f"Name {i} is N{i}."}],
+    "non_preferred_output": [{"role": "assistant", "content": "I cannot say."}],
+}) + "\n" for i in range(24)).encode()
+pairs_file = client.files.create(file=("pairs.jsonl", pairs), purpose="fine-tune")
+dpo = client.fine_tuning.jobs.create(
+    model=BASE, training_file=pairs_file.id, suffix="sdk-dpo",
+    method={"type": "dpo", "dpo": {"hyperparameters": {
+        "beta": 0.2, "n_epochs": 1, "batch_size": 2, "learning_rate_multiplier": 5, "max_steps": 4, "lora_r": 2}}})
+assert dpo.status == "validating_files" and dpo.method.type == "dpo", dpo
+assert dpo.method.dpo.hyperparameters.beta == 0.2, dpo.method
+dpo = wait(dpo.id)
+assert dpo.status == "succeeded", dpo.error
+hyper = dpo.method.dpo.hyperparameters
+assert (hyper.beta, hyper.n_epochs, hyper.batch_size) == (0.2, 1, 2), dpo.method
+assert dpo.fine_tuned_model == f"ft:{BASE}:{dpo.organization_id}:sdk-dpo:{dpo.id}", dpo.fine_tuned_model
+dpo_steps = sorted({e.data["step"] for e in client.fine_tuning.jobs.list_events(dpo.id, limit=50)
+                    if e.type == "metrics"})
+assert dpo_steps == [1, 2, 3, 4], dpo_steps
+answer = client.chat.completions.create(model=dpo.fine_tuned_model, messages=question, max_tokens=8, temperature=0)
+assert isinstance(answer.choices[0].message.content, str), answer
+say(f"dpo job {dpo.id} succeeded: {dpo.fine_tuned_model} says {answer.choices[0].message.content!r}")
+
+# DPO on chat data: the job fails with the training file at fault.
+on_chat = wait(client.fine_tuning.jobs.create(model=BASE, training_file=file.id, method={"type": "dpo"}).id)
+assert on_chat.status == "failed" and on_chat.error.code == "invalid_file_format", on_chat
+assert on_chat.error.param == "training_file" and "preference pairs" in on_chat.error.message, on_chat.error
+say(f"dpo on chat data: {on_chat.error.message}")
 print("sdk: PASS", flush=True)

@@ -80,6 +80,37 @@ class UploadIngestionTest {
     }
 
     @Test
+    void openAisDpoFormatBecomesAReadyPreferenceVersionWithCanonicalPairs() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        String[] questions = {"Is 4 even?", "Is water wet?", "Do cats bark?", "Is Paris in France?",
+            "Can fish fly?", "Is ice cold?", "Do birds have feathers?", "Is the sun a planet?", "Is seven prime?",
+            "Are tomatoes blue?"};
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < questions.length; i++) {
+            String yes = i % 2 == 0 ? "yes" : "no";
+            String no = i % 2 == 0 ? "no" : "yes";
+            jsonl.append("{\"input\": {\"messages\": [{\"role\": \"user\", \"content\": \"").append(questions[i])
+                    .append("\"}]}, \"preferred_output\": [{\"role\": \"assistant\", \"content\": \"").append(yes)
+                    .append("\"}], \"non_preferred_output\": [{\"role\": \"assistant\", \"content\": \"")
+                    .append(no).append("\"}]}\n");
+        }
+        DatasetUploaded upload = upload(datasetId, jsonl.toString());
+        upload = new DatasetUploaded(upload.projectId(), datasetId, "pairs", null, upload.objectKey(), upload.sha256(),
+                upload.sizeBytes(), null, null, "test", null, null);
+
+        topics().publish(upload, "gateway");
+
+        await().atMost(WAIT).until(() -> !topics().events(DatasetReady.class, datasetId).isEmpty());
+        DatasetReady ready = topics().events(DatasetReady.class, datasetId).get(0);
+        assertEquals("preference", ready.format());
+        assertEquals(10, ready.trainExamples() + ready.validationExamples());
+        List<String> split = new java.util.ArrayList<>(readLines(ready.trainKey()));
+        split.addAll(readLines(ready.validationKey()));
+        assertTrue(split.contains("{\"messages\":[{\"role\":\"user\",\"content\":\"Is 4 even?\"},"
+                + "{\"role\":\"assistant\",\"content\":\"yes\"}],\"rejected\":\"no\"}"), split.toString());
+    }
+
+    @Test
     void anUploadWithBrokenLinesIsRejectedNamingTheLines() {
         String datasetId = "ds_" + UUID.randomUUID();
         DatasetUploaded upload = upload(datasetId, """

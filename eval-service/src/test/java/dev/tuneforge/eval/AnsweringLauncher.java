@@ -6,6 +6,7 @@ import dev.tuneforge.eval.run.EvaluationLauncher;
 import dev.tuneforge.eval.run.EvaluationTask;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.worker.protocol.DataFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,7 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Plays {@code worker evaluate} for tests that are about what eval-service does around it, not about models: it
  * reads the held-out file it is handed from S3 and writes one result per example, answering each with its reference,
- * where the worker would. It remembers every task, so a test can see which data was evaluated on.
+ * where the worker would. On preference pairs it scores each pair as a DPO candidate and its base model would differ: a
+ * fine-tuned subject (one with an artifact) prefers the chosen answer of every pair by 2 nats, the base model the chosen
+ * answer of the even-numbered pairs and the rejected one of the odd-numbered, by 1 nat. It remembers every task, so a
+ * test can see which data was evaluated on.
  */
 public final class AnsweringLauncher implements EvaluationLauncher {
 
@@ -49,6 +53,12 @@ public final class AnsweringLauncher implements EvaluationLauncher {
             String reference = messages.path(messages.size() - 1).path("content").asText();
             ObjectNode result = EventCodec.mapper().createObjectNode().put("index", i).put("loss", 1.0)
                     .put("tokens", 4).put("token_accuracy", 0.5).put("generated", reference).put("reference", reference);
+            if (task.format() == DataFormat.PREFERENCE) {
+                boolean prefersChosen = task.artifactKey() != null || i % 2 == 0;
+                double margin = task.artifactKey() != null ? 2.0 : prefersChosen ? 1.0 : -1.0;
+                result.put("chosen_logp", -3.0 + margin).put("rejected_logp", -3.0)
+                        .put("prefers_chosen", prefersChosen);
+            }
             results.append(result).append('\n');
         }
         store.put(task.resultsKey(), results.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");

@@ -1,6 +1,5 @@
 package dev.tuneforge.eval;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +12,6 @@ import dev.tuneforge.eval.storage.EvalRuns;
 import dev.tuneforge.eval.storage.EvalRuns.Run;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.EvalFailed;
-import dev.tuneforge.events.EvalPassed;
-import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.events.TrainingFinished;
@@ -27,7 +24,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +47,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
 class EvaluationIsolationTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String BASE = "isolation-tiny";
 
     @Inject
@@ -72,11 +67,13 @@ class EvaluationIsolationTest {
     private final String runtime = "answering-" + UUID.randomUUID().toString().substring(0, 8);
     private AnsweringLauncher launcher;
     private TopicClient topics;
+    private RunOutcomes outcomes;
 
     @BeforeEach
     void setUp() {
         launcher = new AnsweringLauncher(store, runtime);
         topics = new TopicClient(bootstrap);
+        outcomes = new RunOutcomes(topics, store);
         store.put(ObjectKeys.baseModel(BASE) + "config.json",
                 "{\"max_position_embeddings\": 64}".getBytes(StandardCharsets.UTF_8), "application/json");
     }
@@ -93,7 +90,7 @@ class EvaluationIsolationTest {
 
             runner.run(claim(finished(project, job, "ds_gate", pipeline), "instance-a"), "slot-a", launcher);
 
-            EvalFailed failed = outcome(job, EvalFailed.class);
+            EvalFailed failed = outcomes.outcome(job, EvalFailed.class);
             assertEquals(0, server.requests(), "eval-service fetched the schema's reference");
             assertEquals("evaluation could not run: the pipeline's gate is refused: json_schema: $ref '" + outside
                     + "' at /properties/answer points outside the schema: only references within it (#/...) are"
@@ -114,7 +111,7 @@ class EvaluationIsolationTest {
 
         runner.run(claim(finished(mine, job, "ds_mine", pipeline), "instance-a"), "slot-a", launcher);
 
-        EvalFailed failed = outcome(job, EvalFailed.class);
+        EvalFailed failed = outcomes.outcome(job, EvalFailed.class);
         assertEquals("evaluation could not run: the forgetting set ds_theirs version 1 is not a ready dataset version"
                 + " of this project (" + mine + ")", failed.reason());
         assertEquals(List.of(), launcher.tasks().stream().map(EvaluationTask::dataKey)
@@ -133,8 +130,8 @@ class EvaluationIsolationTest {
         runner.run(claim(finished(first, firstJob, "ds_same", null), "instance-a"), "slot-a", launcher);
         runner.run(claim(finished(second, secondJob, "ds_same", null), "instance-a"), "slot-a", launcher);
 
-        JsonNode firstReport = report(outcome(firstJob, EvalFailed.class).reportKey());
-        JsonNode secondReport = report(outcome(secondJob, EvalFailed.class).reportKey());
+        JsonNode firstReport = outcomes.report(outcomes.outcome(firstJob, EvalFailed.class).reportKey());
+        JsonNode secondReport = outcomes.report(outcomes.outcome(secondJob, EvalFailed.class).reportKey());
         assertEquals(3, firstReport.at("/subjects/base/metrics/examples").asInt(), firstReport.toString());
         assertEquals(5, secondReport.at("/subjects/base/metrics/examples").asInt(),
                 "the second project's base model was scored on the first project's data: " + secondReport);
@@ -153,11 +150,12 @@ class EvaluationIsolationTest {
         Run current = runs.claimNext("instance-b", Duration.ofMinutes(5), runtime).orElseThrow();
         assertEquals(stale.evalId(), current.evalId());
         runner.run(current, "slot-b", launcher);
-        String reportKey = outcome(job, EvalFailed.class).reportKey();
+        String reportKey = outcomes.outcome(job, EvalFailed.class).reportKey();
 
         runner.run(stale, "slot-a", launcher); // instance-a wakes up and finishes its own work
 
-        assertEquals("slot-b", report(reportKey).path("slot").asText(), "the stale instance overwrote the report");
+        assertEquals("slot-b", outcomes.report(reportKey).path("slot").asText(),
+                "the stale instance overwrote the report");
         assertEquals(reportKey, jdbc.queryOne("SELECT report_key FROM eval_runs WHERE eval_id = ?",
                 r -> r.getString(1), current.evalId()).orElseThrow());
         // (S3Proxy's filesystem backend lists directories too)
@@ -180,7 +178,7 @@ class EvaluationIsolationTest {
         Run current = runs.claimNext("instance-b", Duration.ofMinutes(5), runtime).orElseThrow();
         assertEquals(2, current.attempts());
         runner.run(current, "slot-b", launcher);
-        String reportKey = outcome(job, EvalFailed.class).reportKey();
+        String reportKey = outcomes.outcome(job, EvalFailed.class).reportKey();
         assertEquals(prefix + "attempt-2/report.json", reportKey);
 
         while (leftovers.sweepEndedEvaluations() > 0) {
@@ -226,21 +224,7 @@ class EvaluationIsolationTest {
         return runs.claimNext(owner, Duration.ofMinutes(5), runtime).orElseThrow();
     }
 
-    private <T> T outcome(String job, Class<T> type) {
-        await().atMost(WAIT).until(() -> !topics.events(EvalFailed.class, job).isEmpty()
-                || !topics.events(EvalPassed.class, job).isEmpty());
-        List<?> events = type == EvalFailed.class ? topics.events(EvalFailed.class, job)
-                : topics.events(EvalPassed.class, job);
-        assertEquals(1, events.size(), () -> job + ": " + topics.events(EvalFailed.class, job)
-                + topics.events(EvalPassed.class, job));
-        return type.cast(events.getFirst());
-    }
 
-    private JsonNode report(String key) throws Exception {
-        try (InputStream in = store.get(key)) {
-            return EventCodec.mapper().readTree(in);
-        }
-    }
 
     private static String newId(String prefix) {
         return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);

@@ -27,9 +27,15 @@ final class Datasets {
 
     /** A dataset whose version 1 is ready with {@code trainExamples} training examples. */
     static String ready(TopicClient topics, String project, String key, String name, long trainExamples) {
+        return ready(topics, project, key, name, trainExamples, "completion");
+    }
+
+    /** A dataset of {@code format} (as dataset-service detected it) whose version 1 is ready. */
+    static String ready(TopicClient topics, String project, String key, String name, long trainExamples,
+                        String format) {
         String id = upload(key, name);
         await().atMost(WAIT).until(() -> topics.events(DatasetUploaded.class, id).size() == 1);
-        topics.publish(new DatasetReady(project, id, 1, null, "completion", "c-" + id, "projects/" + project + "/t.jsonl",
+        topics.publish(new DatasetReady(project, id, 1, null, format, "c-" + id, "projects/" + project + "/t.jsonl",
                 "s-" + id, trainExamples, null, null, 0, trainExamples, null, null, null), "dataset-service");
         await().atMost(WAIT).untilAsserted(() -> as(key).when().get("/api/v1/datasets/" + id)
                 .then().statusCode(200).body("status", is("ready")));

@@ -154,6 +154,42 @@ class JobsApiTest {
     }
 
     @Test
+    void aDpoJobTrainsOnPreferencePairsAndOnlyThereAndSaysSoBeforeAnythingIsAnnounced() {
+        String chat = Datasets.ready(topics, project, member.secret(), "answers", 20);
+        String pairs = Datasets.ready(topics, project, member.secret(), "pairs", 20, "preference");
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", chat, "method", "dpo"))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("method: dpo trains on preference pairs ({\"prompt\", \"chosen\","
+                        + " \"rejected\"} or OpenAI's {\"input\", \"preferred_output\", \"non_preferred_output\"});"
+                        + " the dataset holds completion examples (dataset '" + chat + "')"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", pairs))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("method: lora cannot train on preference pairs; use method dpo (dataset '"
+                        + pairs + "')"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", pairs, "method", "dpo",
+                        "hyperparameters", Map.of("beta", -1)))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("hyperparameters.beta: must be > 0.0 and <= 1000000.0, got -1"));
+        assertEquals(0, topics.events(TrainingRequested.class, null).stream()
+                .filter(r -> r.projectId().equals(project)).count(), "nothing was announced");
+
+        String id = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", pairs, "method", "dpo",
+                        "hyperparameters", Map.of("lora_r", 4, "label_smoothing", 0.1)))
+                .when().post("/api/v1/jobs").then().statusCode(201).body("method", is("dpo"))
+                .extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        TrainingRequested requested = topics.events(TrainingRequested.class, id).getFirst();
+        assertEquals("dpo", requested.method());
+        assertEquals(0.1, ((Number) requested.hyperparameters().get("beta")).doubleValue(), "the default beta");
+        assertEquals(0.1, ((Number) requested.hyperparameters().get("label_smoothing")).doubleValue());
+        assertEquals(4, ((Number) requested.hyperparameters().get("lora_r")).intValue());
+    }
+
+    @Test
     void aJobAsksForItsRuntimeAndItsViewShowsIt() {
         String dataset = Datasets.ready(topics, project, member.secret(), "runtimes", 20);
         String torch = as(member.secret()).contentType("application/json")

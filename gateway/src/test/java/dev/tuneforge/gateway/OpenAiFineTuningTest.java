@@ -288,6 +288,64 @@ class OpenAiFineTuningTest {
     }
 
     @Test
+    void aDpoJobIsAcceptedAndShowsItsMethodWithTheHyperparametersItResolvedTo() {
+        String pairs = "{\"input\": {\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}, "
+                + "\"preferred_output\": [{\"role\": \"assistant\", \"content\": \"hello\"}], "
+                + "\"non_preferred_output\": [{\"role\": \"assistant\", \"content\": \"go away\"}]}\n";
+        String training = uploadFile("pairs.jsonl", pairs);
+        ExtractableResponse<Response> created = createJob(Map.of("model", BaseModels.TINY, "training_file", training,
+                "method", Map.of("type", "dpo", "dpo", Map.of("hyperparameters", Map.of("beta", "auto",
+                        "n_epochs", 2, "batch_size", 1, "learning_rate_multiplier", 0.5)))));
+        assertEquals(200, created.statusCode(), created.asString());
+        String id = created.path("id");
+        assertEquals("dpo", created.path("method.type"));
+        assertEquals("auto", created.path("method.dpo.hyperparameters.beta"), "not resolved yet");
+        assertEquals(Map.of("type", "dpo", "dpo", Map.of("hyperparameters", Map.of("batch_size", 1, "beta", "auto",
+                "learning_rate_multiplier", 0.5f, "n_epochs", 2))), created.path("method"));
+
+        DatasetUploaded upload = uploadOfProject();
+        topics.publish(new DatasetReady(project, upload.datasetId(), 1, null, "preference", "c", "projects/"
+                + project + "/t.jsonl", "s", 20, null, null, 0, 20, null, null, null), "dataset-service");
+
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        TrainingRequested requested = topics.events(TrainingRequested.class, id).getFirst();
+        assertEquals("dpo", requested.method());
+        assertEquals(0.1, ((Number) requested.hyperparameters().get("beta")).doubleValue(), "auto is 0.1");
+        assertEquals(1.0e-4, ((Number) requested.hyperparameters().get("learning_rate")).doubleValue(), 1e-12,
+                "half of LoRA's learning rate");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("queued")).body("method.type", is("dpo"))
+                .body("method.dpo.hyperparameters.beta", is(0.1f))
+                .body("method.dpo.hyperparameters.n_epochs", is(2))
+                .body("method.dpo.hyperparameters.batch_size", is(1))
+                .body("method.dpo.hyperparameters.learning_rate_multiplier", is(0.5f))
+                .body("method.supervised", nullValue()).body("hyperparameters.n_epochs", is(2)));
+        as(member.secret()).when().get("/api/v1/jobs/" + id).then().body("method", is("dpo"));
+    }
+
+    @Test
+    void aDpoJobOnChatDataFailsWithTheTrainingFileAtFaultAndNothingIsTrained() {
+        String training = uploadFile("chat.jsonl", CHAT);
+        String id = createJob(Map.of("model", BaseModels.TINY, "training_file", training,
+                "method", Map.of("type", "dpo"))).path("id");
+        DatasetUploaded upload = uploadOfProject();
+        topics.publish(new DatasetReady(project, upload.datasetId(), 1, null, "chat", "c", "projects/" + project
+                + "/t.jsonl", "s", 1, null, null, 0, 1, null, null, null), "dataset-service");
+
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("failed")).body("error.code", is("invalid_file_format"))
+                .body("error.param", is("training_file"))
+                .body("error.message", is("The job failed due to an invalid training file " + training + ": dpo"
+                        + " trains on preference pairs ({\"prompt\", \"chosen\", \"rejected\"} or OpenAI's"
+                        + " {\"input\", \"preferred_output\", \"non_preferred_output\"}); the dataset holds chat"
+                        + " examples")));
+        // A supervised job on the same (chat) file goes ahead.
+        String supervised = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, supervised).size() == 1);
+        assertEquals(List.of(), topics.events(TrainingRequested.class, id));
+    }
+
+    @Test
     void aRejectedFileFailsTheJobWithOpenAisErrorAndTheLinesAtFault() {
         String training = uploadFile("broken.jsonl", CHAT + CHAT + "{not json\n");
         String id = createJob(Map.of("model", BaseModels.TINY, "training_file", training)).path("id");
@@ -353,7 +411,14 @@ class OpenAiFineTuningTest {
                 .body("error.param", is("model")).body("error.message", containsString(BaseModels.TINY));
         String training = uploadFile("t.jsonl", CHAT);
         createJobAnswer(Map.of("model", BaseModels.TINY, "training_file", training,
-                "method", Map.of("type", "dpo"))).statusCode(400).body("error.param", is("method.type"));
+                "method", Map.of("type", "reinforcement"))).statusCode(400).body("error.param", is("method.type"));
+        createJobAnswer(Map.of("model", BaseModels.TINY, "training_file", training, "method", Map.of("type", "dpo",
+                "dpo", Map.of("hyperparameters", Map.of("beta", 0))))).statusCode(400)
+                .body("error.param", is("method.dpo.hyperparameters.beta"))
+                .body("error.message", containsString("'beta' must be above 0"));
+        createJobAnswer(Map.of("model", BaseModels.TINY, "training_file", training, "method", Map.of("type",
+                "supervised", "supervised", Map.of("hyperparameters", Map.of("beta", 0.1))))).statusCode(400)
+                .body("error.param", is("method.supervised.hyperparameters.beta"));
         createJobAnswer(Map.of("model", BaseModels.TINY, "training_file", training,
                 "hyperparameters", Map.of("n_epochs", 0))).statusCode(400).body("error.param", is("hyperparameters"))
                 .body("error.message", containsString("epochs"));

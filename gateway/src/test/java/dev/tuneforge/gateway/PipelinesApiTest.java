@@ -16,10 +16,12 @@ import java.util.Map;
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Pipelines: configured through the API as PipelineConfigured commands, shown from the read model. */
@@ -148,6 +150,42 @@ class PipelinesApiTest {
         await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
         assertEquals(Map.of("dataset_id", general, "dataset_version", 1, "max_loss_increase", 0.2),
                 topics.events(PipelineConfigured.class, id).get(0).gate().get("forgetting"));
+    }
+
+    /**
+     * A DPO pipeline: method dpo on a preference dataset, with a gate's preference rules; rules eval-service could not
+     * apply are a 422 naming the field now, not a failed evaluation later; dpo on other data is refused as for a job.
+     */
+    @Test
+    void aDpoPipelineOnPreferencePairsTakesPreferenceRulesAndRefusesOnesItCannotApply() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String pairs = Datasets.ready(topics, project, member.secret(), "pairs", 5, "preference");
+        String answers = Datasets.ready(topics, project, member.secret(), "answers", 5);
+
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", pairs, "base_model", BaseModels.TINY, "method", "dpo",
+                        "gate", Map.of("preference", Map.of("min_accuracy", 90, "beats_base", true))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", containsInAnyOrder(
+                        "gate.preference.min_accuracy: must be a number from 0 to 1, got 90",
+                        "gate.preference.beats_base: unknown (known: min_accuracy, min_gain_over_base)"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", answers, "base_model", BaseModels.TINY, "method", "dpo"))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", contains(startsWith("method: dpo trains on preference pairs")));
+
+        Map<String, Object> preference = Map.of("min_accuracy", 0.9, "min_gain_over_base", 0.1);
+        String id = as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", pairs, "base_model", BaseModels.TINY, "method", "dpo",
+                        "hyperparameters", Map.of("beta", 0.3), "gate", Map.of("preference", preference)))
+                .when().post("/api/v1/pipelines").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
+        PipelineConfigured configured = topics.events(PipelineConfigured.class, id).get(0);
+        assertEquals("dpo", configured.method());
+        assertEquals(preference, configured.gate().get("preference"));
     }
 
     @Test

@@ -23,7 +23,11 @@ public enum Check {
     INVALID_WEIGHT(Severity.ERROR, "'weight' must be 0 or 1 and only on assistant messages"),
     NO_ASSISTANT_MESSAGE(Severity.ERROR, "chat example has no assistant message to learn from"),
     MISSING_FIELD(Severity.ERROR, "a required field is missing or not text"),
-    EMPTY_OUTPUT(Severity.ERROR, "the text to learn (completion, output, chosen) is empty"),
+    EMPTY_OUTPUT(Severity.ERROR, "the text to learn (completion, output, chosen, preferred_output) is empty"),
+    INVALID_PREFERENCE_INPUT(Severity.ERROR, "'input' of a DPO pair must be an object with a non-empty 'messages'"
+            + " list (the prompt)"),
+    INVALID_PREFERENCE_OUTPUT(Severity.ERROR, "'preferred_output' and 'non_preferred_output' must each be a list of"
+            + " exactly one message with role 'assistant' and text 'content'"),
     UNPAIRED_SURROGATE(Severity.ERROR, "a text holds an escaped UTF-16 surrogate (\\ud800 to \\udfff) that is not"
             + " half of a pair: it is no character, and UTF-8 cannot store it"),
     MESSAGE_UNRECOGNIZED_KEY(Severity.WARNING, "a message has a key other than role, content, weight, name"),

@@ -67,8 +67,17 @@ final class ExampleParser {
             return null;
         }
         int errorsBefore = report.errorCount();
+        List<Message> normalised = messages(messages, line, report);
+        if (normalised.stream().noneMatch(m -> m.role().equals(Message.ASSISTANT))
+                && report.errorCount() == errorsBefore) {
+            report.add(Check.NO_ASSISTANT_MESSAGE, line);
+        }
+        return report.errorCount() == errorsBefore ? new Example(line, List.copyOf(normalised), null) : null;
+    }
+
+    /** A chat's messages, each checked; those with an error are reported and left out. */
+    private static List<Message> messages(JsonNode messages, long line, ReportBuilder report) {
         List<Message> normalised = new ArrayList<>();
-        boolean hasAssistant = false;
         for (JsonNode message : messages) {
             if (!message.isObject()) {
                 report.add(Check.MESSAGE_NOT_AN_OBJECT, line);
@@ -97,13 +106,9 @@ final class ExampleParser {
             if (weight == null) {
                 continue;
             }
-            hasAssistant |= role.equals(Message.ASSISTANT);
             normalised.add(new Message(role, content.asText(), weight));
         }
-        if (!hasAssistant && report.errorCount() == errorsBefore) {
-            report.add(Check.NO_ASSISTANT_MESSAGE, line);
-        }
-        return report.errorCount() == errorsBefore ? new Example(line, List.copyOf(normalised), null) : null;
+        return normalised;
     }
 
     /** OpenAI's rule: an optional 0/1 weight on assistant messages; assistants default to 1, others 0. */
@@ -142,6 +147,9 @@ final class ExampleParser {
     }
 
     private static Example preference(JsonNode object, long line, ReportBuilder report) {
+        if (DatasetFormat.OpenAiPreference.shapes(object)) {
+            return openAiPreference(object, line, report);
+        }
         String prompt = requiredText(object, "prompt", line, report);
         String chosen = learnedText(object, "chosen", line, report);
         String rejected = learnedText(object, "rejected", line, report);
@@ -149,6 +157,59 @@ final class ExampleParser {
             return null;
         }
         return new Example(line, withSystem(optionalText(object, "system"), prompt, chosen), rejected);
+    }
+
+    /**
+     * OpenAI's DPO format: {@code input.messages} is the prompt (its assistant turns are context, not learned), each
+     * output a list of one assistant message. The same example as {@code {"prompt", "chosen", "rejected"}} gives for a
+     * prompt of one user turn.
+     */
+    private static Example openAiPreference(JsonNode object, long line, ReportBuilder report) {
+        int errorsBefore = report.errorCount();
+        JsonNode input = object.get(DatasetFormat.OpenAiPreference.INPUT);
+        List<Message> prompt = new ArrayList<>();
+        if (input == null || !input.isObject() || !input.path("messages").isArray()
+                || input.path("messages").isEmpty()) {
+            report.add(Check.INVALID_PREFERENCE_INPUT, line);
+        } else {
+            for (Iterator<String> keys = input.fieldNames(); keys.hasNext(); ) {
+                if (!DatasetFormat.CHAT.knows(keys.next())) {
+                    report.add(Check.UNRECOGNIZED_KEY, line);
+                }
+            }
+            for (Message message : messages(input.get("messages"), line, report)) {
+                prompt.add(new Message(message.role(), message.content(), 0));
+            }
+        }
+        String chosen = onlyAnswer(object, DatasetFormat.OpenAiPreference.PREFERRED, line, report);
+        String rejected = onlyAnswer(object, DatasetFormat.OpenAiPreference.NON_PREFERRED, line, report);
+        if (report.errorCount() != errorsBefore) {
+            return null;
+        }
+        prompt.add(new Message(Message.ASSISTANT, chosen, 1));
+        return new Example(line, List.copyOf(prompt), rejected);
+    }
+
+    /** The text of an output that is a list of exactly one assistant message; null (reported) otherwise. */
+    private static String onlyAnswer(JsonNode object, String field, long line, ReportBuilder report) {
+        JsonNode output = object.get(field);
+        JsonNode message = output != null && output.isArray() && output.size() == 1 ? output.get(0) : null;
+        if (message == null || !message.isObject() || !Message.ASSISTANT.equals(message.path("role").asText(null))
+                || !message.path("content").isTextual()) {
+            report.add(Check.INVALID_PREFERENCE_OUTPUT, line);
+            return null;
+        }
+        for (Iterator<String> keys = message.fieldNames(); keys.hasNext(); ) {
+            if (!MESSAGE_KEYS.contains(keys.next())) {
+                report.add(Check.MESSAGE_UNRECOGNIZED_KEY, line);
+            }
+        }
+        String text = message.get("content").asText();
+        if (text.isBlank()) {
+            report.add(Check.EMPTY_OUTPUT, line);
+            return null;
+        }
+        return text;
     }
 
     private static List<Message> withSystem(String system, String user, String assistant) {

@@ -5,6 +5,7 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.messaging.InboxProcessor;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +14,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * What an evaluation needs to know from elsewhere: held-out splits ({@code tuneforge.datasets}), model
- * versions and champions ({@code tuneforge.registry}), pipelines' gates ({@code tuneforge.commands}).
+ * versions and champions ({@code tuneforge.registry}), pipelines' gates and jobs' requests ({@code tuneforge.commands}).
  */
 @ApplicationScoped
 public class OtherEventsConsumer {
@@ -53,8 +54,11 @@ public class OtherEventsConsumer {
     @Blocking
     public void commands(ConsumerRecord<String, String> record) {
         inbox.process("commands-in", record, envelope -> {
-            if (envelope.data() instanceof PipelineConfigured pipeline) {
-                catalog.pipelineConfigured(pipeline);
+            switch (envelope.data()) {
+                case PipelineConfigured pipeline -> catalog.pipelineConfigured(pipeline);
+                case TrainingRequested requested -> catalog.jobRequested(requested);
+                default -> {
+                }
             }
         });
     }

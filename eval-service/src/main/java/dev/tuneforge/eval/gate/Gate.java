@@ -17,12 +17,17 @@ import java.util.Map;
  *            {"metric": "exact_match", "op": ">=", "baseline": "champion", "delta": 0.01},
  *            {"metric": "perplexity",  "op": "<=", "baseline": "base"}],
  *  "json_schema": {...}, "labels": false,
- *  "forgetting": {"dataset_id": "ds_general", "dataset_version": 1, "max_loss_increase": 0.2}}
+ *  "forgetting": {"dataset_id": "ds_general", "dataset_version": 1, "max_loss_increase": 0.2},
+ *  "preference": {"min_accuracy": 0.9, "min_gain_over_base": 0.1}}
  * </pre>
  * A rule against the champion is skipped (and says so) while the model has no champion. The forgetting check
  * evaluates the candidate and the base model on a general-purpose dataset too; its metrics are named
  * {@code general.<metric>} and {@code max_loss_increase} adds the rule {@code general.loss <= base + X}
- * (any rule may use {@code general.*} metrics).
+ * (any rule may use {@code general.*} metrics). On held-out preference pairs (a DPO candidate's) each subject has
+ * {@code preference_accuracy} and {@code logp_margin}, and the candidate (and champion) {@code reward_margin}; the
+ * {@code preference} section adds {@code preference_accuracy >= min_accuracy} and {@code preference_accuracy >= base +
+ * min_gain_over_base}, as {@code forgetting} adds its rule; without rules of its own such a gate starts from
+ * {@link #preferenceDefaults()}.
  *
  * @param jsonSchema the schema outputs must follow (adds the {@code json_schema} metric), or null; from
  *                   {@link #fromJson} always self-contained ({@link SelfContainedSchema}), else it refuses the gate
@@ -49,6 +54,23 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
                 new Rule("loss", "<=", null, "base", 0.0),
                 new Rule("exact_match", ">=", null, "champion", 0.0)), null, false);
     }
+
+    /**
+     * Without a pipeline gate, on preference pairs (where exact match and the chosen answer's loss are not what DPO
+     * moves): the candidate must prefer the chosen answer on 5 points more pairs than the base model, must widen the
+     * chosen-over-rejected margin over the base model's (a positive reward margin), and must not be worse than the
+     * champion.
+     */
+    public static Gate preferenceDefaults() {
+        return new Gate(List.of(
+                new Rule(PREFERENCE_ACCURACY, ">=", null, "base", 0.05),
+                new Rule(REWARD_MARGIN, ">", 0.0, null, 0.0),
+                new Rule(PREFERENCE_ACCURACY, ">=", null, "champion", 0.0)), null, false);
+    }
+
+    /** The metrics of preference pairs (eval-service's MetricSet and EvalRunner name them so). */
+    public static final String PREFERENCE_ACCURACY = "preference_accuracy";
+    public static final String REWARD_MARGIN = "reward_margin";
 
     /** One comparison; {@code value} for a fixed threshold, else {@code baseline} (+ {@code delta}). */
     public record Rule(String metric, String op, Double value, String baseline, double delta) {
@@ -94,22 +116,65 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
      *                                  self-contained)
      */
     public static Gate fromJson(Map<String, Object> json) {
-        if (json == null || json.isEmpty() || !json.containsKey("rules")) {
-            Gate d = defaults();
-            if (json == null) {
-                return d;
-            }
-            JsonNode node = EventCodec.mapper().valueToTree(json);
-            return withForgetting(new Gate(d.rules(), jsonSchema(node), node.path("labels").asBoolean(false)), node);
+        return fromJson(json, false);
+    }
+
+    /**
+     * As {@link #fromJson(Map)}, for held-out data of preference pairs or not: it picks the defaults
+     * ({@link #preferenceDefaults()} or {@link #defaults()}) of a gate without rules.
+     */
+    public static Gate fromJson(Map<String, Object> json, boolean preferencePairs) {
+        Gate d = preferencePairs ? preferenceDefaults() : defaults();
+        if (json == null) {
+            return d;
         }
         JsonNode node = EventCodec.mapper().valueToTree(json);
         List<Rule> rules = new ArrayList<>();
-        for (JsonNode r : node.get("rules")) {
-            rules.add(new Rule(r.path("metric").asText(), r.path("op").asText(">="),
-                    r.hasNonNull("value") ? r.get("value").asDouble() : null,
-                    r.hasNonNull("baseline") ? r.get("baseline").asText() : null, r.path("delta").asDouble(0)));
+        if (json.isEmpty() || !json.containsKey("rules")) {
+            rules.addAll(d.rules());
+        } else {
+            for (JsonNode r : node.get("rules")) {
+                rules.add(new Rule(r.path("metric").asText(), r.path("op").asText(">="),
+                        r.hasNonNull("value") ? r.get("value").asDouble() : null,
+                        r.hasNonNull("baseline") ? r.get("baseline").asText() : null, r.path("delta").asDouble(0)));
+            }
         }
+        rules.addAll(preferenceRules(node.path("preference")));
         return withForgetting(new Gate(rules, jsonSchema(node), node.path("labels").asBoolean(false)), node);
+    }
+
+    /** The {@code preference} section's rules: a minimum preference accuracy, a minimum gain over the base model. */
+    private static List<Rule> preferenceRules(JsonNode preference) {
+        List<Rule> rules = new ArrayList<>();
+        if (preference.isMissingNode() || preference.isNull()) {
+            return rules;
+        }
+        if (!preference.isObject()) {
+            throw new IllegalArgumentException("preference: must be an object with min_accuracy and/or"
+                    + " min_gain_over_base");
+        }
+        preference.fieldNames().forEachRemaining(name -> {
+            if (!List.of("min_accuracy", "min_gain_over_base").contains(name)) {
+                throw new IllegalArgumentException("preference." + name + ": unknown (known: min_accuracy,"
+                        + " min_gain_over_base)");
+            }
+        });
+        if (preference.has("min_accuracy")) {
+            JsonNode min = preference.get("min_accuracy");
+            if (!min.isNumber() || min.asDouble() < 0 || min.asDouble() > 1) {
+                throw new IllegalArgumentException("preference.min_accuracy: must be a number from 0 to 1, got " + min);
+            }
+            rules.add(new Rule(PREFERENCE_ACCURACY, ">=", min.asDouble(), null, 0));
+        }
+        if (preference.has("min_gain_over_base")) {
+            JsonNode gain = preference.get("min_gain_over_base");
+            if (!gain.isNumber() || gain.asDouble() < -1 || gain.asDouble() > 1) {
+                throw new IllegalArgumentException("preference.min_gain_over_base: must be a number from -1 to 1, got "
+                        + gain);
+            }
+            rules.add(new Rule(PREFERENCE_ACCURACY, ">=", null, "base", gain.asDouble()));
+        }
+        return rules;
     }
 
     /** The gate's schema, if it has one; refused unless it is self-contained (it could fetch URLs or open files). */

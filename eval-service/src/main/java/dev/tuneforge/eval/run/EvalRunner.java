@@ -13,9 +13,11 @@ import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.messaging.Outbox;
+import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.kit.storage.ObjectStoreException;
 import dev.tuneforge.launcher.WorkerSlots;
+import dev.tuneforge.worker.protocol.DataFormat;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
@@ -209,13 +211,21 @@ public class EvalRunner {
                         Map.of(), null, Gate.defaults());
                 return;
             }
-            Gate gate = gate(run);
+            boolean pairs = heldOut.get().preferencePairs();
+            Optional<Double> beta = pairs ? catalog.beta(run.projectId(), run.jobId()) : Optional.empty();
+            if (pairs && beta.isEmpty() && run.age().compareTo(config.datasetWait()) < 0) {
+                // TrainingRequested (commands topic) names the beta; it is long sent, but may still be on its way
+                runs.postpone(run, "waiting for job " + run.jobId() + "'s TrainingRequested (its DPO beta)");
+                return;
+            }
+            Gate gate = gate(run, pairs);
             String key = heldOut.get().validationKey();
+            DataFormat format = pairs ? DataFormat.PREFERENCE : DataFormat.CHAT;
             List<ExampleResult> candidateResults = evaluation.results(run.projectId(),
                     new Subject(run.baseModel(), run.artifactKey(), run.method()), run.datasetId(), run.datasetVersion(),
-                    key, at);
+                    key, format, at);
             List<ExampleResult> baseResults = evaluation.results(run.projectId(), Subject.base(run.baseModel()),
-                    run.datasetId(), run.datasetVersion(), key, at);
+                    run.datasetId(), run.datasetVersion(), key, format, at);
             MetricSet candidate = MetricSet.compute(candidateResults, gate.jsonSchema(), gate.labels());
             MetricSet base = MetricSet.compute(baseResults, gate.jsonSchema(), gate.labels());
             var champion = catalog.champion(run.projectId(), run.modelName());
@@ -226,7 +236,15 @@ public class EvalRunner {
                 Subject subject = new Subject(c.baseModel() == null ? run.baseModel() : c.baseModel(),
                         c.artifactKey(), c.method() == null ? run.method() : c.method());
                 championMetrics = MetricSet.compute(evaluation.results(run.projectId(), subject, run.datasetId(),
-                        run.datasetVersion(), key, at), gate.jsonSchema(), gate.labels());
+                        run.datasetVersion(), key, format, at), gate.jsonSchema(), gate.labels());
+            }
+            if (pairs) {
+                // a model that has never seen the pairs has none: the reward is relative to the base model
+                double b = beta.orElse(Recipe.DEFAULT_BETA);
+                rewardMargin(candidate, base, b);
+                if (championMetrics != null) {
+                    rewardMargin(championMetrics, base, b);
+                }
             }
             Map<String, Double> candidateValues = new LinkedHashMap<>(candidate.values());
             Map<String, Double> baseValues = new LinkedHashMap<>(base.values());
@@ -238,6 +256,10 @@ public class EvalRunner {
             ObjectNode report = report(run, gate, decision, candidate, base, championMetrics,
                     champion.map(EvalCatalog.Champion::version).orElse(null));
             report.put("runtime", launcher.runtime()).put("slot", slot);
+            if (pairs) {
+                report.put("beta", beta.orElse(Recipe.DEFAULT_BETA)).put("beta_source", beta.isPresent()
+                        ? "the job's request" : "the default: the job's request was not seen");
+            }
             if (gate.forgetting() != null) {
                 ObjectNode general = report.putObject("forgetting");
                 general.put("dataset_id", gate.forgetting().datasetId())
@@ -304,9 +326,9 @@ public class EvalRunner {
      * The run's pipeline gate, or the defaults without one. A gate that cannot be applied (a bad rule, a schema that
      * is not self-contained) fails the evaluation for good, before any model is evaluated.
      */
-    private Gate gate(Run run) {
+    private Gate gate(Run run, boolean preferencePairs) {
         try {
-            return Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null));
+            return Gate.fromJson(catalog.gate(run.pipelineId()).orElse(null), preferencePairs);
         } catch (IllegalArgumentException e) {
             throw new WorkerEvaluation.EvaluationException("the pipeline's gate is refused: " + e.getMessage(), true);
         }
@@ -319,17 +341,32 @@ public class EvalRunner {
     private void forgetting(Run run, Gate gate, Map<String, Double> candidate, Map<String, Double> base,
                             WorkerEvaluation.Placement at) {
         Gate.Forgetting f = gate.forgetting();
-        String key = catalog.generalSet(run.projectId(), f.datasetId(), f.datasetVersion()).orElseThrow(() ->
-                new WorkerEvaluation.EvaluationException("the forgetting set " + f.datasetId() + " version "
-                        + f.datasetVersion() + " is not a ready dataset version of this project (" + run.projectId()
-                        + ")", true));
+        EvalCatalog.HeldOut set = catalog.generalSet(run.projectId(), f.datasetId(), f.datasetVersion())
+                .orElseThrow(() -> new WorkerEvaluation.EvaluationException("the forgetting set " + f.datasetId()
+                        + " version " + f.datasetVersion() + " is not a ready dataset version of this project ("
+                        + run.projectId() + ")", true));
+        String key = set.validationKey();
+        DataFormat format = set.preferencePairs() ? DataFormat.PREFERENCE : DataFormat.CHAT;
         MetricSet c = MetricSet.compute(evaluation.results(run.projectId(),
                 new Subject(run.baseModel(), run.artifactKey(), run.method()), f.datasetId(), f.datasetVersion(), key,
-                at), null, false);
+                format, at), null, false);
         MetricSet b = MetricSet.compute(evaluation.results(run.projectId(), Subject.base(run.baseModel()),
-                f.datasetId(), f.datasetVersion(), key, at), null, false);
+                f.datasetId(), f.datasetVersion(), key, format, at), null, false);
         c.values().forEach((k, v) -> candidate.put("general." + k, v));
         b.values().forEach((k, v) -> base.put("general." + k, v));
+    }
+
+    /**
+     * DPO's implicit reward margin of {@code subject} over the base model on the held-out pairs:
+     * {@code beta * (logp_margin(subject) - logp_margin(base))} (docs/WORKER_PROTOCOL.md, evaluate on preference
+     * pairs), added to its metrics; nothing when either was not scored on pairs.
+     */
+    static void rewardMargin(MetricSet subject, MetricSet base, double beta) {
+        Double margin = subject.values().get(MetricSet.LOGP_MARGIN);
+        Double baseMargin = base.values().get(MetricSet.LOGP_MARGIN);
+        if (margin != null && baseMargin != null) {
+            subject.values().put(Gate.REWARD_MARGIN, beta * (margin - baseMargin));
+        }
     }
 
     /**
@@ -381,7 +418,7 @@ public class EvalRunner {
         r.set("gate", EventCodec.mapper().valueToTree(decision.results()));
         r.put("gate_rules", gate.describe());
         ObjectNode comparisons = r.putObject("candidate_vs_base");
-        for (String metric : List.of("exact_match", "rouge_l", "token_f1", "json_valid")) {
+        for (String metric : List.of("exact_match", "rouge_l", "token_f1", "json_valid", Gate.PREFERENCE_ACCURACY)) {
             double[] c = candidate.perExample().get(metric);
             double[] b = base.perExample().get(metric);
             if (c != null && b != null && c.length == b.length) {

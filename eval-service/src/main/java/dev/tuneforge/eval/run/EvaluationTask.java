@@ -16,12 +16,16 @@ import java.nio.file.Path;
  * @param artifactKey   the S3 prefix of an adapter or whole model on top of it, or null for the base model itself
  * @param fullModel     whether the artifact is a whole model (method {@code full}) rather than an adapter
  * @param dataKey       the held-out JSONL in S3
+ * @param format        how the worker reads it: {@link DataFormat#CHAT} (dataset-service's normalised examples) or
+ *                      {@link DataFormat#PREFERENCE} (its pairs: each line adds the chosen and rejected answers'
+ *                      log-probabilities)
  * @param maxSeqLength  the spec's {@code max_seq_length}
  * @param maxNewTokens  the spec's {@code max_new_tokens}
  * @param resultsPrefix where {@code results/results.jsonl} and its {@code manifest.json} go
  */
 public record EvaluationTask(String name, int attempt, String baseModel, String artifactKey, boolean fullModel,
-                             String dataKey, int maxSeqLength, int maxNewTokens, String resultsPrefix) {
+                             String dataKey, DataFormat format, int maxSeqLength, int maxNewTokens,
+                             String resultsPrefix) {
 
     /** The directory the worker writes its results into, relative to its work directory. */
     static final Path RESULTS_DIR = Path.of("out/results");
@@ -48,7 +52,7 @@ public record EvaluationTask(String name, int attempt, String baseModel, String 
     EvalSpec spec(Path baseModelPath, Path artifactPath, Path dataPath, String device) {
         boolean wholeModel = artifactKey != null && fullModel;
         Path adapter = artifactKey != null && !fullModel ? artifactPath : null;
-        return new EvalSpec(wholeModel ? artifactPath : baseModelPath, adapter, dataPath, DataFormat.CHAT, maxSeqLength,
+        return new EvalSpec(wholeModel ? artifactPath : baseModelPath, adapter, dataPath, format, maxSeqLength,
                 GenerationParams.greedy(maxNewTokens), RESULTS_DIR.resolve("results.jsonl"), device);
     }
 }

@@ -2,6 +2,7 @@ package dev.tuneforge.eval.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
+import dev.tuneforge.eval.gate.Gate;
 import dev.tuneforge.eval.metrics.Bootstrap;
 import dev.tuneforge.eval.metrics.CorpusBleu;
 import dev.tuneforge.eval.metrics.JsonChecks;
@@ -24,6 +25,12 @@ import java.util.Map;
  */
 public record MetricSet(Map<String, Double> values, Map<String, double[]> perExample,
                         Map<String, Bootstrap.Interval> intervals) {
+
+    /**
+     * Preference pairs: the mean {@code chosen_logp - rejected_logp} (docs/WORKER_PROTOCOL.md); beside it
+     * {@link Gate#PREFERENCE_ACCURACY}, the share of pairs whose chosen answer the model finds the more likely.
+     */
+    public static final String LOGP_MARGIN = "logp_margin";
 
     /** Metrics where a lower value is better. */
     public static boolean lowerIsBetter(String metric) {
@@ -80,6 +87,17 @@ public record MetricSet(Map<String, Double> values, Map<String, double[]> perExa
         values.put("bleu", CorpusBleu.score(hyps, refs).score());
         intervals.put("bleu", Bootstrap.corpusBleuCi(hyps, refs));
         perExample.put("loss", loss);
+        if (results.stream().allMatch(ExampleResult::scoredPair)) {
+            double[] prefers = new double[n];
+            double[] margin = new double[n];
+            for (int i = 0; i < n; i++) {
+                ExampleResult r = results.get(i);
+                margin[i] = r.chosenLogp() - r.rejectedLogp();
+                prefers[i] = margin[i] > 0 ? 1 : 0;
+            }
+            put(values, perExample, intervals, Gate.PREFERENCE_ACCURACY, prefers);
+            put(values, perExample, intervals, LOGP_MARGIN, margin);
+        }
         if (labels) {
             LabelMetrics m = LabelMetrics.of(hyps.stream().map(String::strip).toList(),
                     refs.stream().map(String::strip).toList());

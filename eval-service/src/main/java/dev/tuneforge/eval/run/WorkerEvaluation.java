@@ -6,6 +6,7 @@ import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.worker.protocol.DataFormat;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerExit;
@@ -59,10 +60,15 @@ public class WorkerEvaluation {
         this.config = config;
     }
 
+    /**
+     * @param format how the held-out file is read: its pairs' results (with log-probabilities) are cached apart from
+     *               results computed on the same data read as chat (before formats were recorded)
+     */
     public List<ExampleResult> results(String projectId, Subject subject, String datasetId, int version,
-                                       String heldOutKey, Placement placement) {
+                                       String heldOutKey, DataFormat format, Placement placement) {
         String baseDigest = sync.digestOf(ObjectKeys.baseModel(subject.baseModel()));
-        String cacheKey = subject.cacheKey(baseDigest == null ? "unversioned" : baseDigest);
+        String cacheKey = subject.cacheKey(baseDigest == null ? "unversioned" : baseDigest)
+                + (format == DataFormat.PREFERENCE ? "#pairs" : "");
         String runtime = placement.launcher().runtime();
         var cached = catalog.cached(projectId, cacheKey, runtime, datasetId, version);
         if (cached.isPresent() && store.exists(cached.get())) {
@@ -73,6 +79,7 @@ public class WorkerEvaluation {
                 : ObjectKeys.baseModel(subject.baseModel());
         EvaluationTask task = new EvaluationTask("eval-" + hash(placement.evalId() + "/" + cacheKey + "/" + datasetId
                 + "/" + version), placement.attempt(), subject.baseModel(), subject.artifactKey(), full, heldOutKey,
+                format,
                 Math.min(1024, maxPositions(modelKey)), config.maxNewTokens(),
                 "projects/" + projectId + "/eval/cache/" + hash(runtime + "/" + cacheKey) + "/" + datasetId + "-v"
                         + version + "/");

@@ -5,29 +5,40 @@ import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.kit.recipe.Recipe;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * What eval-service learns from other services' events: held-out splits of dataset versions, registered
- * model versions and the champion of each model name, pipelines' gates; and the cache of per-example results.
+ * What eval-service learns from other services' events: held-out splits of dataset versions (and their format),
+ * registered model versions and the champion of each model name, pipelines' gates, jobs' requested hyperparameters;
+ * and the cache of per-example results.
  * Dataset versions and cached results are looked up within one project only: a gate or a run can name another
  * project's dataset id, and ids are not trusted to be unique across projects.
  */
 @ApplicationScoped
 public class EvalCatalog {
 
-    public record HeldOut(String validationKey, long examples) { }
+    /** @param format the dataset's format ({@code DatasetReady.format}), {@code chat} when it was not recorded */
+    public record HeldOut(String validationKey, long examples, String format) {
+
+        /** Whether the examples are preference pairs (evaluated as such: {@code DataFormat.PREFERENCE}). */
+        public boolean preferencePairs() {
+            return Recipe.PREFERENCE_FORMAT.equals(format);
+        }
+    }
 
     /**
      * The file to evaluate a general-purpose set of {@code projectId} on: its validation split, else its training
-     * file; empty if the project has no such ready dataset version.
+     * file (as {@link HeldOut#validationKey}); empty if the project has no such ready dataset version.
      */
-    public Optional<String> generalSet(String projectId, String datasetId, int version) {
-        return jdbc.queryOne("SELECT coalesce(validation_key, train_key) FROM dataset_versions WHERE project_id = ? "
-                + "AND dataset_id = ? AND version = ?", r -> r.getString(1), projectId, datasetId, version);
+    public Optional<HeldOut> generalSet(String projectId, String datasetId, int version) {
+        return jdbc.queryOne("SELECT coalesce(validation_key, train_key), validation_examples, format FROM "
+                + "dataset_versions WHERE project_id = ? AND dataset_id = ? AND version = ?", EvalCatalog::heldOut,
+                projectId, datasetId, version);
     }
 
     /** A model name's champion; {@code baseModel} and {@code method} null when its registration did not say. */
@@ -42,16 +53,39 @@ public class EvalCatalog {
     public void datasetReady(DatasetReady e) {
         jdbc.update("""
                 INSERT INTO dataset_versions (dataset_id, version, project_id, validation_key, validation_examples,
-                                              train_key)
-                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                                              train_key, format)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                 e.datasetId(), e.version(), e.projectId(), e.validationExamples() > 0 ? e.validationKey() : null,
-                e.validationExamples(), e.trainKey());
+                e.validationExamples(), e.trainKey(), e.format());
     }
 
     public Optional<HeldOut> heldOut(String projectId, String datasetId, int version) {
-        return jdbc.queryOne("SELECT validation_key, validation_examples FROM dataset_versions WHERE project_id = ? "
-                + "AND dataset_id = ? AND version = ?", r -> new HeldOut(r.getString(1), r.getLong(2)), projectId,
-                datasetId, version);
+        return jdbc.queryOne("SELECT validation_key, validation_examples, format FROM dataset_versions WHERE "
+                + "project_id = ? AND dataset_id = ? AND version = ?", EvalCatalog::heldOut, projectId, datasetId,
+                version);
+    }
+
+    private static HeldOut heldOut(java.sql.ResultSet r) throws java.sql.SQLException {
+        return new HeldOut(r.getString(1), r.getLong(2), r.getString(3) == null ? "chat" : r.getString(3));
+    }
+
+    /** A job's request: its hyperparameters as asked for, for what an evaluation needs of them (DPO's beta). */
+    public void jobRequested(TrainingRequested e) {
+        jdbc.update("""
+                INSERT INTO job_requests (job_id, project_id, method, hyperparameters) VALUES (?, ?, ?, ?)
+                ON CONFLICT (job_id) DO NOTHING""",
+                e.jobId(), e.projectId(), e.method(), json(e.hyperparameters() == null ? Map.of() : e.hyperparameters()));
+    }
+
+    /**
+     * The DPO {@code beta} a job of {@code projectId} was requested with ({@link Recipe#DEFAULT_BETA} when it named
+     * none), or empty while its {@code TrainingRequested} has not been seen here.
+     */
+    public Optional<Double> beta(String projectId, String jobId) {
+        return jdbc.queryOne("SELECT hyperparameters FROM job_requests WHERE project_id = ? AND job_id = ?",
+                r -> r.getString(1), projectId, jobId)
+                .map(hyperparameters -> map(hyperparameters).get("beta") instanceof Number beta ? beta.doubleValue()
+                        : Recipe.DEFAULT_BETA);
     }
 
     public void modelRegistered(ModelRegistered e) {

@@ -45,6 +45,39 @@ class GateTest {
     }
 
     @Test
+    void onPreferencePairsTheDefaultGateWantsMorePairsRightThanTheBaseAndAPositiveRewardMargin() {
+        Gate gate = Gate.fromJson(null, true);
+        assertEquals("preference_accuracy >= base + 0.05 and reward_margin > 0.0 and preference_accuracy >= champion",
+                gate.describe());
+        Map<String, Double> base = Map.of("preference_accuracy", 0.5);
+        assertTrue(gate.decide(Map.of("preference_accuracy", 0.9, "reward_margin", 0.4), base, null).passed());
+        assertEquals("preference_accuracy 0.52 < base 0.5 + 0.05 = 0.55; reward_margin -0.1 <= 0.0",
+                gate.decide(Map.of("preference_accuracy", 0.52, "reward_margin", -0.1), base, null).reason());
+        assertEquals(Gate.defaults().describe(), Gate.fromJson(null, false).describe());
+    }
+
+    @Test
+    void aPreferenceSectionAddsAMinimumAccuracyAndAMinimumGainOverTheBase() {
+        Gate gate = Gate.fromJson(Map.of("rules", List.of(Map.of("metric", "loss", "op", "<=", "value", 5.0)),
+                "preference", Map.of("min_accuracy", 0.9, "min_gain_over_base", 0.2)), true);
+        assertEquals("loss <= 5.0 and preference_accuracy >= 0.9 and preference_accuracy >= base + 0.2",
+                gate.describe());
+        Gate.Decision d = gate.decide(Map.of("loss", 1.0, "preference_accuracy", 0.85),
+                Map.of("loss", 1.0, "preference_accuracy", 0.5), null);
+        assertEquals("preference_accuracy 0.85 < 0.9", d.reason());
+        assertEquals("preference_accuracy >= base + 0.05 and reward_margin > 0.0 and preference_accuracy >= champion"
+                        + " and preference_accuracy >= 0.95",
+                Gate.fromJson(Map.of("preference", Map.of("min_accuracy", 0.95)), true).describe(),
+                "without rules of its own the section adds to the defaults");
+        assertEquals("preference.min_accuracy: must be a number from 0 to 1, got 90", assertThrows(
+                IllegalArgumentException.class, () -> Gate.fromJson(Map.of("preference", Map.of("min_accuracy", 90)),
+                        true)).getMessage());
+        assertEquals("preference.beats_base: unknown (known: min_accuracy, min_gain_over_base)", assertThrows(
+                IllegalArgumentException.class, () -> Gate.fromJson(Map.of("preference", Map.of("beats_base", true)),
+                        true)).getMessage());
+    }
+
+    @Test
     void aGateWhoseSchemaReachesOutsideItselfIsRefusedSayingWhere() {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> Gate.fromJson(Map.of("json_schema", Map.of("$ref", "file:///etc/passwd"))));

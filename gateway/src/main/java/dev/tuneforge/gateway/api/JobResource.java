@@ -90,7 +90,8 @@ public class JobResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a fine-tuning job: base_model, dataset_id, optional dataset_version (default: the"
-            + " latest ready), method (lora | full, default lora), hyperparameters, model_name, priority, runtime"
+            + " latest ready), method (lora | full | dpo, default lora; dpo trains a LoRA adapter on a preference"
+            + " dataset), hyperparameters, model_name, priority, runtime"
             + " (djl | torch, default: trainer-service's, djl)")
     public RestResponse<JobCreated> create(CreateJob body) {
         if (body == null) {

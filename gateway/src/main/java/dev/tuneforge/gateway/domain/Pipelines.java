@@ -79,7 +79,8 @@ public class Pipelines {
     /**
      * Triggers trainer-service knows, with values it accepts; a gate whose {@code json_schema} is self-contained
      * (eval-service compiles it: a reference outside it would make eval-service fetch a URL or open a file) and
-     * whose {@code forgetting} set is a dataset of the project ({@link #forgettingProblems}).
+     * whose {@code forgetting} set is a dataset of the project ({@link #forgettingProblems}), and whose
+     * {@code preference} rules eval-service can apply ({@link #preferenceProblems}).
      */
     private void checkTriggersAndGate(String projectId, Map<String, Object> triggers, Map<String, Object> gate) {
         List<String> errors = new ArrayList<>();
@@ -97,6 +98,9 @@ public class Pipelines {
         }
         if (gate != null && gate.containsKey("forgetting")) {
             errors.addAll(forgettingProblems(projectId, gate.get("forgetting")));
+        }
+        if (gate != null && gate.containsKey("preference")) {
+            errors.addAll(preferenceProblems(gate.get("preference")));
         }
         if (!errors.isEmpty()) {
             throw ApiException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
@@ -127,6 +131,29 @@ public class Pipelines {
                 || ((Number) version).longValue() < 1)) {
             problems.add("gate.forgetting.dataset_version: must be an integer >= 1, got " + version);
         }
+        return problems;
+    }
+
+    /**
+     * A gate's preference rules for DPO candidates, {@code {"min_accuracy": 0..1, "min_gain_over_base": -1..1}}
+     * (eval-service's {@code Gate}): one it could not read would fail every evaluation of the pipeline, so it is
+     * refused now.
+     */
+    private static List<String> preferenceProblems(Object preference) {
+        if (!(preference instanceof Map<?, ?> rules)) {
+            return List.of("gate.preference: must be an object with min_accuracy and/or min_gain_over_base, got "
+                    + preference);
+        }
+        List<String> problems = new ArrayList<>();
+        rules.forEach((name, value) -> {
+            double min = "min_accuracy".equals(name) ? 0 : -1;
+            if (!"min_accuracy".equals(name) && !"min_gain_over_base".equals(name)) {
+                problems.add("gate.preference." + name + ": unknown (known: min_accuracy, min_gain_over_base)");
+            } else if (!(value instanceof Number n) || n.doubleValue() < min || n.doubleValue() > 1) {
+                problems.add("gate.preference." + name + ": must be a number from " + (int) min + " to 1, got "
+                        + value);
+            }
+        });
         return problems;
     }
 

@@ -28,7 +28,8 @@ import java.util.UUID;
 
 /**
  * Accepts fine-tuning jobs and commands on them. A job is checked against what the gateway knows (the
- * dataset version is ready in the caller's project, the base model is in the catalogue, the recipe fits
+ * dataset version is ready in the caller's project, its format suits the method ({@link Recipe#dataProblem}: dpo on
+ * preference pairs, the other methods on anything else), the base model is in the catalogue, the recipe fits
  * both) and then only announced: TrainingRequested goes through the outbox, trainer-service owns the job
  * from there, and the job appears in the read model when the event comes back from the topic.
  */
@@ -127,6 +128,9 @@ public class TrainingJobs {
             throw ApiException.conflict("dataset '" + datasetId + "' has no ready version yet (its last upload is "
                     + dataset.get().status() + "); wait for validation, or fix the data and upload again");
         }
+        String recipeMethod = method == null ? "lora" : method;
+        dataset.flatMap(d -> Recipe.dataProblem(recipeMethod, d.format()))
+                .ifPresent(problem -> errors.add("method: " + problem + " (dataset '" + datasetId + "')"));
         Optional<String> badBaseModel = Names.nameProblem("base_model", baseModel);
         badBaseModel.ifPresent(errors::add);
         Optional<JsonNode> manifest = baseModels.find(baseModel);
@@ -145,7 +149,7 @@ public class TrainingJobs {
         }
         Recipe recipe = null;
         try {
-            recipe = Recipe.resolve(method == null ? "lora" : method, hyperparameters,
+            recipe = Recipe.resolve(recipeMethod, hyperparameters,
                     version == null ? 0 : version.trainExamples(), manifest.map(BaseModelCatalog::shape).orElse(null));
         } catch (RecipeException e) {
             errors.addAll(e.errors());

@@ -1,5 +1,6 @@
 package dev.tuneforge.gateway.openai;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -29,10 +30,21 @@ public record FineTuningJob(String id, String object, long createdAt, JobError e
     public record Hyperparameters(Object batchSize, Object learningRateMultiplier, Object nEpochs) {
     }
 
-    /** {@code type} {@code supervised} (tuneforge's {@code lora} or {@code full}) with its hyperparameters. */
-    public record Method(String type, Supervised supervised) {
+    /**
+     * {@code type} {@code supervised} (tuneforge's {@code lora} or {@code full}) or {@code dpo}, with the hyperparameters
+     * of that type (the other type's member is left out, as OpenAI leaves it out).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Method(String type, Supervised supervised, Dpo dpo) {
     }
 
     public record Supervised(Hyperparameters hyperparameters) {
+    }
+
+    public record Dpo(DpoHyperparameters hyperparameters) {
+    }
+
+    /** As {@link Hyperparameters}, and DPO's {@code beta}: a number, or {@code "auto"} before the job is resolved. */
+    public record DpoHyperparameters(Object batchSize, Object beta, Object learningRateMultiplier, Object nEpochs) {
     }
 }

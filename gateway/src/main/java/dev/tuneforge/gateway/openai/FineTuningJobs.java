@@ -57,6 +57,7 @@ public class FineTuningJobs {
                             JsonNode method) {
     }
 
+    /** The recipe's method of a {@code supervised} job. */
     static final String TUNEFORGE_METHOD = "lora";
     private static final int MAX_SUFFIX = 64;
     private static final int MAX_METADATA = 16;
@@ -106,9 +107,9 @@ public class FineTuningJobs {
                 : fineTuneFile(caller, body.validationFile(), "validation_file");
         String suffix = checkSuffix(body.suffix());
         Map<String, String> metadata = checkMetadata(body.metadata());
-        JsonNode hyperparameters = hyperparametersOf(body);
-        Map<String, Object> recipe = OpenAiHyperparameters.toRecipe(hyperparameters, TUNEFORGE_METHOD,
-                body.method() == null ? "hyperparameters" : "method.supervised.hyperparameters");
+        RequestedMethod method = methodOf(body);
+        Map<String, Object> recipe = OpenAiHyperparameters.toRecipe(method.hyperparameters(), method.recipeMethod(),
+                method.param());
         if (body.seed() != null) {
             if (body.seed() < 0 || body.seed() > Integer.MAX_VALUE) {
                 throw OpenAiErrors.invalid("seed", "'seed' must be between 0 and " + Integer.MAX_VALUE);
@@ -116,7 +117,7 @@ public class FineTuningJobs {
             recipe.put("seed", body.seed().intValue());
         }
         try {
-            Recipe.resolve(TUNEFORGE_METHOD, recipe, 0, BaseModelCatalog.shape(manifest.get()));
+            Recipe.resolve(method.recipeMethod(), recipe, 0, BaseModelCatalog.shape(manifest.get()));
         } catch (RecipeException e) {
             throw OpenAiErrors.invalid("hyperparameters", String.join("; ", e.errors()));
         }
@@ -132,13 +133,13 @@ public class FineTuningJobs {
                 training.filename(), stored(training), validation == null ? null : stored(validation));
         ObjectNode request = JSON.createObjectNode();
         request.put("base_model", body.model());
-        request.put("method", TUNEFORGE_METHOD);
+        request.put("method", method.recipeMethod());
         request.set("hyperparameters", JSON.valueToTree(recipe));
         request.put("model_name", modelName);
         JobRequest row = new JobRequest(jobId, caller.projectId(), JobRequestStore.VALIDATING_FILES, body.model(),
                 training.id(), validation == null ? null : validation.id(),
                 reused.map(DatasetView::id).orElseGet(() -> upload.datasetId()), suffix, body.seed(), metadata,
-                body.integrations() == null ? JSON.createArrayNode() : body.integrations(), methodOf(hyperparameters),
+                body.integrations() == null ? JSON.createArrayNode() : body.integrations(), method.asRequested(),
                 request, caller.keyId(), null, null, null, now, now);
         QuarkusTransaction.joiningExisting().run(() -> {
             if (upload != null) {
@@ -152,7 +153,7 @@ public class FineTuningJobs {
             requests.insert(row);
             DatasetView dataset = datasets.find(caller.projectId(), row.datasetId()).orElseThrow();
             if (dataset.version() != null) {
-                startTraining(row, dataset.version());
+                startTraining(row, dataset.version(), dataset.format());
             } else if (!"validating".equals(dataset.status())) {
                 requests.failed(jobId, new JobError("invalid_file_format", "The job failed due to an invalid"
                         + " training file " + training.id() + ": its dataset " + dataset.id() + " was rejected",
@@ -339,7 +340,7 @@ public class FineTuningJobs {
     /** The dataset's verdict came back ready: announce the jobs that waited for it. In the projection's transaction. */
     public void datasetReady(DatasetReady ready) {
         for (JobRequest request : requests.waitingFor(ready.datasetId())) {
-            startTraining(request, ready.version());
+            startTraining(request, ready.version(), ready.format());
         }
     }
 
@@ -350,8 +351,18 @@ public class FineTuningJobs {
         }
     }
 
-    private void startTraining(JobRequest row, int datasetVersion) {
+    /**
+     * Announces the job on its ready dataset, or fails it: files of the wrong kind for its method (a dpo job needs
+     * preference pairs, a supervised one is refused them) are OpenAI's {@code invalid_file_format} of the training file.
+     */
+    private void startTraining(JobRequest row, int datasetVersion, String format) {
         JsonNode request = row.request();
+        Optional<String> wrongData = Recipe.dataProblem(request.path("method").asText(), format);
+        if (wrongData.isPresent()) {
+            requests.failed(row.jobId(), new JobError("invalid_file_format", "The job failed due to an invalid"
+                    + " training file " + row.trainingFile() + ": " + wrongData.get(), "training_file"), now());
+            return;
+        }
         try {
             trainingJobs.create(row.projectId(), row.requestedBy(), row.jobId(), new TrainingJobs.Request(
                     request.path("base_model").asText(), row.datasetId(), datasetVersion,
@@ -421,35 +432,47 @@ public class FineTuningJobs {
         return checked;
     }
 
-    /** {@code method.supervised.hyperparameters}, or the older top-level {@code hyperparameters}; not both. */
-    private static JsonNode hyperparametersOf(CreateJob body) {
+    /**
+     * The request's method: OpenAI's {@code type} and the recipe's method it stands for, its hyperparameters, where
+     * they were in the request (for errors), and the method as the request gave it (kept with the request).
+     */
+    private record RequestedMethod(String type, String recipeMethod, JsonNode hyperparameters, String param) {
+
+        JsonNode asRequested() {
+            ObjectNode method = JSON.createObjectNode();
+            method.put("type", type);
+            method.putObject(type).set("hyperparameters",
+                    hyperparameters == null ? JSON.createObjectNode() : hyperparameters);
+            return method;
+        }
+    }
+
+    /**
+     * {@code method.supervised.hyperparameters} or {@code method.dpo.hyperparameters} (dpo: the recipe's method dpo),
+     * or the older top-level {@code hyperparameters} of a supervised job; not both.
+     */
+    private static RequestedMethod methodOf(CreateJob body) {
         JsonNode method = body.method();
         if (method == null || method.isNull()) {
-            return body.hyperparameters();
+            return new RequestedMethod("supervised", TUNEFORGE_METHOD, body.hyperparameters(), "hyperparameters");
         }
         String type = method.path("type").asText("supervised");
-        switch (type) {
-            case "supervised" -> {
-            }
-            case "dpo", "reinforcement" -> throw OpenAiErrors.invalid("method.type", "method '" + type
-                    + "' is not available on this platform yet; use 'supervised'");
+        String recipeMethod = switch (type) {
+            case "supervised" -> TUNEFORGE_METHOD;
+            case "dpo" -> "dpo";
+            case "reinforcement" -> throw OpenAiErrors.invalid("method.type", "method 'reinforcement' is not"
+                    + " available on this platform; use 'supervised' or 'dpo'");
             default -> throw OpenAiErrors.invalid("method.type", "'method.type' must be supervised, dpo or"
                     + " reinforcement, was '" + type + "'");
-        }
-        JsonNode inMethod = method.path("supervised").path("hyperparameters");
+        };
+        JsonNode inMethod = method.path(type).path("hyperparameters");
         if (!inMethod.isMissingNode() && body.hyperparameters() != null && !body.hyperparameters().isNull()) {
             throw OpenAiErrors.invalid("hyperparameters", "send hyperparameters in 'method' or at the top level, not"
                     + " both");
         }
-        return inMethod.isMissingNode() ? body.hyperparameters() : inMethod;
-    }
-
-    private static JsonNode methodOf(JsonNode hyperparameters) {
-        ObjectNode method = JSON.createObjectNode();
-        method.put("type", "supervised");
-        method.putObject("supervised").set("hyperparameters",
-                hyperparameters == null ? JSON.createObjectNode() : hyperparameters);
-        return method;
+        return inMethod.isMissingNode()
+                ? new RequestedMethod(type, recipeMethod, body.hyperparameters(), "hyperparameters")
+                : new RequestedMethod(type, recipeMethod, inMethod, "method." + type + ".hyperparameters");
     }
 
     private static String stem(String filename) {

@@ -3,6 +3,7 @@ package dev.tuneforge.gateway.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tuneforge.gateway.domain.JobView;
+import dev.tuneforge.gateway.openai.FineTuningJob.Dpo;
 import dev.tuneforge.gateway.openai.FineTuningJob.Hyperparameters;
 import dev.tuneforge.gateway.openai.FineTuningJob.JobError;
 import dev.tuneforge.gateway.openai.FineTuningJob.Method;
@@ -34,12 +35,10 @@ final class JobViews {
         String status = status(job, request);
         JobError error = error(job, request, status);
         boolean succeeded = "succeeded".equals(status) && job.artifactKey() != null;
-        Hyperparameters hyperparameters = job != null && job.hyperparameters() != null
-                ? OpenAiHyperparameters.fromRecipe(job.hyperparameters(), job.method())
-                : OpenAiHyperparameters.fromRecipe(request.request().path("hyperparameters"),
-                request.request().path("method").asText());
         JsonNode recipe = job != null && job.hyperparameters() != null ? job.hyperparameters()
                 : request.request().path("hyperparameters");
+        String method = job != null && job.method() != null ? job.method() : request.request().path("method").asText();
+        Hyperparameters hyperparameters = OpenAiHyperparameters.fromRecipe(recipe, method);
         long seed = request != null && request.seed() != null ? request.seed()
                 : recipe.path("seed").asLong(DEFAULT_SEED);
         OffsetDateTime created = request != null ? request.createdAt() : job.createdAt();
@@ -54,7 +53,8 @@ final class JobViews {
                 succeeded ? trainedTokens : null, request != null ? request.trainingFile() : job.datasetId(),
                 request != null ? request.validationFile() : null, estimatedFinish, integrations,
                 request != null ? request.metadata() : null,
-                new Method("supervised", new Supervised(hyperparameters)),
+                "dpo".equals(method) ? new Method("dpo", null, new Dpo(OpenAiHyperparameters.dpoFromRecipe(recipe)))
+                        : new Method("supervised", new Supervised(hyperparameters), null),
                 request != null ? request.suffix() : null);
     }
 

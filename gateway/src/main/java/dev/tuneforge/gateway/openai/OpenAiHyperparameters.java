@@ -3,21 +3,20 @@ package dev.tuneforge.gateway.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.gateway.openai.FineTuningJob.Hyperparameters;
+import dev.tuneforge.kit.recipe.Recipe;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * OpenAI's three hyperparameters in tuneforge's recipe names, and back: {@code n_epochs} is {@code epochs},
+ * OpenAI's hyperparameters in tuneforge's recipe names, and back: {@code n_epochs} is {@code epochs},
  * {@code batch_size} is {@code batch_size}, {@code learning_rate_multiplier} multiplies the method's default learning
- * rate ({@link #DEFAULT_LEARNING_RATE}). {@code "auto"} leaves the recipe's own {@code auto} rule (which is OpenAI's).
+ * rate ({@link Recipe#defaultLearningRate}), and dpo's {@code beta} is the recipe's {@code beta}. {@code "auto"} leaves
+ * the recipe's own {@code auto} rule (which is OpenAI's; for {@code beta}, {@value Recipe#DEFAULT_BETA}).
  * Any other name is one of tuneforge's hyperparameters (docs/WORKER_PROTOCOL.md), passed to the recipe as it is, so
  * a client may set, say, {@code lora_r} or {@code max_steps} through the SDK's extra fields.
  */
 final class OpenAiHyperparameters {
-
-    /** The recipe's default learning rates (Recipe): what a multiplier of 1 means. */
-    static final Map<String, Double> DEFAULT_LEARNING_RATE = Map.of("lora", 2.0e-4, "full", 2.0e-5);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,10 +54,21 @@ final class OpenAiHyperparameters {
                             throw OpenAiErrors.invalid(param + ".learning_rate_multiplier",
                                     "'learning_rate_multiplier' must be above 0, was " + multiplier);
                         }
-                        recipe.put("learning_rate", multiplier * DEFAULT_LEARNING_RATE.getOrDefault(method, 2.0e-4));
+                        recipe.put("learning_rate", multiplier * Recipe.defaultLearningRate(method));
                     }
                 }
-                case "beta" -> throw OpenAiErrors.invalid(param + ".beta", "'beta' is a hyperparameter of method dpo");
+                case "beta" -> {
+                    if (!"dpo".equals(method)) {
+                        throw OpenAiErrors.invalid(param + ".beta", "'beta' is a hyperparameter of method dpo");
+                    }
+                    if (!auto) {
+                        double beta = number(value, param + ".beta");
+                        if (beta <= 0) {
+                            throw OpenAiErrors.invalid(param + ".beta", "'beta' must be above 0, was " + beta);
+                        }
+                        recipe.put("beta", beta);
+                    }
+                }
                 default -> recipe.put(name, value.isNumber() ? value.numberValue()
                         : value.isBoolean() ? value.booleanValue()
                         : value.isArray() ? JSON.convertValue(value, java.util.List.class) : value.asText());
@@ -69,16 +79,30 @@ final class OpenAiHyperparameters {
 
     /** OpenAI's view of a resolved recipe (a job's {@code hyperparameters}), or of a request before it is resolved. */
     static Hyperparameters fromRecipe(JsonNode recipe, String method) {
-        if (recipe == null || recipe.isNull()) {
-            return new Hyperparameters("auto", "auto", "auto");
+        return new Hyperparameters(batchSize(recipe), learningRateMultiplier(recipe, method), nEpochs(recipe));
+    }
+
+    /** OpenAI's {@code method.dpo.hyperparameters}: those of {@link #fromRecipe} and {@code beta}. */
+    static FineTuningJob.DpoHyperparameters dpoFromRecipe(JsonNode recipe) {
+        return new FineTuningJob.DpoHyperparameters(batchSize(recipe),
+                recipe != null && recipe.hasNonNull("beta") ? recipe.get("beta").asDouble() : "auto",
+                learningRateMultiplier(recipe, "dpo"), nEpochs(recipe));
+    }
+
+    private static Object batchSize(JsonNode recipe) {
+        return recipe != null && recipe.hasNonNull("batch_size") ? recipe.get("batch_size").asInt() : "auto";
+    }
+
+    private static Object nEpochs(JsonNode recipe) {
+        return recipe != null && recipe.hasNonNull("epochs") ? recipe.get("epochs").asInt() : "auto";
+    }
+
+    private static Object learningRateMultiplier(JsonNode recipe, String method) {
+        if (recipe == null || !recipe.hasNonNull("learning_rate")) {
+            return "auto";
         }
-        Object multiplier = "auto";
-        if (recipe.hasNonNull("learning_rate")) {
-            double rate = recipe.get("learning_rate").asDouble();
-            multiplier = Math.round(rate / DEFAULT_LEARNING_RATE.getOrDefault(method, 2.0e-4) * 1e6) / 1e6;
-        }
-        return new Hyperparameters(recipe.hasNonNull("batch_size") ? recipe.get("batch_size").asInt() : "auto",
-                multiplier, recipe.hasNonNull("epochs") ? recipe.get("epochs").asInt() : "auto");
+        double rate = recipe.get("learning_rate").asDouble();
+        return Math.round(rate / Recipe.defaultLearningRate(method == null ? "lora" : method) * 1e6) / 1e6;
     }
 
     private static int whole(JsonNode value, String param) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -16,7 +17,12 @@ import java.util.Set;
  * {@value #MIN_EXAMPLES_SEEN} examples and lowered so it sees at most {@value #MAX_EXAMPLES_SEEN};
  * {@code batch_size} is about 0.2% of the training examples, a power of two between 1 and 32.
  *
- * @param method   {@code lora} or {@code full}
+ * <p>{@code dpo} (Direct Preference Optimization, docs/WORKER_PROTOCOL.md "DPO") trains a LoRA adapter, so LoRA's
+ * hyperparameters apply to it as to {@code lora}, plus {@code beta} (> 0, default {@value #DEFAULT_BETA}) and
+ * {@code label_smoothing} (in [0, 0.5), default 0). It trains on preference pairs and only on them: {@link
+ * #dataProblem} is the rule the gateway and the trainer check a job's dataset against.
+ *
+ * @param method   {@code lora}, {@code full} or {@code dpo}
  * @param resolved every hyperparameter with its value, in a stable order
  */
 public record Recipe(String method, Map<String, Object> resolved) {
@@ -24,14 +30,22 @@ public record Recipe(String method, Map<String, Object> resolved) {
     static final int MIN_EXAMPLES_SEEN = 100;
     static final int MAX_EXAMPLES_SEEN = 25_000;
 
-    public static final Set<String> METHODS = Set.of("lora", "full");
+    public static final Set<String> METHODS = Set.of("lora", "full", "dpo");
+
+    /** DPO's {@code beta} when the request does not say (TRL's default, and OpenAI's {@code auto}). */
+    public static final double DEFAULT_BETA = 0.1;
+
+    /** The dataset format (dataset-service's {@code DatasetReady.format}) of preference pairs: what dpo trains on. */
+    public static final String PREFERENCE_FORMAT = "preference";
 
     /** Linear projections of a Llama-family block: LoRA's possible targets. */
     public static final Set<String> PROJECTIONS =
             Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
+    /** Hyperparameters of the methods that train a LoRA adapter ({@code lora} and {@code dpo}). */
     private static final Set<String> LORA_ONLY = Set.of("lora_r", "lora_alpha", "lora_dropout", "target_modules",
             "use_rslora");
+    private static final Set<String> DPO_ONLY = Set.of("beta", "label_smoothing");
 
     /** What is known about the base model, for checks like "r must not exceed the hidden size". */
     public record BaseModelShape(int hiddenSize, int maxPositionEmbeddings) { }
@@ -47,7 +61,8 @@ public record Recipe(String method, Map<String, Object> resolved) {
                                  BaseModelShape shape) {
         List<String> errors = new ArrayList<>();
         if (method == null || !METHODS.contains(method)) {
-            errors.add("method: must be one of lora, full, got " + (method == null ? "nothing" : "'" + method + "'"));
+            errors.add("method: must be one of lora, full, dpo, got " + (method == null ? "nothing" : "'" + method
+                    + "'"));
             throw new RecipeException(errors);
         }
         Map<String, Object> given = hyperparameters == null ? Map.of() : hyperparameters;
@@ -57,7 +72,9 @@ public record Recipe(String method, Map<String, Object> resolved) {
                 errors.add("hyperparameters." + name + ": unknown hyperparameter (known: " + String.join(", ",
                         Fields.KNOWN.stream().sorted().toList()) + ")");
             } else if (method.equals("full") && LORA_ONLY.contains(name)) {
-                errors.add("hyperparameters." + name + ": only applies to method lora");
+                errors.add("hyperparameters." + name + ": only applies to methods lora and dpo");
+            } else if (!method.equals("dpo") && DPO_ONLY.contains(name)) {
+                errors.add("hyperparameters." + name + ": only applies to method dpo");
             }
         }
 
@@ -70,7 +87,7 @@ public record Recipe(String method, Map<String, Object> resolved) {
         }
         out.put("batch_size", batchSize);
         out.put("gradient_accumulation_steps", f.integer("gradient_accumulation_steps", 1, 1024, 1));
-        out.put("learning_rate", f.decimalOrAuto("learning_rate", 0, 1, method.equals("lora") ? 2.0e-4 : 2.0e-5));
+        out.put("learning_rate", f.decimalOrAuto("learning_rate", 0, 1, defaultLearningRate(method)));
         out.put("lr_scheduler", f.choice("lr_scheduler", Set.of("linear", "cosine", "constant"), "linear"));
         out.put("warmup_ratio", f.decimal("warmup_ratio", 0, 1, 0.0, true));
         Integer warmupSteps = f.optionalInt("warmup_steps", 0, 10_000_000);
@@ -97,7 +114,7 @@ public record Recipe(String method, Map<String, Object> resolved) {
         if (patience != null) {
             out.put("early_stopping_patience", patience);
         }
-        if (method.equals("lora")) {
+        if (!method.equals("full")) {
             int r = f.integer("lora_r", 1, 4096, 8);
             if (shape != null && r > shape.hiddenSize()) {
                 errors.add("hyperparameters.lora_r: must be <= the base model's hidden size " + shape.hiddenSize()
@@ -109,10 +126,46 @@ public record Recipe(String method, Map<String, Object> resolved) {
             out.put("target_modules", f.targetModules());
             out.put("use_rslora", f.bool("use_rslora", false));
         }
+        if (method.equals("dpo")) {
+            out.put("beta", f.decimal("beta", 0, 1e6, DEFAULT_BETA, false));
+            double smoothing = f.decimal("label_smoothing", 0, 0.5, 0.0, true);
+            if (smoothing == 0.5) {
+                errors.add("hyperparameters.label_smoothing: must be below 0.5, got 0.5");
+            }
+            out.put("label_smoothing", smoothing);
+        }
         if (!errors.isEmpty()) {
             throw new RecipeException(errors);
         }
         return new Recipe(method, out);
+    }
+
+    /** The learning rate of {@code learning_rate: auto}: what OpenAI's {@code learning_rate_multiplier} 1 means. */
+    public static double defaultLearningRate(String method) {
+        return method.equals("full") ? 2.0e-5 : 2.0e-4;
+    }
+
+    /**
+     * Why a job of {@code method} cannot train on a dataset of {@code format} (e.g. {@code lora cannot train on
+     * preference pairs; use method dpo}, to follow {@code method: }) ({@code chat}, {@code alpaca},
+     * {@code completion}, {@code preference}; null when not known, as for versions announced before formats were),
+     * or empty when it can: dpo needs preference pairs, and the other methods would learn only the chosen answers of
+     * pairs, silently dropping the rejected ones, so they are refused them.
+     */
+    public static Optional<String> dataProblem(String method, String format) {
+        if (format == null || method == null) {
+            return Optional.empty();
+        }
+        boolean pairs = PREFERENCE_FORMAT.equals(format);
+        if (method.equals("dpo") && !pairs) {
+            return Optional.of("dpo trains on preference pairs ({\"prompt\", \"chosen\", "
+                    + "\"rejected\"} or OpenAI's {\"input\", \"preferred_output\", \"non_preferred_output\"}); "
+                    + "the dataset holds " + format + " examples");
+        }
+        if (!method.equals("dpo") && pairs) {
+            return Optional.of(method + " cannot train on preference pairs; use method dpo");
+        }
+        return Optional.empty();
     }
 
     /** OpenAI's rule: 3 epochs, adjusted so the job sees between 100 and 25,000 examples. */
@@ -158,7 +211,7 @@ public record Recipe(String method, Map<String, Object> resolved) {
         static final Set<String> KNOWN = Set.of("epochs", "max_steps", "batch_size", "gradient_accumulation_steps",
                 "learning_rate", "lr_scheduler", "warmup_ratio", "warmup_steps", "weight_decay", "max_grad_norm",
                 "max_seq_length", "packing", "seed", "save_steps", "eval_steps", "early_stopping_patience",
-                "lora_r", "lora_alpha", "lora_dropout", "target_modules", "use_rslora");
+                "lora_r", "lora_alpha", "lora_dropout", "target_modules", "use_rslora", "beta", "label_smoothing");
 
         private final Map<String, Object> given;
         private final List<String> errors;

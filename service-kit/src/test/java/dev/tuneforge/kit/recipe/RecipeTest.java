@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RecipeTest {
@@ -42,9 +43,48 @@ class RecipeTest {
         assertEquals(5, e.errors().size());
 
         assertTrue(assertThrows(RecipeException.class, () -> Recipe.resolve("qlora", Map.of(), 1, null))
-                .getMessage().contains("method: must be one of lora, full, got 'qlora'"));
+                .getMessage().contains("method: must be one of lora, full, dpo, got 'qlora'"));
         assertTrue(assertThrows(RecipeException.class, () -> Recipe.resolve("full", Map.of("lora_r", 4), 1, null))
-                .getMessage().contains("hyperparameters.lora_r: only applies to method lora"));
+                .getMessage().contains("hyperparameters.lora_r: only applies to methods lora and dpo"));
+    }
+
+    @Test
+    void dpoIsALoraAdapterWithABetaAndALabelSmoothing() {
+        Recipe dpo = Recipe.resolve("dpo", Map.of("lora_r", 4), 200, TINY);
+        assertEquals(4, dpo.integer("lora_r"));
+        assertEquals(8.0, dpo.decimal("lora_alpha"));
+        assertEquals(0.1, dpo.decimal("beta"), "TRL's default");
+        assertEquals(0.0, dpo.decimal("label_smoothing"));
+        assertEquals(2.0e-4, dpo.decimal("learning_rate"), "LoRA's learning rate");
+        Recipe given = Recipe.resolve("dpo", Map.of("beta", 0.5, "label_smoothing", 0.2), 200, TINY);
+        assertEquals(0.5, given.decimal("beta"));
+        assertEquals(0.2, given.decimal("label_smoothing"));
+    }
+
+    @Test
+    void aWrongBetaOrLabelSmoothingIsNamedAndOtherMethodsRefuseThem() {
+        RecipeException wrong = assertThrows(RecipeException.class, () -> Recipe.resolve("dpo",
+                Map.of("beta", 0, "label_smoothing", 0.5), 200, TINY));
+        assertEquals(List.of("hyperparameters.beta: must be > 0.0 and <= 1000000.0, got 0",
+                "hyperparameters.label_smoothing: must be below 0.5, got 0.5"), wrong.errors());
+        assertTrue(assertThrows(RecipeException.class, () -> Recipe.resolve("dpo", Map.of("beta", "high"), 1, null))
+                .getMessage().contains("hyperparameters.beta: must be a number, got 'high'"));
+        assertEquals(List.of("hyperparameters.beta: only applies to method dpo"), assertThrows(RecipeException.class,
+                () -> Recipe.resolve("lora", Map.of("beta", 0.1), 1, null)).errors());
+        assertEquals(List.of("hyperparameters.label_smoothing: only applies to method dpo"),
+                assertThrows(RecipeException.class, () -> Recipe.resolve("full", Map.of("label_smoothing", 0.1), 1,
+                        null)).errors());
+    }
+
+    @Test
+    void dpoTrainsOnPreferencePairsAndOnlyDpoDoes() {
+        assertEquals(Optional.empty(), Recipe.dataProblem("dpo", "preference"));
+        assertEquals(Optional.empty(), Recipe.dataProblem("lora", "chat"));
+        assertEquals(Optional.empty(), Recipe.dataProblem("dpo", null), "a format not known is not refused");
+        assertTrue(Recipe.dataProblem("dpo", "chat").orElseThrow().startsWith("dpo trains on preference pairs"));
+        assertTrue(Recipe.dataProblem("dpo", "chat").orElseThrow().endsWith("the dataset holds chat examples"));
+        assertEquals(Optional.of("full cannot train on preference pairs; use method dpo"),
+                Recipe.dataProblem("full", "preference"));
     }
 
     @Test

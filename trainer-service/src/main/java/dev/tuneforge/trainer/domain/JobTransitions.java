@@ -62,7 +62,9 @@ public class JobTransitions {
     }
 
     /**
-     * {@code validating → queued}, or {@code failed} with code {@code invalid_request} naming what is wrong.
+     * {@code validating → queued}, or {@code failed} with code {@code invalid_request} naming what is wrong (among it,
+     * a dataset of the wrong kind for the method: {@link Recipe#dataProblem}; the gateway refuses such a job first, a
+     * pipeline's job or an older request is refused here).
      * A dataset version the trainer has not heard of yet (its {@code DatasetReady} may still be on its way)
      * keeps the job waiting until {@code validation-timeout}. S3 failing as the base model is read is thrown (an
      * {@code ObjectStoreException}): nothing changes, and the scheduler tries again at its next tick.
@@ -89,6 +91,12 @@ public class JobTransitions {
         }
         if (!dataset.get().projectId().equals(job.projectId())) {
             fail(job, "invalid_request", "dataset " + job.datasetId() + " belongs to another project");
+            return;
+        }
+        Optional<String> wrongData = Recipe.dataProblem(job.method(), dataset.get().format());
+        if (wrongData.isPresent()) {
+            fail(job, "invalid_request", "method: " + wrongData.get() + " (dataset " + job.datasetId() + " version "
+                    + job.datasetVersion() + ")");
             return;
         }
         String configKey = ObjectKeys.baseModel(job.baseModel()) + "config.json";

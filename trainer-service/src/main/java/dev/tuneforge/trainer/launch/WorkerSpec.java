@@ -11,7 +11,10 @@ import java.util.Map;
 /**
  * The worker's {@code spec.json} (docs/WORKER_PROTOCOL.md) for a job's resolved recipe, as a {@link TrainSpec}: the
  * same spec for every runtime and launcher, written with {@code SpecWriter}. Paths are relative to the attempt's work
- * directory. Early stopping and periodic validation need validation data, so without it they are left out.
+ * directory. Early stopping and periodic validation need validation data, so without it they are left out. A dpo
+ * recipe trains a LoRA adapter with its {@code beta} and {@code label_smoothing} on the split's preference pairs
+ * ({@link DataFormat#PREFERENCE}: the trainer has checked that the dataset holds pairs); every other recipe reads the
+ * split as chat, the form dataset-service normalises every other format to.
  */
 public final class WorkerSpec {
 
@@ -32,7 +35,8 @@ public final class WorkerSpec {
         Recipe recipe = new Recipe(method, resolved);
         boolean validated = validation != null;
         Integer saveSteps = optionalInteger(resolved, "save_steps");
-        return new TrainSpec(baseModel, new TrainSpec.Data(train, validation, DataFormat.CHAT), method(recipe),
+        DataFormat format = recipe.method().equals("dpo") ? DataFormat.PREFERENCE : DataFormat.CHAT;
+        return new TrainSpec(baseModel, new TrainSpec.Data(train, validation, format), method(recipe),
                 hyperparameters(recipe), validated ? optionalInteger(resolved, "eval_steps") : null,
                 validated ? optionalInteger(resolved, "early_stopping_patience") : null,
                 saveSteps == null ? SpecReader.DEFAULT_SAVE_STEPS : saveSteps, resumeFrom, OUTPUT_DIR, device,
@@ -40,9 +44,14 @@ public final class WorkerSpec {
     }
 
     private static TrainSpec.Method method(Recipe recipe) {
-        if (!recipe.method().equals("lora")) {
-            return new TrainSpec.Full();
-        }
+        return switch (recipe.method()) {
+            case "full" -> new TrainSpec.Full();
+            case "dpo" -> new TrainSpec.Dpo(lora(recipe), recipe.decimal("beta"), recipe.decimal("label_smoothing"));
+            default -> lora(recipe);
+        };
+    }
+
+    private static TrainSpec.Lora lora(Recipe recipe) {
         List<String> targets = ((List<?>) recipe.resolved().get("target_modules")).stream().map(String::valueOf)
                 .toList();
         return new TrainSpec.Lora(recipe.integer("lora_r"), recipe.decimal("lora_alpha"),

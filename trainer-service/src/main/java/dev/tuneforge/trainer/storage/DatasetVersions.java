@@ -11,7 +11,7 @@ public class DatasetVersions {
 
     public record DatasetVersion(String datasetId, int version, String projectId, Integer parentVersion,
                                  String trainKey, String trainSha256, long trainExamples, String validationKey,
-                                 long validationExamples, long newExamples) {
+                                 long validationExamples, long newExamples, String format) {
     }
 
     private final Jdbc jdbc;
@@ -23,21 +23,23 @@ public class DatasetVersions {
     public void ready(DatasetReady e) {
         jdbc.update("""
                 INSERT INTO dataset_versions (dataset_id, version, project_id, parent_version, train_key, train_sha256,
-                                              train_examples, validation_key, validation_examples, new_examples)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                              train_examples, validation_key, validation_examples, new_examples,
+                                              format)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (dataset_id, version) DO NOTHING""",
                 e.datasetId(), e.version(), e.projectId(), e.parentVersion(), e.trainKey(), e.trainSha256(),
                 e.trainExamples(), e.validationExamples() > 0 ? e.validationKey() : null, e.validationExamples(),
-                e.newExamples());
+                e.newExamples(), e.format());
     }
 
     public Optional<DatasetVersion> find(String datasetId, int version) {
         return jdbc.queryOne("""
                 SELECT dataset_id, version, project_id, parent_version, train_key, train_sha256, train_examples,
-                       validation_key, validation_examples, new_examples
+                       validation_key, validation_examples, new_examples, format
                 FROM dataset_versions WHERE dataset_id = ? AND version = ?""",
                 r -> new DatasetVersion(r.getString(1), r.getInt(2), r.getString(3), (Integer) r.getObject(4),
-                        r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getLong(9), r.getLong(10)),
+                        r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getLong(9), r.getLong(10),
+                        r.getString(11)),
                 datasetId, version);
     }
 }

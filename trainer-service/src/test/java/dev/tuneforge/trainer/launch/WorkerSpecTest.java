@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.kit.recipe.Recipe;
+import dev.tuneforge.worker.protocol.DataFormat;
 import dev.tuneforge.worker.protocol.SpecReader;
 import dev.tuneforge.worker.protocol.SpecWriter;
 import dev.tuneforge.worker.protocol.TrainSpec;
@@ -42,6 +43,23 @@ class WorkerSpecTest {
         assertEquals(2, spec.earlyStoppingPatience());
         assertEquals(Path.of("out"), spec.outputDir());
         assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")));
+    }
+
+    @Test
+    void aDpoRecipeTrainsALoraAdapterWithItsBetaOnPreferencePairs() throws Exception {
+        Map<String, Object> recipe = resolved("dpo", Map.of("lora_r", 4, "beta", 0.25, "label_smoothing", 0.1));
+        TrainSpec spec = WorkerSpec.train("dpo", recipe, BASE, TRAIN, VALIDATION, null, "cpu");
+        TrainSpec.Dpo dpo = assertInstanceOf(TrainSpec.Dpo.class, spec.method());
+        assertEquals(0.25, dpo.beta());
+        assertEquals(0.1, dpo.labelSmoothing());
+        assertEquals(4, dpo.lora().r());
+        assertEquals(8.0, dpo.lora().alpha());
+        assertEquals(List.of("q_proj", "v_proj"), dpo.lora().targetModules());
+        assertEquals(DataFormat.PREFERENCE, spec.data().format());
+        assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")),
+                "the worker reads it back: dpo on preference data");
+        assertEquals(DataFormat.CHAT, WorkerSpec.train("lora", resolved("lora", Map.of()), BASE, TRAIN, null, null,
+                "cpu").data().format());
     }
 
     @Test
