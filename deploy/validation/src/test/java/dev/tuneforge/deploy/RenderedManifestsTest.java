@@ -297,6 +297,27 @@ class RenderedManifestsTest {
     }
 
     @Test
+    void theTorchWorkerImageRunsAsTheModelServersUserAndBuildsOnlyFromABaseNamedByDigest() throws Exception {
+        Path dir = Overlays.REPO.resolve("deploy/images/worker-torch");
+        List<String> dockerfile = Files.readAllLines(dir.resolve("Dockerfile"));
+        assertTrue(dockerfile.contains("FROM ${CUDA_BASE}"), "the base comes from CUDA_BASE");
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"python\", \"-m\", \"tuneforge_worker\"]"));
+        Manifest server = Overlays.find(Overlays.render("prod"), "Deployment", "serve-tiny-llama");
+        Object user = Manifest.at(server.podSpec(), "securityContext", "runAsUser");
+        assertTrue(dockerfile.contains("USER " + user + ":" + user), "the image's user is the servers' " + user);
+        assertTrue(dockerfile.stream().anyMatch(l -> l.contains("org.opencontainers.image.title")));
+
+        ProcessBuilder tagged = new ProcessBuilder("bash", dir.resolve("build.sh").toString(), "registry.example/w:1")
+                .redirectErrorStream(true);
+        tagged.environment().put("CUDA_BASE", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04");
+        tagged.environment().put("TORCH_INDEX", "https://download.pytorch.org/whl/cu128");
+        Process refused = tagged.start();
+        String output = new String(refused.getInputStream().readAllBytes());
+        assertEquals(2, refused.waitFor(), output);
+        assertTrue(output.contains("must name its image by digest"), output);
+    }
+
+    @Test
     void prodIsHighlyAvailableAndDevIsOneOfEach() {
         List<Manifest> prod = Overlays.render("prod");
         List<Manifest> dev = Overlays.render("dev");
