@@ -50,24 +50,24 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * Each overlay applied to fabric8's API mock server (CRUD mode) as to a cluster whose operators are installed (their
- * CRDs first), and trainer-service's Kubernetes launcher, configured from the rendered ConfigMap as the service
- * configures it, running one attempt there: every request it makes must be one the Role bound to trainer-service's
- * account grants, in its namespace (the mock server enforces no RBAC, so the test checks it).
+ * CRDs first), and the Kubernetes launcher of trainer-service and of eval-service, each configured from its
+ * rendered ConfigMap as the service configures it, running one attempt there: every request it makes must be one
+ * the Role bound to that service's account grants, in its namespace (the mock server enforces no RBAC, so the test
+ * checks it).
  */
 @EnableKubernetesMockClient(crud = true, https = false)
 class MockClusterTest {
 
     static final List<String> OVERLAYS = Overlays.ALL;
     private static final String NS = Overlays.NAMESPACE;
-    private static final String PREFIX = "tuneforge.trainer.kubernetes";
 
     KubernetesMockServer server;
     KubernetesClient client;
     private final StrictParser parser = new StrictParser(Path.of("src/test/resources/crds"));
     private final Map<String, String> properties = new HashMap<>();
 
-    /** trainer-service's kubernetes settings, as its config mapping reads them. */
-    public interface TrainerKubernetes extends KubernetesSettings {
+    /** A service's kubernetes settings, as its config mapping reads them (TrainerConfig, EvalConfig). */
+    public interface ServiceKubernetes extends KubernetesSettings {
     }
 
     @BeforeEach
@@ -134,13 +134,21 @@ class MockClusterTest {
 
     @ParameterizedTest
     @FieldSource("OVERLAYS")
-    void theOverlayAppliesAndTheTrainersLauncherRunsAJobWithinItsRole(String overlay) throws Exception {
+    void theOverlayAppliesAndTheLaunchersOfTrainerAndEvalRunAJobWithinTheirRoles(String overlay) throws Exception {
         List<Manifest> objects = apply(overlay);
         assertEquals(objects.stream().filter(m -> m.kind().equals("Deployment")).count(),
                 client.apps().deployments().inNamespace(NS).list().getItems().size());
+        runsAJobWithinItsRole(objects, "trainer-service", "tuneforge.trainer.kubernetes", "train");
+        runsAJobWithinItsRole(objects, "eval-service", "tuneforge.eval.kubernetes", "evaluate");
+    }
 
-        // the Role bound to the account trainer-service runs as, as the API server has them
-        String account = (String) Overlays.find(objects, "Deployment", "trainer-service").podSpec()
+    private void runsAJobWithinItsRole(List<Manifest> objects, String service, String prefix, String command)
+            throws Exception {
+        String env0 = ConfigKeys.env(prefix.substring(0, prefix.lastIndexOf('.'))) + "_";
+        String jobId = "ftjob-" + command;
+
+        // the Role bound to the account the service runs as, as the API server has them
+        String account = (String) Overlays.find(objects, "Deployment", service).podSpec()
                 .get("serviceAccountName");
         List<PolicyRule> rules = new ArrayList<>();
         for (RoleBinding b : client.rbac().roleBindings().inNamespace(NS).list().getItems()) {
@@ -154,35 +162,35 @@ class MockClusterTest {
         }
         assertTrue(!rules.isEmpty(), "no Role is bound to " + account);
 
-        // trainer-service's settings: its ConfigMap, with the API server's address in place of in-cluster config
+        // the service's settings: its ConfigMap, with the API server's address in place of in-cluster config
         Map<String, String> env = new HashMap<>();
-        ((Map<?, ?>) Overlays.find(objects, "ConfigMap", "trainer-service").tree().get("data"))
+        ((Map<?, ?>) Overlays.find(objects, "ConfigMap", service).tree().get("data"))
                 .forEach((k, v) -> env.put(k.toString(), v.toString()));
-        assertEquals("kubernetes", env.get("TUNEFORGE_TRAINER_LAUNCHER"));
-        env.put("TUNEFORGE_TRAINER_KUBERNETES_MASTER_URL", client.getMasterUrl().toString());
+        assertEquals("kubernetes", env.get(env0 + "LAUNCHER"));
+        env.put(env0 + "KUBERNETES_MASTER_URL", client.getMasterUrl().toString());
         SmallRyeConfig config = new SmallRyeConfigBuilder().withSources(new EnvConfigSource(env, 300))
                 .withConverter(Duration.class, 200, MockClusterTest::duration)
-                .withMapping(TrainerKubernetes.class, PREFIX).build();
-        TrainerKubernetes settings = config.getConfigMapping(TrainerKubernetes.class, PREFIX);
+                .withMapping(ServiceKubernetes.class, prefix).build();
+        ServiceKubernetes settings = config.getConfigMapping(ServiceKubernetes.class, prefix);
         assertEquals(Duration.ofDays(1), settings.ttlAfterFinished());
         assertEquals(Duration.ofSeconds(300), settings.terminationGracePeriod());
         drain();
 
-        try (KubernetesConnection connection = KubernetesConnection.open(settings, PREFIX,
+        try (KubernetesConnection connection = KubernetesConnection.open(settings, prefix,
                 new VertxHttpClientFactory(), env.get("TUNEFORGE_S3_ENDPOINT"), env.get("TUNEFORGE_S3_BUCKET"))) {
             KubernetesLauncher launcher = connection.launcher();
-            KubernetesAttempt attempt = new KubernetesAttempt("ftjob-k8s", 1,
-                    WorkerCommand.torch(settings.torchPython(), 1), "train", "{\"base_model\":\"models/base\"}",
+            KubernetesAttempt attempt = new KubernetesAttempt(jobId, 1,
+                    WorkerCommand.torch(settings.torchPython(), 1), command, "{\"base_model\":\"models/base\"}",
                     List.of(new KubernetesAttempt.Input("base-models/tiny-llama/", "models/base"),
                             new KubernetesAttempt.Input("projects/p1/datasets/d1/v1/train.jsonl", "data/train.jsonl")),
-                    "projects/p1/jobs/ftjob-k8s/attempt-1/checkpoints/", "projects/p1/jobs/ftjob-k8s/attempt-1/output/",
+                    "projects/p1/jobs/" + jobId + "/attempt-1/checkpoints/", "projects/p1/jobs/" + jobId + "/attempt-1/output/",
                     settings.nodes());
             KubernetesWorker worker = launcher.launch(attempt);
             List<RecordedRequest> made = new ArrayList<>(drain());
 
             Job job = client.batch().v1().jobs().inNamespace(NS).withName(worker.jobName()).get();
             PodSpec pod = job.getSpec().getTemplate().getSpec();
-            assertEquals(env.get("TUNEFORGE_TRAINER_KUBERNETES_IMAGE"), pod.getContainers().get(0).getImage());
+            assertEquals(env.get(env0 + "KUBERNETES_IMAGE"), pod.getContainers().get(0).getImage());
             assertNotNull(client.serviceAccounts().inNamespace(NS).withName(pod.getServiceAccountName()).get(),
                     "the workers' account " + pod.getServiceAccountName() + " exists");
             assertEquals(Map.of("nvidia.com/gpu.present", "true"), pod.getNodeSelector());
@@ -205,12 +213,12 @@ class MockClusterTest {
             server.expect().get().withPath("/api/v1/namespaces/" + NS + "/pods/" + podName
                             + "/log?pretty=false&container=worker&timestamps=true&follow=true")
                     .andReturn(200, "2026-01-01T10:00:00Z " + EventLines.write(finished) + "\n").once();
-            drain(); // the kubelet's, not the trainer's
+            drain(); // the kubelet's, not the service's
 
             List<WorkerEvent> events = new ArrayList<>();
             assertEquals(ExitCode.DONE, worker.pumpEvents(events::add).code());
             assertEquals(List.of(finished), events);
-            assertTrue(launcher.find("ftjob-k8s", 1).isPresent(), "a restarted trainer finds the Job");
+            assertTrue(launcher.find(jobId, 1).isPresent(), "a restarted " + service + " finds the Job");
             worker.terminate();
             made.addAll(drain());
 
