@@ -296,6 +296,53 @@ class RenderedManifestsTest {
         }
     }
 
+    /** kube-state-metrics' job and pod metrics the rules and dashboards use (its docs, metrics/workload/job.md, pod.md). */
+    private static final Set<String> KUBE_STATE_METRICS = Set.of("kube_job_info", "kube_job_status_active",
+            "kube_job_failed", "kube_job_complete", "kube_pod_status_phase", "kube_pod_container_resource_requests");
+
+    @ParameterizedTest
+    @FieldSource("OVERLAYS")
+    void everyMetricTheAlertsAndDashboardsNameIsOneThatIsExported(String overlay) throws IOException {
+        Set<String> exported = new TreeSet<>(KUBE_STATE_METRICS);
+        java.util.regex.Pattern meter = java.util.regex.Pattern.compile("\"(tuneforge(?:\\.[a-z]+)+)\"");
+        try (var files = Files.walk(Overlays.REPO.resolve("service-kit/src/main/java"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String java = Files.readString(f);
+                if (java.contains("io.micrometer")) {
+                    var m = meter.matcher(java);
+                    while (m.find()) {
+                        String name = m.group(1).replace('.', '_');
+                        exported.add(name); // a gauge
+                        exported.add(name + "_total"); // a counter
+                    }
+                }
+            }
+        }
+        List<Manifest> objects = Overlays.render(overlay);
+        List<String> expressions = new ArrayList<>();
+        for (Manifest rule : Overlays.ofKind(objects, "PrometheusRule")) {
+            for (Map<String, Object> group : Manifest.maps(rule.tree(), "spec", "groups")) {
+                Manifest.maps(group, "rules").forEach(r -> expressions.add(r.get("expr").toString()));
+            }
+        }
+        Map<?, ?> dashboards = (Map<?, ?>) Overlays.find(objects, "ConfigMap", "tuneforge-dashboards").tree().get("data");
+        assertEquals(Set.of("tuneforge-jobs.json", "tuneforge-pipeline.json"), dashboards.keySet());
+        for (Object json : dashboards.values()) {
+            var dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toString());
+            assertFalse(dashboard.path("uid").asText().isEmpty());
+            dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> expressions.add(t.path("expr").asText())));
+        }
+        assertTrue(expressions.size() > 10, expressions.toString());
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b(tuneforge_[a-z_]+|kube_[a-z_]+)\\b");
+        for (String expr : expressions) {
+            var m = metric.matcher(expr);
+            assertTrue(m.find(), "names no metric: " + expr);
+            do {
+                assertTrue(exported.contains(m.group(1)), m.group(1) + " is exported by nothing: " + expr);
+            } while (m.find());
+        }
+    }
+
     @Test
     void theTorchWorkerImageRunsAsTheModelServersUserAndBuildsOnlyFromABaseNamedByDigest() throws Exception {
         Path dir = Overlays.REPO.resolve("deploy/images/worker-torch");
