@@ -86,7 +86,7 @@ public final class Kustomize {
                     YAML.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
             List<Map<String, Object>> all = new ArrayList<>();
             while (docs.hasNext()) {
-                Map<String, Object> doc = docs.next();
+                Map<String, Object> doc = docs.nextValue();
                 if (doc != null && !doc.isEmpty()) {
                     all.add(doc);
                 }
