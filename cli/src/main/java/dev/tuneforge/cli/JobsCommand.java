@@ -54,7 +54,8 @@ class JobsCommand implements Callable<Integer> {
                 description = "A registered base model, required (see `tuneforge base-models list`).")
         String baseModel;
 
-        @Option(names = "--method", paramLabel = "METHOD", description = "lora (default) or full.")
+        @Option(names = "--method", paramLabel = "METHOD",
+                description = "lora (default), full, or dpo (preference data only; --set beta=0.1, label_smoothing=0).")
         String method;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE",

@@ -45,7 +45,8 @@ class PipelinesCommand implements Callable<Integer> {
         @Option(names = "--model-name", paramLabel = "NAME", description = "The model it trains (default: the dataset's name).")
         String modelName;
 
-        @Option(names = "--method", paramLabel = "METHOD", description = "lora (default) or full.")
+        @Option(names = "--method", paramLabel = "METHOD",
+                description = "lora (default), full, or dpo (preference data only; --set beta=0.1, label_smoothing=0).")
         String method;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A hyperparameter, repeatable (as `jobs create`).")
