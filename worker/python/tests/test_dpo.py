@@ -193,6 +193,23 @@ def test_the_reference_is_scored_once_and_a_resumed_run_reads_it_and_repeats_the
     assert all(torch.equal(expected[k], got[k]) for k in expected) and expected.keys() == got.keys()
 
 
+def test_a_reference_cached_for_other_data_is_scored_again(tmp_path, tiny_llama, monkeypatch):
+    scored = []
+    real_reference = DpoTrainer._compute_reference
+    monkeypatch.setattr(DpoTrainer, "_compute_reference", lambda self, m: scored.append(m) or real_reference(self, m))
+    workdir = dpo_workdir(tmp_path, tiny_llama)
+    spec = dpo_spec(workdir, hyperparameters={"max_steps": 1}, save_steps=None)
+    cache = workdir / "out" / "reference_logps.json"
+    assert train_here(spec, workdir)[0] == 0
+    before = json.loads(cache.read_text())
+    write_jsonl(workdir / "train.jsonl", preference_rows(8, offset=50))
+    assert train_here(spec, workdir)[0] == 0
+    after = json.loads(cache.read_text())
+    assert len(scored) == 2
+    assert after["fingerprint"] != before["fingerprint"] and after["train"] != before["train"]
+    assert after["validation"] == before["validation"]
+
+
 def test_progress_eval_and_finished_report_dpo_rewards(tmp_path, tiny_llama):
     workdir = dpo_workdir(tmp_path, tiny_llama)
     code, events = train_here(dpo_spec(workdir, hyperparameters={"max_steps": 3, "batch_size": 4}, eval_steps=3,
