@@ -8,7 +8,20 @@ import math
 import pytest
 import torch
 from conftest import run_worker
-from training import check_events, curve, of, tensors, train_here, write_jsonl, write_spec
+from training import (
+    BETA,
+    check_events,
+    curve,
+    dpo,
+    dpo_spec,
+    dpo_workdir,
+    of,
+    preference_rows,
+    tensors,
+    train_here,
+    write_jsonl,
+    write_spec,
+)
 
 from tuneforge_worker import data
 from tuneforge_worker import train as train_module
@@ -26,45 +39,6 @@ from tuneforge_worker.errors import ExitCode, WorkerFailure
 from tuneforge_worker.evaluate import token_score
 from tuneforge_worker.model import load_model, load_tokenizer, lora_config
 from tuneforge_worker.spec import Lora, read_train_spec
-
-BETA = 0.3
-WORDS = ["red", "green", "blue", "amber", "violet", "cyan"]
-
-
-def preference_rows(count: int, offset: int = 0) -> list[dict]:
-    """Pairs in both line shapes, some with a system turn: "colour i?" -> a word preferred to another."""
-    rows = []
-    for i in range(offset, offset + count):
-        chosen, rejected = WORDS[i % len(WORDS)] * (1 + i % 2), WORDS[(i + 2) % len(WORDS)].upper()
-        prompt = f"colour {i}?" + " please" * (i % 3)
-        if i % 2 == 0:
-            row = {"prompt": prompt, "chosen": chosen, "rejected": rejected}
-            if i % 4 == 0:
-                row["system"] = "Answer with one word."
-        else:
-            row = {"messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": chosen}],
-                   "rejected": rejected}
-        rows.append(row)
-    return rows
-
-
-def dpo(**options) -> dict:
-    return {"type": "dpo", "r": 4, "dropout": 0.0, "target_modules": ["all-linear"], "beta": BETA, **options}
-
-
-def dpo_workdir(path, model, train_rows=8, validation_rows=4):
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "base").symlink_to(model)
-    write_jsonl(path / "train.jsonl", preference_rows(train_rows))
-    write_jsonl(path / "validation.jsonl", preference_rows(validation_rows, offset=100))
-    return path
-
-
-def dpo_spec(workdir, **fields):
-    fields.setdefault("method", dpo())
-    return write_spec(workdir, data={"train": "train.jsonl", "validation": "validation.jsonl", "format": "preference"},
-                      **fields)
-
 
 # --- TRL parity ----------------------------------------------------------------------------------------------
 
@@ -255,15 +229,6 @@ def test_a_dpo_spec_that_does_not_fit_names_the_field(tmp_path, method, fmt, mes
     with pytest.raises(WorkerFailure) as e:
         read_train_spec(tmp_path / "spec.json", tmp_path)
     assert e.value.code == "bad_spec" and message in e.value.message, e.value.message
-
-
-def test_dpo_with_several_processes_is_refused_before_any_process_group(tmp_path, tiny_llama, monkeypatch):
-    workdir = dpo_workdir(tmp_path, tiny_llama)
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    with pytest.raises(WorkerFailure) as e:
-        train_here(dpo_spec(workdir), workdir)
-    assert e.value.code == "bad_spec"
-    assert e.value.message.startswith("method.type: dpo trains in one process, this run has 2")
 
 
 @pytest.mark.parametrize("line, message", [

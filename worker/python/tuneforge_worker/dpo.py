@@ -19,8 +19,9 @@ loss (which since TRL 1.0 ignores label smoothing) with the conservative-DPO smo
 before; ``tests/test_dpo.py`` checks it against TRL's own code. Packing does not apply: a pair's two sequences are
 two examples of a micro-batch, laid out as the trainer lays out any micro-batch (flat on the CPU, rows on CUDA).
 
-One process only: ``refuse_several_processes`` fails a ``torchrun`` launch with ``bad_spec`` before any process
-group is joined.
+Several processes (``torchrun``) train as LoRA does, under DDP: rank 0 reads or scores the reference and sends it to
+the others; each rank takes its share of a step's pairs and scales its summed loss by ``world_size / pairs in the
+step``, so that DDP's average is the gradient of the step's mean loss, as with one process.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from torch import nn
 
 from .attention import use_segment_attention
 from .data import Encoded, Encoder, Preference, read_examples
-from .errors import WorkerFailure
 from .loss import LOGITS_PER_CHUNK, head_logps
 from .packing import PAD_SEGMENT, Batch, attention_mask_for, make_batch
 from .plan import Row, Step, TrainingPlan, build, fingerprint
@@ -133,13 +133,6 @@ def targets_by_example(batch: Batch) -> torch.Tensor:
     return (starts.long().cumsum(0) - 1).index_select(0, batch.target_index)
 
 
-def refuse_several_processes() -> None:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1:
-        raise WorkerFailure.bad_spec(f"method.type: dpo trains in one process, this run has {world} (started by "
-                                     "torchrun); start the worker on its own")
-
-
 class DpoTrainer(Trainer):
     """The trainer's loop, checkpoints, validation bookkeeping and outputs, with pairs, a cached reference and the
     DPO loss."""
@@ -157,8 +150,8 @@ class DpoTrainer(Trainer):
     def _prepared_base(self, model):
         if self.flat:
             use_segment_attention(model)
-        self.reference = {name: tuple(t.to(self.device) for t in pair)
-                          for name, pair in self._reference(model).items()}
+        reference = self.runtime.broadcast(self._reference(model) if self.runtime.main else None)
+        self.reference = {name: tuple(t.to(self.device) for t in pair) for name, pair in reference.items()}
         return model.to(self._base_dtype())
 
     def _objective(self) -> nn.Module:
@@ -201,43 +194,47 @@ class DpoTrainer(Trainer):
         method, hp = self.spec.method, self.hp
         count = sum(len(row.examples) for row in planned.rows)
         tokens = sum(len(self.train_set[i]) for row in planned.rows for i in row.examples)
+        world = self.runtime.world_size
+        micro_batches = self._micro_batches(planned)
         reference_chosen, reference_rejected = self.reference["train"]
         loss_sum = wins = margin_sum = 0.0
         self.module.train()
-        for m, rows in enumerate(planned.micro_batches):
-            torch.manual_seed(dropout_seed(hp.seed, self.step, m))
+        for m, rows in enumerate(micro_batches):
+            torch.manual_seed(dropout_seed(hp.seed, self.step, m, self.runtime.rank))
             indices = [i for row in rows for i in row.examples]
-            with self._autocast():
+            with self._no_sync(m < len(micro_batches) - 1), self._autocast():
                 scores = self._scores(self.module, self.train_set, indices)
-            at = torch.tensor(indices, device=self.device)
+            at = torch.tensor(indices, dtype=torch.long, device=self.device)
             losses, r = dpo_loss(scores.chosen, scores.rejected, reference_chosen[at], reference_rejected[at],
                                  method.beta, method.label_smoothing)
-            loss = losses.sum() / count  # the step's loss is the mean over all its pairs
+            # the step's loss is the mean over all its pairs; DDP averages over ranks, hence the world-size factor
+            loss = losses.sum() * (world / count)
             (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
             loss_sum += float(losses.detach().double().sum())
             wins += float((r > 0).sum())
             margin_sum += float(r.detach().double().sum())
         self.module.eval()
         lr, norm = self._optimizer_step()
+        loss_sum, wins, margin_sum = self.runtime.sum([loss_sum, wins, margin_sum])
         return StepResult(loss_sum / count, lr, norm, tokens,
                           {"reward_accuracy": wins / count, "reward_margin": margin_sum / count})
 
     def _validation_scores(self) -> tuple[float, float, dict]:
         method = self.spec.method
         reference_chosen, reference_rejected = self.reference["validation"]
-        loss_sum = wins = margin_sum = 0.0
-        hits = 0
+        loss_sum = wins = margin_sum = hits = 0.0
         self.module.eval()
         with torch.no_grad(), self._autocast():
-            for indices in self._batches(len(self.validation)):
+            for indices in self.runtime.share_batches(self._batches(len(self.validation)), []):
                 scores = self._scores(self.module, self.validation, indices)
-                at = torch.tensor(indices, device=self.device)
+                at = torch.tensor(indices, dtype=torch.long, device=self.device)
                 losses, r = dpo_loss(scores.chosen.float(), scores.rejected.float(), reference_chosen[at],
                                      reference_rejected[at], method.beta, method.label_smoothing)
                 loss_sum += float(losses.double().sum())
                 wins += float((r > 0).sum())
                 margin_sum += float(r.double().sum())
                 hits += int(scores.chosen_hits.sum())
+        loss_sum, wins, margin_sum, hits = self.runtime.sum([loss_sum, wins, margin_sum, hits])
         count = len(self.validation)
         targets = sum(p.chosen.target_count for p in self.validation)
         return (loss_sum / count, hits / max(1, targets),
@@ -251,6 +248,9 @@ class DpoTrainer(Trainer):
     def _scores(self, module: nn.Module, pairs: list[EncodedPair], indices: list[int]) -> PairScores:
         """Both answers of the pairs ``indices`` in one forward pass (chosen, rejected, chosen, ...)."""
         config = module.lm.config if isinstance(module, SequenceLogps) else self.config_of_model
+        if not indices:  # this rank's share is empty: one padding token and no target keep the collectives in step
+            empty = score_pairs(module, config, self._batch((), []))
+            return PairScores(empty.chosen[:0], empty.chosen[:0], empty.chosen_hits[:0])
         return score_pairs(module, config, pair_batch(pairs, indices, self.pad_id, self.flat).to(self.device))
 
 

@@ -95,9 +95,8 @@ def train(spec: TrainSpec, events: EventSink, stop: StopSignal) -> int:
     """Runs to the end (0) or until stopped (143); failures are raised as ``WorkerFailure``."""
     trainer = Trainer
     if isinstance(spec.method, Dpo):
-        from .dpo import DpoTrainer, refuse_several_processes
+        from .dpo import DpoTrainer
 
-        refuse_several_processes()
         trainer = DpoTrainer
     runtime = Distributed.start(spec.device)
     finished = False
@@ -322,8 +321,7 @@ class Trainer:
         tokens = sum(len(self.train_set[i]) for row in planned.rows for i in row.examples)
         denominator = max(1, targets)
         world = self.runtime.world_size
-        micro_batches = (list(planned.micro_batches) if not self.runtime.enabled
-                         else self.runtime.share(planned.rows, hp.batch_size))
+        micro_batches = self._micro_batches(planned)
         nll_sum = torch.zeros((), dtype=torch.float64, device=self.device)
         self.module.train()
         for i, rows in enumerate(micro_batches):
@@ -343,6 +341,11 @@ class Trainer:
         lr, norm = self._optimizer_step()
         (loss_sum,) = self.runtime.sum([nll_sum.item()])
         return StepResult(loss_sum / max(1, targets), lr, norm, tokens)
+
+    def _micro_batches(self, planned: Step) -> list[tuple[Row, ...]]:
+        """This process's micro-batches of a step: all of them, or its share of the rows under several processes."""
+        return (list(planned.micro_batches) if not self.runtime.enabled
+                else self.runtime.share(planned.rows, self.hp.batch_size))
 
     def _optimizer_step(self) -> tuple[float, float]:
         """Clips the step's gradients, sets the scheduled learning rate and steps AdamW: (learning rate, gradient
@@ -410,9 +413,7 @@ class Trainer:
         bs = self.hp.batch_size
         batches = [tuple(Row((i,)) for i in range(s, min(len(self.validation), s + bs)))
                    for s in range(0, len(self.validation), bs)]
-        world, rank = self.runtime.world_size, self.runtime.rank
-        per_rank = math.ceil(len(batches) / world)
-        mine = [batches[j] if j < len(batches) else () for j in range(rank, per_rank * world, world)]
+        mine = self.runtime.share_batches(batches, ())
         nll = correct = 0.0
         self.module.eval()
         with torch.no_grad(), self._autocast():
