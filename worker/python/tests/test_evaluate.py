@@ -221,6 +221,34 @@ def test_without_generation_a_line_holds_only_the_loss(workdir):
     assert "exact_match" not in events[-1]["metrics"]
 
 
+PAIRS = [
+    {"prompt": "Capital of France?", "chosen": "Paris", "rejected": "London", "system": "Be brief."},
+    {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}], "rejected": "five"},
+    {"prompt": "Colour of the sky?", "chosen": "blue", "rejected": "blue, mostly"},
+]
+
+
+def test_a_preference_line_adds_both_answers_log_probabilities_and_which_the_model_prefers(workdir, tiny_llama):
+    write_jsonl(workdir / "pairs.jsonl", PAIRS)
+    code, events, lines = evaluate_here(workdir, data={"file": "pairs.jsonl", "format": "preference"},
+                                        max_new_tokens=4)
+    assert code == 0
+    model, encoder = load_model(tiny_llama, torch.device("cpu")), Encoder(load_tokenizer(tiny_llama), 1024)
+    for line, row in zip(lines, PAIRS, strict=True):
+        example = data.parse(row, "preference", "x")
+        assert list(line) == LINE_FIELDS + ["chosen_logp", "rejected_logp", "prefers_chosen"]
+        assert line["reference"] == example.chosen
+        for answer, key in ((example.chosen, "chosen_logp"), (example.rejected, "rejected_logp")):
+            loss, tokens, _ = direct_loss(model, encoder.encode(example.answered(answer)))
+            assert line[key] == pytest.approx(-loss * tokens, rel=1e-5)
+        assert line["prefers_chosen"] == (line["chosen_logp"] > line["rejected_logp"])
+    metrics = events[-1]["metrics"]
+    assert metrics["preference_accuracy"] == sum(line["prefers_chosen"] for line in lines) / len(lines)
+    margins = [line["chosen_logp"] - line["rejected_logp"] for line in lines]
+    assert metrics["logp_margin"] == pytest.approx(sum(margins) / len(margins), rel=1e-9)
+    assert "preference_accuracy" not in evaluate_here(workdir, max_new_tokens=0)[1][-1]["metrics"]
+
+
 class _Watching(io.StringIO):
     """Events, noting at each one whether the results file and its .partial exist."""
 

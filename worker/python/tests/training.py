@@ -49,6 +49,48 @@ def lora(**options) -> dict:
     return {"type": "lora", "r": 4, "dropout": 0.0, "target_modules": ["q_proj", "v_proj"], **options}
 
 
+#: the DPO tests' beta
+BETA = 0.3
+PREFERENCE_WORDS = ["red", "green", "blue", "amber", "violet", "cyan"]
+
+
+def preference_rows(count: int, offset: int = 0) -> list[dict]:
+    """Pairs in both line shapes, some with a system turn: "colour i?" -> a word preferred to another."""
+    rows = []
+    for i in range(offset, offset + count):
+        words = PREFERENCE_WORDS
+        chosen, rejected = words[i % len(words)] * (1 + i % 2), words[(i + 2) % len(words)].upper()
+        prompt = f"colour {i}?" + " please" * (i % 3)
+        if i % 2 == 0:
+            row = {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+            if i % 4 == 0:
+                row["system"] = "Answer with one word."
+        else:
+            row = {"messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": chosen}],
+                   "rejected": rejected}
+        rows.append(row)
+    return rows
+
+
+def dpo(**options) -> dict:
+    return {"type": "dpo", "r": 4, "dropout": 0.0, "target_modules": ["all-linear"], "beta": BETA, **options}
+
+
+def dpo_workdir(path: Path, model: Path, train_rows: int = 8, validation_rows: int = 4) -> Path:
+    """A work directory holding ``base`` (the model), ``train.jsonl`` and ``validation.jsonl`` of preference pairs."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "base").symlink_to(model)
+    write_jsonl(path / "train.jsonl", preference_rows(train_rows))
+    write_jsonl(path / "validation.jsonl", preference_rows(validation_rows, offset=100))
+    return path
+
+
+def dpo_spec(workdir: Path, **fields) -> Path:
+    fields.setdefault("method", dpo())
+    return write_spec(workdir, data={"train": "train.jsonl", "validation": "validation.jsonl", "format": "preference"},
+                      **fields)
+
+
 def write_spec(workdir: Path, name: str = "spec.json", *, method: dict | None = None, validation: bool = False,
                **fields) -> Path:
     hyper = {"epochs": 2, "batch_size": 4, "learning_rate": 0.01, "max_seq_length": 128, "seed": 3}

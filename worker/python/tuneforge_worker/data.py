@@ -1,11 +1,13 @@
 """Data files and what the model learns from them (docs/WORKER_PROTOCOL.md, "What is learned").
 
 Formats: ``chat`` (``{"messages": [{"role", "content", "weight"?}]}``), ``completion`` (``{"prompt",
-"completion"}``) and ``alpaca`` (``{"instruction", "input"?, "output"}``, read as a user and an assistant
-turn). A conversation is rendered once with the model's own chat template; each trained assistant turn is
-located in that text by rendering the conversation up to it (with the generation prompt) and through it, and
-the tokens that start inside it carry the loss, the end-of-turn marker included, so the model learns to stop.
-This is what the djl runtime's ``ExampleEncoder`` does; the conformance suite checks both give the same ids.
+"completion"}``), ``alpaca`` (``{"instruction", "input"?, "output"}``, read as a user and an assistant
+turn) and ``preference`` (a prompt and a chosen and a rejected answer, for DPO: ``{"messages": [...,
+{"role": "assistant", "content": chosen}], "rejected"}`` or ``{"prompt", "chosen", "rejected", "system"?}``).
+A conversation is rendered once with the model's own chat template; each trained assistant turn is located in
+that text by rendering the conversation up to it (with the generation prompt) and through it, and the tokens that
+start inside it carry the loss, the end-of-turn marker included, so the model learns to stop. This is what the djl
+runtime's ``ExampleEncoder`` does; the conformance suite checks both give the same ids.
 
 An encoded example holds ``targets`` aligned with its positions: ``targets[t]`` is the token to predict after
 reading ``input_ids[:t + 1]``, or ``IGNORE``. Targets never reach past the example, which is what lets packing
@@ -35,7 +37,22 @@ class Completion:
     completion: str
 
 
-Example = Chat | Completion
+@dataclass(frozen=True)
+class Preference:
+    """A prompt (the conversation before the answer) and two answers to it, the preferred one first. Each answer is
+    learned as the chat format learns an assistant turn (``answered``), so its tokens are the ones chat training
+    would put the loss on."""
+
+    prompt: tuple[dict, ...]
+    chosen: str
+    rejected: str
+
+    def answered(self, answer: str) -> Chat:
+        turns = self.prompt + ({"role": "assistant", "content": answer},)
+        return Chat(turns, (False,) * len(self.prompt) + (True,))
+
+
+Example = Chat | Completion | Preference
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,8 @@ def parse(doc: dict, fmt: str, where: str) -> Example:
         user = instruction if not extra.strip() else instruction + "\n\n" + extra
         return Chat(({"role": "user", "content": user},
                      {"role": "assistant", "content": _text(doc, "output", where)}), (False, True))
+    if fmt == "preference":
+        return _preference(doc, where)
     raise WorkerFailure.bad_spec(f"data.format: unknown format {fmt!r}")
 
 
@@ -113,6 +132,19 @@ def _chat(doc: dict, where: str) -> Chat:
     if not any(trained):
         raise WorkerFailure.bad_data(f"{where}: messages: no assistant message with weight 1 to learn from")
     return Chat(tuple(out), tuple(trained))
+
+
+def _preference(doc: dict, where: str) -> Preference:
+    rejected = _text(doc, "rejected", where)
+    if "messages" in doc:  # dataset-service's shape: the chosen answer is the last turn
+        chat = _chat(doc, where)
+        if chat.messages[-1]["role"] != "assistant":
+            raise WorkerFailure.bad_data(f"{where}: messages: the last message must be the chosen assistant answer")
+        return Preference(chat.messages[:-1], chat.messages[-1]["content"], rejected)
+    system = _text(doc, "system", where) if doc.get("system") is not None else None
+    turns = (({"role": "system", "content": system},) if system is not None else ()) + (
+        {"role": "user", "content": _text(doc, "prompt", where)},)
+    return Preference(turns, _text(doc, "chosen", where), rejected)
 
 
 def _text(doc: dict, name: str, where: str) -> str:
@@ -148,6 +180,9 @@ class Encoder:
         self.eos_id = tokenizer.eos_token_id
 
     def encode(self, example: Example) -> Encoded:
+        """The example as training learns it; a preference pair as its chosen answer."""
+        if isinstance(example, Preference):
+            example = example.answered(example.chosen)
         if isinstance(example, Chat):
             ids, trained = self._chat(example)
         else:
@@ -193,9 +228,11 @@ class Encoder:
 
 def prompt_of(example: Example) -> tuple[tuple[dict, ...], str] | tuple[str, str]:
     """What a model is given to produce the reference, and the reference: the conversation before the last
-    assistant turn (chat) or the prompt (completion)."""
+    assistant turn (chat), the prompt (completion), or the prompt and the chosen answer (preference)."""
     if isinstance(example, Completion):
         return example.prompt, example.completion
+    if isinstance(example, Preference):
+        return example.prompt, example.chosen
     last = max((i for i, m in enumerate(example.messages) if m["role"] == "assistant"), default=-1)
     if last < 0:
         raise WorkerFailure.bad_data("the conversation has no assistant message to generate")

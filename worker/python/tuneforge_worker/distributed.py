@@ -113,6 +113,21 @@ class Distributed:
         dist.all_gather_object(out, obj)
         return out
 
+    def broadcast(self, obj):
+        """Rank 0's ``obj`` on every rank."""
+        if not self.enabled:
+            return obj
+        box = [obj]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def share_batches(self, batches: Sequence, empty) -> list:
+        """This rank's batches of a validation: ``rank, rank + world_size, ...``, as many on every rank (``empty``
+        where it has no more), because a forward under DDP or FSDP2 is a collective."""
+        per_rank = math.ceil(len(batches) / self.world_size)
+        return [batches[j] if j < len(batches) else empty for j in range(self.rank, per_rank * self.world_size,
+                                                                          self.world_size)]
+
     @property
     def _comm_device(self) -> torch.device:
         return self.device if self.device.type == "cuda" else torch.device("cpu")

@@ -4,7 +4,9 @@ For each example (docs/WORKER_PROTOCOL.md, "evaluate"): the mean token loss over
 target tokens (the tokens training learns, ``data.Encoder``), the greedy next-token accuracy on them, and,
 unless ``max_new_tokens`` is 0, a generation from the prompt (chat: the conversation before the last
 assistant turn, rendered with the generation prompt; completion: the prompt) compared with the reference,
-both stripped of surrounding whitespace. One JSON line per example, as the djl runtime's ``Evaluator``
+both stripped of surrounding whitespace. A preference pair is scored as its chosen answer, and its line adds the
+summed log-probabilities of the chosen and the rejected answer (as DPO sums them, ``dpo``) and which is higher. One
+JSON line per example, as the djl runtime's ``Evaluator``
 writes it, because eval-service computes its metrics from these lines; the totals go in ``finished``, token
 weighted (every target token counts the same, whichever example it is in).
 
@@ -25,7 +27,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .data import IGNORE, Completion, Encoded, Encoder, Example, prompt_of, read_examples, render_chat
+from .data import IGNORE, Completion, Encoded, Encoder, Example, Preference, prompt_of, read_examples, render_chat
 from .errors import ExitCode, WorkerFailure
 from .events import EventSink
 from .generate import GenerationStopped, Generator, stop_token_ids
@@ -39,7 +41,8 @@ GENERATION_BATCH = 16
 
 @dataclass(frozen=True)
 class ExampleResult:
-    """One line of the results file; the generation fields are absent when ``max_new_tokens`` is 0."""
+    """One line of the results file; the generation fields are absent when ``max_new_tokens`` is 0, the preference
+    fields unless the data are preference pairs."""
 
     index: int
     loss: float
@@ -48,6 +51,9 @@ class ExampleResult:
     generated: str | None = None
     reference: str | None = None
     exact_match: bool | None = None
+    chosen_logp: float | None = None
+    rejected_logp: float | None = None
+    prefers_chosen: bool | None = None
 
     def to_json(self) -> str:
         fields = {k: _number(v) for k, v in asdict(self).items() if v is not None}
@@ -78,6 +84,9 @@ class Totals:
     tokens: int = 0
     generated: int = 0
     matches: int = 0
+    pairs: int = 0
+    preferred: int = 0
+    margin: float = 0.0
 
     def add(self, score: TokenScore, result: ExampleResult) -> None:
         self.nll += score.nll
@@ -86,6 +95,10 @@ class Totals:
         if result.exact_match is not None:
             self.generated += 1
             self.matches += int(result.exact_match)
+        if result.prefers_chosen is not None:
+            self.pairs += 1
+            self.preferred += int(result.prefers_chosen)
+            self.margin += result.chosen_logp - result.rejected_logp
 
     @property
     def loss(self) -> float:
@@ -96,6 +109,9 @@ class Totals:
                    "token_accuracy": self.correct / max(1, self.tokens), "tokens": self.tokens}
         if self.generated:
             metrics["exact_match"] = self.matches / self.generated
+        if self.pairs:
+            metrics["preference_accuracy"] = self.preferred / self.pairs
+            metrics["logp_margin"] = self.margin / self.pairs
         return metrics
 
 
@@ -175,8 +191,10 @@ class Scorer:
             scores.append(token_score(self.model, encoded))
             self.tokens_seen += len(encoded)
         params = self.spec.generation
+        preferences = [self.preference(e, s) for e, s in zip(chunk, scores, strict=True)]
         if params.max_new_tokens == 0:
-            return [(s, ExampleResult(first + i, s.loss, s.tokens, s.accuracy)) for i, s in enumerate(scores)]
+            return [(s, ExampleResult(first + i, s.loss, s.tokens, s.accuracy, **p))
+                    for i, (s, p) in enumerate(zip(scores, preferences, strict=True))]
         prompts, references = [], []
         for i, example in enumerate(chunk):
             prompt, reference = self.prompt(example, first + i)
@@ -186,8 +204,20 @@ class Scorer:
         outputs = self.generator.generate(prompts, replace(params, seed=params.seed + first),
                                           should_stop=lambda: self.stop.requested)
         self.tokens_seen += sum(len(o.tokens) for o in outputs)
-        return [(s, ExampleResult(first + i, s.loss, s.tokens, s.accuracy, o.text, ref, o.text.strip() == ref.strip()))
-                for i, (s, o, ref) in enumerate(zip(scores, outputs, references, strict=True))]
+        return [(s, ExampleResult(first + i, s.loss, s.tokens, s.accuracy, o.text, ref, o.text.strip() == ref.strip(),
+                                  **p))
+                for i, (s, o, ref, p) in enumerate(zip(scores, outputs, references, preferences, strict=True))]
+
+    def preference(self, example: Example, chosen: TokenScore) -> dict:
+        """A pair's summed log-probabilities of both answers (the chosen one's is its scored reference)."""
+        if not isinstance(example, Preference):
+            return {}
+        rejected = self.encoder.encode(example.answered(example.rejected))
+        rejected_logp = -token_score(self.model, rejected).nll
+        self.tokens_seen += len(rejected)
+        chosen_logp = -chosen.nll
+        return {"chosen_logp": chosen_logp, "rejected_logp": rejected_logp,
+                "prefers_chosen": chosen_logp > rejected_logp}
 
     def prompt(self, example: Example, index: int) -> tuple[list[int], str]:
         """The prompt's token ids, as training renders it, and the reference answer."""

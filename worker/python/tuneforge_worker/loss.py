@@ -65,3 +65,20 @@ def _nll_and_correct(lm_head: nn.Module, hidden: torch.Tensor, targets: torch.Te
     nll = F.cross_entropy(logits, targets, reduction="sum")
     correct = (logits.detach().argmax(-1) == targets).sum()
     return nll, correct
+
+
+def head_logps(lm_head: nn.Module, hidden: torch.Tensor, targets: torch.Tensor,
+               chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log-probability in float32, whether greedy decoding gets it right) of each target, the LM head applied in
+    chunks as in ``head_loss``."""
+    if hidden.shape[0] <= chunk:
+        return _logps_and_hits(lm_head, hidden, targets)
+    parts = [checkpoint(_logps_and_hits, lm_head, h, t, use_reentrant=False)
+             for h, t in zip(hidden.split(chunk), targets.split(chunk), strict=True)]
+    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+
+def _logps_and_hits(lm_head: nn.Module, hidden: torch.Tensor, targets: torch.Tensor):
+    logits = lm_head(hidden).float()
+    logps = -F.cross_entropy(logits, targets, reduction="none")
+    return logps, logits.detach().argmax(-1) == targets

@@ -53,6 +53,14 @@ class Lora:
 
 
 @dataclass(frozen=True)
+class Dpo(Lora):
+    """Direct Preference Optimization of a LoRA adapter on preference pairs (docs/WORKER_PROTOCOL.md, "DPO")."""
+
+    beta: float = 0.1
+    label_smoothing: float = 0.0
+
+
+@dataclass(frozen=True)
 class Full:
     pass
 
@@ -91,7 +99,7 @@ class Data:
 class TrainSpec:
     base_model: Path
     data: Data
-    method: Lora | Full
+    method: Lora | Dpo | Full
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     eval_steps: int | None = None
     early_stopping_patience: int | None = None
@@ -108,15 +116,13 @@ def read_train_spec(path: Path, workdir: Path | None = None) -> TrainSpec:
     base = _workdir(path, workdir)
     data = doc["data"]
     m = doc["method"]
-    method: Lora | Full
-    if m["type"] == "lora":
-        method = Lora(
-            r=m.get("r", 8),
-            alpha=m.get("alpha"),
-            dropout=m.get("dropout", 0.05),
-            target_modules=tuple(m.get("target_modules", ("q_proj", "v_proj"))),
-            use_rslora=m.get("use_rslora", False),
-        )
+    method: Lora | Dpo | Full
+    if m["type"] in ("lora", "dpo"):
+        adapter = dict(r=m.get("r", 8), alpha=m.get("alpha"), dropout=m.get("dropout", 0.05),
+                       target_modules=tuple(m.get("target_modules", ("q_proj", "v_proj"))),
+                       use_rslora=m.get("use_rslora", False))
+        method = (Lora(**adapter) if m["type"] == "lora"
+                  else Dpo(**adapter, beta=m.get("beta", 0.1), label_smoothing=m.get("label_smoothing", 0.0)))
     else:
         method = Full()
     h = {k: v for k, v in doc.get("hyperparameters", {}).items() if v is not None}

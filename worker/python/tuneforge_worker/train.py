@@ -31,7 +31,7 @@ import math
 import os
 import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -49,7 +49,7 @@ from .model import attach_lora, check_model_dir, load_model, load_tokenizer
 from .packing import Batch, attention_mask_for, make_batch
 from .plan import Row, Step, TrainingPlan, build
 from .schedule import LrSchedule
-from .spec import Full, Lora, TrainSpec
+from .spec import Dpo, Full, Lora, TrainSpec
 from .stop import StopSignal
 from .weights import FullWeights, LoraWeights, TrainedWeights
 
@@ -87,14 +87,21 @@ class StepResult:
     learning_rate: float
     grad_norm: float
     tokens: int
+    #: what a method reports besides (DPO: reward_accuracy, reward_margin), in the progress event and the log
+    extra: dict = field(default_factory=dict)
 
 
 def train(spec: TrainSpec, events: EventSink, stop: StopSignal) -> int:
     """Runs to the end (0) or until stopped (143); failures are raised as ``WorkerFailure``."""
+    trainer = Trainer
+    if isinstance(spec.method, Dpo):
+        from .dpo import DpoTrainer
+
+        trainer = DpoTrainer
     runtime = Distributed.start(spec.device)
     finished = False
     try:
-        code = Trainer(spec, events, stop, runtime).run()
+        code = trainer(spec, events, stop, runtime).run()
         finished = True
         return code
     finally:
@@ -121,18 +128,14 @@ class Trainer:
         self.config = check_model_dir(spec.base_model)
         tokenizer = load_tokenizer(spec.base_model)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        encoder = Encoder(tokenizer, hp.max_seq_length)
-        self.train_set = [encoder.encode(e) for e in read_examples(spec.data.train, spec.data.format)]
-        self.validation = ([encoder.encode(e) for e in read_examples(spec.data.validation, spec.data.format)]
-                           if spec.data.validation is not None else [])
-        self.plan: TrainingPlan = build(self.train_set, hp)
+        self.plan: TrainingPlan = self._read_data(Encoder(tokenizer, hp.max_seq_length))
         total = len(self.plan)
         self.schedule = LrSchedule(hp.lr_scheduler, hp.learning_rate, hp.warmup_for(total), total)
 
         resume_dir = self._resume_dir()
         state = self._check_resumable(resume_dir) if resume_dir is not None else None
 
-        model = load_model(spec.base_model, self.device, self._base_dtype())
+        model = self._prepared_base(load_model(spec.base_model, self.device, self._load_dtype()))
         self.weights = self._method_weights(model)
         if state is not None:
             self.weights.restore(resume_dir)
@@ -142,7 +145,7 @@ class Trainer:
             self.weights.causal_lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         self.trainable_count = sum(p.numel() for _, p in self.weights.trainable())
 
-        self.module = self.runtime.wrap(TokenLoss(self.weights.causal_lm), self.weights.causal_lm.model.layers,
+        self.module = self.runtime.wrap(self._objective(), self.weights.causal_lm.model.layers,
                                         shard=isinstance(spec.method, Full))
         if self.levers.compile:
             self.module = torch.compile(self.module, dynamic=True)
@@ -161,6 +164,25 @@ class Trainer:
         if state is not None:
             self._resume(resume_dir, state)
         return self._loop(resumed_from=self.step)
+
+    def _read_data(self, encoder: Encoder) -> TrainingPlan:
+        """Sets ``train_set`` and ``validation`` (empty without validation data); the plan of every step."""
+        data = self.spec.data
+        self.train_set = [encoder.encode(e) for e in read_examples(data.train, data.format)]
+        self.validation = ([encoder.encode(e) for e in read_examples(data.validation, data.format)]
+                           if data.validation is not None else [])
+        return build(self.train_set, self.hp)
+
+    def _load_dtype(self) -> torch.dtype:
+        return self._base_dtype()
+
+    def _prepared_base(self, model):
+        """The loaded base model, before the method's weights are attached (DPO computes its reference here)."""
+        return model
+
+    def _objective(self) -> torch.nn.Module:
+        """The module the processes share: its forward is one micro-batch's computation."""
+        return TokenLoss(self.weights.causal_lm)
 
     def _base_dtype(self) -> torch.dtype:
         """float32, except for LoRA under autocast: a frozen base needs no float32 master copy, so it is held in the
@@ -274,9 +296,10 @@ class Trainer:
                              train_loss=result.loss, learning_rate=result.learning_rate,
                              grad_norm=result.grad_norm,
                              tokens_per_second=round(result.tokens / max(now - t0, 1e-9), 1),
-                             eta_seconds=round(per_step * (total - self.step), 1))
+                             eta_seconds=round(per_step * (total - self.step), 1), **result.extra)
             self.log_history.append({"step": self.step, "epoch": planned.epoch_progress, "loss": result.loss,
-                                     "learning_rate": result.learning_rate, "grad_norm": result.grad_norm})
+                                     "learning_rate": result.learning_rate, "grad_norm": result.grad_norm,
+                                     **result.extra})
             if self.validation and self.spec.eval_steps and self.step % self.spec.eval_steps == 0:
                 with memory_named(f"validating at step {self.step}", self.device):
                     early = self._validate()
@@ -298,8 +321,7 @@ class Trainer:
         tokens = sum(len(self.train_set[i]) for row in planned.rows for i in row.examples)
         denominator = max(1, targets)
         world = self.runtime.world_size
-        micro_batches = (list(planned.micro_batches) if not self.runtime.enabled
-                         else self.runtime.share(planned.rows, hp.batch_size))
+        micro_batches = self._micro_batches(planned)
         nll_sum = torch.zeros((), dtype=torch.float64, device=self.device)
         self.module.train()
         for i, rows in enumerate(micro_batches):
@@ -316,6 +338,19 @@ class Trainer:
             (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
             nll_sum += nll.detach().double()
         self.module.eval()
+        lr, norm = self._optimizer_step()
+        (loss_sum,) = self.runtime.sum([nll_sum.item()])
+        return StepResult(loss_sum / max(1, targets), lr, norm, tokens)
+
+    def _micro_batches(self, planned: Step) -> list[tuple[Row, ...]]:
+        """This process's micro-batches of a step: all of them, or its share of the rows under several processes."""
+        return (list(planned.micro_batches) if not self.runtime.enabled
+                else self.runtime.share(planned.rows, self.hp.batch_size))
+
+    def _optimizer_step(self) -> tuple[float, float]:
+        """Clips the step's gradients, sets the scheduled learning rate and steps AdamW: (learning rate, gradient
+        norm before clipping)."""
+        hp = self.hp
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
         params = [p for _, p in self.trainable]
@@ -330,8 +365,7 @@ class Trainer:
         else:
             self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        (loss_sum,) = self.runtime.sum([nll_sum.item()])
-        return StepResult(loss_sum / max(1, targets), lr, _full(norm), tokens)
+        return lr, _full(norm)
 
     def _batch(self, rows: tuple[Row, ...], examples: list[Encoded]) -> Batch:
         if not rows:  # this rank's share of the step is empty: one padding token, no target
@@ -360,12 +394,26 @@ class Trainer:
 
     def _validate(self) -> bool:
         """Validates, keeps the best weights as the output, and says whether early stopping ends the run."""
+        loss, accuracy, extra = self._validation_scores()
+        self.last_eval_step = self.step
+        self.events.emit("eval", step=self.step, valid_loss=loss, token_accuracy=accuracy, **extra)
+        self.log_history.append({"step": self.step, "eval_loss": loss, "eval_token_accuracy": accuracy,
+                                 **{f"eval_{k}": v for k, v in extra.items()}})
+        if self.best_loss is None or loss < self.best_loss:
+            self.best_loss, self.best_step = loss, self.step
+            self.evals_without_improvement = 0
+            self._write_output()
+            return False
+        self.evals_without_improvement += 1
+        patience = self.spec.early_stopping_patience
+        return patience is not None and self.evals_without_improvement >= patience
+
+    def _validation_scores(self) -> tuple[float, float, dict]:
+        """(validation loss, token accuracy, what the method reports besides) over the validation data."""
         bs = self.hp.batch_size
         batches = [tuple(Row((i,)) for i in range(s, min(len(self.validation), s + bs)))
                    for s in range(0, len(self.validation), bs)]
-        world, rank = self.runtime.world_size, self.runtime.rank
-        per_rank = math.ceil(len(batches) / world)
-        mine = [batches[j] if j < len(batches) else () for j in range(rank, per_rank * world, world)]
+        mine = self.runtime.share_batches(batches, ())
         nll = correct = 0.0
         self.module.eval()
         with torch.no_grad(), self._autocast():
@@ -375,18 +423,7 @@ class Trainer:
                 correct += part_correct.item()
         nll, correct = self.runtime.sum([nll, correct])
         targets = sum(e.target_count for e in self.validation)
-        loss, accuracy = nll / max(1, targets), correct / max(1, targets)
-        self.last_eval_step = self.step
-        self.events.emit("eval", step=self.step, valid_loss=loss, token_accuracy=accuracy)
-        self.log_history.append({"step": self.step, "eval_loss": loss, "eval_token_accuracy": accuracy})
-        if self.best_loss is None or loss < self.best_loss:
-            self.best_loss, self.best_step = loss, self.step
-            self.evals_without_improvement = 0
-            self._write_output()
-            return False
-        self.evals_without_improvement += 1
-        patience = self.spec.early_stopping_patience
-        return patience is not None and self.evals_without_improvement >= patience
+        return nll / max(1, targets), correct / max(1, targets), {}
 
     def _output_dir(self) -> Path:
         return self.spec.output_dir / self.weights.output_kind
@@ -464,9 +501,9 @@ class Trainer:
         if self.device.type == "cuda":
             metrics["peak_cuda_memory_bytes"] = torch.cuda.max_memory_allocated(self.device)
         evals = [e for e in self.log_history if "eval_loss" in e]
-        if evals:
-            metrics["valid_loss"] = evals[-1]["eval_loss"]
-            metrics["token_accuracy"] = evals[-1]["eval_token_accuracy"]
+        if evals:  # the last validation's scores, eval_loss as valid_loss, eval_<name> as <name>
+            metrics.update({("valid_loss" if k == "eval_loss" else k.removeprefix("eval_")): v
+                            for k, v in evals[-1].items() if k.startswith("eval_")})
         self.events.emit("finished", best_step=self.best_step,
                          outputs={self.weights.output_kind: str(self._output_dir()), "trainer_state": str(state_file)},
                          metrics=metrics)
@@ -522,7 +559,10 @@ def dropout_seed(seed: int, step: int, micro_batch: int, rank: int = 0) -> int:
     return long_hash(java_long(seed * 1_000_003 + step * 1_009 + micro_batch + rank * 1_000_000_007))
 
 
-def method_summary(method: Lora | Full) -> dict:
+def method_summary(method: Lora | Dpo | Full) -> dict:
+    if isinstance(method, Dpo):
+        return {"type": "dpo", "r": method.r, "alpha": method.lora_alpha, "target_modules": list(method.target_modules),
+                "use_rslora": method.use_rslora, "beta": method.beta, "label_smoothing": method.label_smoothing}
     if isinstance(method, Lora):
         return {"type": "lora", "r": method.r, "alpha": method.lora_alpha,
                 "target_modules": list(method.target_modules), "use_rslora": method.use_rslora}
