@@ -4,6 +4,7 @@ import dev.tuneforge.gateway.auth.OidcCallers;
 import dev.tuneforge.gateway.domain.ApiKeys;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.DomainException;
 import dev.tuneforge.gateway.domain.RateLimiter;
 import dev.tuneforge.gateway.domain.Role;
 import jakarta.annotation.Priority;
@@ -57,8 +58,8 @@ public class ApiKeyFilter implements ContainerRequestFilter {
         if (oidc.enabled() && !token.isEmpty() && !token.startsWith(ApiKeys.PREFIX)) {
             try {
                 caller = Optional.of(oidc.authenticate(token));
-            } catch (ApiException rejected) {
-                Response response = rejected.toResponse();
+            } catch (DomainException rejected) {
+                Response response = DomainProblems.response(rejected);
                 request.abortWith(response.getStatus() == Response.Status.UNAUTHORIZED.getStatusCode()
                         ? Response.fromResponse(response).header(HttpHeaders.WWW_AUTHENTICATE,
                         "Bearer realm=\"tuneforge\", error=\"invalid_token\"").build()

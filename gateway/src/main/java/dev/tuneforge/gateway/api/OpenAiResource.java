@@ -7,6 +7,7 @@ import dev.tuneforge.gateway.domain.BaseModelCatalog;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.gateway.domain.ChatTargets;
 import dev.tuneforge.gateway.domain.CurrentCaller;
+import dev.tuneforge.gateway.domain.DomainException;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.ModelRegistry;
 import dev.tuneforge.gateway.domain.ModelVersionView;
@@ -235,8 +236,9 @@ public class OpenAiResource {
         }
         try {
             registry.archive(who, name, version);
-        } catch (ApiException e) {
-            throw e.status() == 404 ? OpenAiError.modelNotFound("The model '" + id + "' does not exist")
+        } catch (DomainException e) {
+            throw e.reason() == DomainException.Reason.NOT_FOUND
+                    ? OpenAiError.modelNotFound("The model '" + id + "' does not exist")
                     : OpenAiError.invalid("model", e.getMessage());
         }
         return new ModelDeleted(id, "model", true);

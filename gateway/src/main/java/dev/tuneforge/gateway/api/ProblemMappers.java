@@ -1,6 +1,7 @@
 package dev.tuneforge.gateway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tuneforge.gateway.domain.DomainException;
 import dev.tuneforge.kit.messaging.TransientFaults;
 import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.NotAllowedException;
@@ -22,6 +23,12 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response api(ApiException e) {
         return e.toResponse();
+    }
+
+    /** A domain refusal: its reason decides the status ({@link DomainProblems}). */
+    @ServerExceptionMapper
+    public Response domain(DomainException e) {
+        return DomainProblems.response(e);
     }
 
     /** An error of the OpenAI-compatible API under {@code /v1}, in OpenAI's shape. */
@@ -66,6 +73,9 @@ public class ProblemMappers {
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof ApiException api) {
                 return api.toResponse(); // a reader's failure wrapped as 400: a body over its limit (LimitedBody)
+            }
+            if (cause instanceof DomainException domain) {
+                return DomainProblems.response(domain);
             }
         }
         int status = e.getResponse().getStatus();

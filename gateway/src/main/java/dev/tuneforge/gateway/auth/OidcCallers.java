@@ -1,8 +1,8 @@
 package dev.tuneforge.gateway.auth;
 
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.domain.Caller;
+import dev.tuneforge.gateway.domain.DomainException;
 import dev.tuneforge.gateway.domain.Role;
 import dev.tuneforge.gateway.storage.ProjectStore;
 import io.quarkus.oidc.AccessTokenCredential;
@@ -13,7 +13,6 @@ import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.json.JsonString;
-import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
@@ -82,7 +81,7 @@ public class OidcCallers {
     /**
      * The caller an OIDC access token stands for.
      *
-     * @throws ApiException {@code 401 invalid-token} if the token does not verify, {@code 403 unknown-project}
+     * @throws DomainException {@code 401 invalid-token} if the token does not verify, {@code 403 unknown-project}
      *                      or {@code 403 invalid-role} if its claims name no caller of tuneforge
      */
     public Caller authenticate(String token) {
@@ -98,7 +97,7 @@ public class OidcCallers {
         }
         Optional<String> roleValue = claim(jwt, roleClaim);
         Role role = roleValue.isEmpty() ? Role.READ_ONLY : Role.of(roleValue.get()).orElseThrow(() ->
-                new ApiException(Response.Status.FORBIDDEN, "invalid-role", "Invalid role claim",
+                DomainException.forbidden("invalid-role", "Invalid role claim",
                         "the token's claim '" + roleClaim + "' must be one of admin, member, read-only; was '"
                                 + roleValue.get() + "'"));
         String subject = jwt != null && jwt.getSubject() != null ? jwt.getSubject() : identity.getPrincipal().getName();
@@ -134,13 +133,13 @@ public class OidcCallers {
         return text == null || text.isBlank() ? Optional.empty() : Optional.of(text.trim());
     }
 
-    private static ApiException invalidToken() {
-        return new ApiException(Response.Status.UNAUTHORIZED, "invalid-token", "Invalid token",
+    private static DomainException invalidToken() {
+        return DomainException.unauthenticated("invalid-token", "Invalid token",
                 "the bearer token is neither a valid API key nor an access token this gateway accepts"
                         + " (signature, issuer, audience or expiry)");
     }
 
-    private static ApiException unknownProject(String detail) {
-        return new ApiException(Response.Status.FORBIDDEN, "unknown-project", "Unknown project", detail);
+    private static DomainException unknownProject(String detail) {
+        return DomainException.forbidden("unknown-project", "Unknown project", detail);
     }
 }

@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import dev.tuneforge.gateway.storage.ProjectStore;
@@ -66,12 +65,12 @@ public class ApiKeys {
             caller.requirePlatformAdmin();
         }
         if (projects.find(project).isEmpty()) {
-            throw ApiException.notFound("no project '" + project + "'");
+            throw DomainException.notFound("no project '" + project + "'");
         }
-        Role role = Role.of(roleName == null ? Role.MEMBER.value() : roleName).orElseThrow(() -> ApiException.invalid(
+        Role role = Role.of(roleName == null ? Role.MEMBER.value() : roleName).orElseThrow(() -> DomainException.invalid(
                 "'role' must be one of admin, member, read-only; was '" + roleName + "'"));
         if (name != null && name.length() > 100) {
-            throw ApiException.invalid("'name' is longer than 100 characters");
+            throw DomainException.invalid("'name' is longer than 100 characters");
         }
         return insert(project, name == null || name.isBlank() ? role.value() + " key" : name, role);
     }
@@ -106,7 +105,7 @@ public class ApiKeys {
         KeyView key = visible(caller, keyId);
         String secret = newSecret();
         if (!keys.replaceSecret(keyId, hash(secret), hint(secret))) {
-            throw ApiException.conflict("key '" + keyId + "' is revoked; create a new key instead");
+            throw DomainException.conflict("key '" + keyId + "' is revoked; create a new key instead");
         }
         afterCommit.run(() -> streams.endAll(keyId));
         return keys.find(key.id()).orElseThrow().withSecret(secret);
@@ -125,7 +124,7 @@ public class ApiKeys {
     private KeyView visible(Caller caller, String keyId) {
         return keys.find(keyId)
                 .filter(key -> caller.platformAdmin() || key.projectId().equals(caller.projectId()))
-                .orElseThrow(() -> ApiException.notFound("no key '" + keyId + "'"));
+                .orElseThrow(() -> DomainException.notFound("no key '" + keyId + "'"));
     }
 
     private KeyView insert(String projectId, String name, Role role) {

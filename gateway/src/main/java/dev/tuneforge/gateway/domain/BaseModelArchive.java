@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 import org.apache.commons.compress.archivers.ArchiveEntry;
 import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -75,7 +74,7 @@ public final class BaseModelArchive implements AutoCloseable {
             int b1 = in.read();
             in.reset();
             if (b0 == -1) {
-                throw ApiException.missing("the body is empty: send a .tar, .tar.gz or .zip of the model directory");
+                throw DomainException.missing("the body is empty: send a .tar, .tar.gz or .zip of the model directory");
             }
             if (b0 == 0x1f && b1 == 0x8b) {
                 archive.readAll(new TarArchiveInputStream(new GZIPInputStream(in, 64 * 1024)));
@@ -85,13 +84,13 @@ public final class BaseModelArchive implements AutoCloseable {
                 archive.readAll(new TarArchiveInputStream(in));
             }
             if (archive.files.isEmpty()) {
-                throw ApiException.invalid("the body holds no files: send a .tar, .tar.gz or .zip of the model directory");
+                throw DomainException.invalid("the body holds no files: send a .tar, .tar.gz or .zip of the model directory");
             }
             archive.stripTopDirectory();
             return archive;
         } catch (IOException e) {
             archive.close();
-            throw ApiException.invalid("the body is not a readable .tar, .tar.gz or .zip archive: " + e.getMessage());
+            throw DomainException.invalid("the body is not a readable .tar, .tar.gz or .zip archive: " + e.getMessage());
         } catch (RuntimeException e) {
             archive.close();
             throw e;
@@ -241,11 +240,11 @@ public final class BaseModelArchive implements AutoCloseable {
         // commons-compress calls every tar entry that is not a directory a file, links and devices included.
         if (entry instanceof TarArchiveEntry tar && (tar.isSymbolicLink() || tar.isLink() || tar.isCharacterDevice()
                 || tar.isBlockDevice() || tar.isFIFO() || !tar.isFile() && !tar.isDirectory())) {
-            throw ApiException.invalid("the archive entry '" + name + "' is not a regular file or directory"
+            throw DomainException.invalid("the archive entry '" + name + "' is not a regular file or directory"
                     + " (links and devices are refused)");
         }
         if (entry instanceof ZipArchiveEntry zip && zip.isUnixSymlink()) {
-            throw ApiException.invalid("the archive entry '" + name + "' is a symbolic link (refused)");
+            throw DomainException.invalid("the archive entry '" + name + "' is a symbolic link (refused)");
         }
         safePath(name);
         if (entry.isDirectory()) {
@@ -257,18 +256,18 @@ public final class BaseModelArchive implements AutoCloseable {
     private void add(String name, InputStream content) throws IOException {
         String path = safePath(name);
         if (path.isEmpty()) {
-            throw ApiException.invalid("a file without a name: '" + name + "'");
+            throw DomainException.invalid("a file without a name: '" + name + "'");
         }
         if (files.containsKey(path)) {
-            throw ApiException.invalid("'" + path + "' appears twice");
+            throw DomainException.invalid("'" + path + "' appears twice");
         }
         refuseFileAndDirectoryOfOneName(path);
         if (files.size() >= limits.maxFiles()) {
-            throw ApiException.invalid("more than " + limits.maxFiles() + " files: a model directory has a few dozen");
+            throw DomainException.invalid("more than " + limits.maxFiles() + " files: a model directory has a few dozen");
         }
         Path target = dir.resolve(path).normalize();
         if (!target.startsWith(dir)) {
-            throw ApiException.invalid("unsafe path '" + name + "'");
+            throw DomainException.invalid("unsafe path '" + name + "'");
         }
         Files.createDirectories(target.getParent());
         MessageDigest sha256 = sha256();
@@ -279,7 +278,7 @@ public final class BaseModelArchive implements AutoCloseable {
                 size += read;
                 bytes += read;
                 if (bytes > limits.maxBytes()) {
-                    throw ApiException.invalid("the model unpacks to more than " + limits.maxBytes() + " bytes");
+                    throw DomainException.invalid("the model unpacks to more than " + limits.maxBytes() + " bytes");
                 }
                 out.write(buffer, 0, read);
             }
@@ -291,12 +290,12 @@ public final class BaseModelArchive implements AutoCloseable {
     private void refuseFileAndDirectoryOfOneName(String path) {
         for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
             if (files.containsKey(path.substring(0, slash))) {
-                throw ApiException.invalid("'" + path.substring(0, slash) + "' is both a file and a directory");
+                throw DomainException.invalid("'" + path.substring(0, slash) + "' is both a file and a directory");
             }
         }
         String under = files.ceilingKey(path + "/");
         if (under != null && under.startsWith(path + "/")) {
-            throw ApiException.invalid("'" + path + "' is both a file and a directory");
+            throw DomainException.invalid("'" + path + "' is both a file and a directory");
         }
     }
 
@@ -309,7 +308,7 @@ public final class BaseModelArchive implements AutoCloseable {
             return "";
         }
         if (name.startsWith("/") || name.contains("\\") || name.matches("^[A-Za-z]:.*")) {
-            throw ApiException.invalid("unsafe path '" + name + "': absolute paths are refused");
+            throw DomainException.invalid("unsafe path '" + name + "': absolute paths are refused");
         }
         StringBuilder path = new StringBuilder();
         for (String segment : name.split("/")) {
@@ -317,10 +316,10 @@ public final class BaseModelArchive implements AutoCloseable {
                 continue;
             }
             if (segment.equals("..")) {
-                throw ApiException.invalid("unsafe path '" + name + "': '..' is refused");
+                throw DomainException.invalid("unsafe path '" + name + "': '..' is refused");
             }
             if (!SAFE_SEGMENT.matcher(segment).matches() || segment.length() > 255) {
-                throw ApiException.invalid("unsafe path '" + name + "': only letters, digits, '.', '_', '+', '-'"
+                throw DomainException.invalid("unsafe path '" + name + "': only letters, digits, '.', '_', '+', '-'"
                         + " and spaces are allowed in file names");
             }
             path.append(path.isEmpty() ? "" : "/").append(segment);

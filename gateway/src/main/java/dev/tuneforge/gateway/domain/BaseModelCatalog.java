@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.recipe.Recipe;
 import dev.tuneforge.kit.storage.ObjectKeys;
@@ -64,10 +63,10 @@ public class BaseModelCatalog {
     /** A base model's name follows the naming rule ({@link Names}): it is a segment of its object keys. */
     public static void checkName(String name) {
         if (name == null || name.isBlank()) {
-            throw ApiException.missing("'name' is required");
+            throw DomainException.missing("'name' is required");
         }
         Names.nameProblem("name", name).ifPresent(problem -> {
-            throw ApiException.unprocessable("invalid-base-model", "Invalid base model name", List.of(problem));
+            throw DomainException.unprocessable("invalid-base-model", "Invalid base model name", List.of(problem));
         });
     }
 
@@ -81,7 +80,7 @@ public class BaseModelCatalog {
             if (existing.get().path("sha256").asText().equals(manifest.path("sha256").asText())) {
                 return new Registration(existing.get(), false);
             }
-            throw ApiException.conflict("base model '" + name + "' is registered already with other files (sha256 "
+            throw DomainException.conflict("base model '" + name + "' is registered already with other files (sha256 "
                     + existing.get().path("sha256").asText() + "); register this one under another name");
         }
         String prefix = ObjectKeys.baseModel(name);
@@ -208,7 +207,7 @@ public class BaseModelCatalog {
             errors.add(TOKENIZER + ": missing (the model's fast tokenizer)");
         }
         if (!errors.isEmpty()) {
-            throw ApiException.unprocessable("invalid-base-model", "Not a complete base model", errors);
+            throw DomainException.unprocessable("invalid-base-model", "Not a complete base model", errors);
         }
         return config;
     }

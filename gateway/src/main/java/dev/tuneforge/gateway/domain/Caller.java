@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 
 /**
  * Who is calling: the key's project is the tenant of every query and command of the request. The
@@ -14,13 +13,13 @@ public record Caller(String keyId, String projectId, Role role, boolean platform
 
     public void requireAdmin() {
         if (role != Role.ADMIN) {
-            throw ApiException.forbidden("this needs a key with role 'admin'; this key has role '" + role.value() + "'");
+            throw DomainException.forbidden("this needs a key with role 'admin'; this key has role '" + role.value() + "'");
         }
     }
 
     public void requirePlatformAdmin() {
         if (!platformAdmin) {
-            throw ApiException.forbidden("this needs the platform admin key (an admin key of the bootstrap project)");
+            throw DomainException.forbidden("this needs the platform admin key (an admin key of the bootstrap project)");
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -34,7 +33,7 @@ public record Cursor(OffsetDateTime createdAt, String id) {
             return new Cursor(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atOffset(ZoneOffset.UTC),
                     text.substring(bar + 1));
         } catch (RuntimeException e) {
-            throw ApiException.invalid("query parameter 'after' is not a cursor this API returned: '" + after + "'");
+            throw DomainException.invalid("query parameter 'after' is not a cursor this API returned: '" + after + "'");
         }
     }
 
@@ -44,7 +43,7 @@ public record Cursor(OffsetDateTime createdAt, String id) {
             return Page.DEFAULT_LIMIT;
         }
         if (limit < 1 || limit > Page.MAX_LIMIT) {
-            throw ApiException.invalid("query parameter 'limit' must be between 1 and " + Page.MAX_LIMIT + ", was " + limit);
+            throw DomainException.invalid("query parameter 'limit' must be between 1 and " + Page.MAX_LIMIT + ", was " + limit);
         }
         return limit;
     }

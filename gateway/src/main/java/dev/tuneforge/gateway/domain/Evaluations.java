@@ -2,7 +2,6 @@ package dev.tuneforge.gateway.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.kit.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,7 +32,7 @@ public class Evaluations {
     /** One evaluation with its report; 404 when it is not the project's. */
     public EvalView withReport(String projectId, String evalId) {
         EvalView eval = evals.find(projectId, evalId)
-                .orElseThrow(() -> ApiException.notFound("no evaluation '" + evalId + "'"));
+                .orElseThrow(() -> DomainException.notFound("no evaluation '" + evalId + "'"));
         return eval.withReport(report(projectId, eval.reportKey()).orElse(null));
     }
 

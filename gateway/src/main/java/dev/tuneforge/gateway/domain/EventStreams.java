@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,7 +43,7 @@ public class EventStreams {
         open.compute(caller.keyId(), (id, streams) -> {
             Set<Stream> mine = streams == null ? ConcurrentHashMap.newKeySet() : streams;
             if (mine.size() >= maxPerKey) {
-                throw ApiException.tooMany("too-many-streams", "Too many streams", "this caller has " + mine.size()
+                throw DomainException.limited("too-many-streams", "Too many streams", "this caller has " + mine.size()
                         + " event streams open, the most it may (tuneforge.events.max-streams-per-key); close one,"
                         + " or retry in " + RETRY_AFTER_SECONDS + "s", RETRY_AFTER_SECONDS);
             }

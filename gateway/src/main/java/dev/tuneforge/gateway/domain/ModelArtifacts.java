@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ArtifactStore;
 import dev.tuneforge.gateway.storage.ArtifactStore.ArtifactFile;
@@ -35,13 +34,13 @@ public class ModelArtifacts {
     public List<ArtifactFile> files(String projectId, ModelVersionView version) {
         String key = version.artifactKey();
         if (key == null || !key.startsWith("projects/" + projectId + "/")) {
-            throw ApiException.notFound("model '" + version.name() + "' version " + version.version()
+            throw DomainException.notFound("model '" + version.name() + "' version " + version.version()
                     + " has no artifact");
         }
         String prefix = key.endsWith("/") ? key : key + "/";
         List<ArtifactFile> files = store.list(prefix);
         if (files.isEmpty()) {
-            throw ApiException.notFound("the artifact of model '" + version.name() + "' version " + version.version()
+            throw DomainException.notFound("the artifact of model '" + version.name() + "' version " + version.version()
                     + " is not in the object store (" + prefix + ")");
         }
         return files;

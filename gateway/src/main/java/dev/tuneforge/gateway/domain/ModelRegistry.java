@@ -5,7 +5,6 @@ import dev.tuneforge.events.ModelArchiveRequested;
 import dev.tuneforge.events.PromotionRequested;
 import dev.tuneforge.events.RollbackRequested;
 import dev.tuneforge.events.TuneforgeEvent;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
@@ -52,13 +51,13 @@ public class ModelRegistry {
     }
 
     public ModelView model(String projectId, String name) {
-        return models.find(projectId, name).orElseThrow(() -> ApiException.notFound("no model '" + name + "'"));
+        return models.find(projectId, name).orElseThrow(() -> DomainException.notFound("no model '" + name + "'"));
     }
 
     public ModelVersionView version(String projectId, String name, int version) {
         return models.version(projectId, name, version).orElseThrow(() -> {
             model(projectId, name);
-            return ApiException.notFound("model '" + name + "' has no version " + version);
+            return DomainException.notFound("model '" + name + "' has no version " + version);
         });
     }
 
@@ -109,7 +108,7 @@ public class ModelRegistry {
 
     /** Downstream lineage: every model version trained on a dataset version (404 if the dataset is not the project's). */
     public List<ModelVersionView> trainedOn(String projectId, String datasetId, int version) {
-        datasets.version(projectId, datasetId, version).orElseThrow(() -> ApiException.notFound(
+        datasets.version(projectId, datasetId, version).orElseThrow(() -> DomainException.notFound(
                 "dataset '" + datasetId + "' has no version " + version));
         return models.trainedOn(projectId, datasetId, version);
     }
@@ -118,7 +117,7 @@ public class ModelRegistry {
     public PromotionRequested promote(Caller caller, String name, Integer version, String alias) {
         model(caller.projectId(), name);
         if (version == null) {
-            throw ApiException.missing("'version' is required");
+            throw DomainException.missing("'version' is required");
         }
         String target = alias == null || alias.isBlank() ? CHAMPION : alias;
         List<String> errors = new ArrayList<>();
@@ -127,7 +126,7 @@ public class ModelRegistry {
             errors.add("version: model '" + name + "' has no version " + version);
         }
         if (!errors.isEmpty()) {
-            throw ApiException.unprocessable("invalid-promotion", "Invalid promotion", errors);
+            throw DomainException.unprocessable("invalid-promotion", "Invalid promotion", errors);
         }
         PromotionRequested event = new PromotionRequested(caller.projectId(), name, version, target, caller.keyId());
         publish(event);
@@ -149,11 +148,11 @@ public class ModelRegistry {
     public ModelArchiveRequested archive(Caller caller, String name, int version) {
         ModelView model = model(caller.projectId(), name);
         ModelVersionView found = models.version(caller.projectId(), name, version).orElseThrow(() ->
-                ApiException.notFound("model '" + name + "' has no version " + version));
+                DomainException.notFound("model '" + name + "' has no version " + version));
         List<String> aliases = model.aliases().entrySet().stream().filter(e -> e.getValue() == version)
                 .map(Map.Entry::getKey).sorted().toList();
         if (!aliases.isEmpty()) {
-            throw ApiException.invalid("model '" + name + "' version " + version + " is " + String.join(", ", aliases)
+            throw DomainException.invalid("model '" + name + "' version " + version + " is " + String.join(", ", aliases)
                     + "; promote another version first");
         }
         ModelArchiveRequested event = new ModelArchiveRequested(caller.projectId(), name, found.version(),

@@ -2,7 +2,6 @@ package dev.tuneforge.gateway.domain;
 
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.PipelineConfigured;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
@@ -63,9 +62,9 @@ public class Pipelines {
     /** Pauses, resumes or deletes: the full configuration again, with the new status. */
     public PipelineConfigured setStatus(Caller caller, String pipelineId, String status) {
         PipelineView pipeline = pipelines.find(caller.projectId(), pipelineId)
-                .orElseThrow(() -> ApiException.notFound("no pipeline '" + pipelineId + "'"));
+                .orElseThrow(() -> DomainException.notFound("no pipeline '" + pipelineId + "'"));
         if ("deleted".equals(pipeline.status()) && !"deleted".equals(status)) {
-            throw ApiException.conflict("pipeline '" + pipelineId + "' is deleted");
+            throw DomainException.conflict("pipeline '" + pipelineId + "' is deleted");
         }
         PipelineConfigured event = new PipelineConfigured(caller.projectId(), pipelineId, pipeline.datasetId(),
                 pipeline.baseModel(), pipeline.modelName(), pipeline.method(), map(pipeline.hyperparameters()),
@@ -103,7 +102,7 @@ public class Pipelines {
             errors.addAll(preferenceProblems(gate.get("preference")));
         }
         if (!errors.isEmpty()) {
-            throw ApiException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
+            throw DomainException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
         }
     }
 

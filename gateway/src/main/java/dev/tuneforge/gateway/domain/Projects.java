@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.ProjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -27,20 +26,20 @@ public class Projects {
     public ProjectView create(Caller caller, String id) {
         caller.requirePlatformAdmin();
         if (id == null || !ID.matcher(id).matches()) {
-            throw ApiException.invalid("'id' must be 2 to 40 characters: lower-case letters, digits and '-',"
+            throw DomainException.invalid("'id' must be 2 to 40 characters: lower-case letters, digits and '-',"
                     + " starting with a letter; was '" + id + "'");
         }
         if (!store.insert(id)) {
-            throw ApiException.conflict("project '" + id + "' exists already");
+            throw DomainException.conflict("project '" + id + "' exists already");
         }
         return store.find(id).orElseThrow();
     }
 
     public ProjectView get(Caller caller, String id) {
         if (!caller.platformAdmin() && !caller.projectId().equals(id)) {
-            throw ApiException.notFound("no project '" + id + "'");
+            throw DomainException.notFound("no project '" + id + "'");
         }
-        return store.find(id).orElseThrow(() -> ApiException.notFound("no project '" + id + "'"));
+        return store.find(id).orElseThrow(() -> DomainException.notFound("no project '" + id + "'"));
     }
 
     public Page<ProjectView> list(Caller caller, String after, int limit) {

@@ -3,7 +3,6 @@ package dev.tuneforge.gateway.domain;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.MalformedEventException;
 import dev.tuneforge.events.Topics;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.ReadModelTables;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.messaging.IncomingEvents;
@@ -60,7 +59,7 @@ public class ReadModelRebuild {
 
     public Result rebuild() {
         if (!running.compareAndSet(false, true)) {
-            throw ApiException.conflict("a rebuild of the read model is running already");
+            throw DomainException.conflict("a rebuild of the read model is running already");
         }
         long start = System.nanoTime();
         try (KafkaConsumer<String, String> consumer = consumer()) {

@@ -6,7 +6,6 @@ import dev.tuneforge.events.TrainingPauseRequested;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingResumeRequested;
 import dev.tuneforge.events.TuneforgeEvent;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.kit.messaging.Outbox;
@@ -79,7 +78,7 @@ public class TrainingJobs {
         Checked checked = check(projectId, request.datasetId(), request.datasetVersion(), request.baseModel(),
                 request.method(), request.hyperparameters(), request.modelName(), request.runtime(), true);
         if (request.priority() != null && (request.priority() < -1000 || request.priority() > 1000)) {
-            throw ApiException.unprocessable("invalid-job", "Invalid job",
+            throw DomainException.unprocessable("invalid-job", "Invalid job",
                     List.of("priority: must be between -1000 and 1000, got " + request.priority()));
         }
         TrainingRequested event = new TrainingRequested(projectId, jobId, request.baseModel(),
@@ -104,10 +103,10 @@ public class TrainingJobs {
                          Map<String, Object> hyperparameters, String modelName, String runtime,
                          boolean requireVersion) {
         if (baseModel == null || baseModel.isBlank()) {
-            throw ApiException.missing("'base_model' is required");
+            throw DomainException.missing("'base_model' is required");
         }
         if (datasetId == null || datasetId.isBlank()) {
-            throw ApiException.missing("'dataset_id' is required");
+            throw DomainException.missing("'dataset_id' is required");
         }
         List<String> errors = new ArrayList<>();
         Optional<DatasetView> dataset = datasets.find(projectId, datasetId);
@@ -125,7 +124,7 @@ public class TrainingJobs {
         } else if (dataset.get().version() != null) {
             version = datasets.version(projectId, datasetId, dataset.get().version()).orElse(null);
         } else if (requireVersion) {
-            throw ApiException.conflict("dataset '" + datasetId + "' has no ready version yet (its last upload is "
+            throw DomainException.conflict("dataset '" + datasetId + "' has no ready version yet (its last upload is "
                     + dataset.get().status() + "); wait for validation, or fix the data and upload again");
         }
         String recipeMethod = method == null ? "lora" : method;
@@ -155,7 +154,7 @@ public class TrainingJobs {
             errors.addAll(e.errors());
         }
         if (!errors.isEmpty()) {
-            throw ApiException.unprocessable("invalid-job", "Invalid job", errors);
+            throw DomainException.unprocessable("invalid-job", "Invalid job", errors);
         }
         return new Checked(dataset.orElseThrow(), version, manifest.orElseThrow(), recipe, name);
     }
@@ -163,9 +162,9 @@ public class TrainingJobs {
     /** Asks trainer-service to cancel, pause or resume a job; 409 once the job is over. */
     public TuneforgeEvent command(Caller caller, String jobId, String action) {
         JobView job = jobs.find(caller.projectId(), jobId)
-                .orElseThrow(() -> ApiException.notFound("no job '" + jobId + "'"));
+                .orElseThrow(() -> DomainException.notFound("no job '" + jobId + "'"));
         if (job.isFinal()) {
-            throw ApiException.conflict("job '" + jobId + "' is " + job.state() + " already; it cannot be " + action
+            throw DomainException.conflict("job '" + jobId + "' is " + job.state() + " already; it cannot be " + action
                     + (action.endsWith("e") ? "d" : "ed"));
         }
         return announceCommand(caller, jobId, action);

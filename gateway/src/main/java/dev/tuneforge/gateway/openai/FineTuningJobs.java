@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
-import dev.tuneforge.gateway.api.ApiException;
 import dev.tuneforge.gateway.api.OpenAiError;
 import dev.tuneforge.gateway.domain.BaseModelCatalog;
 import dev.tuneforge.gateway.domain.Caller;
 import dev.tuneforge.gateway.domain.DatasetView;
 import dev.tuneforge.gateway.domain.EventView;
 import dev.tuneforge.gateway.domain.DatasetUploads;
+import dev.tuneforge.gateway.domain.DomainException;
 import dev.tuneforge.gateway.domain.JobView;
 import dev.tuneforge.gateway.domain.StoredUpload;
 import dev.tuneforge.gateway.domain.TrainingJobs;
@@ -369,7 +369,7 @@ public class FineTuningJobs {
                     request.path("method").asText(), JSON.convertValue(request.path("hyperparameters"), Map.class),
                     request.path("model_name").asText(), null, null));
             requests.requested(row.jobId(), now());
-        } catch (ApiException e) {
+        } catch (DomainException e) {
             // e.g. a recipe that the data's size makes invalid, or a base model removed meanwhile: the job's error
             requests.failed(row.jobId(), new JobError("invalid_request", e.getMessage(), null), now());
         }

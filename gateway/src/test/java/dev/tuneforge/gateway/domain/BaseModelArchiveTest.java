@@ -1,6 +1,5 @@
 package dev.tuneforge.gateway.domain;
 
-import dev.tuneforge.gateway.api.ApiException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -16,6 +15,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,7 +38,7 @@ class BaseModelArchiveTest {
                 TarConstants.LF_CHR, TarConstants.LF_BLK}) {
             TarArchiveEntry link = new TarArchiveEntry("model.safetensors", type);
             link.setLinkName("../../etc/passwd");
-            ApiException refused = refused(tarOfConfigAnd(link, new byte[0]));
+            DomainException refused = refused(tarOfConfigAnd(link, new byte[0]));
             assertTrue(refused.getMessage().contains("'model.safetensors' is not a regular file or directory"),
                     (char) type + ": " + refused.getMessage());
         }
@@ -168,10 +168,11 @@ class BaseModelArchiveTest {
         return bytes.toByteArray();
     }
 
-    private static ApiException refused(byte[] body) {
-        ApiException refused = assertThrows(ApiException.class,
+    private static DomainException refused(byte[] body) {
+        DomainException refused = assertThrows(DomainException.class,
                 () -> BaseModelArchive.unpack(new ByteArrayInputStream(body), LIMITS).close());
-        assertEquals(400, refused.toResponse().getStatus());
+        assertTrue(Set.of(DomainException.Reason.INVALID, DomainException.Reason.MISSING)
+                .contains(refused.reason()), refused.reason() + ": a bad archive is a 400");
         return refused;
     }
 }
