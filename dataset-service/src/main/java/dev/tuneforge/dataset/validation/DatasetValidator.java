@@ -18,6 +18,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Validates a JSONL dataset in one streaming pass, like OpenAI's data-preparation checks: every
@@ -81,19 +86,16 @@ public final class DatasetValidator {
     public DatasetReport validate(InputStream content, DatasetFormat declared, TokenCounter tokens,
                                   LongHashSet evaluationPrompts, ExampleSink sink) {
         ReportBuilder report = new ReportBuilder();
-        Pass pass = new Pass(report, declared, tokens, evaluationPrompts, sink);
-        long lines;
-        try {
+        try (Pass pass = new Pass(report, declared, tokens, evaluationPrompts, sink)) {
             BufferedInputStream in = BinarySniffer.buffered(content);
             if (BinarySniffer.isBinary(in)) {
                 report.add(Check.NOT_JSONL, 1);
                 return pass.report(0);
             }
-            lines = new JsonlLineReader(in, limits.maxLineBytes()).readAll(pass);
+            return pass.report(new JsonlLineReader(in, limits.maxLineBytes()).readAll(pass));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the dataset", e);
         }
-        return pass.report(lines);
     }
 
     /**
@@ -102,10 +104,12 @@ public final class DatasetValidator {
      * the canonical line, the tokens) is computed for the whole batch on several threads; what depends on the
      * lines before (the format, duplicates, the report, the sink) then runs in input order on the calling
      * thread, exactly as line by line, so the report and the examples handed on do not depend on the batching.
-     * Memory stays bounded by the batch: at most {@link #BATCH_LINES} lines and about {@link #BATCH_CHARS}
-     * characters are held at once.
+     * A batch's tokens are counted on a thread of the pass while the next batch is parsed and checked, which
+     * keeps every core busy through the parts that run in order; its examples reach the sink before the next
+     * batch's. Memory stays bounded by two batches: at most {@link #BATCH_LINES} lines and about
+     * {@link #BATCH_CHARS} characters each.
      */
-    private final class Pass implements JsonlLineReader.Sink {
+    private final class Pass implements JsonlLineReader.Sink, AutoCloseable {
 
         private final ReportBuilder report;
         private final TokenCounter tokens;
@@ -117,6 +121,10 @@ public final class DatasetValidator {
                 : new NearDuplicateIndex(limits.nearDuplicateThreshold(), limits.nearDuplicateCapacity());
         private final List<Line> batch = new ArrayList<>(BATCH_LINES);
         private long batchChars;
+        /** Counts tokens; null without a token counter. */
+        private final ExecutorService counting;
+        /** The checked batch whose tokens are being counted, not yet handed to the sink; null if none. */
+        private Counting inFlight;
         private DatasetFormat format;
         private long examples;
 
@@ -127,6 +135,11 @@ public final class DatasetValidator {
             this.format = declared;
             this.tokens = tokens;
             this.sink = sink;
+            this.counting = tokens == null ? null : Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "dataset-token-counting");
+                thread.setDaemon(true);
+                return thread;
+            });
         }
 
         @Override
@@ -169,7 +182,20 @@ public final class DatasetValidator {
                     fresh.add(candidate);
                 }
             }
-            int[] counts = tokens == null ? null : countAll(fresh);
+            keepInFlight();
+            List<Example> counted = fresh.stream().map(Candidate::example).toList();
+            inFlight = new Counting(fresh, tokens == null ? null
+                    : CompletableFuture.supplyAsync(() -> tokens.countAll(counted), counting));
+        }
+
+        /** Hands the batch in flight to the sink, its tokens in the histogram, once they are counted. */
+        private void keepInFlight() {
+            if (inFlight == null) {
+                return;
+            }
+            List<Candidate> fresh = inFlight.candidates();
+            int[] counts = inFlight.counts();
+            inFlight = null;
             for (int i = 0; i < fresh.size(); i++) {
                 Candidate candidate = fresh.get(i);
                 if (tokens != null) {
@@ -259,24 +285,45 @@ public final class DatasetValidator {
             return true;
         }
 
-        /**
-         * The batch's tokens in one call, or null if that failed (a chat template may refuse a conversation):
-         * the batch is then counted one example at a time, so the failure surfaces at its own example, after
-         * the examples before it were handed on, as without batching.
-         */
-        private int[] countAll(List<Candidate> fresh) {
-            try {
-                return tokens.countAll(fresh.stream().map(Candidate::example).toList());
-            } catch (RuntimeException e) {
-                return null;
-            }
-        }
-
         DatasetReport report(long lines) {
             flush();
+            keepInFlight();
             return new DatasetReport(format == null ? null : format.id(), lines, examples,
                     report.findings(Check.Severity.ERROR), report.findings(Check.Severity.WARNING),
                     tokens == null ? null : histogram.stats(), tokens == null ? 0 : histogram.billedTokens(), null);
+        }
+
+        /** Waits for a count still running (the tokenizer must outlive it), then ends the counting thread. */
+        @Override
+        public void close() {
+            if (inFlight != null) {
+                inFlight.counts();
+            }
+            if (counting != null) {
+                counting.shutdown();
+            }
+        }
+    }
+
+    /**
+     * A checked batch and its token counts to come (null without a token counter).
+     */
+    private record Counting(List<Candidate> candidates, CompletableFuture<int[]> counting) {
+
+        /**
+         * The batch's tokens, or null if counting them failed (a chat template may refuse a conversation): the
+         * batch is then counted one example at a time, so the failure surfaces at its own example, after the
+         * examples before it were handed on, as without batching.
+         */
+        int[] counts() {
+            if (counting == null) {
+                return null;
+            }
+            try {
+                return counting.join();
+            } catch (CompletionException | CancellationException e) {
+                return null;
+            }
         }
     }
 
