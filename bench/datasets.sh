@@ -47,9 +47,10 @@ case "${1:-ratio}" in
       floor=$("$venv/bin/python" bench/datasets/encode_batch.py "$fixtures/tiny-llama-gqa/tokenizer.json" \
         "$data.rendered" "$data" | grep '^tokenizers:')
       echo "  $floor"
-      echo "  load average $(cut -d' ' -f1-3 /proc/loadavg); ours / tokenizers encode_batch (MB/s): $(awk -v a="$ours" \
+      echo "  load average $(cut -d' ' -f1-3 /proc/loadavg); ours / tokenizers encode_batch: $(awk -v a="$ours" \
         -v b="$floor" 'BEGIN { match(a, /[0-9.]+ MB\/s/); x = substr(a, RSTART); match(b, /[0-9.]+ MB\/s/);
-        y = substr(b, RSTART); printf "%.2f", x / y }') (goal >= 0.7)"
+        y = substr(b, RSTART); match(a, /[0-9.]+ CPU s/); c = substr(a, RSTART); match(b, /[0-9.]+ CPU s/);
+        d = substr(b, RSTART); printf "%.2f in MB/s (goal >= 0.7), %.2f in CPU s per MB", x / y, d / c }')"
     done
     if [ "$large" != 0 ]; then
       echo "large: ${large} MB with -Xmx256m, load average $(cut -d' ' -f1-3 /proc/loadavg)"
