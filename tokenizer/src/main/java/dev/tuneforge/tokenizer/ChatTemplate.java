@@ -40,47 +40,64 @@ public final class ChatTemplate {
 
     private final String source;
     private final SpecialTokens specialTokens;
-    private final Jinjava jinjava;
-    /** The template parsed once; each render evaluates this tree (parsing is most of a render's cost). */
-    private final Node tree;
     private final List<TemplateError> parseErrors;
-    /** The global context (filters, functions, tags) copied once; each render gets a child of it. */
-    private final Context baseContext;
+    /**
+     * One renderer per thread: a render writes into its context's parents (Jinjava records resolved
+     * expressions up the chain), so threads that render at once must not share them.
+     */
+    private final ThreadLocal<Renderer> renderers;
 
     public ChatTemplate(String source, SpecialTokens specialTokens) {
         this.source = dropTrailingNewline(source);
         this.specialTokens = specialTokens;
-        // The overrides that make Jinjava behave as Python's Jinja where templates can tell: operator
-        // precedence, {%- -%} trimming, backslash escapes, dict literals and iteration. Not
-        // LegacyOverrides.ALL: it also strips a trailing newline from the output, which Jinja never does.
-        LegacyOverrides python = LegacyOverrides.newBuilder()
-                .withEvaluateMapKeys(true)
-                .withIterateOverMapKeys(true)
-                .withUsePyishObjectMapper(true)
-                .withUseNaturalOperatorPrecedence(true)
-                .withParseWhitespaceControlStrictly(true)
-                .withUseTrimmingForNotesAndExpressions(true)
-                .withKeepNullableLoopValues(true)
-                .withHandleBackslashInQuotesOnly(true)
-                .build();
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
-                .withLegacyOverrides(python)
-                .build());
-        try {
-            jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                    ChatTemplate.class.getMethod("raiseException", String.class)));
-            jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
-                    ChatTemplate.class.getMethod("strftimeNow", String.class)));
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException(e);
+        Renderer first = new Renderer(this.source);
+        this.parseErrors = first.parseErrors;
+        this.renderers = ThreadLocal.withInitial(() -> new Renderer(this.source));
+        this.renderers.set(first);
+    }
+
+    /** A Jinjava set up as Python's Jinja, the template parsed once and a copy of its global context. */
+    private static final class Renderer {
+        private final Jinjava jinjava;
+        /** The template parsed once; each render evaluates this tree (parsing is most of a render's cost). */
+        private final Node tree;
+        private final List<TemplateError> parseErrors;
+        /** The global context (filters, functions, tags) copied once; each render gets a child of it. */
+        private final Context baseContext;
+
+        Renderer(String source) {
+            // The overrides that make Jinjava behave as Python's Jinja where templates can tell: operator
+            // precedence, {%- -%} trimming, backslash escapes, dict literals and iteration. Not
+            // LegacyOverrides.ALL: it also strips a trailing newline from the output, which Jinja never does.
+            LegacyOverrides python = LegacyOverrides.newBuilder()
+                    .withEvaluateMapKeys(true)
+                    .withIterateOverMapKeys(true)
+                    .withUsePyishObjectMapper(true)
+                    .withUseNaturalOperatorPrecedence(true)
+                    .withParseWhitespaceControlStrictly(true)
+                    .withUseTrimmingForNotesAndExpressions(true)
+                    .withKeepNullableLoopValues(true)
+                    .withHandleBackslashInQuotesOnly(true)
+                    .build();
+            this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
+                    .withTrimBlocks(true)
+                    .withLstripBlocks(true)
+                    .withLegacyOverrides(python)
+                    .build());
+            try {
+                jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
+                        ChatTemplate.class.getMethod("raiseException", String.class)));
+                jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                        ChatTemplate.class.getMethod("strftimeNow", String.class)));
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException(e);
+            }
+            jinjava.getGlobalContext().registerFilter(new ToJsonFilter());
+            JinjavaInterpreter parser = jinjava.newInterpreter();
+            this.tree = parser.parse(source);
+            this.parseErrors = fatal(parser.getErrorsCopy());
+            this.baseContext = jinjava.newInterpreter().getContext();
         }
-        jinjava.getGlobalContext().registerFilter(new ToJsonFilter());
-        JinjavaInterpreter parser = jinjava.newInterpreter();
-        this.tree = parser.parse(this.source);
-        this.parseErrors = fatal(parser.getErrorsCopy());
-        this.baseContext = jinjava.newInterpreter().getContext();
     }
 
     /**
@@ -169,13 +186,15 @@ public final class ChatTemplate {
         vars.putAll(extraVariables);
         vars.put("messages", messages);
         vars.put("add_generation_prompt", addGenerationPrompt);
+        Renderer renderer = renderers.get();
+        Jinjava jinjava = renderer.jinjava;
         JinjavaInterpreter interpreter = jinjava.getGlobalConfig().getInterpreterFactory()
-                .newInstance(jinjava, new Context(baseContext, vars), jinjava.getGlobalConfig());
+                .newInstance(jinjava, new Context(renderer.baseContext, vars), jinjava.getGlobalConfig());
         JinjavaInterpreter.pushCurrent(interpreter);
         String output;
         List<TemplateError> fatal;
         try {
-            output = interpreter.render(tree);
+            output = interpreter.render(renderer.tree);
             fatal = fatal(interpreter.getErrorsCopy());
         } finally {
             JinjavaInterpreter.popCurrent();

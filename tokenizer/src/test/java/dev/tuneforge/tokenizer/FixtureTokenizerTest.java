@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -66,6 +67,36 @@ class FixtureTokenizerTest {
         String token = tokenizer.decode(new long[] {encoded.ids()[last]}, false).strip();
         assertEquals(token, text.substring(encoded.charStarts()[last]).strip(),
                 "the last token starts where it stands in the Java string");
+    }
+
+    @Test
+    void aBatchIsEncodedToTheSameIdsAsTransformersTextByText() {
+        List<JsonNode> probes = StreamSupport.stream(reference.get("probes").spliterator(), false).toList();
+
+        long[][] batch = tokenizer.encodeBatch(probes.stream().map(p -> p.get("text").asText()).toList(), true);
+
+        assertEquals(probes.size(), batch.length);
+        for (int i = 0; i < batch.length; i++) {
+            assertArrayEquals(longs(probes.get(i).get("ids")), batch[i], probes.get(i).get("text").asText());
+        }
+        assertEquals(0, tokenizer.encodeBatch(List.of(), false).length);
+    }
+
+    @Test
+    void chatsRenderedAndEncodedOnManyThreadsAtOnceAreTheSameAsOneByOne() {
+        List<List<ChatMessage>> chats = IntStream.range(0, 400)
+                .mapToObj(i -> List.of(ChatMessage.system("Reply with JSON only."),
+                        ChatMessage.user("name: Ada, age: " + i), ChatMessage.assistant("{\"age\": " + i + "}")))
+                .toList();
+        List<String> oneByOne = chats.stream().map(c -> tokenizer.renderChat(c, false)).toList();
+
+        List<String> atOnce = chats.parallelStream().map(c -> tokenizer.renderChat(c, false)).toList();
+        long[][] ids = tokenizer.encodeBatch(atOnce, false);
+
+        assertEquals(oneByOne, atOnce);
+        for (int i = 0; i < ids.length; i++) {
+            assertArrayEquals(tokenizer.encodeWithOffsets(oneByOne.get(i), false).ids(), ids[i], oneByOne.get(i));
+        }
     }
 
     private static long[] longs(JsonNode array) {

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The dataset pipeline (read, parse, validate, render the chat template, tokenise, hash, write the
@@ -106,8 +107,14 @@ public class DatasetPipelineBenchmark {
     }
 
     private static List<String> render(Path file, HfTokenizer tokenizer) throws IOException {
-        ObjectMapper mapper = new ObjectMapper();
         List<String> texts = new ArrayList<>();
+        forEachRendered(file, tokenizer, texts::add);
+        return texts;
+    }
+
+    /** Each line's conversation rendered with the chat template, in file order (what gets tokenised). */
+    static void forEachRendered(Path file, HfTokenizer tokenizer, Consumer<String> texts) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = reader.readLine()) != null) {
@@ -115,10 +122,9 @@ public class DatasetPipelineBenchmark {
                 for (JsonNode m : mapper.readTree(line).get("messages")) {
                     messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
                 }
-                texts.add(tokenizer.renderChat(messages, false));
+                texts.accept(tokenizer.renderChat(messages, false));
             }
         }
-        return texts;
     }
 
     static Path fixtureModel() {

@@ -35,6 +35,8 @@ public final class LargeFileValidation {
             SyntheticChatData.write(file, sizeMb * 1024 * 1024, 7);
         }
         Path out = Files.createTempDirectory("tuneforge-large-split-");
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
         long start = System.nanoTime();
         DatasetReport report;
         String contentSha;
@@ -48,13 +50,15 @@ public final class LargeFileValidation {
             contentSha = split.contentSha256();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (os.getProcessCpuTime() - cpuBefore) / 1e9;
         double mb = Files.size(file) / (1024.0 * 1024.0);
         System.out.printf("file: %.0f MB, %d lines, %d examples kept, accepted: %s%n", mb, report.lines(),
                 report.examples(), Verdict.accepted(report));
         System.out.printf("tokens: %s%n", report.tokens());
         System.out.printf("warnings: %s%n", report.warnings().stream()
                 .map(w -> w.code() + "=" + w.count()).toList());
-        System.out.printf("time: %.1f s, %.2f MB/s, content sha256 %s%n", seconds, mb / seconds, contentSha);
+        System.out.printf("time: %.1f s, %.2f MB/s, %.0f CPU s (all threads), content sha256 %s%n", seconds,
+                mb / seconds, cpuSeconds, contentSha);
         System.out.printf("max heap: %d MB, peak heap used: %d MB, largest heap left after a collection: %d MB%n",
                 Runtime.getRuntime().maxMemory() / (1024 * 1024), peakHeapMb(), liveAfterGcMb());
         try (var files = Files.list(out)) {

@@ -16,12 +16,20 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Validates a JSONL dataset in one streaming pass, like OpenAI's data-preparation checks: every
  * problem counted with the first lines where it happened, exact duplicates removed, tokens counted
  * with the base model's tokenizer. Valid examples are handed to an {@link ExampleSink} in their
- * normalised (chat) form; nothing is kept in memory but a hash per example.
+ * normalised (chat) form and in input order; nothing is kept in memory but a hash per example and the
+ * batch of lines being validated.
  */
 public final class DatasetValidator {
 
@@ -48,6 +56,11 @@ public final class DatasetValidator {
         void accept(Example example, String canonicalJson, long hash);
     }
 
+    /** Lines validated together: their parsing, hashing and tokenising are spread over the cores. */
+    static final int BATCH_LINES = 256;
+    /** A batch ends early at this many characters, so that one of long lines stays small too. */
+    static final int BATCH_CHARS = 1 << 20;
+
     private final Limits limits;
     private final ObjectMapper mapper;
 
@@ -73,23 +86,30 @@ public final class DatasetValidator {
     public DatasetReport validate(InputStream content, DatasetFormat declared, TokenCounter tokens,
                                   LongHashSet evaluationPrompts, ExampleSink sink) {
         ReportBuilder report = new ReportBuilder();
-        Pass pass = new Pass(report, declared, tokens, evaluationPrompts, sink);
-        long lines;
-        try {
+        try (Pass pass = new Pass(report, declared, tokens, evaluationPrompts, sink)) {
             BufferedInputStream in = BinarySniffer.buffered(content);
             if (BinarySniffer.isBinary(in)) {
                 report.add(Check.NOT_JSONL, 1);
                 return pass.report(0);
             }
-            lines = new JsonlLineReader(in, limits.maxLineBytes()).readAll(pass);
+            return pass.report(new JsonlLineReader(in, limits.maxLineBytes()).readAll(pass));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the dataset", e);
         }
-        return pass.report(lines);
     }
 
-    /** The state of one validation pass; receives lines from the reader. */
-    private final class Pass implements JsonlLineReader.Sink {
+    /**
+     * The state of one validation pass; receives lines from the reader and validates them a batch at a time.
+     * What depends on a line alone (its JSON, the normalised text and its hashes, the near-duplicate signature,
+     * the canonical line, the tokens) is computed for the whole batch on several threads; what depends on the
+     * lines before (the format, duplicates, the report, the sink) then runs in input order on the calling
+     * thread, exactly as line by line, so the report and the examples handed on do not depend on the batching.
+     * A batch's tokens are counted on a thread of the pass while the next batch is parsed and checked, which
+     * keeps every core busy through the parts that run in order; its examples reach the sink before the next
+     * batch's. Memory stays bounded by two batches: at most {@link #BATCH_LINES} lines and about
+     * {@link #BATCH_CHARS} characters each.
+     */
+    private final class Pass implements JsonlLineReader.Sink, AutoCloseable {
 
         private final ReportBuilder report;
         private final TokenCounter tokens;
@@ -99,6 +119,12 @@ public final class DatasetValidator {
         private final LongHashSet evaluationPrompts;
         private final NearDuplicateIndex nearDuplicates = limits.nearDuplicateThreshold() > 1 ? null
                 : new NearDuplicateIndex(limits.nearDuplicateThreshold(), limits.nearDuplicateCapacity());
+        private final List<Line> batch = new ArrayList<>(BATCH_LINES);
+        private long batchChars;
+        /** Counts tokens; null without a token counter. */
+        private final ExecutorService counting;
+        /** The checked batch whose tokens are being counted, not yet handed to the sink; null if none. */
+        private Counting inFlight;
         private DatasetFormat format;
         private long examples;
 
@@ -109,85 +135,216 @@ public final class DatasetValidator {
             this.format = declared;
             this.tokens = tokens;
             this.sink = sink;
+            this.counting = tokens == null ? null : Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "dataset-token-counting");
+                thread.setDaemon(true);
+                return thread;
+            });
         }
 
         @Override
         public void badLine(long number, Check check) {
-            report.add(check, number);
+            add(new Line(number, null, check));
         }
 
         @Override
         public void line(long number, String text) {
-            if (text.isBlank()) {
-                report.add(Check.EMPTY_LINE, number);
-                return;
-            }
-            JsonNode node;
-            try {
-                node = mapper.readTree(text);
-            } catch (StreamConstraintsException e) {
-                report.add(Check.TOO_DEEP, number);
-                return;
-            } catch (JsonProcessingException e) {
-                report.add(Check.INVALID_JSON, number);
-                return;
-            }
-            if (!node.isObject()) {
-                report.add(Check.NOT_AN_OBJECT, number);
-                return;
-            }
-            DatasetFormat detected = DatasetFormat.detect(node).orElse(null);
-            if (format == null) {
-                if (detected == null) {
-                    report.add(Check.UNKNOWN_FORMAT, number);
-                    return;
-                }
-                format = detected;
-            } else if (detected != null && detected != format) {
-                report.add(Check.MIXED_FORMATS, number);
-                return;
-            }
-            Example example = ExampleParser.parse(format, node, number, report);
-            if (example != null) {
-                accept(example, number);
+            batchChars += text.length();
+            add(new Line(number, text, null));
+        }
+
+        private void add(Line line) {
+            batch.add(line);
+            if (batch.size() >= BATCH_LINES || batchChars >= BATCH_CHARS) {
+                flush();
             }
         }
 
-        private void accept(Example example, long number) {
-            String normalized = TextNormalizer.normalize(example);
-            if (!seen.add(ExampleHash.of(normalized))) {
-                report.add(Check.DUPLICATE_EXAMPLE, number);
+        /** Validates the lines read so far. */
+        void flush() {
+            if (batch.isEmpty()) {
                 return;
             }
-            if (evaluationPrompts != null
-                    && evaluationPrompts.contains(ExampleHash.of(TextNormalizer.normalizePrompt(example)))) {
-                report.add(Check.CONTAMINATED, number);
+            List<ParsedLine> parsed = batch.parallelStream().map(this::parse).toList();
+            batch.clear();
+            batchChars = 0;
+            List<Example> valid = new ArrayList<>();
+            for (ParsedLine line : parsed) {
+                Example example = example(line);
+                if (example != null) {
+                    valid.add(example);
+                }
+            }
+            List<Candidate> candidates = valid.parallelStream().map(this::candidate).toList();
+            List<Candidate> fresh = new ArrayList<>();
+            for (Candidate candidate : candidates) {
+                if (isFresh(candidate)) {
+                    fresh.add(candidate);
+                }
+            }
+            keepInFlight();
+            List<Example> counted = fresh.stream().map(Candidate::example).toList();
+            inFlight = new Counting(fresh, tokens == null ? null
+                    : CompletableFuture.supplyAsync(() -> tokens.countAll(counted), counting));
+        }
+
+        /** Hands the batch in flight to the sink, its tokens in the histogram, once they are counted. */
+        private void keepInFlight() {
+            if (inFlight == null) {
                 return;
+            }
+            List<Candidate> fresh = inFlight.candidates();
+            int[] counts = inFlight.counts();
+            inFlight = null;
+            for (int i = 0; i < fresh.size(); i++) {
+                Candidate candidate = fresh.get(i);
+                if (tokens != null) {
+                    int count = counts != null ? counts[i] : tokens.count(candidate.example());
+                    if (histogram.add(count)) {
+                        report.add(Check.TOO_LONG, candidate.example().line());
+                    }
+                }
+                examples++;
+                sink.accept(candidate.example(), candidate.canonicalJson(), candidate.hash());
+            }
+        }
+
+        /** Depends on the line alone: runs on any thread. */
+        private ParsedLine parse(Line line) {
+            if (line.problem() != null) {
+                return ParsedLine.problem(line.number(), line.problem());
+            }
+            if (line.text().isBlank()) {
+                return ParsedLine.problem(line.number(), Check.EMPTY_LINE);
+            }
+            JsonNode node;
+            try {
+                node = mapper.readTree(line.text());
+            } catch (StreamConstraintsException e) {
+                return ParsedLine.problem(line.number(), Check.TOO_DEEP);
+            } catch (JsonProcessingException e) {
+                return ParsedLine.problem(line.number(), Check.INVALID_JSON);
+            }
+            if (!node.isObject()) {
+                return ParsedLine.problem(line.number(), Check.NOT_AN_OBJECT);
+            }
+            return new ParsedLine(line.number(), null, node, DatasetFormat.detect(node).orElse(null));
+        }
+
+        /** The dataset's format is the first valid example's: in input order. */
+        private Example example(ParsedLine line) {
+            if (line.problem() != null) {
+                report.add(line.problem(), line.number());
+                return null;
+            }
+            if (format == null) {
+                if (line.detected() == null) {
+                    report.add(Check.UNKNOWN_FORMAT, line.number());
+                    return null;
+                }
+                format = line.detected();
+            } else if (line.detected() != null && line.detected() != format) {
+                report.add(Check.MIXED_FORMATS, line.number());
+                return null;
+            }
+            return ExampleParser.parse(format, line.node(), line.number(), report);
+        }
+
+        /** Depends on the example alone: runs on any thread. */
+        private Candidate candidate(Example example) {
+            String normalized = TextNormalizer.normalize(example);
+            long promptHash = evaluationPrompts == null ? 0
+                    : ExampleHash.of(TextNormalizer.normalizePrompt(example));
+            int[] signature = nearDuplicates == null ? null : NearDuplicateIndex.signature(normalized);
+            String canonical = canonicalJson(example);
+            return new Candidate(example, ExampleHash.of(normalized), promptHash, signature, canonical,
+                    ExampleHash.of(canonical));
+        }
+
+        /** Not a duplicate, nor an evaluation prompt, nor a near-duplicate of an earlier example: in input order. */
+        private boolean isFresh(Candidate candidate) {
+            long number = candidate.example().line();
+            if (!seen.add(candidate.normalizedHash())) {
+                report.add(Check.DUPLICATE_EXAMPLE, number);
+                return false;
+            }
+            if (evaluationPrompts != null && evaluationPrompts.contains(candidate.promptHash())) {
+                report.add(Check.CONTAMINATED, number);
+                return false;
             }
             if (nearDuplicates != null) {
                 boolean limitedBefore = nearDuplicates.reachedCapacity();
-                if (nearDuplicates.isNearDuplicate(normalized)) {
+                if (nearDuplicates.isNearDuplicate(candidate.signature())) {
                     report.add(Check.NEAR_DUPLICATE, number);
-                    return;
+                    return false;
                 }
                 if (!limitedBefore && nearDuplicates.reachedCapacity()) {
                     report.add(Check.NEAR_DUPLICATE_CHECK_LIMITED, number);
                 }
             }
-            String canonical = canonicalJson(example);
-            long hash = ExampleHash.of(canonical);
-            if (tokens != null && histogram.add(tokens.count(example))) {
-                report.add(Check.TOO_LONG, number);
-            }
-            examples++;
-            sink.accept(example, canonical, hash);
+            return true;
         }
 
         DatasetReport report(long lines) {
+            flush();
+            keepInFlight();
             return new DatasetReport(format == null ? null : format.id(), lines, examples,
                     report.findings(Check.Severity.ERROR), report.findings(Check.Severity.WARNING),
                     tokens == null ? null : histogram.stats(), tokens == null ? 0 : histogram.billedTokens(), null);
         }
+
+        /** Waits for a count still running (the tokenizer must outlive it), then ends the counting thread. */
+        @Override
+        public void close() {
+            if (inFlight != null) {
+                inFlight.counts();
+            }
+            if (counting != null) {
+                counting.shutdown();
+            }
+        }
+    }
+
+    /**
+     * A checked batch and its token counts to come (null without a token counter).
+     */
+    private record Counting(List<Candidate> candidates, CompletableFuture<int[]> counting) {
+
+        /**
+         * The batch's tokens, or null if counting them failed (a chat template may refuse a conversation): the
+         * batch is then counted one example at a time, so the failure surfaces at its own example, after the
+         * examples before it were handed on, as without batching.
+         */
+        int[] counts() {
+            if (counting == null) {
+                return null;
+            }
+            try {
+                return counting.join();
+            } catch (CompletionException | CancellationException e) {
+                return null;
+            }
+        }
+    }
+
+    /** A line as read: its text, or the problem that kept the reader from decoding it. */
+    private record Line(long number, String text, Check problem) {
+    }
+
+    /** A line's JSON object and the format its keys suggest, or the problem that makes it no example. */
+    private record ParsedLine(long number, Check problem, JsonNode node, DatasetFormat detected) {
+        static ParsedLine problem(long number, Check problem) {
+            return new ParsedLine(number, problem, null, null);
+        }
+    }
+
+    /**
+     * A valid example with what the checks and the sink need of it: the hash of its normalised text, of its
+     * normalised prompt (0 without evaluation prompts), its near-duplicate signature (null with the check off),
+     * and its canonical line with that line's hash.
+     */
+    private record Candidate(Example example, long normalizedHash, long promptHash, int[] signature,
+                             String canonicalJson, long hash) {
     }
 
     /**

@@ -38,9 +38,12 @@ public final class NearDuplicateIndex {
         }
     }
 
-    /** @return true if the text is a near-duplicate of an indexed one; otherwise it is indexed (capacity allowing) */
-    public boolean isNearDuplicate(String normalizedText) {
-        int[] signature = signature(normalizedText);
+    /**
+     * @param signature the {@link #signature} of a normalised text (it depends on the text alone, so the
+     *                  validator computes it on several threads; the index itself is used by one at a time)
+     * @return true if the text is a near-duplicate of an indexed one; otherwise it is indexed (capacity allowing)
+     */
+    public boolean isNearDuplicate(int[] signature) {
         long[] keys = new long[BANDS];
         for (int b = 0; b < BANDS; b++) {
             keys[b] = bandKey(b, signature);
@@ -87,7 +90,8 @@ public final class NearDuplicateIndex {
         return (matching - 1.0 / 256) / (1 - 1.0 / 256);
     }
 
-    private int[] signature(String text) {
+    /** The MinHash signature of a normalised text: {@code PERMUTATIONS} values, one per bin. */
+    public static int[] signature(String text) {
         int[] bins = new int[PERMUTATIONS];
         Arrays.fill(bins, Integer.MAX_VALUE);
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -12,12 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DatasetValidatorTest {
@@ -240,6 +242,35 @@ class DatasetValidatorTest {
         assertEquals(Map.of("too_long", List.of(3L)), lines(report.warnings()));
         assertEquals(new dev.tuneforge.events.TokenStats(2, 3, 10, 11, 21, 1), report.tokens());
         assertEquals(21, report.billedTokens());
+    }
+
+    @Test
+    void aTokenCounterThatFailsOnOneExampleStopsTheValidationThereAfterTheExamplesBeforeItWereHandedOn() {
+        // A chat template may refuse a conversation. Counted a batch at a time, the whole batch fails; the
+        // examples before the refused one are still handed on first, as when each was counted on its own.
+        String content = IntStream.rangeClosed(1, 5)
+                .mapToObj(i -> "{\"prompt\":\"p" + i + "\",\"completion\":\"c\"}\n").collect(Collectors.joining());
+        TokenCounter refusesLineThree = new TokenCounter() {
+            @Override
+            public int count(Example example) {
+                if (example.line() == 3) {
+                    throw new IllegalStateException("refused line 3");
+                }
+                return 1;
+            }
+
+            @Override
+            public int[] countAll(List<Example> examples) {
+                throw new IllegalStateException("refused the batch");
+            }
+        };
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> validator.validate(
+                stream(content), null, refusesLineThree, (example, json, hash) -> kept.add(json)));
+
+        assertEquals("refused line 3", refused.getMessage());
+        assertEquals(2, kept.size());
+        assertTrue(kept.get(1).contains("p2"));
     }
 
     @Test
