@@ -1,6 +1,6 @@
 /**
  * The lineage graph, laid out automatically: nodes in layers by their distance from the first (a longest-path
- * layering of the edges), each layer a column, drawn as SVG with arrows. Each node shows its kind, its name and its
+ * layering of the edges, sources moved up to their first successor), each layer a column, drawn as SVG with arrows. Each node shows its kind, its name and its
  * digest.
  */
 export interface LineageNode {
@@ -18,6 +18,13 @@ export function lineageGraph(nodes: LineageNode[], edges: [string, string][]): S
       layer.set(to, Math.max(layer.get(to) ?? 0, (layer.get(from) ?? 0) + 1));
     }
   }
+  // A node nothing points to sits just before the first node it points to (a base model beside the dataset
+  // version, not at the far left).
+  for (const n of nodes) {
+    if (edges.some(([, to]) => to === n.id)) continue;
+    const next = edges.filter(([from]) => from === n.id).map(([, to]) => layer.get(to)!);
+    if (next.length) layer.set(n.id, Math.max(0, Math.min(...next) - 1));
+  }
   const columns = new Map<number, LineageNode[]>();
   for (const n of nodes) {
     const l = layer.get(n.id)!;
@@ -30,7 +37,7 @@ export function lineageGraph(nodes: LineageNode[], edges: [string, string][]): S
     col.forEach((n, i) => pos.set(n.id, { x: 10 + l * (W + GAP_X), y: 10 + i * (H + GAP_Y) }));
     height = Math.max(height, col.length * (H + GAP_Y));
   }
-  const width = 20 + columns.size * (W + GAP_X) - GAP_X;
+  const width = 20 + (Math.max(0, ...layer.values()) + 1) * (W + GAP_X) - GAP_X;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${width} ${height + 10}`);

@@ -84,7 +84,10 @@ function notFound(detail: string): Node {
 function shell(route: string): HTMLElement {
   const section = '/' + (route.split('/')[1] ?? '');
   return h('header', {},
-    h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
+    h('a', {
+      href: '#main', class: 'skip',
+      onclick: (e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); },
+    }, 'Skip to content'),
     h('span', { class: 'brand' }, 'tuneforge'),
     h('nav', { 'aria-label': 'main' }, NAV.map(([path, label]) => {
       const a = link(path, label);

@@ -1,19 +1,20 @@
 import { ApiError, get, Page, upload } from '../api';
 import { badge, Child, facts, h, link, num, short, table, when } from '../dom';
-import { field, PageFn } from '../view';
+import { field, PageFn, View } from '../view';
 
 /** Datasets and an upload with a progress bar; after it, the dataset's page shows the validation report. */
 export const datasets: PageFn = async view => {
   const list = await get<Page<any>>('/api/v1/datasets?limit=200');
   return h('section', {},
     h('h1', {}, 'Datasets'),
-    uploadForm(view.refresh),
+    uploadForm(view),
     table('Datasets', ['dataset', 'name', 'format', 'status', 'version', 'examples', 'uploaded'], list.data, d => [
       link(`/datasets/${d.id}`, d.id), d.name, d.format, badge(d.status), d.version ?? '—', d.examples ?? '—',
       when(d.created_at)]));
 };
 
-function uploadForm(_refresh: () => void): HTMLElement {
+/** The upload: a progress bar while the bytes go, then the validation report once dataset-service has one. */
+function uploadForm(view: View): HTMLElement {
   const name = h('input', { id: 'upload-name', name: 'name', required: true, pattern: '[A-Za-z0-9._-]+' });
   const format = h('select', { id: 'upload-format', name: 'format' },
     ['chat', 'alpaca', 'completion', 'preference'].map(f => h('option', { value: f }, f)));
@@ -21,13 +22,14 @@ function uploadForm(_refresh: () => void): HTMLElement {
   const file = h('input', { id: 'upload-file', name: 'file', type: 'file', accept: '.jsonl,.json,.txt', required: true });
   const progress = h('progress', { id: 'upload-progress', max: 1, value: 0, 'aria-label': 'upload progress' });
   const status = h('p', { role: 'status', id: 'upload-status' });
+  const result = h('div', { id: 'upload-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'card', 'aria-labelledby': 'upload-title' },
     h('h2', { id: 'upload-title' }, 'Upload a dataset'),
     h('label', { for: 'upload-name' }, 'Name'), name,
     h('label', { for: 'upload-format' }, 'Format'), format,
     h('label', { for: 'upload-base-model' }, 'Base model (counts tokens with its tokenizer; optional)'), baseModel,
     h('label', { for: 'upload-file' }, 'JSONL file'), file,
-    h('button', { type: 'submit' }, 'Upload'), progress, status);
+    h('button', { type: 'submit' }, 'Upload'), progress, status, result);
   form.addEventListener('submit', async e => {
     e.preventDefault();
     const chosen = file.files?.[0];
@@ -35,10 +37,21 @@ function uploadForm(_refresh: () => void): HTMLElement {
     const q = new URLSearchParams({ name: name.value, format: format.value });
     if (baseModel.value.trim()) q.set('base_model', baseModel.value.trim());
     status.textContent = 'Uploading…';
+    result.replaceChildren();
+    progress.value = 0;
     try {
       const accepted = await upload<any>(`/api/v1/datasets?${q}`, chosen, f => { progress.value = f; });
-      status.textContent = 'Uploaded; validating…';
-      location.hash = `#/datasets/${accepted.id}`;
+      status.textContent = `Uploaded ${accepted.id} (sha256 ${short(accepted.sha256)}); validating…`;
+      let d = await get<any>(`/api/v1/datasets/${accepted.id}`);
+      let here = true;
+      view.onLeave(() => { here = false; });
+      while (d.status === 'validating' && here) {
+        await new Promise(resolve => setTimeout(resolve, 1000));
+        d = await get<any>(`/api/v1/datasets/${accepted.id}`);
+      }
+      status.textContent = `${accepted.id} is ${d.status}.`;
+      result.replaceChildren(h('p', {}, badge(d.status), ' ', link(`/datasets/${d.id}`, `Open dataset ${d.name}`)),
+        d.reason ? h('p', {}, d.reason) : '', d.report ? report('Validation report', d.report) : '');
     } catch (err) {
       status.textContent = `Upload failed: ${(err as Error).message}`;
     }
@@ -68,6 +81,8 @@ export const dataset: PageFn = async view => {
     d.status === 'validating' ? h('p', { role: 'status' }, 'Validating…') : null,
     d.report ? report('Validation report', d.report) : null,
     h('h2', {}, 'Versions'),
+    versions.length ? null : h('p', { class: 'empty' }, d.status === 'rejected'
+      ? 'No versions: the upload was rejected.' : 'No versions yet.'),
     versions.map(v => h('article', { class: 'card', 'aria-label': `version ${v.version}` },
       h('h3', {}, `Version ${v.version}`),
       facts([['content sha256', h('code', {}, short(v.content_sha256))], ['train examples', v.train_examples],

@@ -1,4 +1,4 @@
-import { get, Page, post, stream } from '../api';
+import { ApiError, get, Page, post, stream } from '../api';
 import { LossCurve } from '../chart';
 import { badge, facts, h, link, num, short, table, when } from '../dom';
 import { field, PageFn } from '../view';
@@ -32,6 +32,7 @@ function startForm(): HTMLElement {
     input('job-dataset', 'Dataset id', { required: true }),
     input('job-model-name', 'Model name', { required: true }),
     input('job-max-steps', 'Max steps', { type: 'number', min: 1, value: 30 }),
+    input('job-batch-size', 'Batch size (empty: auto)', { type: 'number', min: 1 }),
     h('button', { type: 'submit' }, 'Start job'), status);
   form.addEventListener('submit', async e => {
     e.preventDefault();
@@ -39,14 +40,32 @@ function startForm(): HTMLElement {
     try {
       const job = await post<any>('/api/v1/jobs', {
         base_model: value('job-base-model'), dataset_id: value('job-dataset'), model_name: value('job-model-name'),
-        hyperparameters: { max_steps: Number(value('job-max-steps')) },
+        hyperparameters: {
+          max_steps: Number(value('job-max-steps')),
+          ...(value('job-batch-size') ? { batch_size: Number(value('job-batch-size')) } : {}),
+        },
       });
+      // The job is in the read model once its own TrainingRequested is projected, a moment later.
+      status.textContent = `Job ${job.id} requested; waiting for it to be queued…`;
+      for (let i = 0; i < 120 && !await exists(`/api/v1/jobs/${job.id}`); i++) {
+        await new Promise(resolve => setTimeout(resolve, 250));
+      }
       location.hash = `#/jobs/${job.id}`;
     } catch (err) {
       status.textContent = `Could not start the job: ${(err as Error).message}`;
     }
   });
   return form;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await get(path);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  }
 }
 
 /** One job: live loss curve over SSE, learning rate, tokens/s, ETA, checkpoints, the recipe, cancel/pause/resume. */
@@ -71,20 +90,25 @@ export const job: PageFn = async view => {
     ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   };
   showProgress(j.progress);
+  const checkpointSteps = new Set(checkpoints.data.map(c => c.step));
   const checkpointList = h('ul', { 'aria-label': 'checkpoints' },
     checkpoints.data.map(c => h('li', {}, `step ${c.step} — sha256 ${short(c.sha256)}`)));
   if (!['succeeded', 'failed', 'cancelled'].includes(j.state)) {
+    // Event types are dev.tuneforge.training.<what>.v1.
+    const states: Record<string, string> = { started: 'running', resumed: 'running', paused: 'paused',
+      finished: 'succeeded', failed: 'failed', cancelled: 'cancelled' };
     const stop = stream(`${path}/events`, (type, event) => {
       const data = event.data ?? {};
-      if (type.endsWith('training.progress.v1')) {
+      const [, , topic, what] = type.split('.');
+      if (topic !== 'training') return;
+      if (what === 'progress') {
         curve.add(data.step, data.trainLoss ?? null, data.validLoss ?? null);
         showProgress(data);
-      } else if (type.endsWith('checkpoint.saved.v1')) {
+      } else if (what === 'checkpoint-saved' && !checkpointSteps.has(data.step)) { // the stream replays from the start
+        checkpointSteps.add(data.step);
         checkpointList.appendChild(h('li', {}, `step ${data.step} — sha256 ${short(data.sha256)}`));
-      } else if (/training\.(finished|failed|cancelled|paused|resumed|started)\.v1$/.test(type)) {
-        const state = { finished: 'succeeded', failed: 'failed', cancelled: 'cancelled', paused: 'paused',
-          resumed: 'running', started: 'running' }[type.split('.')[2]] ?? j.state;
-        stateBadge.replaceChildren(badge(state));
+      } else if (states[what]) {
+        stateBadge.replaceChildren(badge(states[what]));
       }
     });
     view.onLeave(stop);
