@@ -8,9 +8,14 @@ import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.tuneforge.gateway.Gateway.ADMIN;
 import static dev.tuneforge.gateway.Gateway.as;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -42,6 +47,17 @@ class AuthApiTest {
         RestAssured.when().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths.'/api/v1/keys'", notNullValue())
                 .body("components.securitySchemes.apiKey.scheme", is("bearer"));
+    }
+
+    @Test
+    void theDashboardIsServedAtTheRootWithoutAKeyAndLoadsNothingFromAnotherOrigin() {
+        String page = RestAssured.when().get("/").then().statusCode(200).contentType(containsString("text/html"))
+                .extract().asString();
+        Matcher script = Pattern.compile("src=\"(/assets/[^\"]+\\.js)\"").matcher(page);
+        assertTrue(script.find(), page);
+        assertFalse(page.contains("http://") || page.contains("https://"), page);
+        RestAssured.when().get(script.group(1)).then().statusCode(200)
+                .contentType(containsString("javascript")).body(containsString("/api/v1/me"));
     }
 
     @Test

@@ -159,6 +159,17 @@ class WholePipelineIT {
         assertEquals("djl", chain.started().as(TrainingStarted.class).runtime(), "no runtime asked: the default");
     }
 
+    @Test
+    @Order(3) // on what the demo and the second version left: json-bot v1 champion, v2 promoted before
+    void theDashboardInARealBrowserSignsInUploadsTrainsEvaluatesPromotesAndIsKeyboardAccessible() throws Exception {
+        DashboardInBrowser.Run browser = DashboardInBrowser.run(platform, MODEL);
+        assertEquals(0, browser.exitCode(), browser.output());
+        try (Stream<Path> shots = Files.list(browser.out().resolve("screenshots"))) {
+            assertTrue(shots.count() >= 9, "one screenshot per test in " + browser.out());
+        }
+        assertEquals(1, platform.api().get("/api/v1/models/" + MODEL).path("champion").asInt(), "rolled back in the browser");
+    }
+
     /** The model's events on the registry topic (one partition: its key is the model name), in words. */
     private static List<String> registryMoves(TopicClient topics) {
         List<String> moves = new ArrayList<>();
