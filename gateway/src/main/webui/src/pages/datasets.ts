@@ -110,12 +110,19 @@ function report(title: string, r: any): HTMLElement {
     field(r, 'validation_file') ? report('Validation file', field(r, 'validation_file')) : null);
 }
 
-/** Token lengths per example: min, median, p95 and max as bars, with the number truncated. */
+/**
+ * Token lengths per example: the report's histogram (examples per length bucket, the last ending at the model's
+ * context window), with min, median, p95 and max beside it. A report made before the histogram shows the four.
+ */
 function tokenHistogram(t: any): HTMLElement {
-  const bars: [string, number][] = [['min', t.min], ['median', t.p50], ['p95', t.p95], ['max', t.max]];
+  const buckets: { up_to: number; examples: number }[] = t.histogram ?? [];
+  const bars: [string, number][] = buckets.length > 0
+    ? buckets.map((b, i): [string, number] => [`${i === 0 ? 0 : buckets[i - 1].up_to + 1}–${b.up_to}`, b.examples])
+    : [['min', t.min], ['median', t.p50], ['p95', t.p95], ['max', t.max]];
   const top = Math.max(1, ...bars.map(([, v]) => v ?? 0));
   return h('figure', { class: 'histogram', 'aria-label': 'token lengths per example' },
-    h('figcaption', {}, `Token lengths per example (total ${t.total}, truncated ${t.truncated})`),
+    h('figcaption', {}, `Token lengths per example: min ${t.min}, median ${t.p50}, p95 ${t.p95}, max ${t.max}`
+      + ` (total ${t.total}, truncated ${t.truncated})`),
     bars.map(([label, v]) => h('div', { class: 'bar-row' },
       h('span', { class: 'bar-label' }, label),
       h('span', { class: 'bar', style: `width:${(100 * (v ?? 0)) / top}%` }),

@@ -329,7 +329,11 @@ class UploadIngestionTest {
         int window = 256; // the fixture's max_position_embeddings
         assertTrue(expected[2] > window, "the third example is meant to be longer than the context");
         assertEquals(new TokenStats(expected[0], expected[1], window, expected[2],
-                expected[0] + expected[1] + window, 1), tokens);
+                expected[0] + expected[1] + window, 1, null), new TokenStats(tokens.min(), tokens.p50(), tokens.p95(),
+                tokens.max(), tokens.total(), tokens.truncated(), null));
+        assertEquals(3, tokens.histogram().stream().mapToLong(TokenStats.Bucket::examples).sum(),
+                "every example is in one bucket: " + tokens.histogram());
+        assertEquals(window, tokens.histogram().getLast().upTo(), "the longest is cut at the window, the last bucket");
     }
 
     /** Bad files of every kind: what each one is, and the check and first line it must be reported with. */

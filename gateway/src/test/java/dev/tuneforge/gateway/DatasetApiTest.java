@@ -92,7 +92,7 @@ class DatasetApiTest {
         Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id).then().body("status", is("validating"));
 
         topics.publish(new DatasetReady(project, id, 2, 1, "completion", "c2", "t2", "s2", 3, "v2", "sv2", 1, 3,
-                new TokenStats(5, 7, 9, 9, 28, 0), null, report), "dataset-service");
+                new TokenStats(5, 7, 9, 9, 28, 0, List.of(new TokenStats.Bucket(16, 4))), null, report), "dataset-service");
         await().atMost(WAIT).untilAsserted(() -> Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id)
                 .then().body("status", is("ready")).body("version", is(2)).body("examples", is(4))
                 .body("report.format", is("completion")));
@@ -100,7 +100,8 @@ class DatasetApiTest {
                 .body("data.version", contains(1, 2)).body("data.parent_version", contains(null, 1))
                 .body("data.new_examples", contains(1, 3));
         Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id + "/versions/2").then().statusCode(200)
-                .body("train_key", is("t2")).body("train_sha256", is("s2")).body("token_stats.p95", is(9));
+                .body("train_key", is("t2")).body("train_sha256", is("s2")).body("token_stats.p95", is(9))
+                .body("token_stats.histogram[0].up_to", is(16)).body("token_stats.histogram[0].examples", is(4));
         Gateway.as(member.secret()).when().get("/api/v1/datasets/" + id + "/versions/7").then().statusCode(404);
     }
 

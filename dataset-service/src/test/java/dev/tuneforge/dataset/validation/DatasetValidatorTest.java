@@ -240,7 +240,9 @@ class DatasetValidatorTest {
                         + "{\"prompt\":\"a\",\"completion\":\"b\"}\n"),         // 2
                 null, characters, (example, json, hash) -> { });
         assertEquals(Map.of("too_long", List.of(3L)), lines(report.warnings()));
-        assertEquals(new dev.tuneforge.events.TokenStats(2, 3, 10, 11, 21, 1), report.tokens());
+        assertEquals(new dev.tuneforge.events.TokenStats(2, 3, 10, 11, 21, 1,
+                java.util.List.of(new dev.tuneforge.events.TokenStats.Bucket(10, 4))), report.tokens(),
+                "a window of 10 is one bucket, the truncated example counted at the window");
         assertEquals(21, report.billedTokens());
     }
 
