@@ -93,7 +93,8 @@ export const job: PageFn = async view => {
   const checkpointSteps = new Set(checkpoints.data.map(c => c.step));
   const checkpointList = h('ul', { 'aria-label': 'checkpoints' },
     checkpoints.data.map(c => h('li', {}, `step ${c.step} — sha256 ${short(c.sha256)}`)));
-  if (!['succeeded', 'failed', 'cancelled'].includes(j.state)) {
+  const ended = ['succeeded', 'failed', 'cancelled'].includes(j.state);
+  if (!ended) {
     // Event types are dev.tuneforge.training.<what>.v1.
     const states: Record<string, string> = { started: 'running', resumed: 'running', paused: 'paused',
       finished: 'succeeded', failed: 'failed', cancelled: 'cancelled' };
@@ -128,7 +129,8 @@ export const job: PageFn = async view => {
   return h('section', {},
     h('h1', {}, `Job ${id}`),
     h('p', {}, 'State: ', stateBadge),
-    h('div', { class: 'actions' }, command('pause'), command('resume'), command('cancel'), message),
+    // A job that has ended takes no more commands: no buttons to offer.
+    ended ? null : h('div', { class: 'actions' }, command('pause'), command('resume'), command('cancel'), message),
     h('h2', {}, 'Loss'),
     curve.element,
     live,
