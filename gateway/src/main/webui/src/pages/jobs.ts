@@ -93,8 +93,10 @@ export const job: PageFn = async view => {
   const checkpointSteps = new Set(checkpoints.data.map(c => c.step));
   const checkpointList = h('ul', { 'aria-label': 'checkpoints' },
     checkpoints.data.map(c => h('li', {}, `step ${c.step} — sha256 ${short(c.sha256)}`)));
-  const ended = ['succeeded', 'failed', 'cancelled'].includes(j.state);
-  if (!ended) {
+  const ENDED = ['succeeded', 'failed', 'cancelled'];
+  // A job that has ended takes no more commands: no buttons to offer, from the load or from the live state on.
+  const actions = h('div', { class: 'actions' });
+  if (!ENDED.includes(j.state)) {
     // Event types are dev.tuneforge.training.<what>.v1.
     const states: Record<string, string> = { started: 'running', resumed: 'running', paused: 'paused',
       finished: 'succeeded', failed: 'failed', cancelled: 'cancelled' };
@@ -110,6 +112,7 @@ export const job: PageFn = async view => {
         checkpointList.appendChild(h('li', {}, `step ${data.step} — sha256 ${short(data.sha256)}`));
       } else if (states[what]) {
         stateBadge.replaceChildren(badge(states[what]));
+        if (ENDED.includes(states[what])) actions.replaceChildren();
       }
     });
     view.onLeave(stop);
@@ -126,11 +129,11 @@ export const job: PageFn = async view => {
     },
   }, `${name[0].toUpperCase()}${name.slice(1)} job`);
   const message = h('p', { role: 'status' });
+  if (!ENDED.includes(j.state)) actions.append(command('pause'), command('resume'), command('cancel'), message);
   return h('section', {},
     h('h1', {}, `Job ${id}`),
     h('p', {}, 'State: ', stateBadge),
-    // A job that has ended takes no more commands: no buttons to offer.
-    ended ? null : h('div', { class: 'actions' }, command('pause'), command('resume'), command('cancel'), message),
+    actions,
     h('h2', {}, 'Loss'),
     curve.element,
     live,
