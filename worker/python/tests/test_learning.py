@@ -25,7 +25,7 @@ from tuneforge_worker.data import prompt_of, read_examples, render_chat
 from tuneforge_worker.evaluate import evaluate
 from tuneforge_worker.events import EventSink
 from tuneforge_worker.java_random import JavaRandom
-from tuneforge_worker.model import load_model, load_tokenizer
+from tuneforge_worker.model import load_adapter, load_model, load_tokenizer
 from tuneforge_worker.spec import read_eval_spec
 from tuneforge_worker.stop import StopSignal
 
@@ -33,21 +33,28 @@ RECIPE = {"epochs": 16, "batch_size": 8, "learning_rate": 2e-3, "lr_scheduler": 
           "weight_decay": 0.3, "max_grad_norm": 1.0, "packing": True, "max_seq_length": 256, "seed": 5}
 
 
-def exact_match(model_dir, heldout, tokenizer) -> float:
-    """Share of held-out prompts whose greedy answer (up to 40 tokens) is exactly the reference."""
+def answers(model_dir, heldout, tokenizer, adapter=None) -> list[tuple[str, str]]:
+    """(greedy answer of up to 40 tokens, reference) of each held-out prompt (with ``adapter`` on the model, if
+    given)."""
     model = load_model(model_dir, torch.device("cpu"))
-    hits = examples = 0
+    if adapter is not None:
+        model = load_adapter(model, adapter)
+    out = []
     for example in read_examples(heldout, "chat"):
         messages, reference = prompt_of(example)
         ids = tokenizer(render_chat(tokenizer, messages, True), add_special_tokens=False,
                         return_tensors="pt")["input_ids"]
         with torch.no_grad():
-            out = model.generate(input_ids=ids, max_new_tokens=40, do_sample=False,
-                                 eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-        answer = tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
-        hits += answer.strip() == reference.strip()
-        examples += 1
-    return hits / examples
+            generated = model.generate(input_ids=ids, max_new_tokens=40, do_sample=False,
+                                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+        out.append((tokenizer.decode(generated[0, ids.shape[1]:], skip_special_tokens=True), reference))
+    return out
+
+
+def exact_match(model_dir, heldout, tokenizer, adapter=None) -> float:
+    """Share of held-out prompts whose greedy answer (up to 40 tokens) is exactly the reference."""
+    pairs = answers(model_dir, heldout, tokenizer, adapter)
+    return sum(answer.strip() == reference.strip() for answer, reference in pairs) / len(pairs)
 
 
 @pytest.mark.slow

@@ -65,6 +65,19 @@ def test_a_full_fine_tune_takes_no_lora_options(tmp_path):
     assert "method.r" in f.message
 
 
+def test_a_qlora_method_takes_the_lora_fields_and_double_quant_which_defaults_to_true(tmp_path):
+    doc = {"base_model": "b", "data": {"train": "t"},
+           "method": {"type": "qlora", "r": 4, "target_modules": ["all-linear"]}}
+    method = specs.read_train_spec(write(tmp_path, doc), tmp_path).method
+    assert method == specs.Qlora(r=4, target_modules=("all-linear",), double_quant=True)
+    doc["method"]["double_quant"] = False
+    assert specs.read_train_spec(write(tmp_path, doc), tmp_path).method.double_quant is False
+    for other in ("lora", "full"):
+        f = failure(tmp_path, {"base_model": "b", "data": {"train": "t"},
+                               "method": {"type": other, "double_quant": True}})
+        assert "method.double_quant: not allowed here" in f.message, f.message
+
+
 def test_warmup_is_steps_or_a_ratio_not_both(tmp_path):
     f = failure(tmp_path, {"base_model": "b", "data": {"train": "t"}, "method": {"type": "full"},
                            "hyperparameters": {"warmup_steps": 3, "warmup_ratio": 0.1}})

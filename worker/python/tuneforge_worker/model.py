@@ -91,6 +91,32 @@ def load_model(path: Path, device: torch.device, dtype: torch.dtype = torch.floa
     return model.to(device).eval()
 
 
+def load_nf4_base(path: Path, device: torch.device, compute_dtype: torch.dtype, double_quant: bool):
+    """The causal LM with its decoder projections in 4-bit NF4, for QLoRA (docs/WORKER_PROTOCOL.md, "QLoRA").
+
+    With bitsandbytes installed (and a CUDA device, which it needs) through PEFT's standard path: transformers'
+    ``BitsAndBytesConfig`` NF4 load (not tested here: neither the package index nor the GPU machine has it);
+    otherwise this runtime's ``nf4.NF4Linear``, quantised on the CPU so the full-precision projections never reach
+    the device."""
+    import importlib.util
+
+    from .nf4 import quantize_projections
+
+    if device.type == "cuda" and importlib.util.find_spec("bitsandbytes") is not None:
+        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+        check_model_dir(path)
+        config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                    bnb_4bit_use_double_quant=double_quant, bnb_4bit_compute_dtype=compute_dtype)
+        model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=config, dtype=compute_dtype,
+                                                     device_map={"": device}, local_files_only=True)
+        return model.eval()
+    model = load_model(path, torch.device("cpu"), compute_dtype)
+    replaced = quantize_projections(model.model.layers, PROJECTIONS, double_quant, compute_dtype)
+    log.info("QLoRA: %d projections in NF4 (double_quant %s, compute %s)", replaced, double_quant, compute_dtype)
+    return model.to(device)
+
+
 def lora_config(lora: Lora):
     from peft import LoraConfig
 

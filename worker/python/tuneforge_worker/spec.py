@@ -61,6 +61,13 @@ class Dpo(Lora):
 
 
 @dataclass(frozen=True)
+class Qlora(Lora):
+    """A LoRA adapter on a base held in 4-bit NF4 (docs/WORKER_PROTOCOL.md, "QLoRA"; ``nf4``)."""
+
+    double_quant: bool = True
+
+
+@dataclass(frozen=True)
 class Full:
     pass
 
@@ -99,7 +106,7 @@ class Data:
 class TrainSpec:
     base_model: Path
     data: Data
-    method: Lora | Dpo | Full
+    method: Lora | Dpo | Qlora | Full
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     eval_steps: int | None = None
     early_stopping_patience: int | None = None
@@ -116,13 +123,17 @@ def read_train_spec(path: Path, workdir: Path | None = None) -> TrainSpec:
     base = _workdir(path, workdir)
     data = doc["data"]
     m = doc["method"]
-    method: Lora | Dpo | Full
-    if m["type"] in ("lora", "dpo"):
+    method: Lora | Dpo | Qlora | Full
+    if m["type"] in ("lora", "dpo", "qlora"):
         adapter = dict(r=m.get("r", 8), alpha=m.get("alpha"), dropout=m.get("dropout", 0.05),
                        target_modules=tuple(m.get("target_modules", ("q_proj", "v_proj"))),
                        use_rslora=m.get("use_rslora", False))
-        method = (Lora(**adapter) if m["type"] == "lora"
-                  else Dpo(**adapter, beta=m.get("beta", 0.1), label_smoothing=m.get("label_smoothing", 0.0)))
+        if m["type"] == "lora":
+            method = Lora(**adapter)
+        elif m["type"] == "qlora":
+            method = Qlora(**adapter, double_quant=m.get("double_quant", True))
+        else:
+            method = Dpo(**adapter, beta=m.get("beta", 0.1), label_smoothing=m.get("label_smoothing", 0.0))
     else:
         method = Full()
     h = {k: v for k, v in doc.get("hyperparameters", {}).items() if v is not None}

@@ -45,11 +45,11 @@ from .errors import ExitCode, WorkerFailure
 from .events import EventSink
 from .java_random import java_long, long_hash
 from .loss import TokenLoss
-from .model import attach_lora, check_model_dir, load_model, load_tokenizer
+from .model import attach_lora, check_model_dir, load_model, load_nf4_base, load_tokenizer
 from .packing import Batch, attention_mask_for, make_batch
 from .plan import Row, Step, TrainingPlan, build
 from .schedule import LrSchedule
-from .spec import Dpo, Full, Lora, TrainSpec
+from .spec import Dpo, Full, Lora, Qlora, TrainSpec
 from .stop import StopSignal
 from .weights import FullWeights, LoraWeights, TrainedWeights
 
@@ -99,6 +99,9 @@ def train(spec: TrainSpec, events: EventSink, stop: StopSignal) -> int:
 
         trainer = DpoTrainer
     runtime = Distributed.start(spec.device)
+    if isinstance(spec.method, Qlora) and runtime.world_size > 1:
+        raise WorkerFailure.bad_spec(f"method.type: qlora runs in one process, not under torchrun "
+                                     f"(world size {runtime.world_size})")
     finished = False
     try:
         code = trainer(spec, events, stop, runtime).run()
@@ -135,7 +138,7 @@ class Trainer:
         resume_dir = self._resume_dir()
         state = self._check_resumable(resume_dir) if resume_dir is not None else None
 
-        model = self._prepared_base(load_model(spec.base_model, self.device, self._load_dtype()))
+        model = self._prepared_base(self._load_base())
         self.weights = self._method_weights(model)
         if state is not None:
             self.weights.restore(resume_dir)
@@ -172,6 +175,11 @@ class Trainer:
         self.validation = ([encoder.encode(e) for e in read_examples(data.validation, data.format)]
                            if data.validation is not None else [])
         return build(self.train_set, self.hp)
+
+    def _load_base(self):
+        if isinstance(self.spec.method, Qlora):
+            return load_nf4_base(self.spec.base_model, self.device, self._base_dtype(), self.spec.method.double_quant)
+        return load_model(self.spec.base_model, self.device, self._load_dtype())
 
     def _load_dtype(self) -> torch.dtype:
         return self._base_dtype()
@@ -559,7 +567,11 @@ def dropout_seed(seed: int, step: int, micro_batch: int, rank: int = 0) -> int:
     return long_hash(java_long(seed * 1_000_003 + step * 1_009 + micro_batch + rank * 1_000_000_007))
 
 
-def method_summary(method: Lora | Dpo | Full) -> dict:
+def method_summary(method: Lora | Dpo | Qlora | Full) -> dict:
+    if isinstance(method, Qlora):
+        return {"type": "qlora", "r": method.r, "alpha": method.lora_alpha,
+                "target_modules": list(method.target_modules), "use_rslora": method.use_rslora,
+                "double_quant": method.double_quant}
     if isinstance(method, Dpo):
         return {"type": "dpo", "r": method.r, "alpha": method.lora_alpha, "target_modules": list(method.target_modules),
                 "use_rslora": method.use_rslora, "beta": method.beta, "label_smoothing": method.label_smoothing}

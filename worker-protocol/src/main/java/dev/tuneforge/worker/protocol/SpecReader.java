@@ -70,7 +70,8 @@ public final class SpecReader {
         }
 
         TrainSpec.Method method = method(root.object("method", true,
-                Set.of("type", "r", "alpha", "dropout", "target_modules", "use_rslora", "beta", "label_smoothing")));
+                Set.of("type", "r", "alpha", "dropout", "target_modules", "use_rslora", "beta", "label_smoothing",
+                        "double_quant")));
         if (data != null && method != null
                 && (method instanceof TrainSpec.Dpo) != (data.format() == DataFormat.PREFERENCE)) {
             root.problem("data.format", method instanceof TrainSpec.Dpo
@@ -106,9 +107,12 @@ public final class SpecReader {
         if (m == null) {
             return null;
         }
-        String type = m.oneOf("type", null, Set.of("lora", "full", "dpo"));
+        String type = m.oneOf("type", null, Set.of("lora", "full", "dpo", "qlora"));
         if (!m.has("type")) {
-            m.problem("type", "required: \"lora\", \"full\" or \"dpo\"");
+            m.problem("type", "required: \"lora\", \"full\", \"dpo\" or \"qlora\"");
+        }
+        if (!"qlora".equals(type) && m.has("double_quant")) {
+            m.problem("double_quant", "only applies to method type \"qlora\"");
         }
         if (!"dpo".equals(type)) {
             for (String dpoOnly : List.of("beta", "label_smoothing")) {
@@ -116,6 +120,9 @@ public final class SpecReader {
                     m.problem(dpoOnly, "only applies to method type \"dpo\"");
                 }
             }
+        }
+        if ("qlora".equals(type)) {
+            return new TrainSpec.Qlora(lora(m), m.bool("double_quant", true));
         }
         if ("dpo".equals(type)) {
             TrainSpec.Lora lora = lora(m);
@@ -129,7 +136,7 @@ public final class SpecReader {
         if (!"lora".equals(type)) {
             for (String loraOnly : List.of("r", "alpha", "dropout", "target_modules", "use_rslora")) {
                 if (m.has(loraOnly)) {
-                    m.problem(loraOnly, "only applies to method types \"lora\" and \"dpo\"");
+                    m.problem(loraOnly, "only applies to method types \"lora\", \"dpo\" and \"qlora\"");
                 }
             }
             return "full".equals(type) ? new TrainSpec.Full() : null;

@@ -83,6 +83,11 @@ public final class SpecWriter {
                 method.put("beta", dpo.beta());
                 method.put("label_smoothing", dpo.labelSmoothing());
             }
+            case TrainSpec.Qlora qlora -> {
+                method.put("type", "qlora");
+                putLora(method, qlora.lora());
+                method.put("double_quant", qlora.doubleQuant());
+            }
         }
         root.set("hyperparameters", hyperparameters(spec.hyperparameters()));
         putInteger(root, "eval_steps", spec.evalSteps());

@@ -64,6 +64,14 @@ public record TrainSpec(
     public record Dpo(Lora lora, double beta, double labelSmoothing) implements Method { }
 
     /**
+     * A LoRA adapter trained on a base quantised to 4-bit NF4 (docs/WORKER_PROTOCOL.md, "QLoRA"); the torch runtime
+     * only. The adapter it writes is an ordinary LoRA adapter of the unquantised base.
+     *
+     * @param doubleQuant quantise the NF4 blocks' scales to 8 bits too
+     */
+    public record Qlora(Lora lora, boolean doubleQuant) implements Method { }
+
+    /**
      * @param maxSteps              if set, exactly this many steps (overrides epochs), as transformers' max_steps
      * @param warmupSteps           warmup length; when null, {@code warmupRatio} of the total steps (rounded up)
      * @param gradientCheckpointing recompute activations in backward instead of keeping them (less memory, more

@@ -116,7 +116,7 @@ class SpecSchemaTest {
     @ParameterizedTest
     @ValueSource(strings = {
         "{\"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"full\"}}|base_model: required",
-        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"qlora\"}}|method.type: must be one of",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"qdora\"}}|method.type: must be one of",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"sharegpt\"}, \"method\": {\"type\": \"full\"}}|data.format",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"rank\": 8}}|method.rank: unknown field",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"r\": 0}}|method.r: must be >= 1",
@@ -135,6 +135,11 @@ class SpecSchemaTest {
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"lora\"}}|data.format: \"preference\" data is for method type \"dpo\"",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"beta\": 0.1}}|method.beta: only applies to method type \"dpo\"",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"dpo\", \"beta\": 0}}|method.beta: must be > 0",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"double_quant\": true}}|method.double_quant: only applies to method type \"qlora\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"dpo\", \"double_quant\": true}}|method.double_quant: only applies to method type \"qlora\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"qlora\", \"beta\": 0.1}}|method.beta: only applies to method type \"dpo\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"qlora\", \"double_quant\": 1}}|method.double_quant: must be true or false",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"qlora\"}}|data.format: \"preference\" data is for method type \"dpo\"",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"dpo\", \"label_smoothing\": 0.5}}|method.label_smoothing: must be below 0.5",
     })
     void brokenSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {

@@ -45,7 +45,11 @@ class SpecWriterTest {
                 new TrainSpec.Data(Path.of("pairs.jsonl"), null, DataFormat.PREFERENCE),
                 new TrainSpec.Dpo(new TrainSpec.Lora(8, 16, 0, List.of("all-linear"), false), 0.25, 0.1),
                 hyperparameters(5), null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
-        for (TrainSpec spec : List.of(lora(), full, dpo)) {
+        TrainSpec qlora = new TrainSpec(Path.of("base"),
+                new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.CHAT),
+                new TrainSpec.Qlora(new TrainSpec.Lora(16, 32, 0.05, List.of("q_proj", "v_proj"), false), false),
+                hyperparameters(5), null, null, null, null, Path.of("out"), "cuda", TrainSpec.Precision.BF16);
+        for (TrainSpec spec : List.of(lora(), full, dpo, qlora)) {
             JsonNode json = written(SpecWriter.json(spec));
             assertEquals(Set.of(), ProtocolSchemaValidator.problems(ProtocolSchemas.TRAIN_SPEC, json), json.toString());
             assertEquals(spec, SpecReader.train(json, Path.of("")));

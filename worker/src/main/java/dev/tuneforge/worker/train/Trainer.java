@@ -56,6 +56,10 @@ public final class Trainer {
             throw WorkerFailure.badSpec("precision: the djl runtime trains in fp32 only, got "
                     + spec.precision().wireName());
         }
+        if (spec.method() instanceof TrainSpec.Qlora) {
+            // No 4-bit NF4 weights in this runtime; the torch runtime (worker/python) has them.
+            throw WorkerFailure.badSpec("method.type: qlora needs the torch runtime");
+        }
         TrainSpec.Hyperparameters hp = spec.hyperparameters();
         if (hp.gradientCheckpointing()) {
             throw WorkerFailure.badSpec("hyperparameters.gradient_checkpointing: the djl runtime does not support "
@@ -92,6 +96,7 @@ public final class Trainer {
                         spec.baseModel().toString());
                 case TrainSpec.Full full -> new FullWeights(model, spec.baseModel());
                 case TrainSpec.Dpo dpo -> throw new IllegalStateException("trained above");
+                case TrainSpec.Qlora qlora -> throw new IllegalStateException("refused above");
             };
             TrainingPlan plan = TrainingPlan.build(train, hp.epochs(), maxSteps, hp.batchSize(),
                     hp.gradientAccumulationSteps(), hp.packing(), hp.maxSeqLength(), hp.seed());

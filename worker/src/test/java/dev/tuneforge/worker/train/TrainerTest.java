@@ -93,4 +93,15 @@ class TrainerTest {
                 + "runtime does not support gradient_checkpointing"), run.last(WorkerEvent.Failed.class));
         assertTrue(run.all(WorkerEvent.Started.class).isEmpty(), "refused before any work");
     }
+
+    @Test
+    void aQloraSpecIsValidButTheDjlRuntimeRefusesItAsABadSpecNamingTheTorchRuntime() throws Exception {
+        ObjectNode spec = spec(dir, "lora");
+        ((ObjectNode) spec.get("method")).put("type", "qlora");
+        TrainRun.Outcome run = TrainRun.run("train", spec, dir, StopSignal.manual());
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode());
+        assertEquals(new WorkerEvent.Failed(FailureCode.BAD_SPEC, "method.type: qlora needs the torch runtime"),
+                run.last(WorkerEvent.Failed.class));
+        assertTrue(run.all(WorkerEvent.Started.class).isEmpty(), "refused before any work");
+    }
 }
