@@ -147,6 +147,7 @@ class PreferenceEvaluationTest {
         }
         JsonNode report = outcomes.report(outcomes.outcome(job, EvalPassed.class).reportKey());
         assertEquals(3, report.at("/subjects/few_shot/k").asInt(), report.toString());
+        assertEquals(0, report.at("/subjects/few_shot/answers_cut").asInt(), report.toString());
         assertEquals(0.5, report.at("/subjects/few_shot/metrics/preference_accuracy").asDouble());
         assertEquals(2, report.at("/subjects/few_shot/ci95/preference_accuracy").size());
         assertEquals(2, report.at("/candidate_vs_few_shot/preference_accuracy/wins").asInt(), report.toString());

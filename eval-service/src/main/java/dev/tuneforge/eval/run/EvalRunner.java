@@ -365,20 +365,29 @@ public class EvalRunner {
 
     /**
      * The few-shot baseline: the base model on the held-out set with {@code gate.fewShots()} training examples before
-     * each example ({@link FewShotHeldOut}); none when the gate's k is 0, or when the training split is not there to
-     * take examples from (the report says why).
+     * each example ({@link FewShotHeldOut}); none when the gate's k is 0, when the training split is not there to
+     * take examples from, or when the shots leave no example's answer within the model's context (the worker cuts an
+     * example from its end, so its answer is gone); the report says why. A baseline never fails the candidate's
+     * evaluation for being too long: the examples whose answers were cut are counted in the report instead.
      */
     private FewShot fewShot(Run run, Gate gate, EvalCatalog.HeldOut heldOut, DataFormat format,
                             WorkerEvaluation.Placement at) {
         if (gate.fewShots() == 0) {
-            return new FewShot(0, null, null);
+            return new FewShot(0, null, null, 0);
         }
         return switch (fewShotHeldOut.build(run.projectId(), run.datasetId(), run.datasetVersion(),
                 heldOut.validationKey(), heldOut.trainKey(), gate.fewShots())) {
-            case FewShotHeldOut.Unavailable u -> new FewShot(gate.fewShots(), null, u.reason());
-            case FewShotHeldOut.Built b -> new FewShot(b.shots(), MetricSet.compute(evaluation.results(run.projectId(),
-                    Subject.fewShot(run.baseModel(), b.shots()), run.datasetId(), run.datasetVersion(), b.key(), format,
-                    at), gate.jsonSchema(), gate.labels()), null);
+            case FewShotHeldOut.Unavailable u -> new FewShot(gate.fewShots(), null, u.reason(), 0);
+            case FewShotHeldOut.Built b -> {
+                List<ExampleResult> results = evaluation.results(run.projectId(),
+                        Subject.fewShot(run.baseModel(), b.shots()), run.datasetId(), run.datasetVersion(), b.key(),
+                        format, at);
+                int cut = (int) results.stream().filter(r -> r.tokens() == 0).count();
+                yield cut == results.size()
+                        ? new FewShot(b.shots(), null, "with " + b.shots() + " training examples before it, no held-out"
+                                + " example's answer fits in the model's context", cut)
+                        : new FewShot(b.shots(), MetricSet.compute(results, gate.jsonSchema(), gate.labels()), null, cut);
+            }
         };
     }
 
@@ -388,14 +397,15 @@ public class EvalRunner {
      * @param shots   the examples before each held-out one (the gate's k, or fewer where the training split has fewer)
      * @param metrics null when it was not evaluated
      * @param skipped why not, when the gate wanted it; null otherwise
+     * @param cut     the held-out examples whose answers the shots pushed out of the model's context
      */
-    private record FewShot(int shots, MetricSet metrics, String skipped) {
+    private record FewShot(int shots, MetricSet metrics, String skipped, int cut) {
 
         /** The report's {@code subjects.few_shot} (with {@code k}) and {@code candidate_vs_few_shot}, or why not. */
         void addTo(ObjectNode report, MetricSet candidate) {
             if (metrics != null) {
                 ObjectNode subject = EvalRunner.metrics(metrics);
-                subject.put("k", shots);
+                subject.put("k", shots).put("answers_cut", cut);
                 ((ObjectNode) report.get("subjects")).set("few_shot", subject);
                 comparisons(report.putObject("candidate_vs_few_shot"), candidate, metrics);
             } else if (skipped != null) {
