@@ -21,13 +21,14 @@ import static dev.tuneforge.cli.ApiCommand.text;
 
 /** {@code tuneforge evals list|show}. */
 @Command(name = "evals", mixinStandardHelpOptions = true,
-        description = "Evaluations of finished jobs: the candidate against the base model and the champion, and the gate.",
+        description = "Evaluations of finished jobs: the candidate against the base model, the champion and the base model"
+                + " prompted with training examples (few-shot), and the gate.",
         subcommands = {EvalsCommand.ListEvals.class, EvalsCommand.Show.class},
         footer = ExitCodes.FOOTER)
 class EvalsCommand implements Callable<Integer> {
 
     /** The report's subjects, in the order they are printed. */
-    static final List<String> SUBJECTS = List.of("candidate", "base", "champion");
+    static final List<String> SUBJECTS = List.of("candidate", "base", "champion", "few_shot");
 
     @Spec
     CommandSpec spec;
@@ -65,8 +66,9 @@ class EvalsCommand implements Callable<Integer> {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = {"An evaluation: candidate, base and champion side by side (each metric with its 95%",
-                    "interval), then every gate rule, ✓ passed or ✗ failed, and the reason."},
+            description = {"An evaluation: candidate, base, champion and few-shot (the base model prompted with k",
+                    "training examples) side by side (each metric with its 95% interval), the candidate's wins and",
+                    "losses against the few-shot baseline, then every gate rule, ✓ passed or ✗ failed, and the reason."},
             footer = ExitCodes.FOOTER)
     static class Show extends ApiCommand {
 
@@ -96,6 +98,7 @@ class EvalsCommand implements Callable<Integer> {
                 }
                 out.println();
                 printTable(sideBySide(report.path("subjects")));
+                fewShot(report).forEach(out::println);
                 JsonNode overfitting = report.path("overfitting");
                 if (overfitting.isObject()) {
                     out.printf("%ntrain loss %s, held-out loss %s: gap %s%n", number(overfitting.path("train_loss")),
@@ -112,6 +115,22 @@ class EvalsCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What the report says of the few-shot baseline besides its column: the candidate's wins, losses and ties against
+     * it per metric, or why it was not evaluated.
+     */
+    static List<String> fewShot(JsonNode report) {
+        List<String> lines = new ArrayList<>();
+        JsonNode skipped = report.path("few_shot_skipped");
+        if (skipped.isObject()) {
+            lines.add("few-shot baseline (k=" + skipped.path("k").asInt() + ") not evaluated: " + text(skipped, "reason"));
+        }
+        report.path("candidate_vs_few_shot").fields().forEachRemaining(m -> lines.add(String.format(
+                "candidate vs few-shot, %s: %d wins, %d losses, %d ties", m.getKey(), m.getValue().path("wins").asInt(),
+                m.getValue().path("losses").asInt(), m.getValue().path("ties").asInt())));
+        return lines;
+    }
+
     /** One row per metric (the candidate's first), one column per subject: "value [lower, upper]". */
     static List<List<String>> sideBySide(JsonNode subjects) {
         List<String> present = SUBJECTS.stream().filter(s -> subjects.path(s).isObject()).toList();
@@ -123,7 +142,9 @@ class EvalsCommand implements Callable<Integer> {
         List<String> header = new ArrayList<>(List.of("METRIC"));
         for (String subject : present) {
             JsonNode version = subjects.path(subject).path("version");
-            header.add(subject.toUpperCase() + (version.isNumber() ? " v" + version.asInt() : ""));
+            JsonNode k = subjects.path(subject).path("k");
+            header.add(subject.toUpperCase().replace('_', '-') + (version.isNumber() ? " v" + version.asInt() : "")
+                    + (k.isNumber() ? " k=" + k.asInt() : ""));
         }
         rows.add(header);
         for (String metric : metrics) {

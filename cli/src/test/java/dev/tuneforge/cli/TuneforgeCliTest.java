@@ -74,6 +74,22 @@ class TuneforgeCliTest {
     }
 
     @Test
+    void anEvaluationShowsTheFewShotBaselineAsAColumnWithItsKAndTheCandidatesWinsAgainstIt() throws Exception {
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"subjects": {"candidate": {"metrics": {"exact_match": 0.5}, "ci95": {"exact_match": [0.3, 0.7]}},
+                              "base": {"metrics": {"exact_match": 0.1}},
+                              "few_shot": {"metrics": {"exact_match": 0.25}, "ci95": {"exact_match": [0.1, 0.4]}, "k": 3}},
+                 "candidate_vs_few_shot": {"exact_match": {"wins": 3, "losses": 1, "ties": 6}}}""");
+        List<List<String>> table = EvalsCommand.sideBySide(report.path("subjects"));
+        assertEquals(List.of("METRIC", "CANDIDATE", "BASE", "FEW-SHOT k=3"), table.get(0));
+        assertEquals("0.2500 [0.1000, 0.4000]", table.get(1).get(3));
+        assertEquals(List.of("candidate vs few-shot, exact_match: 3 wins, 1 losses, 6 ties"), EvalsCommand.fewShot(report));
+        assertEquals(List.of("few-shot baseline (k=3) not evaluated: no training split"), EvalsCommand.fewShot(
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                        "{\"few_shot_skipped\": {\"k\": 3, \"reason\": \"no training split\"}}")));
+    }
+
+    @Test
     void usageErrorsExitWith2() {
         assertEquals(ExitCodes.USAGE, cli().code());
         assertEquals(ExitCodes.USAGE, cli("no-such-command").code());

@@ -46,8 +46,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The JSON-output demo task through eval-service with the real worker: a fine-tuned candidate passes the
  * default gate; the base model itself and an under-trained candidate fail, each with the rule and numbers
- * that failed; the base model is evaluated once for all three (cache), and a redelivered
- * {@code TrainingFinished} causes no second evaluation.
+ * that failed; the base model is evaluated once for all three (cache), and so is the few-shot baseline (the base model
+ * with three training examples before each held-out one), which is too long for this model's context and is reported
+ * as skipped without failing anyone's evaluation; a redelivered {@code TrainingFinished} causes no second evaluation.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -78,6 +79,7 @@ class EvaluationFlowTest {
         Files.writeString(dir.resolve("train.jsonl"), JsonTask.jsonl(500, 11, false, seen));
         String heldOut = JsonTask.jsonl(30, 12, true, seen);
         String prefix = "projects/" + PROJECT + "/datasets/ds_json/v1/";
+        store.put(prefix + "train.jsonl", Files.readAllBytes(dir.resolve("train.jsonl")), "application/jsonl");
         store.put(prefix + "validation.jsonl", heldOut.getBytes(StandardCharsets.UTF_8), "application/jsonl");
         TopicClient topics = new TopicClient(bootstrap);
         topics.publish(new DatasetReady(PROJECT, "ds_json", 1, null, "chat", "c", prefix + "train.jsonl", "t", 500,
@@ -120,10 +122,17 @@ class EvaluationFlowTest {
         JsonNode win = report.at("/samples/wins/0");
         assertEquals(win.path("reference").asText(), win.path("candidate").asText().strip(), report.path("samples").toString());
         assertEquals(2, report.at("/subjects/candidate/ci95/exact_match").size());
+        // The few-shot baseline: three training examples before each held-out one are more than this model's context
+        // of 256 byte tokens holds, so the worker cuts every answer off; the report says so, the verdict stands.
+        assertEquals("with 3 training examples before it, no held-out example's answer fits in the model's context",
+                report.at("/few_shot_skipped/reason").asText(), report.toString());
+        assertTrue(report.at("/subjects/few_shot").isMissingNode());
 
         // The base model's results were computed once and reused by all three evaluations.
         assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM eval_cache WHERE subject LIKE 'base:json-tiny@%'",
                 r -> r.getLong(1)).orElseThrow());
+        assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM eval_cache WHERE subject LIKE 'few-shot-3:base:json-tiny@%'",
+                r -> r.getLong(1)).orElseThrow(), "so was the few-shot baseline's");
 
         // Forgetting: the same fine-tuned model, under a pipeline whose gate also wants the loss on a general set
         // to rise by at most 0.01 over the base model's — a full fine-tune on one task does not keep that.

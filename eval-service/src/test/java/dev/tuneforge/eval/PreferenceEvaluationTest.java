@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * {@code worker evaluate} ({@link AnsweringLauncher}: the candidate prefers every chosen answer, the base model half of
  * them) with the real broker, S3 server and database: every subject is evaluated on the pairs as pairs, the report has
  * each subject's preference accuracy and the candidate's reward margin with the job's beta, and the gate's
- * preference rules decide.
+ * preference rules decide. The few-shot baseline (the base model with k pairs of the training split before each
+ * held-out pair) is the fourth subject.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -79,6 +80,15 @@ class PreferenceEvaluationTest {
                     .append("\"}],\"rejected\":\"").append(i % 2 == 0 ? "no" : "yes").append("\"}\n");
         }
         store.put(prefix + "validation.jsonl", pairs.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        // the training split: the held-out pairs again (never to be shown) and three pairs only it has
+        StringBuilder train = new StringBuilder(pairs);
+        for (int i = 10; i < 13; i++) {
+            train.append("{\"messages\":[{\"role\":\"system\",\"content\":\"Answer yes or no.\"},")
+                    .append("{\"role\":\"user\",\"content\":\"Is ").append(i).append(" even?\"},")
+                    .append("{\"role\":\"assistant\",\"content\":\"").append(i % 2 == 0 ? "yes" : "no")
+                    .append("\"}],\"rejected\":\"maybe\"}\n");
+        }
+        store.put(prefix + "train.jsonl", train.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
         catalog.datasetReady(new DatasetReady(project, "ds_pairs", 1, null, "preference", "c", prefix + "train.jsonl",
                 "t", 10, prefix + "validation.jsonl", "v", 4, 10, new TokenStats(1, 1, 1, 1, 1, 0),
                 prefix + "report.json", null));
@@ -102,8 +112,85 @@ class PreferenceEvaluationTest {
         assertEquals(2.0, report.at("/subjects/candidate/metrics/logp_margin").asDouble());
         assertEquals(2, report.at("/subjects/candidate/ci95/preference_accuracy").size());
         assertEquals(2, report.at("/candidate_vs_base/preference_accuracy/wins").asInt(), report.toString());
-        assertEquals(List.of(DataFormat.PREFERENCE, DataFormat.PREFERENCE),
-                launcher.tasks().stream().map(EvaluationTask::format).toList(), "candidate and base, as pairs");
+        assertEquals(List.of(DataFormat.PREFERENCE, DataFormat.PREFERENCE, DataFormat.PREFERENCE),
+                launcher.tasks().stream().map(EvaluationTask::format).toList(), "candidate, base and few-shot, as pairs");
+    }
+
+    @Test
+    void theFewShotBaselineIsTheBaseModelWithThreeTrainingPairsBeforeEachHeldOutPairAsContextOnly() throws Exception {
+        String job = requested(Map.of());
+
+        runner.run(claim(finished(job, null)), "slot-a", launcher);
+
+        EvaluationTask fewShot = launcher.tasks().get(2);
+        assertEquals(null, fewShot.artifactKey(), "the base model");
+        List<JsonNode> lines = new String(store.get(fewShot.dataKey()).readAllBytes(), StandardCharsets.UTF_8).lines()
+                .map(PreferenceEvaluationTest::json).toList();
+        assertEquals(4, lines.size());
+        for (int i = 0; i < 4; i++) {
+            JsonNode messages = lines.get(i).path("messages");
+            assertEquals(8, messages.size(), "three shots of a user and an assistant turn, then the pair's own");
+            List<String> shown = new java.util.ArrayList<>();
+            for (int t = 0; t < 6; t += 2) {
+                assertEquals("user", messages.get(t).path("role").asText());
+                shown.add(messages.get(t).path("content").asText());
+                assertEquals("assistant", messages.get(t + 1).path("role").asText());
+                assertEquals(0, messages.get(t + 1).path("weight").asInt(1), "a shot's answer is context, not scored");
+                assertEquals(Integer.parseInt(shown.getLast().replaceAll("\\D", "")) % 2 == 0 ? "yes" : "no",
+                        messages.get(t + 1).path("content").asText(), "a shot's chosen answer");
+            }
+            assertEquals(java.util.Set.of("Is 10 even?", "Is 11 even?", "Is 12 even?"), java.util.Set.copyOf(shown),
+                    "only pairs the training split has and the held-out split has not");
+            assertEquals("Is " + i + " even?", messages.get(6).path("content").asText());
+            assertTrue(messages.get(7).path("weight").isMissingNode(), "the pair's own answer is scored");
+            assertEquals(i % 2 == 0 ? "no" : "yes", lines.get(i).path("rejected").asText());
+        }
+        JsonNode report = outcomes.report(outcomes.outcome(job, EvalPassed.class).reportKey());
+        assertEquals(3, report.at("/subjects/few_shot/k").asInt(), report.toString());
+        assertEquals(0, report.at("/subjects/few_shot/answers_cut").asInt(), report.toString());
+        assertEquals(0.5, report.at("/subjects/few_shot/metrics/preference_accuracy").asDouble());
+        assertEquals(2, report.at("/subjects/few_shot/ci95/preference_accuracy").size());
+        assertEquals(2, report.at("/candidate_vs_few_shot/preference_accuracy/wins").asInt(), report.toString());
+    }
+
+    @Test
+    void aPipelinesFewShotRuleFailsACandidateThatDoesNotBeatThePromptedBaseModelByEnough() throws Exception {
+        String pipeline = "pl_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        catalog.pipelineConfigured(new PipelineConfigured(project, pipeline, "ds_pairs", BASE, "bot", "dpo", Map.of(),
+                Map.of("few_shot", Map.of("k", 2, "min_gain", 0.6)), Map.of(), "active"));
+        String job = requested(Map.of());
+
+        runner.run(claim(finished(job, pipeline)), "slot-a", launcher);
+
+        EvalFailed failed = outcomes.outcome(job, EvalFailed.class);
+        assertEquals("preference_accuracy 1.0 < few_shot 0.5 + 0.6 = 1.1", failed.reason());
+        assertTrue(failed.gate().endsWith(" and preference_accuracy >= few_shot + 0.6"), failed.gate());
+        JsonNode report = outcomes.report(failed.reportKey());
+        assertEquals(2, report.at("/subjects/few_shot/k").asInt(), report.toString());
+        assertEquals(6, json(new String(store.get(launcher.tasks().get(2).dataKey()).readAllBytes(),
+                StandardCharsets.UTF_8).lines().findFirst().orElseThrow()).path("messages").size(), "two shots");
+    }
+
+    @Test
+    void aGateWithKZeroHasNoFewShotBaseline() throws Exception {
+        String pipeline = "pl_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        catalog.pipelineConfigured(new PipelineConfigured(project, pipeline, "ds_pairs", BASE, "bot", "dpo", Map.of(),
+                Map.of("few_shot", Map.of("k", 0)), Map.of(), "active"));
+        String job = requested(Map.of());
+
+        runner.run(claim(finished(job, pipeline)), "slot-a", launcher);
+
+        JsonNode report = outcomes.report(outcomes.outcome(job, EvalPassed.class).reportKey());
+        assertTrue(report.at("/subjects/few_shot").isMissingNode(), report.toString());
+        assertEquals(2, launcher.tasks().size(), "candidate and base only");
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return dev.tuneforge.events.EventCodec.mapper().readTree(line);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

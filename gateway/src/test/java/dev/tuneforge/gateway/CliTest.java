@@ -363,10 +363,13 @@ class CliTest {
         Run show = cli("evals", "show", "ev-cli");
         assertEquals(0, show.code(), show.err());
         List<String> lines = show.out().lines().toList();
-        assertTrue(lines.stream().anyMatch(l -> l.matches("METRIC\\s+CANDIDATE\\s+BASE\\s+CHAMPION v1")), show.out());
-        assertTrue(lines.stream().anyMatch(l -> l.matches(
-                "exact_match\\s+0\\.5000 \\[0\\.3000, 0\\.7000]\\s+0\\.1000 \\[0\\.0000, 0\\.2000]\\s+0\\.4000 \\[0\\.2000, 0\\.6000]")),
+        assertTrue(lines.stream().anyMatch(l -> l.matches("METRIC\\s+CANDIDATE\\s+BASE\\s+CHAMPION v1\\s+FEW-SHOT k=3")),
                 show.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches(
+                "exact_match\\s+0\\.5000 \\[0\\.3000, 0\\.7000]\\s+0\\.1000 \\[0\\.0000, 0\\.2000]\\s+0\\.4000 \\[0\\.2000, 0\\.6000]"
+                        + "\\s+0\\.3000 \\[0\\.1000, 0\\.5000]")),
+                show.out());
+        assertTrue(lines.contains("candidate vs few-shot, exact_match: 3 wins, 1 losses, 6 ties"), show.out());
         assertTrue(show.out().contains("  ✓ exact_match >= base + 0.05: exact_match 0.5 >= base 0.1 + 0.05 = 0.15"),
                 show.out());
         assertTrue(show.out().contains("gap 0.2500"), show.out());

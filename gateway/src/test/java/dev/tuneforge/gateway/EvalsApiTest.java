@@ -36,7 +36,8 @@ class EvalsApiTest {
              "subjects": {
                "candidate": {"metrics": {"exact_match": 0.5, "loss": 1.25}, "ci95": {"exact_match": [0.3, 0.7], "loss": [1.1, 1.4]}},
                "base": {"metrics": {"exact_match": 0.1, "loss": 2.5}, "ci95": {"exact_match": [0.0, 0.2], "loss": [2.3, 2.7]}},
-               "champion": {"metrics": {"exact_match": 0.4, "loss": 1.5}, "ci95": {"exact_match": [0.2, 0.6], "loss": [1.3, 1.7]}, "version": 1}},
+               "champion": {"metrics": {"exact_match": 0.4, "loss": 1.5}, "ci95": {"exact_match": [0.2, 0.6], "loss": [1.3, 1.7]}, "version": 1},
+               "few_shot": {"metrics": {"exact_match": 0.3, "loss": 2.0}, "ci95": {"exact_match": [0.1, 0.5], "loss": [1.8, 2.2]}, "k": 3}},
              "gate": [
                {"rule": "exact_match >= base + 0.05", "passed": true, "skipped": false, "actual": 0.5, "threshold": 0.15,
                 "explanation": "exact_match 0.5 >= base 0.1 + 0.05 = 0.15"},
@@ -44,6 +45,7 @@ class EvalsApiTest {
                 "explanation": "loss 1.25 <= base 2.5"}],
              "gate_rules": "exact_match >= base + 0.05 and loss <= base",
              "candidate_vs_base": {"exact_match": {"wins": 4, "losses": 0, "ties": 6, "mean_delta": 0.4}},
+             "candidate_vs_few_shot": {"exact_match": {"wins": 3, "losses": 1, "ties": 6, "mean_delta": 0.2}},
              "overfitting": {"train_loss": 1.0, "heldout_loss": 1.25, "gap": 0.25}}""";
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -75,6 +77,8 @@ class EvalsApiTest {
                 .body("outcome", is("passed")).body("passed", is(true)).body("job_id", is("job-a"))
                 .body("metrics.exact_match", is(0.5f)).body("report_key", is(passedKey))
                 .body("report.subjects.champion.version", is(1))
+                .body("report.subjects.few_shot.k", is(3))
+                .body("report.candidate_vs_few_shot.exact_match.wins", is(3))
                 .body("report.subjects.base.ci95.loss[1]", is(2.7f))
                 .body("report.gate[0].rule", is("exact_match >= base + 0.05"))
                 .body("report.overfitting.gap", is(0.25f));

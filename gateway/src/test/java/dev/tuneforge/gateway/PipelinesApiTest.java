@@ -153,8 +153,9 @@ class PipelinesApiTest {
     }
 
     /**
-     * A DPO pipeline: method dpo on a preference dataset, with a gate's preference rules; rules eval-service could not
-     * apply are a 422 naming the field now, not a failed evaluation later; dpo on other data is refused as for a job.
+     * A DPO pipeline: method dpo on a preference dataset, with a gate's preference rules and few-shot baseline; rules
+     * eval-service could not apply are a 422 naming the field now, not a failed evaluation later; dpo on other data is
+     * refused as for a job.
      */
     @Test
     void aDpoPipelineOnPreferencePairsTakesPreferenceRulesAndRefusesOnesItCannotApply() {
@@ -177,15 +178,32 @@ class PipelinesApiTest {
                 .when().post("/api/v1/pipelines").then().statusCode(422)
                 .body("errors", contains(startsWith("method: dpo trains on preference pairs")));
 
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", pairs, "base_model", BaseModels.TINY, "method", "dpo",
+                        "gate", Map.of("few_shot", Map.of("k", 2.5, "min_gain", 3, "must_beat", true))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", containsInAnyOrder(
+                        "gate.few_shot.k: must be an integer from 0 to 16, got 2.5",
+                        "gate.few_shot.min_gain: must be a number from -1 to 1, got 3",
+                        "gate.few_shot.must_beat: unknown (known: k, min_gain)"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", pairs, "base_model", BaseModels.TINY, "method", "dpo",
+                        "gate", Map.of("few_shot", Map.of("k", 0, "min_gain", 0.1))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", contains("gate.few_shot.min_gain: needs the few-shot baseline, which k 0 turns off"));
+
         Map<String, Object> preference = Map.of("min_accuracy", 0.9, "min_gain_over_base", 0.1);
+        Map<String, Object> fewShot = Map.of("k", 4, "min_gain", 0.05);
         String id = as(member.secret()).contentType("application/json")
                 .body(Map.of("dataset_id", pairs, "base_model", BaseModels.TINY, "method", "dpo",
-                        "hyperparameters", Map.of("beta", 0.3), "gate", Map.of("preference", preference)))
+                        "hyperparameters", Map.of("beta", 0.3),
+                        "gate", Map.of("preference", preference, "few_shot", fewShot)))
                 .when().post("/api/v1/pipelines").then().statusCode(201).extract().path("id");
         await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
         PipelineConfigured configured = topics.events(PipelineConfigured.class, id).get(0);
         assertEquals("dpo", configured.method());
         assertEquals(preference, configured.gate().get("preference"));
+        assertEquals(fewShot, configured.gate().get("few_shot"));
     }
 
     @Test

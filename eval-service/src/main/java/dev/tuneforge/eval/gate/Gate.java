@@ -18,7 +18,8 @@ import java.util.Map;
  *            {"metric": "perplexity",  "op": "<=", "baseline": "base"}],
  *  "json_schema": {...}, "labels": false,
  *  "forgetting": {"dataset_id": "ds_general", "dataset_version": 1, "max_loss_increase": 0.2},
- *  "preference": {"min_accuracy": 0.9, "min_gain_over_base": 0.1}}
+ *  "preference": {"min_accuracy": 0.9, "min_gain_over_base": 0.1},
+ *  "few_shot": {"k": 3, "min_gain": 0.0}}
  * </pre>
  * A rule against the champion is skipped (and says so) while the model has no champion. The forgetting check
  * evaluates the candidate and the base model on a general-purpose dataset too; its metrics are named
@@ -27,20 +28,31 @@ import java.util.Map;
  * {@code preference_accuracy} and {@code logp_margin}, and the candidate (and champion) {@code reward_margin}; the
  * {@code preference} section adds {@code preference_accuracy >= min_accuracy} and {@code preference_accuracy >= base +
  * min_gain_over_base}, as {@code forgetting} adds its rule; without rules of its own such a gate starts from
- * {@link #preferenceDefaults()}.
+ * {@link #preferenceDefaults()}. The few-shot baseline is the base model prompted with {@code few_shot.k} training
+ * examples (default {@value #DEFAULT_FEW_SHOTS}; 0 turns it off); {@code few_shot.min_gain} adds {@code exact_match >=
+ * few_shot + X} ({@code preference_accuracy} on pairs), and any rule may name {@code few_shot} as its baseline (skipped,
+ * as a champion rule, while there is no few-shot result).
  *
  * @param jsonSchema the schema outputs must follow (adds the {@code json_schema} metric), or null; from
  *                   {@link #fromJson} always self-contained ({@link SelfContainedSchema}), else it refuses the gate
  * @param labels     outputs are class labels (adds accuracy and macro precision/recall/F1)
  * @param forgetting the general-purpose set, or null
+ * @param fewShots   how many training examples the few-shot baseline is prompted with; 0 for none
  */
-public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forgetting forgetting) {
+public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forgetting forgetting, int fewShots) {
+
+    /** The few-shot baseline's examples when the gate does not say. */
+    public static final int DEFAULT_FEW_SHOTS = 3;
+    /** The most a gate may ask for: every shot lengthens every prompt of the held-out set. */
+    public static final int MAX_FEW_SHOTS = 16;
+    /** The baselines a rule may compare with. */
+    public static final List<String> BASELINES = List.of("base", "champion", "few_shot");
 
     /** A general-purpose dataset version the candidate must not get much worse at than the base model. */
     public record Forgetting(String datasetId, int datasetVersion) { }
 
     public Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
-        this(rules, jsonSchema, labels, null);
+        this(rules, jsonSchema, labels, null, DEFAULT_FEW_SHOTS);
     }
 
     /**
@@ -82,8 +94,9 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
             if ((value == null) == (baseline == null)) {
                 throw new IllegalArgumentException("gate rule on " + metric + " needs either value or baseline");
             }
-            if (baseline != null && !List.of("base", "champion").contains(baseline)) {
-                throw new IllegalArgumentException("gate rule baseline must be base or champion, got '" + baseline + "'");
+            if (baseline != null && !BASELINES.contains(baseline)) {
+                throw new IllegalArgumentException("gate rule baseline must be base, champion or few_shot, got '"
+                        + baseline + "'");
             }
         }
 
@@ -140,7 +153,53 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
             }
         }
         rules.addAll(preferenceRules(node.path("preference")));
-        return withForgetting(new Gate(rules, jsonSchema(node), node.path("labels").asBoolean(false)), node);
+        JsonNode fewShot = node.path("few_shot");
+        rules.addAll(fewShotRules(fewShot, preferencePairs));
+        return withForgetting(new Gate(rules, jsonSchema(node), node.path("labels").asBoolean(false), null,
+                fewShots(fewShot)), node);
+    }
+
+    /** The {@code few_shot} section's {@code k}: an integer from 0 to {@value #MAX_FEW_SHOTS}, the default without. */
+    private static int fewShots(JsonNode fewShot) {
+        if (fewShot.isMissingNode() || fewShot.isNull()) {
+            return DEFAULT_FEW_SHOTS;
+        }
+        if (!fewShot.isObject()) {
+            throw new IllegalArgumentException("few_shot: must be an object with k and/or min_gain");
+        }
+        fewShot.fieldNames().forEachRemaining(name -> {
+            if (!List.of("k", "min_gain").contains(name)) {
+                throw new IllegalArgumentException("few_shot." + name + ": unknown (known: k, min_gain)");
+            }
+        });
+        JsonNode k = fewShot.path("k");
+        if (k.isMissingNode()) {
+            return DEFAULT_FEW_SHOTS;
+        }
+        if (!k.isIntegralNumber() || k.asInt() < 0 || k.asInt() > MAX_FEW_SHOTS) {
+            throw new IllegalArgumentException("few_shot.k: must be an integer from 0 to " + MAX_FEW_SHOTS + ", got "
+                    + k);
+        }
+        return k.asInt();
+    }
+
+    /**
+     * The {@code few_shot} section's rule: the candidate must beat the prompted base model by {@code min_gain} on
+     * exact match (on preference accuracy for pairs, where exact match is not what DPO moves).
+     */
+    private static List<Rule> fewShotRules(JsonNode fewShot, boolean preferencePairs) {
+        if (!fewShot.isObject() || !fewShot.has("min_gain")) {
+            return List.of();
+        }
+        JsonNode gain = fewShot.get("min_gain");
+        if (!gain.isNumber() || gain.asDouble() < -1 || gain.asDouble() > 1) {
+            throw new IllegalArgumentException("few_shot.min_gain: must be a number from -1 to 1, got " + gain);
+        }
+        if (fewShot.path("k").isIntegralNumber() && fewShot.get("k").asInt() == 0) {
+            throw new IllegalArgumentException("few_shot.min_gain: needs the few-shot baseline, which k 0 turns off");
+        }
+        return List.of(new Rule(preferencePairs ? PREFERENCE_ACCURACY : "exact_match", ">=", null, "few_shot",
+                gain.asDouble()));
     }
 
     /** The {@code preference} section's rules: a minimum preference accuracy, a minimum gain over the base model. */
@@ -200,11 +259,17 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
             rules.add(new Rule("general.loss", "<=", null, "base", f.get("max_loss_increase").asDouble()));
         }
         return new Gate(rules, gate.jsonSchema(), gate.labels(),
-                new Forgetting(f.get("dataset_id").asText(), f.path("dataset_version").asInt(1)));
+                new Forgetting(f.get("dataset_id").asText(), f.path("dataset_version").asInt(1)), gate.fewShots());
     }
 
     /** Applies the rules; {@code champion} is null when the model has none yet. */
     public Decision decide(Map<String, Double> candidate, Map<String, Double> base, Map<String, Double> champion) {
+        return decide(candidate, base, champion, null);
+    }
+
+    /** Applies the rules; {@code champion} and {@code fewShot} are null where there is no such subject. */
+    public Decision decide(Map<String, Double> candidate, Map<String, Double> base, Map<String, Double> champion,
+                           Map<String, Double> fewShot) {
         List<RuleResult> out = new ArrayList<>();
         for (Rule rule : rules) {
             Double actual = candidate.get(rule.metric());
@@ -214,10 +279,15 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
                 threshold = rule.value();
                 against = fmt(threshold);
             } else {
-                Map<String, Double> baseline = rule.baseline().equals("base") ? base : champion;
+                Map<String, Double> baseline = switch (rule.baseline()) {
+                    case "base" -> base;
+                    case "champion" -> champion;
+                    default -> fewShot;
+                };
                 if (baseline == null) {
                     out.add(new RuleResult(rule.describe(), true, true, actual, null,
-                            rule.describe() + ": skipped, no " + rule.baseline() + " yet"));
+                            rule.describe() + ": skipped, no " + (rule.baseline().equals("few_shot")
+                                    ? "few-shot result" : rule.baseline() + " yet")));
                     continue;
                 }
                 Double b = baseline.get(rule.metric());

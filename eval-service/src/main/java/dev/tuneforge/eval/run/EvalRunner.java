@@ -41,8 +41,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs pending evaluations on this instance's slots ({@code tuneforge.eval.slots}, one at a time per slot, as
- * trainer-service runs jobs): the candidate, the base model and the model's current champion on the dataset
- * version's held-out split through the slot's launcher, metrics computed here, the gate applied, the full report
+ * trainer-service runs jobs): the candidate, the base model, the model's current champion and the few-shot baseline
+ * (the base model prompted with training examples, {@link FewShotHeldOut}) on the dataset version's held-out split
+ * through the slot's launcher, metrics computed here, the gate applied, the full report
  * written to S3, and {@code EvalPassed} or {@code EvalFailed} emitted in the same transaction that records the
  * outcome. An evaluation runs on a slot of its candidate's runtime, all three subjects on it, so they are compared
  * under the same numerics; one of a runtime no slot here has waits (and the log says so, once). One whose instance died
@@ -69,6 +70,7 @@ public class EvalRunner {
     private final EvalConfig config;
     private final EvalLaunchers launchers;
     private final LeftoverObjects leftovers;
+    private final FewShotHeldOut fewShotHeldOut;
     private final String owner;
     /** Slot name to runtime. */
     private final Map<String, String> slots;
@@ -84,7 +86,8 @@ public class EvalRunner {
     private volatile boolean stopping;
 
     public EvalRunner(EvalRuns runs, EvalCatalog catalog, WorkerEvaluation evaluation, ObjectStore store,
-                      Outbox outbox, EvalConfig config, EvalLaunchers launchers, LeftoverObjects leftovers) {
+                      Outbox outbox, EvalConfig config, EvalLaunchers launchers, LeftoverObjects leftovers,
+                      FewShotHeldOut fewShotHeldOut) {
         this.runs = runs;
         this.catalog = catalog;
         this.evaluation = evaluation;
@@ -93,6 +96,7 @@ public class EvalRunner {
         this.config = config;
         this.launchers = launchers;
         this.leftovers = leftovers;
+        this.fewShotHeldOut = fewShotHeldOut;
         this.owner = config.instanceId().orElse(host() + "-" + UUID.randomUUID().toString().substring(0, 8));
         this.slots = WorkerSlots.parse(config.slots(), "tuneforge.eval.slots");
     }
@@ -238,6 +242,7 @@ public class EvalRunner {
                 championMetrics = MetricSet.compute(evaluation.results(run.projectId(), subject, run.datasetId(),
                         run.datasetVersion(), key, format, at), gate.jsonSchema(), gate.labels());
             }
+            FewShot fewShot = fewShot(run, gate, heldOut.get(), format, at);
             if (pairs) {
                 // a model that has never seen the pairs has none: the reward is relative to the base model
                 double b = beta.orElse(Recipe.DEFAULT_BETA);
@@ -252,9 +257,11 @@ public class EvalRunner {
                 forgetting(run, gate, candidateValues, baseValues, at);
             }
             Gate.Decision decision = gate.decide(candidateValues, baseValues,
-                    championMetrics == null ? null : championMetrics.values());
+                    championMetrics == null ? null : championMetrics.values(),
+                    fewShot.metrics() == null ? null : fewShot.metrics().values());
             ObjectNode report = report(run, gate, decision, candidate, base, championMetrics,
                     champion.map(EvalCatalog.Champion::version).orElse(null));
+            fewShot.addTo(report, candidate);
             report.put("runtime", launcher.runtime()).put("slot", slot);
             if (pairs) {
                 report.put("beta", beta.orElse(Recipe.DEFAULT_BETA)).put("beta_source", beta.isPresent()
@@ -357,6 +364,57 @@ public class EvalRunner {
     }
 
     /**
+     * The few-shot baseline: the base model on the held-out set with {@code gate.fewShots()} training examples before
+     * each example ({@link FewShotHeldOut}); none when the gate's k is 0, when the training split is not there to
+     * take examples from, or when the shots leave no example's answer within the model's context (the worker cuts an
+     * example from its end, so its answer is gone); the report says why. A baseline never fails the candidate's
+     * evaluation for being too long: the examples whose answers were cut are counted in the report instead.
+     */
+    private FewShot fewShot(Run run, Gate gate, EvalCatalog.HeldOut heldOut, DataFormat format,
+                            WorkerEvaluation.Placement at) {
+        if (gate.fewShots() == 0) {
+            return new FewShot(0, null, null, 0);
+        }
+        return switch (fewShotHeldOut.build(run.projectId(), run.datasetId(), run.datasetVersion(),
+                heldOut.validationKey(), heldOut.trainKey(), gate.fewShots())) {
+            case FewShotHeldOut.Unavailable u -> new FewShot(gate.fewShots(), null, u.reason(), 0);
+            case FewShotHeldOut.Built b -> {
+                List<ExampleResult> results = evaluation.results(run.projectId(),
+                        Subject.fewShot(run.baseModel(), b.shots()), run.datasetId(), run.datasetVersion(), b.key(),
+                        format, at);
+                int cut = (int) results.stream().filter(r -> r.tokens() == 0).count();
+                yield cut == results.size()
+                        ? new FewShot(b.shots(), null, "with " + b.shots() + " training examples before it, no held-out"
+                                + " example's answer fits in the model's context", cut)
+                        : new FewShot(b.shots(), MetricSet.compute(results, gate.jsonSchema(), gate.labels()), null, cut);
+            }
+        };
+    }
+
+    /**
+     * The few-shot baseline's outcome.
+     *
+     * @param shots   the examples before each held-out one (the gate's k, or fewer where the training split has fewer)
+     * @param metrics null when it was not evaluated
+     * @param skipped why not, when the gate wanted it; null otherwise
+     * @param cut     the held-out examples whose answers the shots pushed out of the model's context
+     */
+    private record FewShot(int shots, MetricSet metrics, String skipped, int cut) {
+
+        /** The report's {@code subjects.few_shot} (with {@code k}) and {@code candidate_vs_few_shot}, or why not. */
+        void addTo(ObjectNode report, MetricSet candidate) {
+            if (metrics != null) {
+                ObjectNode subject = EvalRunner.metrics(metrics);
+                subject.put("k", shots).put("answers_cut", cut);
+                ((ObjectNode) report.get("subjects")).set("few_shot", subject);
+                comparisons(report.putObject("candidate_vs_few_shot"), candidate, metrics);
+            } else if (skipped != null) {
+                report.putObject("few_shot_skipped").put("k", shots).put("reason", skipped);
+            }
+        }
+    }
+
+    /**
      * DPO's implicit reward margin of {@code subject} over the base model on the held-out pairs:
      * {@code beta * (logp_margin(subject) - logp_margin(base))} (docs/WORKER_PROTOCOL.md, evaluate on preference
      * pairs), added to its metrics; nothing when either was not scored on pairs.
@@ -417,16 +475,7 @@ public class EvalRunner {
         }
         r.set("gate", EventCodec.mapper().valueToTree(decision.results()));
         r.put("gate_rules", gate.describe());
-        ObjectNode comparisons = r.putObject("candidate_vs_base");
-        for (String metric : List.of("exact_match", "rouge_l", "token_f1", "json_valid", Gate.PREFERENCE_ACCURACY)) {
-            double[] c = candidate.perExample().get(metric);
-            double[] b = base.perExample().get(metric);
-            if (c != null && b != null && c.length == b.length) {
-                Paired.Comparison cmp = Paired.compare(c, b);
-                comparisons.putObject(metric).put("wins", cmp.wins()).put("losses", cmp.losses())
-                        .put("ties", cmp.ties()).put("mean_delta", cmp.meanDelta());
-            }
-        }
+        comparisons(r.putObject("candidate_vs_base"), candidate, base);
         var train = EventCodec.mapper().readTree(run.trainMetrics() == null ? "{}" : run.trainMetrics());
         if (train.has("train_loss") && candidate.values().containsKey("loss")) {
             double gap = candidate.values().get("loss") - train.get("train_loss").asDouble();
@@ -434,6 +483,19 @@ public class EvalRunner {
                     .put("heldout_loss", candidate.values().get("loss")).put("gap", gap);
         }
         return r;
+    }
+
+    /** Wins, losses and ties of the candidate against a baseline, example by example, per metric both have. */
+    private static void comparisons(ObjectNode into, MetricSet candidate, MetricSet baseline) {
+        for (String metric : List.of("exact_match", "rouge_l", "token_f1", "json_valid", Gate.PREFERENCE_ACCURACY)) {
+            double[] c = candidate.perExample().get(metric);
+            double[] b = baseline.perExample().get(metric);
+            if (c != null && b != null && c.length == b.length) {
+                Paired.Comparison cmp = Paired.compare(c, b);
+                into.putObject(metric).put("wins", cmp.wins()).put("losses", cmp.losses())
+                        .put("ties", cmp.ties()).put("mean_delta", cmp.meanDelta());
+            }
+        }
     }
 
     /** Up to five held-out examples the candidate gets right and the base model not (wins), and the reverse. */

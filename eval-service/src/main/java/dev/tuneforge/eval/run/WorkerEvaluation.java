@@ -34,14 +34,25 @@ public class WorkerEvaluation {
      *
      * @param artifactKey null for the base model itself
      * @param method      {@code lora} (artifact is an adapter) or {@code full} (artifact is a whole model)
+     * @param shots       for the base model prompted with training examples ({@link FewShotHeldOut}): how many; else 0
      */
-    public record Subject(String baseModel, String artifactKey, String method) {
+    public record Subject(String baseModel, String artifactKey, String method, int shots) {
+        public Subject(String baseModel, String artifactKey, String method) {
+            this(baseModel, artifactKey, method, 0);
+        }
+
         public static Subject base(String baseModel) {
             return new Subject(baseModel, null, null);
         }
 
+        /** The base model on the held-out set with {@code shots} training examples before each example. */
+        public static Subject fewShot(String baseModel, int shots) {
+            return new Subject(baseModel, null, null, shots);
+        }
+
         String cacheKey(String baseDigest) {
-            return artifactKey == null ? "base:" + baseModel + "@" + baseDigest : "artifact:" + artifactKey;
+            String key = artifactKey == null ? "base:" + baseModel + "@" + baseDigest : "artifact:" + artifactKey;
+            return shots == 0 ? key : "few-shot-" + shots + ":" + key;
         }
     }
 

@@ -22,8 +22,11 @@ import java.util.Optional;
 @ApplicationScoped
 public class EvalCatalog {
 
-    /** @param format the dataset's format ({@code DatasetReady.format}), {@code chat} when it was not recorded */
-    public record HeldOut(String validationKey, long examples, String format) {
+    /**
+     * @param format   the dataset's format ({@code DatasetReady.format}), {@code chat} when it was not recorded
+     * @param trainKey the version's training split, where the few-shot baseline's examples come from
+     */
+    public record HeldOut(String validationKey, long examples, String format, String trainKey) {
 
         /** Whether the examples are preference pairs (evaluated as such: {@code DataFormat.PREFERENCE}). */
         public boolean preferencePairs() {
@@ -36,7 +39,7 @@ public class EvalCatalog {
      * file (as {@link HeldOut#validationKey}); empty if the project has no such ready dataset version.
      */
     public Optional<HeldOut> generalSet(String projectId, String datasetId, int version) {
-        return jdbc.queryOne("SELECT coalesce(validation_key, train_key), validation_examples, format FROM "
+        return jdbc.queryOne("SELECT coalesce(validation_key, train_key), validation_examples, format, train_key FROM "
                 + "dataset_versions WHERE project_id = ? AND dataset_id = ? AND version = ?", EvalCatalog::heldOut,
                 projectId, datasetId, version);
     }
@@ -60,13 +63,14 @@ public class EvalCatalog {
     }
 
     public Optional<HeldOut> heldOut(String projectId, String datasetId, int version) {
-        return jdbc.queryOne("SELECT validation_key, validation_examples, format FROM dataset_versions WHERE "
+        return jdbc.queryOne("SELECT validation_key, validation_examples, format, train_key FROM dataset_versions WHERE "
                 + "project_id = ? AND dataset_id = ? AND version = ?", EvalCatalog::heldOut, projectId, datasetId,
                 version);
     }
 
     private static HeldOut heldOut(java.sql.ResultSet r) throws java.sql.SQLException {
-        return new HeldOut(r.getString(1), r.getLong(2), r.getString(3) == null ? "chat" : r.getString(3));
+        return new HeldOut(r.getString(1), r.getLong(2), r.getString(3) == null ? "chat" : r.getString(3),
+                r.getString(4));
     }
 
     /** A job's request: its hyperparameters as asked for, for what an evaluation needs of them (DPO's beta). */

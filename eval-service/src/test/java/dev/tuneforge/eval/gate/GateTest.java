@@ -78,6 +78,39 @@ class GateTest {
     }
 
     @Test
+    void theFewShotSectionSetsKAndAddsAMinimumGainOverThePromptedBaseModel() {
+        assertEquals(3, Gate.defaults().fewShots(), "three training examples unless the gate says");
+        assertEquals(3, Gate.fromJson(Map.of("rules", List.of())).fewShots());
+        Gate gate = Gate.fromJson(Map.of("rules", List.of(), "few_shot", Map.of("k", 5, "min_gain", 0.1)));
+        assertEquals(5, gate.fewShots());
+        assertEquals("exact_match >= few_shot + 0.1", gate.describe());
+        Map<String, Double> candidate = Map.of("exact_match", 0.55);
+        assertEquals("exact_match 0.55 < few_shot 0.5 + 0.1 = 0.6",
+                gate.decide(candidate, Map.of("exact_match", 0.0), null, Map.of("exact_match", 0.5)).reason());
+        Gate.Decision withoutFewShot = gate.decide(candidate, Map.of("exact_match", 0.0), null, null);
+        assertTrue(withoutFewShot.passed());
+        assertEquals("exact_match >= few_shot + 0.1: skipped, no few-shot result",
+                withoutFewShot.results().getFirst().explanation());
+        assertEquals("preference_accuracy >= few_shot", Gate.fromJson(Map.of("rules", List.of(),
+                "few_shot", Map.of("min_gain", 0)), true).describe(), "on pairs, the pairs' accuracy");
+        assertEquals(0, Gate.fromJson(Map.of("few_shot", Map.of("k", 0))).fewShots(), "k 0: no few-shot baseline");
+        assertEquals(Gate.defaults().describe(), Gate.fromJson(Map.of("few_shot", Map.of("k", 2))).describe());
+    }
+
+    @Test
+    void aFewShotSectionEvalServiceCannotApplyIsRefusedNamingTheField() {
+        assertEquals("few_shot.k: must be an integer from 0 to 16, got 2.5", assertThrows(IllegalArgumentException.class,
+                () -> Gate.fromJson(Map.of("few_shot", Map.of("k", 2.5)))).getMessage());
+        assertEquals("few_shot.k: must be an integer from 0 to 16, got 17", assertThrows(IllegalArgumentException.class,
+                () -> Gate.fromJson(Map.of("few_shot", Map.of("k", 17)))).getMessage());
+        assertEquals("few_shot.must_beat: unknown (known: k, min_gain)", assertThrows(IllegalArgumentException.class,
+                () -> Gate.fromJson(Map.of("few_shot", Map.of("must_beat", true)))).getMessage());
+        assertEquals("few_shot.min_gain: needs the few-shot baseline, which k 0 turns off",
+                assertThrows(IllegalArgumentException.class,
+                        () -> Gate.fromJson(Map.of("few_shot", Map.of("k", 0, "min_gain", 0.1)))).getMessage());
+    }
+
+    @Test
     void aGateWhoseSchemaReachesOutsideItselfIsRefusedSayingWhere() {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> Gate.fromJson(Map.of("json_schema", Map.of("$ref", "file:///etc/passwd"))));
@@ -90,6 +123,6 @@ class GateTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> new Gate.Rule("exact_match", "=>", 0.5, null, 0)).getMessage().contains("op must be one of"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new Gate.Rule("exact_match", ">=", null, "parent", 0)).getMessage().contains("base or champion"));
+                () -> new Gate.Rule("exact_match", ">=", null, "parent", 0)).getMessage().contains("base, champion or few_shot"));
     }
 }

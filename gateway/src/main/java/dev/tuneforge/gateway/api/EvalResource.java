@@ -44,8 +44,9 @@ public class EvalResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One evaluation: outcome, metrics, gate and reason, with the full report (candidate, base"
-            + " and champion metrics with 95% intervals, each gate rule's result, wins and losses against the base,"
+    @Operation(summary = "One evaluation: outcome, metrics, gate and reason, with the full report (candidate, base,"
+            + " champion and few_shot metrics with 95% intervals, each gate rule's result, wins and losses against the"
+            + " base and the few-shot baseline,"
             + " the train vs held-out loss gap)")
     public EvalView get(@PathParam("id") String id) {
         return evaluations.withReport(caller.get().projectId(), id);

@@ -79,7 +79,8 @@ public class Pipelines {
      * Triggers trainer-service knows, with values it accepts; a gate whose {@code json_schema} is self-contained
      * (eval-service compiles it: a reference outside it would make eval-service fetch a URL or open a file) and
      * whose {@code forgetting} set is a dataset of the project ({@link #forgettingProblems}), and whose
-     * {@code preference} rules eval-service can apply ({@link #preferenceProblems}).
+     * {@code preference} rules eval-service can apply ({@link #preferenceProblems}), and whose {@code few_shot} baseline
+     * it can run ({@link #fewShotProblems}).
      */
     private void checkTriggersAndGate(String projectId, Map<String, Object> triggers, Map<String, Object> gate) {
         List<String> errors = new ArrayList<>();
@@ -100,6 +101,9 @@ public class Pipelines {
         }
         if (gate != null && gate.containsKey("preference")) {
             errors.addAll(preferenceProblems(gate.get("preference")));
+        }
+        if (gate != null && gate.containsKey("few_shot")) {
+            errors.addAll(fewShotProblems(gate.get("few_shot")));
         }
         if (!errors.isEmpty()) {
             throw DomainException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
@@ -151,6 +155,38 @@ public class Pipelines {
             } else if (!(value instanceof Number n) || n.doubleValue() < min || n.doubleValue() > 1) {
                 problems.add("gate.preference." + name + ": must be a number from " + (int) min + " to 1, got "
                         + value);
+            }
+        });
+        return problems;
+    }
+
+    /** As many training examples as eval-service's {@code Gate} puts before each held-out one, at most. */
+    private static final int MAX_FEW_SHOTS = 16;
+
+    /**
+     * A gate's few-shot baseline, {@code {"k": 0..16, "min_gain": -1..1}} (eval-service's {@code Gate}: the base model
+     * prompted with k training examples; k 0 turns it off, so a {@code min_gain} rule against it could never apply):
+     * one it could not read would fail every evaluation of the pipeline, so it is refused now.
+     */
+    private static List<String> fewShotProblems(Object fewShot) {
+        if (!(fewShot instanceof Map<?, ?> section)) {
+            return List.of("gate.few_shot: must be an object with k and/or min_gain, got " + fewShot);
+        }
+        List<String> problems = new ArrayList<>();
+        section.forEach((name, value) -> {
+            if ("k".equals(name)) {
+                if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 0
+                        || ((Number) value).longValue() > MAX_FEW_SHOTS) {
+                    problems.add("gate.few_shot.k: must be an integer from 0 to " + MAX_FEW_SHOTS + ", got " + value);
+                }
+            } else if ("min_gain".equals(name)) {
+                if (!(value instanceof Number n) || n.doubleValue() < -1 || n.doubleValue() > 1) {
+                    problems.add("gate.few_shot.min_gain: must be a number from -1 to 1, got " + value);
+                } else if (section.get("k") instanceof Number k && k.longValue() == 0) {
+                    problems.add("gate.few_shot.min_gain: needs the few-shot baseline, which k 0 turns off");
+                }
+            } else {
+                problems.add("gate.few_shot." + name + ": unknown (known: k, min_gain)");
             }
         });
         return problems;
