@@ -73,6 +73,26 @@ class Full:
 
 
 @dataclass(frozen=True)
+class PromptTuning:
+    """A soft prompt of ``num_virtual_tokens`` trained embeddings (PEFT's PROMPT_TUNING); ``init_text`` only with
+    ``init`` "text"."""
+
+    num_virtual_tokens: int = 20
+    init: str = "random"
+    init_text: str | None = None
+
+
+@dataclass(frozen=True)
+class PrefixTuning:
+    """Trained keys and values before every layer's attention (PEFT's PREFIX_TUNING); ``encoder_hidden_size`` None
+    means the model's hidden size."""
+
+    num_virtual_tokens: int = 20
+    prefix_projection: bool = False
+    encoder_hidden_size: int | None = None
+
+
+@dataclass(frozen=True)
 class Hyperparameters:
     epochs: int = 3
     max_steps: int | None = None
@@ -106,7 +126,7 @@ class Data:
 class TrainSpec:
     base_model: Path
     data: Data
-    method: Lora | Dpo | Qlora | Full
+    method: Lora | Dpo | Qlora | Full | PromptTuning | PrefixTuning
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     eval_steps: int | None = None
     early_stopping_patience: int | None = None
@@ -123,7 +143,7 @@ def read_train_spec(path: Path, workdir: Path | None = None) -> TrainSpec:
     base = _workdir(path, workdir)
     data = doc["data"]
     m = doc["method"]
-    method: Lora | Dpo | Qlora | Full
+    method: Lora | Dpo | Qlora | Full | PromptTuning | PrefixTuning
     if m["type"] in ("lora", "dpo", "qlora"):
         adapter = dict(r=m.get("r", 8), alpha=m.get("alpha"), dropout=m.get("dropout", 0.05),
                        target_modules=tuple(m.get("target_modules", ("q_proj", "v_proj"))),
@@ -134,6 +154,13 @@ def read_train_spec(path: Path, workdir: Path | None = None) -> TrainSpec:
             method = Qlora(**adapter, double_quant=m.get("double_quant", True))
         else:
             method = Dpo(**adapter, beta=m.get("beta", 0.1), label_smoothing=m.get("label_smoothing", 0.0))
+    elif m["type"] == "prompt_tuning":
+        method = PromptTuning(num_virtual_tokens=m.get("num_virtual_tokens", 20), init=m.get("init", "random"),
+                              init_text=m.get("init_text"))
+    elif m["type"] == "prefix_tuning":
+        method = PrefixTuning(num_virtual_tokens=m.get("num_virtual_tokens", 20),
+                              prefix_projection=m.get("prefix_projection", False),
+                              encoder_hidden_size=m.get("encoder_hidden_size"))
     else:
         method = Full()
     h = {k: v for k, v in doc.get("hyperparameters", {}).items() if v is not None}

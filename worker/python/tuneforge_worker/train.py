@@ -49,7 +49,7 @@ from .model import attach_lora, check_model_dir, load_model, load_nf4_base, load
 from .packing import Batch, attention_mask_for, make_batch
 from .plan import Row, Step, TrainingPlan, build
 from .schedule import LrSchedule
-from .spec import Dpo, Full, Lora, Qlora, TrainSpec
+from .spec import Dpo, Full, Lora, PrefixTuning, PromptTuning, Qlora, TrainSpec
 from .stop import StopSignal
 from .weights import FullWeights, LoraWeights, TrainedWeights
 
@@ -93,6 +93,8 @@ class StepResult:
 
 def train(spec: TrainSpec, events: EventSink, stop: StopSignal) -> int:
     """Runs to the end (0) or until stopped (143); failures are raised as ``WorkerFailure``."""
+    if isinstance(spec.method, (PromptTuning, PrefixTuning)):
+        raise WorkerFailure.bad_spec(f"method.type: {method_type(spec.method)} is not in the torch runtime yet")
     trainer = Trainer
     if isinstance(spec.method, Dpo):
         from .dpo import DpoTrainer
@@ -607,3 +609,9 @@ def _optimizer_step(optimizer: torch.optim.Optimizer) -> int:
         if "step" in state:
             return int(_gather(state["step"]).item()) if torch.is_tensor(state["step"]) else int(state["step"])
     return 0
+
+
+def method_type(method) -> str:
+    """The spec's ``method.type`` of ``method``."""
+    names = {PromptTuning: "prompt_tuning", PrefixTuning: "prefix_tuning"}
+    return names.get(type(method), type(method).__name__.lower())

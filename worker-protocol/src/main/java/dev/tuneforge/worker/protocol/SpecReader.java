@@ -28,6 +28,12 @@ public final class SpecReader {
     /** PEFT's default LoRA targets for Llama-family models. */
     public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
 
+    public static final Set<String> METHODS = Set.of("lora", "full", "dpo", "qlora", "prompt_tuning",
+            "prefix_tuning");
+
+    /** PEFT's default length of a soft prompt or prefix. */
+    public static final int DEFAULT_VIRTUAL_TOKENS = 20;
+
     /** Checkpoint every this many steps unless the spec says otherwise. */
     public static final int DEFAULT_SAVE_STEPS = 500;
 
@@ -71,7 +77,8 @@ public final class SpecReader {
 
         TrainSpec.Method method = method(root.object("method", true,
                 Set.of("type", "r", "alpha", "dropout", "target_modules", "use_rslora", "beta", "label_smoothing",
-                        "double_quant")));
+                        "double_quant", "num_virtual_tokens", "init", "init_text", "prefix_projection",
+                        "encoder_hidden_size")));
         if (data != null && method != null
                 && (method instanceof TrainSpec.Dpo) != (data.format() == DataFormat.PREFERENCE)) {
             root.problem("data.format", method instanceof TrainSpec.Dpo
@@ -107,41 +114,77 @@ public final class SpecReader {
         if (m == null) {
             return null;
         }
-        String type = m.oneOf("type", null, Set.of("lora", "full", "dpo", "qlora"));
+        String type = m.oneOf("type", null, METHODS);
         if (!m.has("type")) {
-            m.problem("type", "required: \"lora\", \"full\", \"dpo\" or \"qlora\"");
+            m.problem("type", "required: \"lora\", \"full\", \"dpo\", \"qlora\", \"prompt_tuning\" or "
+                    + "\"prefix_tuning\"");
         }
-        if (!"qlora".equals(type) && m.has("double_quant")) {
-            m.problem("double_quant", "only applies to method type \"qlora\"");
+        refuseOutside(m, type, Set.of("lora", "dpo", "qlora"), "r", "alpha", "dropout", "target_modules",
+                "use_rslora");
+        refuseOutside(m, type, Set.of("dpo"), "beta", "label_smoothing");
+        refuseOutside(m, type, Set.of("qlora"), "double_quant");
+        refuseOutside(m, type, Set.of("prompt_tuning", "prefix_tuning"), "num_virtual_tokens");
+        refuseOutside(m, type, Set.of("prompt_tuning"), "init", "init_text");
+        refuseOutside(m, type, Set.of("prefix_tuning"), "prefix_projection", "encoder_hidden_size");
+        if (type == null) {
+            return null;
         }
-        if (!"dpo".equals(type)) {
-            for (String dpoOnly : List.of("beta", "label_smoothing")) {
-                if (m.has(dpoOnly)) {
-                    m.problem(dpoOnly, "only applies to method type \"dpo\"");
-                }
+        return switch (type) {
+            case "full" -> new TrainSpec.Full();
+            case "qlora" -> new TrainSpec.Qlora(lora(m), m.bool("double_quant", true));
+            case "dpo" -> dpo(m);
+            case "prompt_tuning" -> promptTuning(m);
+            case "prefix_tuning" -> prefixTuning(m);
+            default -> lora(m);
+        };
+    }
+
+    private static TrainSpec.Dpo dpo(JsonFields m) {
+        TrainSpec.Lora lora = lora(m);
+        double beta = m.number("beta", 0.1, 0, true, Double.MAX_VALUE);
+        double labelSmoothing = m.number("label_smoothing", 0.0, 0, false, 0.5);
+        if (labelSmoothing == 0.5) {
+            m.problem("label_smoothing", "must be below 0.5, got " + labelSmoothing);
+        }
+        return new TrainSpec.Dpo(lora, beta, labelSmoothing);
+    }
+
+    private static void refuseOutside(JsonFields m, String type, Set<String> types, String... fields) {
+        if (type == null || types.contains(type)) {
+            return;
+        }
+        List<String> quoted = types.stream().sorted().map(t -> "\"" + t + "\"").toList();
+        String named = quoted.size() == 1 ? quoted.get(0)
+                : String.join(", ", quoted.subList(0, quoted.size() - 1)) + " and " + quoted.getLast();
+        for (String field : fields) {
+            if (m.has(field)) {
+                m.problem(field, "only applies to method type" + (types.size() > 1 ? "s " : " ") + named);
             }
         }
-        if ("qlora".equals(type)) {
-            return new TrainSpec.Qlora(lora(m), m.bool("double_quant", true));
+    }
+
+    private static TrainSpec.PromptTuning promptTuning(JsonFields m) {
+        int tokens = m.integer("num_virtual_tokens", DEFAULT_VIRTUAL_TOKENS, 1);
+        String init = m.oneOf("init", "random", WireNames.all(TrainSpec.PromptInit.class));
+        String text = m.string("init_text", null, false);
+        if ("text".equals(init) && (text == null || text.isBlank())) {
+            m.problem("init_text", "required with init \"text\": the text whose token embeddings start the prompt");
         }
-        if ("dpo".equals(type)) {
-            TrainSpec.Lora lora = lora(m);
-            double beta = m.number("beta", 0.1, 0, true, Double.MAX_VALUE);
-            double labelSmoothing = m.number("label_smoothing", 0.0, 0, false, 0.5);
-            if (labelSmoothing == 0.5) {
-                m.problem("label_smoothing", "must be below 0.5, got " + labelSmoothing);
-            }
-            return new TrainSpec.Dpo(lora, beta, labelSmoothing);
+        if (!"text".equals(init) && m.has("init_text")) {
+            m.problem("init_text", "only applies with init \"text\"");
         }
-        if (!"lora".equals(type)) {
-            for (String loraOnly : List.of("r", "alpha", "dropout", "target_modules", "use_rslora")) {
-                if (m.has(loraOnly)) {
-                    m.problem(loraOnly, "only applies to method types \"lora\", \"dpo\" and \"qlora\"");
-                }
-            }
-            return "full".equals(type) ? new TrainSpec.Full() : null;
+        return new TrainSpec.PromptTuning(tokens, WireNames.parse(TrainSpec.PromptInit.class, init),
+                "text".equals(init) ? text : null);
+    }
+
+    private static TrainSpec.PrefixTuning prefixTuning(JsonFields m) {
+        int tokens = m.integer("num_virtual_tokens", DEFAULT_VIRTUAL_TOKENS, 1);
+        boolean projection = m.bool("prefix_projection", false);
+        Integer encoderHidden = m.integer("encoder_hidden_size", null, 1);
+        if (!projection && m.has("encoder_hidden_size")) {
+            m.problem("encoder_hidden_size", "only applies with prefix_projection true");
         }
-        return lora(m);
+        return new TrainSpec.PrefixTuning(tokens, projection, encoderHidden);
     }
 
     private static TrainSpec.Lora lora(JsonFields m) {

@@ -88,6 +88,20 @@ public final class SpecWriter {
                 putLora(method, qlora.lora());
                 method.put("double_quant", qlora.doubleQuant());
             }
+            case TrainSpec.PromptTuning prompt -> {
+                method.put("type", "prompt_tuning");
+                method.put("num_virtual_tokens", prompt.numVirtualTokens());
+                method.put("init", prompt.init().wireName());
+                if (prompt.initText() != null) {
+                    method.put("init_text", prompt.initText());
+                }
+            }
+            case TrainSpec.PrefixTuning prefix -> {
+                method.put("type", "prefix_tuning");
+                method.put("num_virtual_tokens", prefix.numVirtualTokens());
+                method.put("prefix_projection", prefix.prefixProjection());
+                putInteger(method, "encoder_hidden_size", prefix.encoderHiddenSize());
+            }
         }
         root.set("hyperparameters", hyperparameters(spec.hyperparameters()));
         putInteger(root, "eval_steps", spec.evalSteps());

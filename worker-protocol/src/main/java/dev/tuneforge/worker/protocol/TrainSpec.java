@@ -72,6 +72,38 @@ public record TrainSpec(
     public record Qlora(Lora lora, boolean doubleQuant) implements Method { }
 
     /**
+     * Prompt tuning (Lester et al., 2021): a soft prompt of {@code numVirtualTokens} trained embeddings put before
+     * every example's tokens, the model frozen; saved in PEFT's {@code PROMPT_TUNING} layout.
+     *
+     * @param init     where the soft prompt starts: {@link PromptInit#TEXT} the embeddings of {@code initText}'s
+     *                 tokens (repeated or cut to {@code numVirtualTokens}), {@link PromptInit#RANDOM} PEFT's random
+     *                 embedding
+     * @param initText the text to start from; null unless {@code init} is {@link PromptInit#TEXT}
+     */
+    public record PromptTuning(int numVirtualTokens, PromptInit init, String initText) implements Method { }
+
+    /** Where a soft prompt starts (PEFT's {@code prompt_tuning_init}). */
+    public enum PromptInit {
+        RANDOM, TEXT;
+
+        public String wireName() {
+            return WireNames.of(this);
+        }
+    }
+
+    /**
+     * Prefix tuning (Li and Liang, 2021): {@code numVirtualTokens} trained keys and values put before every
+     * layer's attention, the model frozen; saved in PEFT's {@code PREFIX_TUNING} layout.
+     *
+     * @param prefixProjection  train the prefix through a two-layer MLP (PEFT's reparameterisation) instead of
+     *                          directly
+     * @param encoderHiddenSize that MLP's hidden width; null: the model's hidden size. Only with
+     *                          {@code prefixProjection}
+     */
+    public record PrefixTuning(int numVirtualTokens, boolean prefixProjection, Integer encoderHiddenSize)
+            implements Method { }
+
+    /**
      * @param maxSteps              if set, exactly this many steps (overrides epochs), as transformers' max_steps
      * @param warmupSteps           warmup length; when null, {@code warmupRatio} of the total steps (rounded up)
      * @param gradientCheckpointing recompute activations in backward instead of keeping them (less memory, more

@@ -44,7 +44,7 @@ class SpecSchemaTest {
     @Test
     void everyDocumentedTrainSpecIsValidForTheSchemaAndTheReader() throws Exception {
         List<JsonNode> examples = documented("train-spec");
-        assertEquals(4, examples.size());
+        assertEquals(6, examples.size());
         for (JsonNode example : examples) {
             assertEquals(Set.of(), schemaProblems(ProtocolSchemas.TRAIN_SPEC, example), example.toString());
             TrainSpec spec = SpecReader.train(example, WORKDIR);
@@ -141,6 +141,16 @@ class SpecSchemaTest {
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"qlora\", \"double_quant\": 1}}|method.double_quant: must be true or false",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"qlora\"}}|data.format: \"preference\" data is for method type \"dpo\"",
         "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"dpo\", \"label_smoothing\": 0.5}}|method.label_smoothing: must be below 0.5",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prompt_tuning\", \"init\": \"text\"}}|method.init_text: required with init \"text\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prompt_tuning\", \"init_text\": \"Answer.\"}}|method.init_text: only applies with init \"text\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prompt_tuning\", \"init\": \"vocab\"}}|method.init: must be one of",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prompt_tuning\", \"num_virtual_tokens\": 0}}|method.num_virtual_tokens: must be >= 1",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prompt_tuning\", \"r\": 8}}|method.r: only applies to method types \"dpo\", \"lora\" and \"qlora\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prompt_tuning\", \"prefix_projection\": true}}|method.prefix_projection: only applies to method type \"prefix_tuning\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prefix_tuning\", \"init\": \"random\"}}|method.init: only applies to method type \"prompt_tuning\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"prefix_tuning\", \"encoder_hidden_size\": 64}}|method.encoder_hidden_size: only applies with prefix_projection true",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\"}, \"method\": {\"type\": \"lora\", \"num_virtual_tokens\": 8}}|method.num_virtual_tokens: only applies to method types \"prefix_tuning\" and \"prompt_tuning\"",
+        "{\"base_model\": \"b\", \"data\": {\"train\": \"t\", \"format\": \"preference\"}, \"method\": {\"type\": \"prompt_tuning\"}}|data.format: \"preference\" data is for method type \"dpo\"",
     })
     void brokenSpecsFailBothTheSchemaAndTheReader(String caseLine) throws Exception {
         String[] parts = caseLine.split("\\|");

@@ -49,7 +49,23 @@ class SpecWriterTest {
                 new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.CHAT),
                 new TrainSpec.Qlora(new TrainSpec.Lora(16, 32, 0.05, List.of("q_proj", "v_proj"), false), false),
                 hyperparameters(5), null, null, null, null, Path.of("out"), "cuda", TrainSpec.Precision.BF16);
-        for (TrainSpec spec : List.of(lora(), full, dpo, qlora)) {
+        TrainSpec prompt = new TrainSpec(Path.of("base"),
+                new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.COMPLETION),
+                new TrainSpec.PromptTuning(8, TrainSpec.PromptInit.TEXT, "Answer with a JSON object."),
+                hyperparameters(5), null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
+        TrainSpec randomPrompt = new TrainSpec(Path.of("base"),
+                new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.CHAT),
+                new TrainSpec.PromptTuning(20, TrainSpec.PromptInit.RANDOM, null),
+                hyperparameters(5), null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
+        TrainSpec prefix = new TrainSpec(Path.of("base"),
+                new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.CHAT),
+                new TrainSpec.PrefixTuning(10, true, 64),
+                hyperparameters(5), null, null, null, null, Path.of("out"), "cuda", TrainSpec.Precision.BF16);
+        TrainSpec plainPrefix = new TrainSpec(Path.of("base"),
+                new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.CHAT),
+                new TrainSpec.PrefixTuning(10, false, null),
+                hyperparameters(5), null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
+        for (TrainSpec spec : List.of(lora(), full, dpo, qlora, prompt, randomPrompt, prefix, plainPrefix)) {
             JsonNode json = written(SpecWriter.json(spec));
             assertEquals(Set.of(), ProtocolSchemaValidator.problems(ProtocolSchemas.TRAIN_SPEC, json), json.toString());
             assertEquals(spec, SpecReader.train(json, Path.of("")));

@@ -60,6 +60,14 @@ public final class Trainer {
             // No 4-bit NF4 weights in this runtime; the torch runtime (worker/python) has them.
             throw WorkerFailure.badSpec("method.type: qlora needs the torch runtime");
         }
+        if (spec.method() instanceof TrainSpec.PrefixTuning) {
+            // Prefix keys and values would need a KV cache seeded per layer in every forward; the torch runtime has it.
+            throw WorkerFailure.badSpec("method.type: prefix_tuning needs the torch runtime");
+        }
+        if (spec.method() instanceof TrainSpec.PromptTuning) {
+            throw WorkerFailure.badSpec("method.type: prompt_tuning is not in the djl runtime yet; the torch runtime "
+                    + "has it");
+        }
         TrainSpec.Hyperparameters hp = spec.hyperparameters();
         if (hp.gradientCheckpointing()) {
             throw WorkerFailure.badSpec("hyperparameters.gradient_checkpointing: the djl runtime does not support "
@@ -97,6 +105,8 @@ public final class Trainer {
                 case TrainSpec.Full full -> new FullWeights(model, spec.baseModel());
                 case TrainSpec.Dpo dpo -> throw new IllegalStateException("trained above");
                 case TrainSpec.Qlora qlora -> throw new IllegalStateException("refused above");
+                case TrainSpec.PromptTuning prompt -> throw new IllegalStateException("refused above");
+                case TrainSpec.PrefixTuning prefix -> throw new IllegalStateException("refused above");
             };
             TrainingPlan plan = TrainingPlan.build(train, hp.epochs(), maxSteps, hp.batchSize(),
                     hp.gradientAccumulationSteps(), hp.packing(), hp.maxSeqLength(), hp.seed());
