@@ -36,13 +36,17 @@ import java.util.Objects;
  * @param rendezvousPort       torchrun's master port on node 0 of a multi-node Job
  * @param syncIntervalSeconds  how often the sidecar looks for new checkpoint directories
  * @param pollInterval         how often a {@link KubernetesWorker} looks at its Job and pods
+ * @param priorityClassName    the pods' PriorityClass, or null for the cluster's default
+ * @param runtimeClassName     the pods' RuntimeClass (e.g. {@code nvidia}), or null for the node's default
+ * @param runAsUser            the uid and gid of every container of the pod, {@code > 0}: the worker image's user
  */
 public record KubernetesLauncherConfig(String namespace, String image, String imagePullPolicy, String serviceAccount,
                                        int gpus, Map<String, String> nodeSelector, List<Toleration> tolerations,
                                        String cpu, String memory, String s3Endpoint, String s3Bucket,
                                        String s3CredentialsSecret, String stagingImage, Long activeDeadlineSeconds,
                                        int ttlSecondsAfterFinished, long terminationGracePeriodSeconds,
-                                       int rendezvousPort, int syncIntervalSeconds, Duration pollInterval) {
+                                       int rendezvousPort, int syncIntervalSeconds, Duration pollInterval,
+                                       String priorityClassName, String runtimeClassName, long runAsUser) {
 
     public static final String DEFAULT_STAGING_IMAGE = "minio/mc";
 
@@ -79,6 +83,9 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         Objects.requireNonNull(s3CredentialsSecret, "s3CredentialsSecret");
         if (gpus < 0) {
             throw new IllegalArgumentException("gpus must be >= 0, got " + gpus);
+        }
+        if (runAsUser <= 0) {
+            throw new IllegalArgumentException("runAsUser must be a user other than root (> 0), got " + runAsUser);
         }
         imagePullPolicy = imagePullPolicy == null ? "IfNotPresent" : imagePullPolicy;
         nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
@@ -127,6 +134,9 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
                 .rendezvousPort(k.rendezvousPort())
                 .syncIntervalSeconds((int) Math.max(1, k.syncInterval().toSeconds()))
                 .pollInterval(k.pollInterval())
+                .priorityClassName(k.priorityClassName().orElse(null))
+                .runtimeClassName(k.runtimeClassName().orElse(null))
+                .runAsUser(k.runAsUser())
                 .build();
     }
 
@@ -134,7 +144,10 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         return new Builder(namespace, image);
     }
 
-    /** Defaults: no GPU, one day TTL after finishing, 5 minutes to stop, rendezvous on 29500, sync every 10 s. */
+    /**
+     * Defaults: no GPU, one day TTL after finishing, 5 minutes to stop, rendezvous on 29500, sync every 10 s, no
+     * priority or runtime class, user 1000.
+     */
     public static final class Builder {
         private final String namespace;
         private final String image;
@@ -155,6 +168,9 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         private int rendezvousPort = 29_500;
         private int syncIntervalSeconds = 10;
         private Duration pollInterval;
+        private String priorityClassName;
+        private String runtimeClassName;
+        private long runAsUser = 1000;
 
         private Builder(String namespace, String image) {
             this.namespace = namespace;
@@ -183,12 +199,15 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         public Builder rendezvousPort(int v) { rendezvousPort = v; return this; }
         public Builder syncIntervalSeconds(int v) { syncIntervalSeconds = v; return this; }
         public Builder pollInterval(Duration v) { pollInterval = v; return this; }
+        public Builder priorityClassName(String v) { priorityClassName = v; return this; }
+        public Builder runtimeClassName(String v) { runtimeClassName = v; return this; }
+        public Builder runAsUser(long v) { runAsUser = v; return this; }
 
         public KubernetesLauncherConfig build() {
             return new KubernetesLauncherConfig(namespace, image, imagePullPolicy, serviceAccount, gpus, nodeSelector,
                     tolerations, cpu, memory, s3Endpoint, s3Bucket, s3CredentialsSecret, stagingImage,
                     activeDeadlineSeconds, ttlSecondsAfterFinished, terminationGracePeriodSeconds, rendezvousPort,
-                    syncIntervalSeconds, pollInterval);
+                    syncIntervalSeconds, pollInterval, priorityClassName, runtimeClassName, runAsUser);
         }
     }
 }

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
@@ -37,7 +39,10 @@ import java.util.TreeMap;
  * <p>The pod: init container {@value #STAGE} (stages the inputs from S3 and writes {@code spec.json}), the sync
  * sidecar {@value #SYNC} (a native sidecar: an init container with {@code restartPolicy: Always}, Kubernetes
  * 1.29 or later, so the pod completes when the worker does and the sidecar gets SIGTERM only after the worker
- * has exited) and the {@value #WORKER} container, all sharing the emptyDir {@code /work}.
+ * has exited) and the {@value #WORKER} container, all sharing the emptyDir {@code /work}. Every container runs as
+ * the configured non-root user on a read-only root filesystem, without privilege escalation or capabilities, under
+ * the runtime's default seccomp profile (the Pod Security Standard "restricted"); what it writes goes to
+ * {@code /work}, {@code /tmp} (its own emptyDir, shared) or, for {@code mc}, {@code /mc}.
  */
 public final class KubernetesManifests {
 
@@ -53,6 +58,7 @@ public final class KubernetesManifests {
     /** Room for {@code -<index>} in a pod's host name (63 characters at most). */
     static final int MAX_NAME = 52;
     private static final String MC = "/mc";
+    private static final String TMP = "/tmp";
 
     private final KubernetesLauncherConfig config;
 
@@ -125,7 +131,9 @@ public final class KubernetesManifests {
                 .withWorkingDir(KubernetesAttempt.WORKDIR)
                 .withEnv(workerEnv)
                 .withResources(resources.build())
-                .addNewVolumeMount().withName("work").withMountPath(KubernetesAttempt.WORKDIR).endVolumeMount();
+                .withSecurityContext(restricted())
+                .addNewVolumeMount().withName("work").withMountPath(KubernetesAttempt.WORKDIR).endVolumeMount()
+                .addNewVolumeMount().withName("tmp").withMountPath(TMP).endVolumeMount();
         if (config.gpus() > 0) {
             // NCCL and DataLoader workers use shared memory; the container runtime's default is 64 MiB
             worker.addNewVolumeMount().withName("dshm").withMountPath("/dev/shm").endVolumeMount();
@@ -137,10 +145,18 @@ public final class KubernetesManifests {
                 .withEnableServiceLinks(false)
                 .withTerminationGracePeriodSeconds(config.terminationGracePeriodSeconds())
                 .withNodeSelector(config.nodeSelector().isEmpty() ? null : new TreeMap<>(config.nodeSelector()))
+                .withPriorityClassName(config.priorityClassName())
+                .withRuntimeClassName(config.runtimeClassName())
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser(config.runAsUser()).withRunAsGroup(config.runAsUser())
+                .withFsGroup(config.runAsUser())
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
                 .withInitContainers(stageContainer(attempt), syncContainer(attempt))
                 .withContainers(worker.build())
                 .addToVolumes(new VolumeBuilder().withName("work").withNewEmptyDir().endEmptyDir().build())
-                .addToVolumes(new VolumeBuilder().withName("mc").withNewEmptyDir().endEmptyDir().build());
+                .addToVolumes(new VolumeBuilder().withName("mc").withNewEmptyDir().endEmptyDir().build())
+                .addToVolumes(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
         for (KubernetesLauncherConfig.Toleration t : config.tolerations()) {
             pod.addToTolerations(new TolerationBuilder().withKey(t.key()).withOperator(t.operator())
                     .withValue(t.value()).withEffect(t.effect()).build());
@@ -263,9 +279,20 @@ public final class KubernetesManifests {
                 .withCommand("/bin/sh", "-c", script)
                 .withEnv(env)
                 .addNewEnvFrom().withNewSecretRef().withName(config.s3CredentialsSecret()).endSecretRef().endEnvFrom()
+                .withSecurityContext(restricted())
                 .addToVolumeMounts(new VolumeMountBuilder().withName("work").withMountPath(KubernetesAttempt.WORKDIR)
                         .build())
-                .addToVolumeMounts(new VolumeMountBuilder().withName("mc").withMountPath(MC).build());
+                .addToVolumeMounts(new VolumeMountBuilder().withName("mc").withMountPath(MC).build())
+                .addToVolumeMounts(new VolumeMountBuilder().withName("tmp").withMountPath(TMP).build());
+    }
+
+    /** A container's part of "restricted": the pod's part (non-root user, seccomp) is set on the pod. */
+    private static SecurityContext restricted() {
+        return new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .build();
     }
 
     private List<EnvVar> s3Env() {

@@ -45,6 +45,23 @@ public interface KubernetesSettings {
      */
     Optional<List<String>> tolerations();
 
+    /**
+     * The worker pods' PriorityClass (deploy/k8s: {@code tuneforge-training}, below the model servers and never
+     * preempting them); default: none, the cluster's default priority.
+     */
+    Optional<String> priorityClassName();
+
+    /** The worker pods' RuntimeClass (deploy/k8s: {@code nvidia}, the GPU pool's container runtime); default: none. */
+    Optional<String> runtimeClassName();
+
+    /**
+     * The uid and gid the worker pods run as, never root: the worker image's user ({@code deploy/images/worker-torch}:
+     * 1000). Every container gets a read-only root filesystem, no privilege escalation and no capabilities;
+     * {@code /work} and {@code /tmp} are emptyDirs.
+     */
+    @WithDefault("1000")
+    long runAsUser();
+
     /** CPU request of the worker container. */
     Optional<String> cpu();
 

@@ -73,6 +73,8 @@ class KubernetesLauncherTest {
                                 "NoSchedule"),
                         new KubernetesLauncherConfig.Toleration("tuneforge.dev/pool", "Equal", "gpu", "NoSchedule")))
                 .activeDeadlineSeconds(86_400L)
+                .priorityClassName("tuneforge-training")
+                .runtimeClassName("nvidia")
                 .build();
     }
 
@@ -130,8 +132,22 @@ class KubernetesLauncherTest {
         assertEquals(List.of("nvidia.com/gpu/Exists/null/NoSchedule", "tuneforge.dev/pool/Equal/gpu/NoSchedule"),
                 pod.getTolerations().stream().map(t -> t.getKey() + "/" + t.getOperator() + "/" + t.getValue() + "/"
                         + t.getEffect()).toList());
-        assertEquals(List.of("work", "mc", "dshm"), pod.getVolumes().stream().map(Volume::getName).toList());
-        assertEquals("Memory", pod.getVolumes().get(2).getEmptyDir().getMedium());
+        assertEquals(List.of("work", "mc", "tmp", "dshm"), pod.getVolumes().stream().map(Volume::getName).toList());
+        assertEquals("Memory", pod.getVolumes().get(3).getEmptyDir().getMedium());
+        assertEquals("tuneforge-training", pod.getPriorityClassName());
+        assertEquals("nvidia", pod.getRuntimeClassName());
+        assertEquals(true, pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(1000L, pod.getSecurityContext().getRunAsUser());
+        assertEquals(1000L, pod.getSecurityContext().getRunAsGroup());
+        assertEquals(1000L, pod.getSecurityContext().getFsGroup());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+        for (Container c : java.util.stream.Stream.concat(pod.getInitContainers().stream(),
+                pod.getContainers().stream()).toList()) {
+            assertEquals(false, c.getSecurityContext().getAllowPrivilegeEscalation(), c.getName());
+            assertEquals(true, c.getSecurityContext().getReadOnlyRootFilesystem(), c.getName());
+            assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop(), c.getName());
+            assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")), c.getName());
+        }
         assertNull(pod.getSubdomain());
 
         Container w = container(pod.getContainers(), "worker");
@@ -148,7 +164,7 @@ class KubernetesLauncherTest {
         assertEquals(new Quantity("8"), w.getResources().getRequests().get("cpu"));
         assertEquals(new Quantity("64Gi"), w.getResources().getRequests().get("memory"));
         assertEquals(new Quantity("64Gi"), w.getResources().getLimits().get("memory"));
-        assertEquals(List.of("work:/work", "dshm:/dev/shm"),
+        assertEquals(List.of("work:/work", "tmp:/tmp", "dshm:/dev/shm"),
                 w.getVolumeMounts().stream().map(m -> m.getName() + ":" + m.getMountPath()).toList());
         assertTrue(w.getEnvFrom() == null || w.getEnvFrom().isEmpty(), "the worker gets no S3 credentials");
 
@@ -180,7 +196,7 @@ class KubernetesLauncherTest {
         assertEquals("projects/p1/jobs/ftjob-abc123/checkpoints/", env(sync).get("CHECKPOINT_PREFIX"));
         assertEquals("projects/p1/jobs/ftjob-abc123/output/", env(sync).get("OUTPUT_PREFIX"));
         assertEquals("tuneforge-s3", sync.getEnvFrom().get(0).getSecretRef().getName());
-        assertEquals(List.of("work:/work", "mc:/mc"),
+        assertEquals(List.of("work:/work", "mc:/mc", "tmp:/tmp"),
                 sync.getVolumeMounts().stream().map(m -> m.getName() + ":" + m.getMountPath()).toList());
 
         assertTrue(client.services().inNamespace(NS).list().getItems().isEmpty(), "no Service for one node");
@@ -202,8 +218,11 @@ class KubernetesLauncherTest {
         assertEquals("1", env.get("PYTHONUNBUFFERED"));
         assertTrue(w.getResources().getRequests() == null || w.getResources().getRequests().isEmpty());
         assertTrue(w.getResources().getLimits() == null || w.getResources().getLimits().isEmpty());
-        assertEquals(List.of("work", "mc"), pod.getVolumes().stream().map(Volume::getName).toList());
+        assertEquals(List.of("work", "mc", "tmp"), pod.getVolumes().stream().map(Volume::getName).toList());
         assertTrue(pod.getNodeSelector() == null || pod.getNodeSelector().isEmpty());
+        assertNull(pod.getPriorityClassName(), "the cluster's default priority unless configured");
+        assertNull(pod.getRuntimeClassName());
+        assertEquals(1000L, pod.getSecurityContext().getRunAsUser(), "the worker image's user by default");
     }
 
     @Test

@@ -37,6 +37,9 @@ class KubernetesSettingsTest {
         public String djlJava() { return "java"; }
         public String djlClasspath() { return "/opt/tuneforge/worker/lib/*"; }
         public String torchPython() { return "python"; }
+        public Optional<String> priorityClassName() { return Optional.of("tuneforge-training"); }
+        public Optional<String> runtimeClassName() { return Optional.of("nvidia"); }
+        public long runAsUser() { return 1000; }
     }
 
     @Test
@@ -54,6 +57,9 @@ class KubernetesSettingsTest {
         assertEquals("http://s3:9000", c.s3Endpoint());
         assertEquals(7200L, c.activeDeadlineSeconds());
         assertEquals(1, c.syncIntervalSeconds(), "at least a second");
+        assertEquals("tuneforge-training", c.priorityClassName());
+        assertEquals("nvidia", c.runtimeClassName());
+        assertEquals(1000, c.runAsUser());
     }
 
     @Test

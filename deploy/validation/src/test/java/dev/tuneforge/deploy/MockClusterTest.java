@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.smallrye.config.EnvConfigSource;
@@ -196,6 +197,13 @@ class MockClusterTest {
             assertEquals(Map.of("nvidia.com/gpu.present", "true"), pod.getNodeSelector());
             assertEquals("true", Overlays.find(objects, "RuntimeClass", "nvidia").at("scheduling", "nodeSelector",
                     "nvidia.com/gpu.present"));
+            // below the model servers, never preempting them, on the GPU pool's runtime, restricted like every pod
+            Manifest priority = Overlays.find(objects, "PriorityClass", pod.getPriorityClassName());
+            assertEquals("Never", priority.tree().get("preemptionPolicy"), pod.getPriorityClassName());
+            Overlays.find(objects, "RuntimeClass", pod.getRuntimeClassName());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> created = Serialization.jsonMapper().convertValue(job, Map.class);
+            RestrictedPods.check(service + "'s worker Job", new Manifest(created));
 
             // the Job controller and the kubelet: a pod that ran the worker to its end
             String podName = worker.jobName() + "-0-abcde";

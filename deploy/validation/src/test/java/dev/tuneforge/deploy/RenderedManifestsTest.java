@@ -88,20 +88,7 @@ class RenderedManifestsTest {
     @FieldSource("OVERLAYS")
     void everyContainerRunsAsNonRootOnAReadOnlyRootFilesystemWithoutPrivileges(String overlay) {
         for (Manifest w : workloads(Overlays.render(overlay))) {
-            Map<String, Object> pod = w.podSpec();
-            for (Map<String, Object> c : w.allContainers()) {
-                String where = overlay + " " + w.id() + " container " + c.get("name");
-                Object nonRoot = Manifest.at(c, "securityContext", "runAsNonRoot");
-                nonRoot = nonRoot != null ? nonRoot : Manifest.at(pod, "securityContext", "runAsNonRoot");
-                assertEquals(true, nonRoot, where + ": runAsNonRoot");
-                Object user = Manifest.at(c, "securityContext", "runAsUser");
-                user = user != null ? user : Manifest.at(pod, "securityContext", "runAsUser");
-                assertTrue(user instanceof Integer u && u > 0, where + ": runs as user " + user);
-                assertEquals(true, Manifest.at(c, "securityContext", "readOnlyRootFilesystem"), where);
-                assertEquals(false, Manifest.at(c, "securityContext", "allowPrivilegeEscalation"), where);
-                assertEquals(List.of("ALL"), Manifest.at(c, "securityContext", "capabilities", "drop"), where);
-                assertEquals("RuntimeDefault", Manifest.at(pod, "securityContext", "seccompProfile", "type"), where);
-            }
+            RestrictedPods.check(overlay + " " + w.id(), w);
         }
     }
 
