@@ -39,6 +39,8 @@ import java.util.Objects;
  * @param priorityClassName    the pods' PriorityClass, or null for the cluster's default
  * @param runtimeClassName     the pods' RuntimeClass (e.g. {@code nvidia}), or null for the node's default
  * @param runAsUser            the uid and gid of every container of the pod, {@code > 0}: the worker image's user
+ * @param stallTimeout         a worker whose log is silent this long is stopped ({@link KubernetesWorker}), or null
+ *                             for never
  */
 public record KubernetesLauncherConfig(String namespace, String image, String imagePullPolicy, String serviceAccount,
                                        int gpus, Map<String, String> nodeSelector, List<Toleration> tolerations,
@@ -46,7 +48,8 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
                                        String s3CredentialsSecret, String stagingImage, Long activeDeadlineSeconds,
                                        int ttlSecondsAfterFinished, long terminationGracePeriodSeconds,
                                        int rendezvousPort, int syncIntervalSeconds, Duration pollInterval,
-                                       String priorityClassName, String runtimeClassName, long runAsUser) {
+                                       String priorityClassName, String runtimeClassName, long runAsUser,
+                                       Duration stallTimeout) {
 
     public static final String DEFAULT_STAGING_IMAGE = "minio/mc";
 
@@ -137,6 +140,7 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
                 .priorityClassName(k.priorityClassName().orElse(null))
                 .runtimeClassName(k.runtimeClassName().orElse(null))
                 .runAsUser(k.runAsUser())
+                .stallTimeout(k.stallTimeout())
                 .build();
     }
 
@@ -146,7 +150,7 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
 
     /**
      * Defaults: no GPU, one day TTL after finishing, 5 minutes to stop, rendezvous on 29500, sync every 10 s, no
-     * priority or runtime class, user 1000.
+     * priority or runtime class, user 1000, no stall timeout.
      */
     public static final class Builder {
         private final String namespace;
@@ -171,6 +175,7 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         private String priorityClassName;
         private String runtimeClassName;
         private long runAsUser = 1000;
+        private Duration stallTimeout;
 
         private Builder(String namespace, String image) {
             this.namespace = namespace;
@@ -202,12 +207,14 @@ public record KubernetesLauncherConfig(String namespace, String image, String im
         public Builder priorityClassName(String v) { priorityClassName = v; return this; }
         public Builder runtimeClassName(String v) { runtimeClassName = v; return this; }
         public Builder runAsUser(long v) { runAsUser = v; return this; }
+        public Builder stallTimeout(Duration v) { stallTimeout = v; return this; }
 
         public KubernetesLauncherConfig build() {
             return new KubernetesLauncherConfig(namespace, image, imagePullPolicy, serviceAccount, gpus, nodeSelector,
                     tolerations, cpu, memory, s3Endpoint, s3Bucket, s3CredentialsSecret, stagingImage,
                     activeDeadlineSeconds, ttlSecondsAfterFinished, terminationGracePeriodSeconds, rendezvousPort,
-                    syncIntervalSeconds, pollInterval, priorityClassName, runtimeClassName, runAsUser);
+                    syncIntervalSeconds, pollInterval, priorityClassName, runtimeClassName, runAsUser,
+                    stallTimeout);
         }
     }
 }

@@ -96,6 +96,14 @@ public interface KubernetesSettings {
     @WithDefault("10s")
     Duration syncInterval();
 
+    /**
+     * A worker whose log shows no line for this long is stopped as a local worker is
+     * ({@code tuneforge.<service>.worker.stall-timeout}): its Job is deleted (SIGTERM, a checkpoint) and the attempt
+     * ends as a crash that says so. Workers print an event every step.
+     */
+    @WithDefault("30m")
+    Duration stallTimeout();
+
     /** How often the service looks at a Job and its pods. */
     @WithDefault("2s")
     Duration pollInterval();

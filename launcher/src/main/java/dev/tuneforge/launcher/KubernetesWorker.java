@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -42,6 +43,10 @@ import java.util.function.Supplier;
  * <p>Pods are followed by a watch and by polling the API every {@code pollInterval}: the watch sees the final
  * state of a pod that is deleted right after its containers stop (a stopped or killed attempt), polling covers
  * what a broken watch misses.
+ *
+ * <p>With a stall timeout ({@link KubernetesLauncherConfig#stallTimeout()}), a worker whose log shows no line for
+ * that long is stopped as {@link #terminate()} stops it, and {@link #watchdogReason()} says so: a hung worker (a
+ * deadlocked collective, a stuck read) would otherwise hold its GPU until the Job's deadline, or for ever.
  */
 public final class KubernetesWorker implements RunningWorker {
 
@@ -87,6 +92,11 @@ public final class KubernetesWorker implements RunningWorker {
     private volatile Exit exit;
     private volatile boolean detached;
     private volatile LogWatch currentLog;
+    /** {@link System#nanoTime()} of the worker's last log line (or of when following it began). */
+    private volatile long lastLine;
+    /** True while a line's listener runs: an upload the listener makes is not the worker's silence. */
+    private volatile boolean listening;
+    private volatile String watchdogReason;
 
     /**
      * What {@link #pumpEvents} returns for a worker that was {@link #detach() detached}: it has no exit yet, and
@@ -132,7 +142,18 @@ public final class KubernetesWorker implements RunningWorker {
         track();
         String pod = awaitWorkerStarted();
         if (pod != null) {
-            stream(pod, listener);
+            lastLine = System.nanoTime();
+            Duration stall = config.stallTimeout();
+            ScheduledFuture<?> stallCheck = stall == null ? null : WorkerProcess.TIMERS.scheduleWithFixedDelay(
+                    this::checkStall, WorkerProcess.checkPeriod(stall), WorkerProcess.checkPeriod(stall),
+                    TimeUnit.MILLISECONDS);
+            try {
+                stream(pod, listener);
+            } finally {
+                if (stallCheck != null) {
+                    stallCheck.cancel(false);
+                }
+            }
         }
         Exit e = awaitExit(Long.MAX_VALUE);
         return e == null ? DETACHED : e.status();
@@ -258,8 +279,14 @@ public final class KubernetesWorker implements RunningWorker {
                         last = at;
                     }
                     Optional<WorkerEvent> event = EventLines.parse(text);
-                    if (event.isPresent() && !detached) {
-                        deliver(listener, event.get());
+                    listening = true;
+                    try {
+                        if (event.isPresent() && !detached) {
+                            deliver(listener, event.get());
+                        }
+                    } finally {
+                        listening = false;
+                        lastLine = System.nanoTime();
                     }
                 }
             } catch (IOException | KubernetesClientException e) {
@@ -276,6 +303,28 @@ public final class KubernetesWorker implements RunningWorker {
                 }
             }
             Thread.sleep(config.pollInterval().toMillis());
+        }
+    }
+
+    @Override
+    public Optional<String> watchdogReason() {
+        return Optional.ofNullable(watchdogReason);
+    }
+
+    private void checkStall() {
+        Duration quiet = Duration.ofNanos(System.nanoTime() - lastLine);
+        if (!listening && !detached && exit == null && watchdogReason == null
+                && quiet.compareTo(config.stallTimeout()) >= 0) {
+            watchdogReason = "it printed nothing for " + WorkerProcess.words(config.stallTimeout())
+                    + ", so it was stopped";
+            LOG.log(System.Logger.Level.WARNING, "worker {0}: {1}", id(), watchdogReason);
+            try {
+                terminate();
+            } catch (KubernetesClientException e) {
+                // the API is out: the next check tries again
+                watchdogReason = null;
+                LOG.log(System.Logger.Level.WARNING, "worker {0}: could not stop it: {1}", id(), e.getMessage());
+            }
         }
     }
 

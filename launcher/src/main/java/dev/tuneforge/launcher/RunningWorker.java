@@ -3,6 +3,7 @@ package dev.tuneforge.launcher;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerExit;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -30,4 +31,12 @@ public interface RunningWorker {
 
     /** Waits for the worker to end; false if it is still running after {@code timeout}. */
     boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException;
+
+    /**
+     * Why the launcher's watchdog stopped the worker (it went quiet, it outlived its stop grace), in words for the
+     * attempt's record; empty when it did not.
+     */
+    default Optional<String> watchdogReason() {
+        return Optional.empty();
+    }
 }

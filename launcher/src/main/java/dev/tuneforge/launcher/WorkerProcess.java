@@ -28,8 +28,11 @@ import java.util.function.Consumer;
 public final class WorkerProcess implements RunningWorker {
 
     private static final System.Logger LOG = System.getLogger(WorkerProcess.class.getName());
-    /** Timers of every local worker's watchdog: each task only looks at a clock or sends a signal. */
-    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
+    /**
+     * Timers of every worker's watchdog, local or a Kubernetes Job's: each task only looks at a clock or sends a
+     * signal (a Job's deletion).
+     */
+    static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "worker-watchdog");
         t.setDaemon(true);
         return t;
@@ -84,6 +87,7 @@ public final class WorkerProcess implements RunningWorker {
     }
 
     /** Why the watchdog stopped or killed the worker (it went quiet, it ignored SIGTERM); empty if it did not. */
+    @Override
     public Optional<String> watchdogReason() {
         return Optional.ofNullable(watchdogReason);
     }
@@ -190,7 +194,7 @@ public final class WorkerProcess implements RunningWorker {
     }
 
     /** A tenth of the timeout, between 100 ms and 30 s: late by at most that much. */
-    private static long checkPeriod(Duration timeout) {
+    static long checkPeriod(Duration timeout) {
         return Math.clamp(timeout.toMillis() / 10, 100, 30_000);
     }
 

@@ -1,7 +1,9 @@
 package dev.tuneforge.launcher;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -324,6 +327,53 @@ class KubernetesLauncherTest {
     }
 
     @Test
+    void aWorkerWhoseLogGoesQuietIsStoppedWithACheckpointAndTheReasonIsKept() throws Exception {
+        KubernetesWorker worker = new KubernetesLauncher(client, config().stallTimeout(Duration.ofMillis(500)).build())
+                .launch(attempt("job-quiet", 1, WorkerCommand.torch("python", 1), 1));
+        String pod = createPod(worker, 0);
+        setStatus(pod, running());
+        WorkerEvent started = new WorkerEvent.Started("train", "torch", "cuda", 4, 32, null, 4096, 0, 2);
+        server.expect().get().withPath("/api/v1/namespaces/" + NS + "/pods/" + pod
+                        + "/log?pretty=false&container=worker&timestamps=true&follow=true")
+                .andReturn(200, "2025-03-01T10:00:00Z " + EventLines.write(started) + "\n").once();
+        // after that line the worker hangs: a reopened stream brings that line again (the server sends the line of
+        // sinceTime's second) and nothing new
+        server.expect().get().withPath("/api/v1/namespaces/" + NS + "/pods/" + pod
+                        + "/log?pretty=false&container=worker&sinceTime=2025-03-01T10:00:00Z&timestamps=true&follow=true")
+                .andReturn(200, "2025-03-01T10:00:00Z " + EventLines.write(started) + "\n").always();
+
+        CompletableFuture<WorkerExit> code = CompletableFuture.supplyAsync(() -> {
+            try {
+                return worker.pumpEvents(e -> { });
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> jobAsTheKubeletSeesIt(worker.jobName()) == null);
+        assertEquals(Optional.of("it printed nothing for 500 ms, so it was stopped"), worker.watchdogReason());
+        assertFalse(code.isDone(), "stopped as terminate() stops it: SIGTERM, a checkpoint, then the pod ends");
+
+        setStatus(pod, terminated(ExitCode.TERMINATED.status(), "Error", "Failed"));
+        assertEquals(ExitCode.TERMINATED, code.get(20, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void aWorkerThatKeepsPrintingIsNeverStoppedForQuiet() throws Exception {
+        KubernetesWorker worker = new KubernetesLauncher(client, config().stallTimeout(Duration.ofSeconds(30)).build())
+                .launch(attempt("job-talks", 1, WorkerCommand.torch("python", 1), 1));
+        String pod = createPod(worker, 0);
+        setStatus(pod, terminated(0, "Completed", "Succeeded"));
+        completeJob(worker.jobName(), "Complete", null);
+        server.expect().get().withPath("/api/v1/namespaces/" + NS + "/pods/" + pod
+                        + "/log?pretty=false&container=worker&timestamps=true&follow=true")
+                .andReturn(200, "2025-03-01T10:00:00Z " + EventLines.write(new WorkerEvent.Finished(4, Map.of(),
+                        Map.of())) + "\n").once();
+        assertEquals(ExitCode.DONE, worker.pumpEvents(e -> { }).code());
+        assertEquals(Optional.empty(), worker.watchdogReason());
+        assertNotNull(jobAsTheKubeletSeesIt(worker.jobName()), "not deleted");
+    }
+
+    @Test
     void anOutOfMemoryKillIsKilledWithItsReason() throws Exception {
         KubernetesWorker worker = new KubernetesLauncher(client, config().build())
                 .launch(attempt("job-oom", 1, WorkerCommand.torch("python", 1), 1));
@@ -420,6 +470,13 @@ class KubernetesLauncherTest {
         assertNull(client.pods().inNamespace(NS).withName(pod).get());
         assertTrue(killed.waitFor(10, TimeUnit.SECONDS));
         assertEquals(ExitCode.KILLED, killed.exit().orElseThrow().status().code());
+    }
+
+    /** Through a client of its own: this test's client may hold a connection the mock dropped after a log. */
+    private Job jobAsTheKubeletSeesIt(String name) {
+        try (KubernetesClient kubelet = server.createClient()) {
+            return kubelet.batch().v1().jobs().inNamespace(NS).withName(name).get();
+        }
     }
 
     /** What the Job controller would create: a pod with the template's labels (and index, for an Indexed Job). */

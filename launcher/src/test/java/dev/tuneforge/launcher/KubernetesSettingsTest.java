@@ -40,6 +40,7 @@ class KubernetesSettingsTest {
         public Optional<String> priorityClassName() { return Optional.of("tuneforge-training"); }
         public Optional<String> runtimeClassName() { return Optional.of("nvidia"); }
         public long runAsUser() { return 1000; }
+        public Duration stallTimeout() { return Duration.ofMinutes(30); }
     }
 
     @Test
@@ -60,6 +61,7 @@ class KubernetesSettingsTest {
         assertEquals("tuneforge-training", c.priorityClassName());
         assertEquals("nvidia", c.runtimeClassName());
         assertEquals(1000, c.runAsUser());
+        assertEquals(Duration.ofMinutes(30), c.stallTimeout());
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.tuneforge.eval.run;
 
 import dev.tuneforge.launcher.RunningWorker;
-import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.protocol.WorkerExit;
@@ -38,8 +37,8 @@ public interface EvaluationLauncher {
             }
         });
         if (!exit.is(ExitCode.DONE)) {
-            String watchdog = worker instanceof WorkerProcess p ? p.watchdogReason().orElse(null) : null;
-            throw WorkerEvaluation.EvaluationException.workerFailed(exit, failed.get(), watchdog);
+            throw WorkerEvaluation.EvaluationException.workerFailed(exit, failed.get(),
+                    worker.watchdogReason().orElse(null));
         }
     }
 }

@@ -195,8 +195,8 @@ public final class AttemptRunner implements Runnable {
                 failureMessage = "the worker exited with 0 without a finished event";
             }
         }
-        if (failureMessage == null && w instanceof WorkerProcess p) {
-            failureMessage = p.watchdogReason().orElse(null);
+        if (failureMessage == null) {
+            failureMessage = w.watchdogReason().orElse(null);
         }
         if (failureMessage == null && w instanceof KubernetesWorker k) {
             failureMessage = k.exit().filter(x -> x.reason() != null && !x.reason().equals("Completed")
