@@ -3,6 +3,7 @@ package dev.tuneforge.gateway;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -12,6 +13,8 @@ import io.smallrye.jwt.build.JwtClaimsBuilder;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -25,6 +28,8 @@ import java.util.Map;
 import static dev.tuneforge.gateway.Gateway.ADMIN;
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
@@ -42,6 +47,9 @@ import static org.hamcrest.Matchers.startsWith;
 class OidcAuthTest {
 
     private static final String PROBLEM = "https://tuneforge.dev/problems/";
+    @TestHTTPResource("/")
+    URL base;
+
     private static final String JSONL = "{\"prompt\":\"2+2?\",\"completion\":\"4\"}\n";
 
     /** OIDC on, against the local issuer. */
@@ -134,6 +142,20 @@ class OidcAuthTest {
         RestAssured.given().header("Authorization", "Bearer ").when().get("/api/v1/me").then().statusCode(401);
         // The same claims, correctly signed: accepted.
         as(sign(claims("mallory", p, "member"))).when().get("/api/v1/me").then().statusCode(200);
+    }
+
+    @Test
+    void anEventStreamOpenedWithATokenEndsWhenTheTokenExpires() throws Exception {
+        String p = Gateway.newProject();
+        Instant expiry = Instant.now().plusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.SECONDS); // as exp holds it
+        String token = sign(claims("erin", p, "member").issuedAt(Instant.now()).expiresAt(expiry));
+        try (SseClient stream = SseClient.open(URI.create(base + "api/v1/events"), token, null)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> stream.status() != 0);
+            assertEquals(200, stream.status(), "the token is valid when the stream opens");
+            await().atMost(Duration.ofSeconds(30)).until(stream::ended);
+            assertFalse(Instant.now().isBefore(expiry), "ended by the expiry, not before it");
+        }
+        as(token).when().get("/api/v1/me").then().statusCode(401).body("type", is(PROBLEM + "invalid-token"));
     }
 
     @Test

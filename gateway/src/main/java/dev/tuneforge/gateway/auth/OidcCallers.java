@@ -18,6 +18,7 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -101,8 +102,11 @@ public class OidcCallers {
                         "the token's claim '" + roleClaim + "' must be one of admin, member, read-only; was '"
                                 + roleValue.get() + "'"));
         String subject = jwt != null && jwt.getSubject() != null ? jwt.getSubject() : identity.getPrincipal().getName();
+        // quarkus-oidc has checked exp; a token without one (which it accepts) is still bounded by nothing else here
+        Instant expiresAt = jwt != null && jwt.getExpirationTime() > 0 ? Instant.ofEpochSecond(jwt.getExpirationTime())
+                : null;
         return new Caller(KEY_ID_PREFIX + subject, project, role,
-                role == Role.ADMIN && bootstrapProject.equals(project));
+                role == Role.ADMIN && bootstrapProject.equals(project), expiresAt);
     }
 
     private SecurityIdentity verify(String token) {

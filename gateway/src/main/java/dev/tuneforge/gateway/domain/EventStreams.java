@@ -4,6 +4,7 @@ import dev.tuneforge.gateway.config.GatewayConfig;
 import dev.tuneforge.gateway.storage.ApiKeyStore;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,7 +18,8 @@ import java.util.concurrent.ConcurrentMap;
  * change is committed), and every stream looks its key up again every {@code tuneforge.events.key-check-interval},
  * which ends it on the other replicas too. A caller holds at most {@code tuneforge.events.max-streams-per-key}
  * streams at once (each holds a connection and polls the database); one more is a 429. An OIDC caller has no
- * key row: its streams end with the connection (or on this replica, never by revocation).
+ * key row to revoke: its streams end when its token expires ({@link Caller#expiresAt()}), as a request with that
+ * token would then be refused, or with the connection.
  */
 @ApplicationScoped
 public class EventStreams {
@@ -39,7 +41,8 @@ public class EventStreams {
     /** Opens a stream for the caller, or refuses it (429) when the caller holds its maximum already. */
     public Stream open(Caller caller) {
         Optional<KeyView> key = keys.find(caller.keyId());
-        Stream stream = new Stream(caller.keyId(), key.isPresent(), key.map(KeyView::rotatedAt).orElse(null));
+        Stream stream = new Stream(caller.keyId(), key.isPresent(), key.map(KeyView::rotatedAt).orElse(null),
+                caller.expiresAt());
         open.compute(caller.keyId(), (id, streams) -> {
             Set<Stream> mine = streams == null ? ConcurrentHashMap.newKeySet() : streams;
             if (mine.size() >= maxPerKey) {
@@ -67,21 +70,26 @@ public class EventStreams {
         private final String keyId;
         private final boolean apiKey;
         private final OffsetDateTime rotatedAt;
+        private final Instant expiresAt;
         private volatile boolean ended;
         private volatile long nextCheck;
 
-        private Stream(String keyId, boolean apiKey, OffsetDateTime rotatedAt) {
+        private Stream(String keyId, boolean apiKey, OffsetDateTime rotatedAt, Instant expiresAt) {
             this.keyId = keyId;
             this.apiKey = apiKey;
             this.rotatedAt = rotatedAt;
+            this.expiresAt = expiresAt;
             this.nextCheck = System.nanoTime() + checkIntervalNanos;
         }
 
         /**
-         * False once the key that opened the stream is revoked or rotated; looks the key up when the check
-         * interval has passed (a blocking call: from a worker thread).
+         * False once the key that opened the stream is revoked or rotated, or the token that opened it has expired;
+         * looks the key up when the check interval has passed (a blocking call: from a worker thread).
          */
         public boolean live() {
+            if (expiresAt != null && !Instant.now().isBefore(expiresAt)) {
+                ended = true;
+            }
             if (!ended && apiKey && System.nanoTime() - nextCheck >= 0) {
                 nextCheck = System.nanoTime() + checkIntervalNanos;
                 Optional<KeyView> key = keys.find(keyId);
