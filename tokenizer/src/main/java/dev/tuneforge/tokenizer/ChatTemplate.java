@@ -57,6 +57,9 @@ public final class ChatTemplate {
     }
 
     /** A Jinjava set up as Python's Jinja, the template parsed once and a copy of its global context. */
+    /** The longest render allowed: far beyond any conversation a model's context holds. */
+    static final long MAX_OUTPUT_CHARS = 64L << 20;
+
     private static final class Renderer {
         private final Jinjava jinjava;
         /** The template parsed once; each render evaluates this tree (parsing is most of a render's cost). */
@@ -79,10 +82,16 @@ public final class ChatTemplate {
                     .withKeepNullableLoopValues(true)
                     .withHandleBackslashInQuotesOnly(true)
                     .build();
+            // Jinjava renders an expression's value again when it holds {{ or {% ("nested interpretation", on by
+            // default): a message saying "{{ 7*7 }}" would become "49", and one holding a loop would run it. Jinja
+            // never does; a message is text. The output bound stops a template of the model's own that loops
+            // away (a conversation renders to far less).
             this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                     .withTrimBlocks(true)
                     .withLstripBlocks(true)
                     .withLegacyOverrides(python)
+                    .withNestedInterpretationEnabled(false)
+                    .withMaxOutputSize(MAX_OUTPUT_CHARS)
                     .build());
             try {
                 jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",

@@ -27,6 +27,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void whatAMessageSaysIsTextNeverATemplateOfItsOwn() {
+        // jinja2 renders a message's {{ }} and {% %} literally; a template engine that rendered them again would let
+        // anyone who can send a message run code in the server (a loop of 10^9 steps, an output of gigabytes)
+        String source = "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}</{{ m['role'] }}>{% endfor %}";
+        String code = "{{ 7*7 }} {% for i in range(3) %}x{% endfor %} {# c #} {{ raise_exception('no') }}";
+        String out = new ChatTemplate(source, LLAMA3).render(List.of(ChatMessage.user(code),
+                new ChatMessage("{{ 6*7 }}", "{% set a = 1 %}")), false);
+        assertEquals("<user>" + code + "</user><{{ 6*7 }}>{% set a = 1 %}</{{ 6*7 }}>", out);
+    }
+
+    @Test
     void trimBlocksAndLstripBlocksRemoveBlockLines() {
         String source = """
                 {% for m in messages %}
