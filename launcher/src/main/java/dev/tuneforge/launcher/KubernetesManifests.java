@@ -276,7 +276,7 @@ public final class KubernetesManifests {
                 .withName(name)
                 .withImage(config.stagingImage())
                 .withImagePullPolicy(config.imagePullPolicy())
-                .withCommand("/bin/sh", "-c", script)
+                .withCommand("/bin/sh", "-c", literal(script))
                 .withEnv(env)
                 .addNewEnvFrom().withNewSecretRef().withName(config.s3CredentialsSecret()).endSecretRef().endEnvFrom()
                 .withSecurityContext(restricted())
@@ -306,8 +306,19 @@ public final class KubernetesManifests {
         return new WorkerCommand(command.runtime(), command.prefix(), merged);
     }
 
+    /** An environment variable whose value the container gets exactly as given ({@link #literal}). */
     private static EnvVar env(String name, String value) {
-        return new EnvVarBuilder().withName(name).withValue(value).build();
+        return new EnvVarBuilder().withName(name).withValue(literal(value)).build();
+    }
+
+    /**
+     * {@code s} as Kubernetes passes it on: the kubelet expands {@code $(NAME)} in a container's env values, command
+     * and args from the variables defined before it, {@code envFrom} included, and reads {@code $$} as {@code $}.
+     * Every {@code $} doubled comes through unchanged, so a spec or a script holding {@code $(AWS_SECRET_ACCESS_KEY)}
+     * (a prompt-tuning init text, an S3 key) never receives the staging container's S3 secret.
+     */
+    static String literal(String s) {
+        return s.replace("$", "$$");
     }
 
     /** Single-quoted for sh: nothing inside is expanded. */

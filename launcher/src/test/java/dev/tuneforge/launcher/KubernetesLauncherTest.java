@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -102,9 +103,26 @@ class KubernetesLauncherTest {
         return containers.stream().filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
     }
 
+    /** The S3 Secret the storage containers load with envFrom, as the kubelet would define it before their env. */
+    private static final Map<String, String> SECRET = Map.of("AWS_ACCESS_KEY_ID", "the-key-id",
+            "AWS_SECRET_ACCESS_KEY", "the-secret");
+
+    /** The container's environment as its process sees it: each value expanded by the kubelet. */
     private static Map<String, String> env(Container c) {
-        return c.getEnv().stream().filter(e -> e.getValue() != null)
-                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        Map<String, String> defined = new java.util.LinkedHashMap<>(SECRET);
+        for (EnvVar e : c.getEnv()) {
+            if (e.getValue() != null) {
+                defined.put(e.getName(), KubeletExpansion.expand(e.getValue(), defined));
+            }
+        }
+        defined.keySet().removeAll(c.getEnvFrom() == null || c.getEnvFrom().isEmpty() ? SECRET.keySet() : Set.of());
+        return defined;
+    }
+
+    /** The container's command line as its process gets it. */
+    private static List<String> command(Container c) {
+        Map<String, String> defined = env(c);
+        return c.getCommand().stream().map(arg -> KubeletExpansion.expand(arg, defined)).toList();
     }
 
     @Test
@@ -187,7 +205,7 @@ class KubernetesLauncherTest {
                 mkdir -p "$WORK"/'resume/checkpoint-40'
                 mc mirror --quiet "s3/$S3_BUCKET"/'projects/p1/jobs/ftjob-abc123/checkpoints/step-40/' \
                 "$WORK"/'resume/checkpoint-40'
-                """, stage.getCommand().get(2));
+                """, command(stage).get(2));
         assertEquals("{\"base_model\":\"models/base\"}", env(stage).get("TUNEFORGE_SPEC"));
         assertEquals("http://minio.tuneforge:9000", env(stage).get("S3_ENDPOINT"));
         assertEquals("tuneforge", env(stage).get("S3_BUCKET"));
@@ -195,7 +213,7 @@ class KubernetesLauncherTest {
 
         Container sync = pod.getInitContainers().get(1);
         assertEquals("Always", sync.getRestartPolicy(), "a native sidecar");
-        assertEquals(KubernetesManifests.syncScript(), sync.getCommand().get(2));
+        assertEquals(KubernetesManifests.syncScript(), command(sync).get(2));
         assertEquals("projects/p1/jobs/ftjob-abc123/checkpoints/", env(sync).get("CHECKPOINT_PREFIX"));
         assertEquals("projects/p1/jobs/ftjob-abc123/output/", env(sync).get("OUTPUT_PREFIX"));
         assertEquals("tuneforge-s3", sync.getEnvFrom().get(0).getSecretRef().getName());
@@ -203,6 +221,23 @@ class KubernetesLauncherTest {
                 sync.getVolumeMounts().stream().map(m -> m.getName() + ":" + m.getMountPath()).toList());
 
         assertTrue(client.services().inNamespace(NS).list().getItems().isEmpty(), "no Service for one node");
+    }
+
+    @Test
+    void whatTheSpecAndTheInputsSayReachesTheContainersAsWrittenNeverExpandedByTheKubelet() {
+        // a prompt-tuning init text or any other free text in the spec, and S3 keys in the staging script, must not
+        // pull the S3 Secret (or anything else) into what the worker reads
+        String spec = "{\"init_text\": \"$(AWS_SECRET_ACCESS_KEY) costs $$5, $x and $(S3_BUCKET) or $(\"}";
+        KubernetesAttempt attempt = new KubernetesAttempt("job-lit", 1, WorkerCommand.torch("python", 1), "train",
+                spec, List.of(new KubernetesAttempt.Input("projects/p1/datasets/$(AWS_SECRET_ACCESS_KEY)/train.jsonl",
+                        "data/train.jsonl")), "projects/p1/jobs/job-lit/checkpoints/",
+                "projects/p1/jobs/job-lit/output/", 1);
+        new KubernetesLauncher(client, config().build()).launch(attempt);
+        PodSpec pod = job("tf-job-lit-1").getSpec().getTemplate().getSpec();
+        Container stage = pod.getInitContainers().get(0);
+        assertEquals(spec, env(stage).get("TUNEFORGE_SPEC"));
+        assertEquals(new KubernetesManifests(config().build()).stagingScript(attempt), command(stage).get(2));
+        assertFalse(command(stage).get(2).contains("the-secret"));
     }
 
     @Test
