@@ -5,23 +5,25 @@ import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.EventReadModel;
+import dev.tuneforge.gateway.storage.ReadModelTables;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
+import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URL;
@@ -33,6 +35,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
@@ -64,6 +70,11 @@ class OpenAiFineTuningTest {
     String bootstrap;
     @TestHTTPResource("/")
     URL base;
+
+    @Inject
+    EventReadModel readModelEvents;
+    @Inject
+    DatasetReadModel readModelDatasets;
 
     private TopicClient topics;
     private String project;
@@ -152,6 +163,29 @@ class OpenAiFineTuningTest {
         as(member.secret()).multiPart("file", "x.jsonl", CHAT.getBytes(StandardCharsets.UTF_8))
                 .multiPart("purpose", "training").when().post("/v1/files").then().statusCode(400)
                 .body("error.param", is("purpose")).body("error.message", containsString("fine-tune"));
+    }
+
+    @Test
+    void aJobWhoseDatasetsVerdictARebuildProjectedFirstStillStarts() {
+        String training = uploadFile("rebuilt.jsonl", CHAT.repeat(20));
+        ExtractableResponse<Response> created = createJob(Map.of("model", BaseModels.TINY, "training_file", training));
+        assertEquals(200, created.statusCode(), created.asString());
+        String id = created.path("id");
+        DatasetUploaded upload = uploadOfProject();
+        DatasetReady ready = new DatasetReady(project, upload.datasetId(), 1, null, "chat", "c", "projects/" + project
+                + "/t.jsonl", "s", 20, null, null, 0, 20, new TokenStats(5, 6, 7, 8, 120, 0), null, null);
+        EventEnvelope envelope = EventEnvelope.wrap(ready, "dataset-service");
+        ProducerRecord<String, String> record = TopicClient.toRecord(envelope);
+        // A read-model rebuild caught up past the verdict and swapped its tables in (the events row and what the
+        // event projects) before the live consumer got the verdict from the topic
+        QuarkusTransaction.requiringNew().run(() -> {
+            readModelEvents.insert(ReadModelTables.LIVE, envelope, record.topic(), record.value());
+            readModelDatasets.ready(ReadModelTables.LIVE, ready, envelope.time());
+        });
+        topics.send(record);
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/fine_tuning/jobs/" + id)
+                .then().body("status", is("queued")));
     }
 
     @Test

@@ -37,7 +37,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * the projection idempotent even where the inbox is not involved (a rebuild's catch-up).
  *
  * <p>Live only (never in a rebuild), a dataset's verdict also moves on the {@code /v1} jobs that wait for it
- * ({@link FineTuningJobs}): in the same transaction as the inbox's, so each is announced exactly once.
+ * ({@link FineTuningJobs}): in the same transaction as the inbox's, so each is announced exactly once; also when the
+ * verdict's row is there already, which a rebuild that caught up past it leaves (only waiting jobs are moved).
  */
 @ApplicationScoped
 public class Projection {
@@ -73,6 +74,17 @@ public class Projection {
             lockEvents();
         }
         if (!events.insert(tables, envelope, topic, payload)) {
+            if (tables == ReadModelTables.LIVE) {
+                // A rebuild may have projected the verdict into the live tables before this consumer got it; the jobs
+                // waiting for it still move on (once: only jobs still waiting are picked)
+                switch (envelope.data()) {
+                    case DatasetReady ready -> fineTuningJobs.datasetReady(ready);
+                    case DatasetRejected rejected -> fineTuningJobs.datasetRejected(rejected);
+                    default -> {
+                        // nothing outside the read model hangs on any other event
+                    }
+                }
+            }
             return false;
         }
         switch (envelope.data()) {
