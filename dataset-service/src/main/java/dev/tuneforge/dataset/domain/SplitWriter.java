@@ -100,6 +100,11 @@ public final class SplitWriter implements AutoCloseable {
         return validation;
     }
 
+    /** How many distinct examples the split holds so far (a parent version's included). */
+    public long size() {
+        return known.size();
+    }
+
     /** Closes both files; their digests and the version's identity are known from here on. */
     public void finish() throws IOException {
         train.finish();

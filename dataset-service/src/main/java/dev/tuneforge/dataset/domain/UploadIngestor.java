@@ -72,7 +72,9 @@ public class UploadIngestor {
                           @ConfigProperty(name = "tuneforge.datasets.near-duplicate-threshold", defaultValue = "0.9")
                           double nearDuplicateThreshold,
                           @ConfigProperty(name = "tuneforge.datasets.near-duplicate-capacity", defaultValue = "100000")
-                          int nearDuplicateCapacity) {
+                          int nearDuplicateCapacity,
+                          @ConfigProperty(name = "tuneforge.datasets.max-examples", defaultValue = "2000000")
+                          long maxExamples) {
         this.objects = objects;
         this.versions = versions;
         this.outbox = outbox;
@@ -81,7 +83,7 @@ public class UploadIngestor {
         this.defaultBaseModel = defaultBaseModel;
         this.validationFraction = validationFraction;
         this.limits = new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow, nearDuplicateThreshold,
-                nearDuplicateCapacity);
+                nearDuplicateCapacity, maxExamples);
     }
 
     public void ingest(DatasetUploaded upload) {
@@ -145,12 +147,19 @@ public class UploadIngestor {
         return Optional.empty();
     }
 
+    /**
+     * A validator for the base model's context that keeps no more examples than the dataset may still take: what the
+     * split holds already (the version this adds to, the upload's training examples) counts.
+     */
+    private DatasetValidator validator(Optional<ModelTokenizer> tokenizer, SplitWriter split) {
+        return new DatasetValidator(tokenizer.map(ModelTokenizer::contextWindow).map(limits::withContextWindow)
+                .orElse(limits).withMaxExamples(limits.maxExamples() - split.size()));
+    }
+
     private void ingest(DatasetUploaded upload, Optional<DatasetVersion> parent, DatasetFormat declared, Path spool)
             throws IOException {
         String baseModel = upload.baseModel() == null ? defaultBaseModel : upload.baseModel();
         Optional<ModelTokenizer> tokenizer = tokenizers.forModel(baseModel);
-        DatasetValidator validator = new DatasetValidator(tokenizer.map(ModelTokenizer::contextWindow)
-                .map(limits::withContextWindow).orElse(limits));
         DatasetReport report;
         String validationFile = upload.validationObjectKey();
         // With the user's own validation file, everything uploaded is for training.
@@ -159,6 +168,7 @@ public class UploadIngestor {
                 copy(parent.get().train(), split, false);
                 copy(parent.get().validation(), split, true);
             }
+            DatasetValidator validator = validator(tokenizer, split);
             String purpose = versions.purpose(upload.datasetId())
                     .orElse(upload.purpose() == null ? DatasetUploaded.TRAINING : upload.purpose());
             boolean evaluationSet = purpose.equals(DatasetUploaded.EVALUATION);
@@ -174,7 +184,8 @@ public class UploadIngestor {
                         });
             }
             if (validationFile != null) {
-                report = withValidationFile(report, validateOwnValidationFile(validator, validationFile,
+                DatasetValidator ownValidation = validator(tokenizer, split);
+                report = withValidationFile(report, validateOwnValidationFile(ownValidation, validationFile,
                         DatasetFormat.byId(report.format()).orElse(declared), split));
             }
             if (tokenizer.isEmpty()) {

@@ -28,6 +28,8 @@ public enum Check {
             + " list (the prompt)"),
     INVALID_PREFERENCE_OUTPUT(Severity.ERROR, "'preferred_output' and 'non_preferred_output' must each be a list of"
             + " exactly one message with role 'assistant' and text 'content'"),
+    TOO_MANY_EXAMPLES(Severity.ERROR, "the dataset would hold more examples than a dataset may"
+            + " (tuneforge.datasets.max-examples, counting the version it adds to); split the upload into datasets"),
     UNPAIRED_SURROGATE(Severity.ERROR, "a text holds an escaped UTF-16 surrogate (\\ud800 to \\udfff) that is not"
             + " half of a pair: it is no character, and UTF-8 cannot store it"),
     MESSAGE_UNRECOGNIZED_KEY(Severity.WARNING, "a message has a key other than role, content, weight, name"),

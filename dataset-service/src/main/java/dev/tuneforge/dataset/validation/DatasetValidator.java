@@ -40,13 +40,31 @@ public final class DatasetValidator {
      * @param nearDuplicateThreshold estimated Jaccard similarity from which an example counts as a
      *                      near-duplicate; above 1 turns the check off
      * @param nearDuplicateCapacity how many examples the near-duplicate index holds (bounds memory)
+     * @param maxExamples   the most examples a pass keeps; the first one beyond is an error and reading stops. Each
+     *                      kept example costs 16 to 48 bytes of hashes here and as much in the split, so this bounds
+     *                      the heap a pass needs whatever the file holds
      */
     public record Limits(int maxLineBytes, int maxDepth, int contextWindow, double nearDuplicateThreshold,
-                         int nearDuplicateCapacity) {
+                         int nearDuplicateCapacity, long maxExamples) {
+        /** 2 million: the 1 GiB chat file of docs/PERFORMANCE.md holds 1.74 million and fits a 256 MB heap. */
+        public static final long DEFAULT_MAX_EXAMPLES = 2_000_000;
         public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 32, 4096, 0.9, 100_000);
 
+        public Limits(int maxLineBytes, int maxDepth, int contextWindow, double nearDuplicateThreshold,
+                      int nearDuplicateCapacity) {
+            this(maxLineBytes, maxDepth, contextWindow, nearDuplicateThreshold, nearDuplicateCapacity,
+                    DEFAULT_MAX_EXAMPLES);
+        }
+
         public Limits withContextWindow(int tokens) {
-            return new Limits(maxLineBytes, maxDepth, tokens, nearDuplicateThreshold, nearDuplicateCapacity);
+            return new Limits(maxLineBytes, maxDepth, tokens, nearDuplicateThreshold, nearDuplicateCapacity,
+                    maxExamples);
+        }
+
+        /** At most {@code n} examples (at least 0: a version that already holds the most takes no more). */
+        public Limits withMaxExamples(long n) {
+            return new Limits(maxLineBytes, maxDepth, contextWindow, nearDuplicateThreshold, nearDuplicateCapacity,
+                    Math.max(0, n));
         }
     }
 
@@ -127,6 +145,9 @@ public final class DatasetValidator {
         private Counting inFlight;
         private DatasetFormat format;
         private long examples;
+        /** Examples taken so far ({@link #isFresh}); once one more than the limit comes, the pass stops. */
+        private long taken;
+        private boolean stopped;
 
         Pass(ReportBuilder report, DatasetFormat declared, TokenCounter tokens, LongHashSet evaluationPrompts,
              ExampleSink sink) {
@@ -140,6 +161,11 @@ public final class DatasetValidator {
                 thread.setDaemon(true);
                 return thread;
             });
+        }
+
+        @Override
+        public boolean stopped() {
+            return stopped;
         }
 
         @Override
@@ -264,6 +290,9 @@ public final class DatasetValidator {
         /** Not a duplicate, nor an evaluation prompt, nor a near-duplicate of an earlier example: in input order. */
         private boolean isFresh(Candidate candidate) {
             long number = candidate.example().line();
+            if (stopped) {
+                return false;
+            }
             if (!seen.add(candidate.normalizedHash())) {
                 report.add(Check.DUPLICATE_EXAMPLE, number);
                 return false;
@@ -282,6 +311,12 @@ public final class DatasetValidator {
                     report.add(Check.NEAR_DUPLICATE_CHECK_LIMITED, number);
                 }
             }
+            if (taken == limits.maxExamples()) {
+                report.add(Check.TOO_MANY_EXAMPLES, number);
+                stopped = true;
+                return false;
+            }
+            taken++;
             return true;
         }
 

@@ -20,6 +20,11 @@ final class JsonlLineReader {
         void line(long number, String text);
 
         void badLine(long number, Check check);
+
+        /** True once the sink wants no more lines: reading ends there. */
+        default boolean stopped() {
+            return false;
+        }
     }
 
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
@@ -50,6 +55,9 @@ final class JsonlLineReader {
                 if (b == '\n') {
                     number++;
                     emit(sink, number, line, length, overflow, first);
+                    if (sink.stopped()) {
+                        return number;
+                    }
                     first = false;
                     length = 0;
                     overflow = false;

@@ -138,6 +138,43 @@ class DatasetValidatorTest {
     }
 
     @Test
+    void aFileOfMoreExamplesThanADatasetMayHoldIsRefusedAndReadNoFurther() {
+        DatasetValidator three = new DatasetValidator(DatasetValidator.Limits.DEFAULTS.withMaxExamples(3));
+        long[] served = {0};
+        // a file without end: each line a new example; the pass must stop reading soon after the fourth
+        InputStream endless = new InputStream() {
+            private byte[] line = new byte[0];
+            private int at;
+
+            @Override
+            public int read() {
+                if (at == line.length) {
+                    served[0]++;
+                    line = ("{\"prompt\":\"q" + served[0] + " " + Long.toBinaryString(served[0] * 7919)
+                            + "\",\"completion\":\"a\"}\n").getBytes(StandardCharsets.UTF_8);
+                    at = 0;
+                }
+                return line[at++];
+            }
+        };
+        DatasetReport report = three.validate(endless, null, null, (example, json, hash) -> kept.add(json));
+        assertEquals(Map.of("too_many_examples", List.of(4L)), lines(report.errors()));
+        assertEquals(3, report.examples());
+        assertEquals(3, kept.size());
+        // a batch of lines (256) is validated at a time, and the reader reads 64 KiB ahead (about 1,100 such lines)
+        assertTrue(served[0] < 2_000, "read no further than a batch and a buffer past the limit: " + served[0]);
+
+        // duplicates and removed examples do not count: five lines of three distinct examples fit
+        kept.clear();
+        String q = "{\"prompt\":\"%s\",\"completion\":\"a\"}\n";
+        DatasetReport fits = three.validate(new ByteArrayInputStream((q.formatted("one") + q.formatted("two")
+                + q.formatted("ONE") + q.formatted("three") + q.formatted("two")).getBytes(StandardCharsets.UTF_8)),
+                null, null, (example, json, hash) -> kept.add(json));
+        assertEquals(Map.of(), lines(fits.errors()));
+        assertEquals(3, kept.size());
+    }
+
+    @Test
     void aTenMegabyteLineIsRefusedWithoutBufferingIt() {
         DatasetValidator small = new DatasetValidator(new DatasetValidator.Limits(1024 * 1024, 32, 4096, 0.9, 1000));
         InputStream huge = new InputStream() {
