@@ -22,7 +22,8 @@ class PromptTuningParityTest {
 
     @Test
     void aSoftPromptTheDjlRuntimeTrainedGivesTheSameLogitsInTransformersWithPeft() throws IOException {
-        Path adapter = Path.of(Suite.promptTuning(Runtime.DJL).last(WorkerEvent.Finished.class).outputs().get("adapter"));
+        WorkerEvent.Finished trained = Suite.promptTuning(Runtime.DJL).last(WorkerEvent.Finished.class);
+        Path adapter = Path.of(trained.outputs().get("adapter"));
         JsonNode report = parity(Conformance.workspace("parity", "djl", "prompt-tuning"), adapter);
         System.out.printf("parity, soft prompt trained by djl: base %.3e, model + prompt %.3e relative (prompt effect "
                 + "%.3e)%n", report.get("base_relative").asDouble(), report.get("relative").asDouble(),
