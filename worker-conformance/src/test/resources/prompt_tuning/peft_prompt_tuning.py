@@ -4,6 +4,7 @@ transformers + PEFT compute, for an adapter, the logits the djl runtime computed
 logits.json), by worker/parity/peft_parity.py's criterion (max |PEFT - worker| <= 1e-4 * max |worker|, float32).
 
     python peft_prompt_tuning.py write --model MODEL_DIR --out ADAPTER_DIR [--virtual-tokens N] [--seed S]
+                                       [--init-text TEXT]
     python peft_prompt_tuning.py check --model MODEL_DIR --adapter ADAPTER_DIR --logits logits.json --report r.json
 
 PEFT's forward puts the virtual tokens before the input, so its logits are [B, n + T, V]; the worker returns the real
@@ -41,8 +42,13 @@ def write(args):
     from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
 
     torch.manual_seed(args.seed)
-    config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=args.virtual_tokens,
-                                prompt_tuning_init=PromptTuningInit.RANDOM)
+    if args.init_text is None:
+        config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=args.virtual_tokens,
+                                    prompt_tuning_init=PromptTuningInit.RANDOM)
+    else:
+        config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=args.virtual_tokens,
+                                    prompt_tuning_init=PromptTuningInit.TEXT, prompt_tuning_init_text=args.init_text,
+                                    tokenizer_name_or_path=args.model)
     peft_model = get_peft_model(load_model(args.model), config)
     peft_model.save_pretrained(args.out)
     print(f"wrote a PROMPT_TUNING adapter of {args.virtual_tokens} virtual tokens to {args.out}")
@@ -91,11 +97,12 @@ def check(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    w = commands.add_parser("write", help="write a PROMPT_TUNING adapter with PEFT (random init)")
+    w = commands.add_parser("write", help="write a PROMPT_TUNING adapter with PEFT, as initialised")
     w.add_argument("--model", required=True)
     w.add_argument("--out", required=True)
     w.add_argument("--virtual-tokens", type=int, default=5)
     w.add_argument("--seed", type=int, default=0)
+    w.add_argument("--init-text", help="start from this text's embeddings (PEFT's TEXT init) instead of at random")
     c = commands.add_parser("check", help="compare PEFT's logits with the worker's logits.json")
     c.add_argument("--model", required=True)
     c.add_argument("--adapter", required=True)
