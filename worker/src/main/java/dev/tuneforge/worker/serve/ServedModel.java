@@ -84,7 +84,10 @@ public final class ServedModel implements AutoCloseable {
         return generator;
     }
 
-    /** The most tokens a prompt and its completion may take together. */
+    /**
+     * The most tokens a prompt and its completion may take together; a soft prompt's virtual tokens take the rest
+     * of the model's context.
+     */
     public int contextLength() {
         return model.config().maxPositionEmbeddings() - model.virtualTokenCount();
     }
