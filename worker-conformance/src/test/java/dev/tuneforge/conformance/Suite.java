@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * The runs several test classes look at, each started once per runtime and kept for the JVM: the LoRA run (on the
  * transformers-written fixture, with validation, evaluations and checkpoints every 4 of its 12 steps), the full
  * fine-tune (on a model {@link TinyLlamaWriter} writes, packed, no validation) and an evaluation of the djl LoRA
- * run's adapter; a DPO run on preference pairs and an evaluation of the djl DPO adapter on held-out pairs. Their
+ * run's adapter; a DPO run on preference pairs and an evaluation of the djl DPO adapter on held-out pairs; a short
+ * prompt-tuning run. Their
  * specs are what the stop-and-resume tests repeat, so an uninterrupted run is always at hand to
  * compare with. The data is the demo's JSON task ({@link JsonTask}); a launcher stages it into the work directory
  * and the spec names it relative to it, so the specs here do too.
@@ -55,11 +56,17 @@ final class Suite {
     static final TrainSpec.Dpo DPO = new TrainSpec.Dpo(new TrainSpec.Lora(4, 8, 0.0,
             List.of("q_proj", "k_proj", "v_proj", "o_proj"), false), 0.1, 0.1);
 
+    static final int PROMPT_STEPS = 4;
+    /** A soft prompt of 5 virtual tokens started from a text's embeddings. */
+    static final TrainSpec.PromptTuning PROMPT_TUNING = new TrainSpec.PromptTuning(5, TrainSpec.PromptInit.TEXT,
+            "Answer in JSON");
+
     private static final Map<Runtime, WorkerRun.Outcome> LORA_RUNS = new EnumMap<>(Runtime.class);
     private static final Map<Runtime, WorkerRun.Outcome> FULL_RUNS = new EnumMap<>(Runtime.class);
     private static final Map<Runtime, WorkerRun.Outcome> EVALUATIONS = new EnumMap<>(Runtime.class);
     private static final Map<Runtime, WorkerRun.Outcome> DPO_RUNS = new EnumMap<>(Runtime.class);
     private static final Map<Runtime, WorkerRun.Outcome> PREFERENCE_EVALUATIONS = new EnumMap<>(Runtime.class);
+    private static final Map<Runtime, WorkerRun.Outcome> PROMPT_RUNS = new EnumMap<>(Runtime.class);
     private static Path data;
     private static Path tinyLlama;
 
@@ -115,6 +122,18 @@ final class Suite {
         return new TrainSpec(fixtureModel(), new TrainSpec.Data(Path.of("pairs.jsonl"), Path.of("pairs-validation.jsonl"),
                 DataFormat.PREFERENCE), DPO, hp, DPO_EVERY, null, null, null, Path.of("out"), "cpu",
                 TrainSpec.Precision.FP32);
+    }
+
+    /** Prompt tuning on the fixture: {@value #PROMPT_STEPS} steps, no validation, a large learning rate. */
+    static TrainSpec promptSpec() {
+        var hp = new TrainSpec.Hyperparameters(1, PROMPT_STEPS, 2, 1, 5e-2, TrainSpec.LrScheduler.CONSTANT, 0, 0.0, 0.0,
+                1.0, 256, false, 17, false);
+        return new TrainSpec(fixtureModel(), new TrainSpec.Data(Path.of("train.jsonl"), null, DataFormat.CHAT),
+                PROMPT_TUNING, hp, null, null, null, null, Path.of("out"), "cpu", TrainSpec.Precision.FP32);
+    }
+
+    static synchronized WorkerRun.Outcome promptTuning(Runtime runtime) {
+        return once(PROMPT_RUNS, runtime, r -> WorkerRun.train(r, promptSpec(), stageData("prompt-tuning", r)));
     }
 
     static synchronized WorkerRun.Outcome dpo(Runtime runtime) {

@@ -6,7 +6,7 @@ import dev.tuneforge.worker.data.DatasetReader;
 import dev.tuneforge.worker.data.Example;
 import dev.tuneforge.worker.data.ExampleEncoder;
 import dev.tuneforge.worker.data.TokenizedExample;
-import dev.tuneforge.worker.lora.LoraModel;
+import dev.tuneforge.worker.adapter.Adapter;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.model.ModelConfigException;
 import dev.tuneforge.worker.protocol.EvalSpec;
@@ -79,7 +79,7 @@ public final class Evaluator {
         try (NDManager root = NDManager.newBaseManager(Devices.resolve(spec.device()), "PyTorch");
              HfTokenizer tokenizer = HfTokenizer.load(spec.baseModel());
              LlamaModel model = load(root)) {
-            LoraModel adapter = spec.adapter() == null ? null : LoraModel.load(model, spec.adapter());
+            Adapter adapter = spec.adapter() == null ? null : loadAdapter(model);
             events.emit(new WorkerEvent.Started("evaluate", "djl", spec.device(), examples.size(), examples.size(),
                     null, 0, 0));
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, spec.maxSeqLength());
@@ -140,6 +140,15 @@ public final class Evaluator {
             return ExitCode.DONE;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + spec.output(), e);
+        }
+    }
+
+    /** The spec's adapter on {@code model}; one this runtime cannot read or load is a bad spec, said so. */
+    private Adapter loadAdapter(LlamaModel model) {
+        try {
+            return Adapter.load(model, spec.adapter());
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw WorkerFailure.badSpec("adapter: " + e.getMessage());
         }
     }
 

@@ -59,7 +59,9 @@ public final class Generator {
             throw new IllegalArgumentException("a prompt must have at least one token");
         }
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-        int budget = Math.max(0, Math.min(params.maxNewTokens(), model.config().maxPositionEmbeddings() - longest));
+        // A soft prompt's virtual tokens take their share of the model's context too.
+        int context = model.config().maxPositionEmbeddings() - model.virtualTokenCount();
+        int budget = Math.max(0, Math.min(params.maxNewTokens(), context - longest));
         Row[] rows = new Row[n];
         long seed = params.seed() != null ? params.seed() : ThreadLocalRandom.current().nextLong();
         for (int r = 0; r < n; r++) {

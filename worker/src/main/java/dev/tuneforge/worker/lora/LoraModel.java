@@ -2,21 +2,17 @@ package dev.tuneforge.worker.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.worker.adapter.Adapter;
+import dev.tuneforge.worker.adapter.AdapterFiles;
 import dev.tuneforge.worker.model.Linear;
 import dev.tuneforge.worker.model.LinearAdapter;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.protocol.TrainSpec;
-import dev.tuneforge.worker.safetensors.DType;
 import dev.tuneforge.worker.safetensors.SafetensorsReader;
-import dev.tuneforge.worker.safetensors.SafetensorsWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,12 +25,9 @@ import java.util.SplittableRandom;
  * {@code adapter_config.json} and {@code adapter_model.safetensors} with PEFT's tensor names
  * ({@code base_model.model.<module>.lora_A.weight}), so PEFT, transformers and vLLM load them as they are.
  */
-public final class LoraModel implements AutoCloseable {
+public final class LoraModel implements Adapter {
 
-    public static final String CONFIG_FILE = "adapter_config.json";
-    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     private static final String PREFIX = "base_model.model.";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainSpec.Lora spec;
     private final Map<String, LoraAdapter> adapters;
@@ -95,15 +88,7 @@ public final class LoraModel implements AutoCloseable {
 
     /** Reads a PEFT adapter directory and attaches it to {@code model} (for evaluation or serving). */
     public static LoraModel load(LlamaModel model, Path dir) {
-        JsonNode config;
-        try {
-            config = JSON.readTree(dir.resolve(CONFIG_FILE).toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir.resolve(CONFIG_FILE), e);
-        }
-        if (!"LORA".equals(config.path("peft_type").asText())) {
-            throw new IllegalArgumentException(dir + ": peft_type " + config.path("peft_type") + " is not LORA");
-        }
+        JsonNode config = AdapterFiles.readConfig(dir, "LORA");
         List<String> modules = new ArrayList<>();
         JsonNode targetNode = config.path("target_modules");
         if (targetNode.isTextual()) {
@@ -116,7 +101,7 @@ public final class LoraModel implements AutoCloseable {
                 config.path("lora_dropout").asDouble(0), modules, config.path("use_rslora").asBoolean(false));
         Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
         List<Linear> targets = targets(model, modules);
-        try (SafetensorsReader weights = SafetensorsReader.open(dir.resolve(WEIGHTS_FILE))) {
+        try (SafetensorsReader weights = SafetensorsReader.open(dir.resolve(AdapterFiles.WEIGHTS_FILE))) {
             for (Linear target : targets) {
                 NDArray a = read(model, weights, PREFIX + target.name() + ".lora_A.weight", r, target.inFeatures());
                 NDArray b = read(model, weights, PREFIX + target.name() + ".lora_B.weight", target.outFeatures(), r);
@@ -139,6 +124,7 @@ public final class LoraModel implements AutoCloseable {
     }
 
     /** The trainable tensors under their PEFT names, A before B for each module, in model order. */
+    @Override
     public Map<String, NDArray> parameters() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         adapters.forEach((module, adapter) -> {
@@ -148,37 +134,30 @@ public final class LoraModel implements AutoCloseable {
         return out;
     }
 
+    @Override
     public void setTraining(boolean training) {
         adapters.values().forEach(a -> a.setTraining(training));
     }
 
     /** Writes the PEFT adapter directory. */
+    @Override
     public void save(Path dir, String baseModelNameOrPath) {
-        try {
-            Files.createDirectories(dir);
-            ObjectNode c = JSON.createObjectNode();
-            c.put("peft_type", "LORA");
-            c.put("task_type", "CAUSAL_LM");
-            c.put("base_model_name_or_path", baseModelNameOrPath);
-            c.put("r", spec.r());
-            c.put("lora_alpha", spec.alpha());
-            c.put("lora_dropout", spec.dropout());
-            // Saved as the module names that were matched, sorted: PEFT reads a list as suffixes.
-            c.putPOJO("target_modules", adapters.keySet().stream()
-                    .map(n -> n.substring(n.lastIndexOf('.') + 1)).distinct().sorted().toList());
-            c.put("use_rslora", spec.useRslora());
-            c.put("bias", "none");
-            c.put("fan_in_fan_out", false);
-            c.put("inference_mode", true);
-            c.putNull("modules_to_save");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CONFIG_FILE).toFile(), c);
-            SafetensorsWriter writer = new SafetensorsWriter();
-            parameters().forEach((name, array) -> writer.add(name, DType.F32, array.getShape().getShape(),
-                    array.toType(DataType.FLOAT32, false).toFloatArray()));
-            writer.write(dir.resolve(WEIGHTS_FILE));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the adapter to " + dir, e);
-        }
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.put("peft_type", "LORA");
+        c.put("task_type", "CAUSAL_LM");
+        c.put("base_model_name_or_path", baseModelNameOrPath);
+        c.put("r", spec.r());
+        c.put("lora_alpha", spec.alpha());
+        c.put("lora_dropout", spec.dropout());
+        // Saved as the module names that were matched, sorted: PEFT reads a list as suffixes.
+        c.putPOJO("target_modules", adapters.keySet().stream()
+                .map(n -> n.substring(n.lastIndexOf('.') + 1)).distinct().sorted().toList());
+        c.put("use_rslora", spec.useRslora());
+        c.put("bias", "none");
+        c.put("fan_in_fan_out", false);
+        c.put("inference_mode", true);
+        c.putNull("modules_to_save");
+        AdapterFiles.write(dir, c, parameters());
     }
 
     public TrainSpec.Lora spec() {

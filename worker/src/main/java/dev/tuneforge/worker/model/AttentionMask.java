@@ -2,7 +2,9 @@ package dev.tuneforge.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Which keys each query may attend to, turned into the additive bias the attention adds to its scores.
@@ -32,6 +34,15 @@ public sealed interface AttentionMask {
     /** Exactly the given {@code [B, T, T]} matrix of allowed (non-zero or true) query/key pairs. */
     static AttentionMask explicit(NDArray allowed) {
         return new Explicit(allowed);
+    }
+
+    /**
+     * {@code inner} over {@code T} real tokens, behind {@code n} virtual ones (a soft prompt): the virtual tokens
+     * see each other causally, every real token sees all of them, and among themselves the real tokens see what
+     * {@code inner} allows. The length asked for is {@code n + T}.
+     */
+    static AttentionMask afterVirtualTokens(long n, AttentionMask inner) {
+        return new AfterVirtualTokens(n, inner);
     }
 
     /** Which pairs are allowed: boolean {@code [B or 1, T, T]}. */
@@ -88,6 +99,18 @@ public sealed interface AttentionMask {
         public NDArray allowed(NDManager manager, long length) {
             NDArray same = segmentIds.expandDims(2).eq(segmentIds.expandDims(1));
             return lowerTriangle(manager, length).logicalAnd(same);
+        }
+    }
+
+    record AfterVirtualTokens(long n, AttentionMask inner) implements AttentionMask {
+        @Override
+        public NDArray allowed(NDManager manager, long length) {
+            NDArray real = inner.allowed(manager, length - n);
+            long rows = real.getShape().get(0);
+            NDArray virtual = lowerTriangle(manager, length).get(new NDIndex(":, :{}, :", n))
+                    .broadcast(rows, n, length);
+            NDArray seen = manager.ones(new Shape(rows, length - n, n)).gt(0);
+            return virtual.concat(seen.concat(real, 2), 1);
         }
     }
 

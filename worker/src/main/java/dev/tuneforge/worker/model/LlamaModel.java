@@ -29,6 +29,8 @@ public final class LlamaModel implements AutoCloseable {
     private final RmsNorm norm;
     private final Linear lmHead;
     private final Rope rope;
+    /** A soft prompt {@code [n, hidden]} put before every sequence's embeddings, or null. */
+    private NDArray virtualTokens;
 
     private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, List<DecoderLayer> layers,
                        RmsNorm norm, Linear lmHead, Rope rope) {
@@ -134,7 +136,12 @@ public final class LlamaModel implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             NDArray positions = positionIds != null ? positionIds
                     : manager.arange(0, Math.toIntExact(length), 1, DataType.INT64).expandDims(0);
-            return run(inputIds, positions, mask.bias(manager, length), null);
+            if (virtualTokens == null) {
+                return run(inputIds, positions, mask.bias(manager, length), null, false);
+            }
+            long n = virtualTokenCount();
+            return run(inputIds, afterVirtualTokens(positions),
+                    AttentionMask.afterVirtualTokens(n, mask).bias(manager, n + length), null, true);
         }
     }
 
@@ -157,9 +164,52 @@ public final class LlamaModel implements AutoCloseable {
     public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray keep, KvCache cache) {
         long length = checkIds(inputIds).get(1);
         try (NDScope scope = new NDScope()) {
-            NDArray allKeep = cache.appendKeep(keep.toType(DataType.INT64, false));
-            return run(inputIds, positionIds, AttentionMask.cachedPadding(manager, allKeep, length), cache);
+            NDArray newKeep = keep.toType(DataType.INT64, false);
+            NDArray positions = positionIds;
+            // The soft prompt goes into the prefill, before the prompts (and their left padding), as PEFT's
+            // generate does; every later position is shifted past it.
+            boolean prefill = virtualTokens != null && cache.length() == 0;
+            if (virtualTokens != null) {
+                long batch = inputIds.getShape().get(0);
+                positions = prefill ? afterVirtualTokens(positionIds) : positionIds.add(virtualTokenCount());
+                if (prefill) {
+                    newKeep = manager.ones(new Shape(batch, virtualTokenCount()), DataType.INT64).concat(newKeep, 1);
+                }
+            }
+            NDArray allKeep = cache.appendKeep(newKeep);
+            long queries = newKeep.getShape().get(1);
+            return run(inputIds, positions, AttentionMask.cachedPadding(manager, allKeep, queries), cache, prefill);
         }
+    }
+
+    /**
+     * Puts {@code prompt} ({@code [n, hidden]}) before the embeddings of every sequence from now on, as PEFT's
+     * prompt tuning does: the virtual tokens take positions {@code 0..n-1}, every real token sees them, and the
+     * real tokens' positions (and logits, which stay {@code [B, T, vocab]}) follow them. Null removes it.
+     *
+     * @return the soft prompt this one replaces, or null
+     */
+    public NDArray setVirtualTokens(NDArray prompt) {
+        if (prompt != null && (prompt.getShape().dimension() != 2 || prompt.getShape().get(1) != config.hiddenSize())) {
+            throw new IllegalArgumentException("a soft prompt must be [n, " + config.hiddenSize() + "], got "
+                    + prompt.getShape());
+        }
+        NDArray previous = virtualTokens;
+        virtualTokens = prompt;
+        return previous;
+    }
+
+    /** How many virtual tokens come before every sequence: 0 without a soft prompt. */
+    public int virtualTokenCount() {
+        return virtualTokens == null ? 0 : Math.toIntExact(virtualTokens.getShape().get(0));
+    }
+
+    /** {@code [B, n + T]}: the virtual tokens' positions {@code 0..n-1}, then {@code positions} shifted by n. */
+    private NDArray afterVirtualTokens(NDArray positions) {
+        long n = virtualTokenCount();
+        NDArray prefix = manager.arange(0, Math.toIntExact(n), 1, DataType.INT64).expandDims(0);
+        NDArray shifted = positions.toType(DataType.INT64, false).add(n);
+        return prefix.broadcast(shifted.getShape().get(0), n).concat(shifted, 1);
     }
 
     private static Shape checkIds(NDArray inputIds) {
@@ -171,14 +221,24 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** The decoder stack; called inside an {@link NDScope} that closes every intermediate array. */
-    private NDArray run(NDArray inputIds, NDArray positions, NDArray bias, KvCache cache) {
+    private NDArray run(NDArray inputIds, NDArray positions, NDArray bias, KvCache cache, boolean prefixed) {
         long batch = inputIds.getShape().get(0);
         long length = inputIds.getShape().get(1);
         NDArray ids = inputIds.toType(DataType.INT64, false).reshape(batch * length);
         NDArray h = embedTokens.get(new NDIndex("{}", ids)).reshape(batch, length, config.hiddenSize());
+        long n = prefixed ? virtualTokenCount() : 0;
+        if (prefixed) {
+            NDArray prompt = virtualTokens.toType(h.getDataType(), false).expandDims(0)
+                    .broadcast(batch, n, config.hiddenSize());
+            h = prompt.concat(h, 1);
+        }
         Rope.CosSin rotation = rope.cosSin(positions);
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).forward(h, rope, rotation, bias, cache, i);
+        }
+        if (prefixed) {
+            // The virtual tokens' own outputs predict nothing: only the real tokens' logits are returned.
+            h = h.get(new NDIndex(":, {}:, :", n));
         }
         NDArray logits = lmHead.forward(norm.forward(h));
         NDScope.unregister(logits);

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tuneforge.worker.lora.LoraModel;
+import dev.tuneforge.worker.adapter.Adapter;
 import dev.tuneforge.worker.model.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -69,7 +69,7 @@ public final class LogitsWriter {
                 put(doc.putArray("logits"), model.forward(input));
             } else {
                 put(doc.putArray("base_logits"), model.forward(input));
-                try (LoraModel lora = LoraModel.load(model, adapterDir)) {
+                try (Adapter adapter = Adapter.load(model, adapterDir)) {
                     put(doc.putArray("logits"), model.forward(input));
                 }
             }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.tuneforge.tokenizer.HfTokenizer;
 import dev.tuneforge.worker.eval.Generator;
 import dev.tuneforge.worker.eval.StopTokens;
-import dev.tuneforge.worker.lora.LoraModel;
+import dev.tuneforge.worker.adapter.Adapter;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.WorkerFailure;
 import dev.tuneforge.worker.train.Devices;
@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The model a server answers with: base weights, an optional LoRA adapter attached to them, the
+ * The model a server answers with: base weights, an optional adapter (LoRA or a soft prompt) attached to them, the
  * tokenizer with its chat template, and a generator that ends on the model's end-of-sequence tokens.
  */
 public final class ServedModel implements AutoCloseable {
@@ -22,10 +22,10 @@ public final class ServedModel implements AutoCloseable {
     private final NDManager root;
     private final HfTokenizer tokenizer;
     private final LlamaModel model;
-    private final LoraModel adapter;
+    private final Adapter adapter;
     private final Generator generator;
 
-    private ServedModel(String id, NDManager root, HfTokenizer tokenizer, LlamaModel model, LoraModel adapter,
+    private ServedModel(String id, NDManager root, HfTokenizer tokenizer, LlamaModel model, Adapter adapter,
                         Path modelDir) {
         this.id = id;
         this.root = root;
@@ -51,7 +51,7 @@ public final class ServedModel implements AutoCloseable {
         try {
             tokenizer = HfTokenizer.load(modelDir);
             model = LlamaModel.load(modelDir, root);
-            LoraModel adapter = adapterDir == null ? null : LoraModel.load(model, adapterDir);
+            Adapter adapter = adapterDir == null ? null : Adapter.load(model, adapterDir);
             String id = (adapterDir != null ? adapterDir : modelDir).getFileName().toString();
             return new ServedModel(id, root, tokenizer, model, adapter, modelDir);
         } catch (RuntimeException e) {
@@ -84,9 +84,12 @@ public final class ServedModel implements AutoCloseable {
         return generator;
     }
 
-    /** The most tokens a prompt and its completion may take together. */
+    /**
+     * The most tokens a prompt and its completion may take together; a soft prompt's virtual tokens take the rest
+     * of the model's context.
+     */
     public int contextLength() {
-        return model.config().maxPositionEmbeddings();
+        return model.config().maxPositionEmbeddings() - model.virtualTokenCount();
     }
 
     @Override

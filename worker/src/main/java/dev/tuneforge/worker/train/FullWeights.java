@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.safetensors.DType;
 import dev.tuneforge.worker.safetensors.SafetensorsCheckpoint;
-import dev.tuneforge.worker.safetensors.SafetensorsReader;
 import dev.tuneforge.worker.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,11 +82,7 @@ public final class FullWeights implements TrainedWeights {
 
     @Override
     public void restore(Path dir) {
-        try (SafetensorsReader weights = SafetensorsReader.open(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE))) {
-            for (Map.Entry<String, NDArray> e : parameters.byName().entrySet()) {
-                e.getValue().set(weights.floats(e.getKey()));
-            }
-        }
+        parameters.restore(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
     }
 
     @Override

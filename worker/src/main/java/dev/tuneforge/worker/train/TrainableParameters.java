@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.tuneforge.worker.safetensors.SafetensorsReader;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +35,15 @@ public record TrainableParameters(Map<String, NDArray> byName, Set<String> decay
         NDArray grad = byName.get(name).getGradient();
         grad.attach(manager);
         return grad;
+    }
+
+    /** Sets every tensor to the one of the same name in a safetensors file (a checkpoint's). */
+    public void restore(Path file) {
+        try (SafetensorsReader weights = SafetensorsReader.open(file)) {
+            for (Map.Entry<String, NDArray> e : byName.entrySet()) {
+                e.getValue().set(weights.floats(e.getKey()));
+            }
+        }
     }
 
     public void zeroGradients() {

@@ -2,6 +2,7 @@ package dev.tuneforge.worker.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.tuneforge.worker.adapter.SoftPrompt;
 import dev.tuneforge.worker.data.DataException;
 import dev.tuneforge.worker.data.DatasetReader;
 import dev.tuneforge.worker.data.Example;
@@ -33,7 +34,8 @@ import java.util.Map;
  * steps: per micro-batch a forward and backward pass of the method's {@link Objective} into accumulated
  * gradients, then clipping, the scheduled learning rate and an AdamW update. Validates, checkpoints and stops on
  * request between steps; reports everything as events. DPO trains a LoRA adapter on pairs, against reference
- * log-probabilities computed once with the base model ({@link ReferenceLogps}).
+ * log-probabilities computed once with the base model ({@link ReferenceLogps}). Prompt tuning trains a soft prompt
+ * ({@link SoftPrompt}) the model puts before every example, one example a row.
  */
 public final class Trainer {
 
@@ -64,10 +66,6 @@ public final class Trainer {
             // Prefix keys and values would need a KV cache seeded per layer in every forward; the torch runtime has it.
             throw WorkerFailure.badSpec("method.type: prefix_tuning needs the torch runtime");
         }
-        if (spec.method() instanceof TrainSpec.PromptTuning) {
-            throw WorkerFailure.badSpec("method.type: prompt_tuning is not in the djl runtime yet; the torch runtime "
-                    + "has it");
-        }
         TrainSpec.Hyperparameters hp = spec.hyperparameters();
         if (hp.gradientCheckpointing()) {
             throw WorkerFailure.badSpec("hyperparameters.gradient_checkpointing: the djl runtime does not support "
@@ -84,7 +82,7 @@ public final class Trainer {
                 List<TokenizedPair> validation = spec.data().validation() == null ? List.of()
                         : encodePairs(encoder, spec.data().validation());
                 // B is zero when attached, so until the first step the policy is the base model: the reference.
-                TrainedWeights weights = new LoraWeights(LoraModel.attach(model, dpo.lora(), hp.seed()),
+                TrainedWeights weights = new AdapterWeights(LoraModel.attach(model, dpo.lora(), hp.seed()),
                         spec.baseModel().toString());
                 ReferenceLogps reference = ReferenceLogps.loadOrCompute(spec.outputDir(), train, validation,
                         pairs -> PairScorer.score(model, pairs, hp.batchSize(), padId));
@@ -100,18 +98,29 @@ public final class Trainer {
             List<TokenizedExample> validation = spec.data().validation() == null ? List.of()
                     : encode(encoder, spec.data().validation());
             TrainedWeights weights = switch (spec.method()) {
-                case TrainSpec.Lora lora -> new LoraWeights(LoraModel.attach(model, lora, hp.seed()),
+                case TrainSpec.Lora lora -> new AdapterWeights(LoraModel.attach(model, lora, hp.seed()),
                         spec.baseModel().toString());
                 case TrainSpec.Full full -> new FullWeights(model, spec.baseModel());
                 case TrainSpec.Dpo dpo -> throw new IllegalStateException("trained above");
                 case TrainSpec.Qlora qlora -> throw new IllegalStateException("refused above");
-                case TrainSpec.PromptTuning prompt -> throw new IllegalStateException("refused above");
+                case TrainSpec.PromptTuning prompt -> new AdapterWeights(attachPrompt(model, tokenizer, prompt),
+                        spec.baseModel().toString());
                 case TrainSpec.PrefixTuning prefix -> throw new IllegalStateException("refused above");
             };
+            // The virtual tokens come before each example, so a row is one example: packing does not apply.
+            boolean packing = hp.packing() && !(spec.method() instanceof TrainSpec.PromptTuning);
             TrainingPlan plan = TrainingPlan.build(train, hp.epochs(), maxSteps, hp.batchSize(),
-                    hp.gradientAccumulationSteps(), hp.packing(), hp.maxSeqLength(), hp.seed());
+                    hp.gradientAccumulationSteps(), packing, hp.maxSeqLength(), hp.seed());
             Objective objective = new TokenObjective(model, train, validation, hp.batchSize(), padId);
             return new Run(model, weights, plan, objective, root).execute();
+        }
+    }
+
+    private SoftPrompt attachPrompt(LlamaModel model, HfTokenizer tokenizer, TrainSpec.PromptTuning prompt) {
+        try {
+            return SoftPrompt.attach(model, prompt, tokenizer, spec.hyperparameters().seed());
+        } catch (IllegalArgumentException e) {
+            throw WorkerFailure.badSpec(e.getMessage());
         }
     }
 

@@ -6,10 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.djl.ndarray.NDManager;
+import dev.tuneforge.worker.Djl;
+import dev.tuneforge.worker.adapter.SoftPrompt;
 import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.TrainRun;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.model.LlamaModel;
 import dev.tuneforge.worker.protocol.ExitCode;
+import dev.tuneforge.worker.protocol.FailureCode;
+import dev.tuneforge.worker.protocol.TrainSpec;
+import dev.tuneforge.worker.protocol.WorkerEvent;
 import dev.tuneforge.worker.train.StopSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +25,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code worker evaluate} with the spec's generation settings: sampled runs repeat, stop strings cut. */
+/**
+ * {@code worker evaluate} with the spec's generation settings: sampled runs repeat, stop strings cut; with a soft
+ * prompt as the adapter.
+ */
 class EvaluateGenerationTest {
 
     @TempDir
@@ -43,6 +53,42 @@ class EvaluateGenerationTest {
             String g = greedy.get(i);
             assertEquals(g.contains(stop) ? g.substring(0, g.indexOf(stop)) : g, cut.get(i), "example " + i);
         }
+    }
+
+    @Test
+    void aSoftPromptAdapterChangesTheEvaluationAndAnAdapterTheDjlRuntimeCannotLoadIsABadSpec() throws Exception {
+        Path base = TinyLlamaWriter.write(dir.resolve("base"), TinyLlamaWriter.Spec.small().withTieEmbeddings(false));
+        JsonTask.write(dir.resolve("heldout.jsonl"), 5, 3, true, new HashSet<>());
+        try (NDManager m = Djl.cpuManager(); LlamaModel model = LlamaModel.load(base, m);
+             SoftPrompt prompt = SoftPrompt.attach(model,
+                     new TrainSpec.PromptTuning(4, TrainSpec.PromptInit.RANDOM, null), null, 5)) {
+            prompt.save(dir.resolve("adapter"), "base");
+        }
+        List<Double> plain = losses(evaluate("plain", spec -> { }));
+        List<Double> prompted = losses(evaluate("prompted", spec -> spec.put("adapter", "adapter")));
+        for (int i = 0; i < plain.size(); i++) {
+            assertNotEquals(plain.get(i), prompted.get(i), "example " + i + ": the soft prompt is in the forward pass");
+        }
+
+        Path config = dir.resolve("adapter/adapter_config.json");
+        Files.writeString(config, Files.readString(config).replace("PROMPT_TUNING", "PREFIX_TUNING"));
+        ObjectNode spec = TrainRun.JSON.createObjectNode();
+        spec.put("base_model", "base").put("adapter", "adapter");
+        spec.putObject("data").put("file", "heldout.jsonl");
+        spec.put("output", "prefix.jsonl");
+        TrainRun.Outcome run = TrainRun.run("evaluate", spec, dir, StopSignal.manual());
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode());
+        assertEquals(new WorkerEvent.Failed(FailureCode.BAD_SPEC, "adapter: " + dir.resolve("adapter")
+                + ": peft_type PREFIX_TUNING is not one the djl runtime loads (LORA, PROMPT_TUNING)"),
+                run.last(WorkerEvent.Failed.class));
+    }
+
+    private static List<Double> losses(Path results) throws Exception {
+        List<Double> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(results)) {
+            out.add(TrainRun.JSON.readTree(line).get("loss").asDouble());
+        }
+        return out;
     }
 
     /** Two printable ASCII characters that some generation contains, past its start. */

@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.tokenizer.ChatMessage;
 import dev.tuneforge.tokenizer.HfTokenizer;
 import dev.tuneforge.worker.Djl;
+import dev.tuneforge.worker.adapter.Adapter;
+import dev.tuneforge.worker.adapter.SoftPrompt;
 import dev.tuneforge.worker.Main;
 import dev.tuneforge.worker.eval.Generation;
 import dev.tuneforge.worker.eval.Generator;
@@ -45,13 +47,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code worker serve} as a client sees it: started through {@link Main} on port 0 over a tiny model,
  * it announces its port, answers OpenAI's chat and completion requests (streamed or not) with what the
- * generator produces directly, rejects bad requests naming the field, serves a LoRA adapter, and exits
- * 143 when stopped.
+ * generator produces directly, rejects bad requests naming the field, serves a LoRA adapter and a soft prompt, and
+ * exits 143 when stopped.
  */
 class ServeTest {
 
@@ -80,6 +84,10 @@ class ServeTest {
             });
             lora.save(adapter, base.toString());
             lora.close();
+            try (SoftPrompt prompt = SoftPrompt.attach(model,
+                    new TrainSpec.PromptTuning(4, TrainSpec.PromptInit.RANDOM, null), null, 9)) {
+                prompt.save(dir.resolve("prompt-adapter"), base.toString());
+            }
         }
         server = RunningServer.start("--model", base.toString(), "--port", "0");
     }
@@ -216,16 +224,19 @@ class ServeTest {
         assertEquals(405, server.get("/v1/chat/completions").statusCode());
     }
 
-    @Test
-    void anAdapterIsServedAndChangesTheAnswer() throws Exception {
-        RunningServer tuned = RunningServer.start("--model", base.toString(), "--adapter", adapter.toString(),
+    @ParameterizedTest
+    @ValueSource(strings = {"tuned-adapter", "prompt-adapter"})
+    void anAdapterIsServedAndChangesTheAnswer(String name) throws Exception {
+        Path adapterDir = dir.resolve(name);
+        RunningServer tuned = RunningServer.start("--model", base.toString(), "--adapter", adapterDir.toString(),
                 "--port", "0", "--host", "127.0.0.1");
         try {
-            assertEquals("tuned-adapter", JSON.readTree(tuned.get("/v1/models").body()).get("data").get(0).get("id")
+            assertEquals(name, JSON.readTree(tuned.get("/v1/models").body()).get("data").get(0).get("id")
                     .asText());
             JsonNode body = JSON.readTree(tuned.post("/v1/chat/completions", chatRequest(0.0, null, false, 24)).body());
             String answer = body.get("choices").get(0).get("message").get("content").asText();
-            assertEquals(generateDirectly(base, adapter, true, GenerationParams.greedy(24)).generation().text(), answer);
+            assertEquals(generateDirectly(base, adapterDir, true, GenerationParams.greedy(24)).generation().text(),
+                    answer);
             assertNotEquals(generateDirectly(base, null, true, GenerationParams.greedy(24)).generation().text(), answer);
         } finally {
             tuned.stopAndAssertExit143();
@@ -295,7 +306,7 @@ class ServeTest {
                                              String prompt) {
         try (NDManager m = Djl.cpuManager(); HfTokenizer tokenizer = HfTokenizer.load(model);
              LlamaModel llama = LlamaModel.load(model, m)) {
-            LoraModel lora = adapterDir == null ? null : LoraModel.load(llama, adapterDir);
+            Adapter lora = adapterDir == null ? null : Adapter.load(llama, adapterDir);
             long[] ids = chat ? tokenizer.encodeChat(CHAT, true) : tokenizer.encode(prompt, true);
             Generator generator = new Generator(llama, StopTokens.of(model, tokenizer), 0,
                     t -> tokenizer.decode(t, true));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A run stopped after k steps and resumed ends with exactly the weights of a run that was never
- * stopped: same bytes, on CPU. LoRA runs with dropout, so the random draws are covered too.
+ * stopped: same bytes, on CPU. LoRA runs with dropout, so the random draws are covered too; prompt tuning
+ * trains a soft prompt started at random.
  */
 class ResumeTest {
 
@@ -24,7 +25,8 @@ class ResumeTest {
     Path dir;
 
     @ParameterizedTest
-    @CsvSource({"lora, adapter/adapter_model.safetensors", "full, model/model.safetensors"})
+    @CsvSource({"lora, adapter/adapter_model.safetensors", "full, model/model.safetensors",
+            "prompt_tuning, adapter/adapter_model.safetensors"})
     void stoppedAndResumedEqualsUninterrupted(String method, String weightsFile) throws Exception {
         ObjectNode spec = TrainerTest.spec(dir, method);
         ((ObjectNode) spec.get("data")).remove("validation");

@@ -66,6 +66,40 @@ class TrainerTest {
     }
 
     @Test
+    void promptTuningTrainsOnlyASoftPromptAndWritesItInPeftsPromptTuningLayout() throws Exception {
+        ObjectNode spec = spec(dir, "prompt_tuning");
+        ((ObjectNode) spec.get("method")).put("num_virtual_tokens", 6).put("init", "text")
+                .put("init_text", "Reply in JSON");
+        ((ObjectNode) spec.get("hyperparameters")).put("packing", true).put("learning_rate", 0.1);
+        TrainRun.Outcome run = TrainRun.run("train", spec, dir, StopSignal.manual());
+        assertEquals(ExitCode.DONE, run.exitCode(), run.events().toString());
+        WorkerEvent.Started started = run.last(WorkerEvent.Started.class);
+        assertEquals(6 * 32, started.trainableParameters(), "6 virtual tokens of the hidden size, nothing else");
+        assertEquals(6, started.totalSteps(), "one example a row, packing ignored: 3 steps per epoch, 2 epochs");
+        assertEquals(2, run.all(WorkerEvent.Eval.class).size());
+        assertEquals(3, run.all(WorkerEvent.Checkpoint.class).size());
+        Path adapter = Path.of(run.last(WorkerEvent.Finished.class).outputs().get("adapter"));
+        JsonNode config = TrainRun.JSON.readTree(adapter.resolve("adapter_config.json").toFile());
+        assertEquals("PROMPT_TUNING", config.get("peft_type").asText());
+        assertEquals("TEXT", config.get("prompt_tuning_init").asText());
+        assertEquals("Reply in JSON", config.get("prompt_tuning_init_text").asText());
+        assertEquals(6, config.get("num_virtual_tokens").asInt());
+        assertTrue(Files.isRegularFile(dir.resolve("out/checkpoint-4/adapter_model.safetensors")));
+        double first = run.all(WorkerEvent.Progress.class).getFirst().trainLoss();
+        double last = run.last(WorkerEvent.Progress.class).trainLoss();
+        assertTrue(last < first, "loss falls: " + first + " -> " + last);
+    }
+
+    @Test
+    void aPrefixTuningSpecIsValidButTheDjlRuntimeRefusesItAsABadSpecNamingTheTorchRuntime() throws Exception {
+        TrainRun.Outcome run = TrainRun.run("train", spec(dir, "prefix_tuning"), dir, StopSignal.manual());
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode());
+        assertEquals(new WorkerEvent.Failed(FailureCode.BAD_SPEC, "method.type: prefix_tuning needs the torch runtime"),
+                run.last(WorkerEvent.Failed.class));
+        assertTrue(run.all(WorkerEvent.Started.class).isEmpty(), "refused before any work");
+    }
+
+    @Test
     void aBadSpecOrBadDataFailsWithBadInputAndSaysWhere() throws Exception {
         ObjectNode spec = spec(dir, "lora");
         ((ObjectNode) spec.get("hyperparameters")).put("learning_rate", -1);
