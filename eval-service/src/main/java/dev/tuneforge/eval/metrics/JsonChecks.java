@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
@@ -47,6 +48,10 @@ public final class JsonChecks {
                 + " (#/...) are allowed");
     };
 
+    /** Every pattern of a user's schema matches within a time budget ({@link BoundedRegularExpressions}). */
+    private static final SchemaValidatorsConfig BOUNDED_PATTERNS = SchemaValidatorsConfig.builder()
+            .regularExpressionFactory(BoundedRegularExpressions.INSTANCE).build();
+
     /** A schema that reaches outside itself; its message says where to. */
     public static final class SchemaRefused extends IllegalArgumentException {
         SchemaRefused(String message) {
@@ -76,12 +81,33 @@ public final class JsonChecks {
 
     /** True if {@code text} is valid JSON and conforms to {@code schema}. */
     public static boolean conforms(String text, JsonNode schema) {
-        return parse(text).map(node -> violations(node, schema).isEmpty()).orElse(false);
+        return conforms(text, compile(schema));
     }
 
-    /** True if {@code text} is valid JSON and conforms to an already {@link #compile compiled} schema. */
+    /**
+     * True if {@code text} is valid JSON and conforms to an already {@link #compile compiled} schema; an output on
+     * which one of the schema's patterns takes longer than its budget to match does not conform.
+     */
     public static boolean conforms(String text, JsonSchema schema) {
-        return parse(text).map(node -> refusalFirst(() -> schema.validate(node)).isEmpty()).orElse(false);
+        return parse(text).map(node -> {
+            try {
+                return refusalFirst(() -> schema.validate(node)).isEmpty();
+            } catch (RuntimeException e) {
+                if (tooSlow(e)) {
+                    return false;
+                }
+                throw e;
+            }
+        }).orElse(false);
+    }
+
+    private static boolean tooSlow(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BoundedRegularExpressions.TooSlow) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -103,7 +129,7 @@ public final class JsonChecks {
                 .orElse(SpecVersion.VersionFlag.V202012);
         JsonSchemaFactory factory = FACTORIES.computeIfAbsent(version, v -> JsonSchemaFactory.builder(
                 JsonSchemaFactory.getInstance(v)).schemaLoaders(loaders -> loaders.add(LOADS_NOTHING)).build());
-        return refusalFirst(() -> factory.getSchema(schema));
+        return refusalFirst(() -> factory.getSchema(schema, BOUNDED_PATTERNS));
     }
 
     /**

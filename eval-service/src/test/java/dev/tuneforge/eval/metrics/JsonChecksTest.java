@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Cases follow RFC 8259 and the y_/n_ cases of nst/JSONTestSuite. */
@@ -56,6 +57,28 @@ class JsonChecksTest {
         var compiled = JsonChecks.compile(PERSON);
         assertTrue(JsonChecks.conforms("{\"name\": \"Ada\"}", compiled));
         assertFalse(JsonChecks.conforms("[]", compiled));
+    }
+
+    @Test
+    void patternsMatchAsTheValidatorsOwnEngineMatchesThem() {
+        JsonNode word = ReferenceData.MAPPER.valueToTree(java.util.Map.of("type", "string", "pattern", "^[a-z]+$"));
+        assertTrue(JsonChecks.conforms("\"abc\"", word));
+        assertFalse(JsonChecks.conforms("\"ab1\"", word));
+        JsonNode unanchored = ReferenceData.MAPPER.valueToTree(java.util.Map.of("type", "string", "pattern", "b+"));
+        assertTrue(JsonChecks.conforms("\"abba\"", unanchored), "find, not a whole match");
+    }
+
+    @Test
+    void aPatternThatBacktracksForEverOnAnOutputScoresItAsNotConformingInsteadOfHoldingTheSlot() {
+        // a gate's pattern and a model's output: java.util.regex backtracks through O(n^12) ways to split the text
+        // (30 characters took 9.5 s on JDK 25, 50 did not end in minutes)
+        JsonNode twelve = ReferenceData.MAPPER.valueToTree(java.util.Map.of("type", "string",
+                "pattern", "^(.*a){12}$"));
+        var compiled = JsonChecks.compile(twelve);
+        String output = "\"" + "a".repeat(60) + "!\"";
+        assertFalse(assertTimeoutPreemptively(java.time.Duration.ofMinutes(1),
+                () -> JsonChecks.conforms(output, compiled)), "a hang guard, not a speed claim");
+        assertTrue(JsonChecks.conforms("\"" + "a".repeat(12) + "\"", compiled), "it matches what it should");
     }
 
     @Test
