@@ -11,9 +11,9 @@ package dev.tuneforge.drift;
  *   <li>{@code ksAlpha}: the KS p-value below it is drift. Default 0.01.</li>
  *   <li>{@code wasserstein}: the Wasserstein distance divided by the reference's standard deviation above it is
  *       drift, Evidently's {@code wasserstein} test. Default 0.2 (Evidently's 0.1 is for large samples).</li>
- *   <li>{@code jensenShannon}: the vocabulary's JS distance above it is drift. Default 0.2: with a vocabulary of
- *       tens of thousands of ids, a window's histogram is sparse and its JS distance to the reference is
- *       well above 0 without any drift.</li>
+ *   <li>{@code jensenShannonAlpha} and {@code jensenShannon}: the vocabulary has drifted when the
+ *       {@link VocabularyShift} p-value is below the first (default 0.01) and its JS distance, on the buckets,
+ *       above the second (default 0.05, so a very large window does not flag a negligible change).</li>
  *   <li>{@code domainClassifierAuc}: Evidently's text-drift threshold, 0.55; the held-out AUC must also exceed the
  *       AUC a signal-free classifier exceeds with probability {@code domainClassifierLevel} (default 0.01;
  *       Evidently uses 0.05), which is the binding bound for small windows.</li>
@@ -25,12 +25,14 @@ package dev.tuneforge.drift;
  *       every observation.</li>
  * </ul>
  */
-public record DriftThresholds(double psi, double ksAlpha, double wasserstein, double jensenShannon,
+public record DriftThresholds(double psi, double ksAlpha, double wasserstein, double jensenShannonAlpha,
+                              double jensenShannon,
                               double domainClassifierAuc, double domainClassifierLevel, double mmdAlpha,
                               int mmdPermutations, double validityAlpha, int embeddingsPerSide) {
 
     public DriftThresholds {
         requireLevel("ksAlpha", ksAlpha);
+        requireLevel("jensenShannonAlpha", jensenShannonAlpha);
         requireLevel("domainClassifierLevel", domainClassifierLevel);
         requireLevel("mmdAlpha", mmdAlpha);
         requireLevel("validityAlpha", validityAlpha);
@@ -49,7 +51,7 @@ public record DriftThresholds(double psi, double ksAlpha, double wasserstein, do
     }
 
     public static DriftThresholds defaults() {
-        return new DriftThresholds(0.2, 0.01, 0.2, 0.2, 0.55, 0.01, 0.01, 200, 0.01, 128);
+        return new DriftThresholds(0.2, 0.01, 0.2, 0.01, 0.05, 0.55, 0.01, 0.01, 200, 0.01, 128);
     }
 
     private static void requireLevel(String name, double level) {

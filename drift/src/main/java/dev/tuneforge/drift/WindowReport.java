@@ -26,8 +26,11 @@ public record WindowReport(List<MetricResult> metrics) {
         lengths(out, reference.completionLengths(), window.completionLengths(), thresholds,
                 Metric.COMPLETION_LENGTH_PSI, Metric.COMPLETION_LENGTH_KS, Metric.COMPLETION_LENGTH_WASSERSTEIN);
         if (hasMass(reference.completionVocabulary()) && hasMass(window.completionVocabulary())) {
-            double js = JensenShannon.distance(reference.completionVocabulary(), window.completionVocabulary());
-            out.add(MetricResult.above(Metric.COMPLETION_VOCABULARY_JS, js, js, thresholds.jensenShannon()));
+            VocabularyShift.Result shift = VocabularyShift.test(reference.completionVocabulary(),
+                    window.completionVocabulary());
+            out.add(new MetricResult(Metric.COMPLETION_VOCABULARY_JS, shift.distance(), shift.pValue(),
+                    thresholds.jensenShannonAlpha(),
+                    shift.pValue() < thresholds.jensenShannonAlpha() && shift.distance() > thresholds.jensenShannon()));
         }
         if (reference.promptEmbeddings().length >= 4 && window.promptEmbeddings().length >= 4) {
             DomainClassifier.Result classifier = DomainClassifier.fit(reference.promptEmbeddings(),
