@@ -47,15 +47,15 @@ public final class DomainClassifier {
 
     public static Result fit(double[][] reference, double[][] current, int perSide, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        List<double[]> ref = sample(reference, perSide, random);
-        List<double[]> cur = sample(current, perSide, random);
+        List<SparseVector> ref = sample(reference, perSide, random).stream().map(SparseVector::of).toList();
+        List<SparseVector> cur = sample(current, perSide, random).stream().map(SparseVector::of).toList();
         if (ref.size() < 2 || cur.size() < 2) {
             throw new IllegalArgumentException("the domain classifier needs at least 2 embeddings on each side (got "
                     + reference.length + " and " + current.length + ")");
         }
         int refTrain = ref.size() / 2;
         int curTrain = cur.size() / 2;
-        int dim = ref.get(0).length;
+        int dim = reference[0].length;
         double[] w = new double[dim + 1];
         double[] grad = new double[dim + 1];
         double refWeight = 0.5 / refTrain;
@@ -83,23 +83,17 @@ public final class DomainClassifier {
         return new Result(RocAuc.score(labels, scores), labels, scores);
     }
 
-    private static void accumulate(double[] grad, double[] w, List<double[]> rows, double label, double weight) {
-        int dim = w.length - 1;
-        for (double[] x : rows) {
+    private static void accumulate(double[] grad, double[] w, List<SparseVector> rows, double label, double weight) {
+        for (SparseVector x : rows) {
             double residual = weight * (1.0 / (1.0 + Math.exp(-margin(w, x))) - label);
-            for (int k = 0; k < dim; k++) {
-                grad[k] += residual * x[k];
-            }
-            grad[dim] += residual;
+            x.addTo(grad, residual);
+            grad[w.length - 1] += residual;
         }
     }
 
-    private static double margin(double[] w, double[] x) {
-        double s = w[x.length];
-        for (int k = 0; k < x.length; k++) {
-            s += w[k] * x[k];
-        }
-        return s;
+    /** w · x + bias (the last weight). */
+    private static double margin(double[] w, SparseVector x) {
+        return x.dot(w) + w[w.length - 1];
     }
 
     /** A seeded shuffle of the rows, cut to at most {@code limit}. */

@@ -1,6 +1,5 @@
 package dev.tuneforge.drift;
 
-import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.Locale;
 
@@ -45,14 +44,18 @@ public final class HashedNgrams {
 
     public double[] embed(String prompt) {
         int[] cps = preprocess(prompt);
+        // The UTF-8 bytes of the whole text once; a gram's bytes are the slice between its code points' offsets.
+        byte[] utf8 = new byte[cps.length * 4];
+        int[] offsets = new int[cps.length + 1];
+        int length = 0;
+        for (int i = 0; i < cps.length; i++) {
+            offsets[i] = length;
+            length = putUtf8(utf8, length, cps[i]);
+        }
+        offsets[cps.length] = length;
         double[] v = new double[dimensions];
-        StringBuilder gram = new StringBuilder(8);
         for (int i = 0; i + N <= cps.length; i++) {
-            gram.setLength(0);
-            for (int k = 0; k < N; k++) {
-                gram.appendCodePoint(cps[i + k]);
-            }
-            int h = murmur3x86(gram.toString().getBytes(StandardCharsets.UTF_8), 0);
+            int h = murmur3x86(utf8, offsets[i], offsets[i + N] - offsets[i], 0);
             int bucket = h == Integer.MIN_VALUE ? (Integer.MAX_VALUE - (dimensions - 1)) % dimensions
                     : Math.abs(h) % dimensions;
             v[bucket] += 1;
@@ -94,14 +97,40 @@ public final class HashedNgrams {
         return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || cp == 0x85;
     }
 
-    /** MurmurHash3 x86_32 (Austin Appleby's reference, public domain). */
+    /** Code point to UTF-8 (a lone surrogate as '?', as String.getBytes does), at {@code at}; the new end. */
+    private static int putUtf8(byte[] out, int at, int cp) {
+        if (cp < 0x80) {
+            out[at++] = (byte) cp;
+        } else if (cp < 0x800) {
+            out[at++] = (byte) (0xc0 | cp >> 6);
+            out[at++] = (byte) (0x80 | cp & 0x3f);
+        } else if (cp >= 0xd800 && cp <= 0xdfff) {
+            out[at++] = '?';
+        } else if (cp < 0x10000) {
+            out[at++] = (byte) (0xe0 | cp >> 12);
+            out[at++] = (byte) (0x80 | cp >> 6 & 0x3f);
+            out[at++] = (byte) (0x80 | cp & 0x3f);
+        } else {
+            out[at++] = (byte) (0xf0 | cp >> 18);
+            out[at++] = (byte) (0x80 | cp >> 12 & 0x3f);
+            out[at++] = (byte) (0x80 | cp >> 6 & 0x3f);
+            out[at++] = (byte) (0x80 | cp & 0x3f);
+        }
+        return at;
+    }
+
     static int murmur3x86(byte[] data, int seed) {
+        return murmur3x86(data, 0, data.length, seed);
+    }
+
+    /** MurmurHash3 x86_32 (Austin Appleby's reference, public domain) of data[offset, offset + length). */
+    static int murmur3x86(byte[] data, int offset, int length, int seed) {
         final int c1 = 0xcc9e2d51;
         final int c2 = 0x1b873593;
         int h = seed;
-        int blocks = data.length / 4;
+        int blocks = length / 4;
         for (int b = 0; b < blocks; b++) {
-            int i = b * 4;
+            int i = offset + b * 4;
             int k = (data[i] & 0xff) | (data[i + 1] & 0xff) << 8 | (data[i + 2] & 0xff) << 16 | (data[i + 3] & 0xff) << 24;
             k *= c1;
             k = Integer.rotateLeft(k, 15);
@@ -110,9 +139,9 @@ public final class HashedNgrams {
             h = Integer.rotateLeft(h, 13);
             h = h * 5 + 0xe6546b64;
         }
-        int tail = blocks * 4;
+        int tail = offset + blocks * 4;
         int k = 0;
-        switch (data.length & 3) {
+        switch (length & 3) {
             case 3:
                 k ^= (data[tail + 2] & 0xff) << 16;
                 // fall through
@@ -129,7 +158,7 @@ public final class HashedNgrams {
             default:
                 break;
         }
-        h ^= data.length;
+        h ^= length;
         h ^= h >>> 16;
         h *= 0x85ebca6b;
         h ^= h >>> 13;

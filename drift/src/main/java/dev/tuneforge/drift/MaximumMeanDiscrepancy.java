@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * <p>p-value by permutation: the pooled vectors are shuffled {@code permutations} times with a
  * {@link SplittableRandom} of the given seed and split at the first set's size; p =
  * (1 + #{MMD²_perm >= MMD²_obs}) / (1 + permutations), so it is never 0 and the same seed gives the same p. The
- * kernel matrix is computed once (O((m+n)² d)), each permutation is O((m+n)²).
+ * kernel matrix is computed once (O((m+n)² d)), each permutation is O(m²) (see {@link Split}).
  */
 public final class MaximumMeanDiscrepancy {
 
@@ -35,12 +35,17 @@ public final class MaximumMeanDiscrepancy {
         double[][] pooled = new double[total][];
         System.arraycopy(x, 0, pooled, 0, m);
         System.arraycopy(y, 0, pooled, m, n);
+        SparseVector[] sparse = new SparseVector[total];
+        for (int i = 0; i < total; i++) {
+            sparse[i] = SparseVector.of(pooled[i]);
+        }
+        // |a - b|² = |a|² + |b|² - 2 a·b, the dot product over b's non-zeros (clamped at 0 against rounding).
         double[] squared = new double[total * (total - 1) / 2];
-        double[][] kernel = new double[total][total];
         int p = 0;
         for (int i = 0; i < total; i++) {
             for (int j = i + 1; j < total; j++) {
-                squared[p++] = squaredDistance(pooled[i], pooled[j]);
+                double d2 = sparse[i].squaredNorm() + sparse[j].squaredNorm() - 2 * sparse[j].dot(pooled[i]);
+                squared[p++] = Math.max(0, d2);
             }
         }
         double[] distances = new double[squared.length];
@@ -52,19 +57,27 @@ public final class MaximumMeanDiscrepancy {
         double median = distances.length % 2 == 1 ? distances[mid] : (distances[mid - 1] + distances[mid]) / 2.0;
         double sigma = median > 0 ? median : 1.0;
         double scale = 1.0 / (2 * sigma * sigma);
+        // The kernel matrix, flat (row-major, zero diagonal), its row sums and the sum over all pairs.
+        double[] kernel = new double[total * total];
+        double[] rowSums = new double[total];
+        double pairSum = 0;
         p = 0;
         for (int i = 0; i < total; i++) {
             for (int j = i + 1; j < total; j++) {
                 double k = Math.exp(-squared[p++] * scale);
-                kernel[i][j] = k;
-                kernel[j][i] = k;
+                kernel[i * total + j] = k;
+                kernel[j * total + i] = k;
+                rowSums[i] += k;
+                rowSums[j] += k;
+                pairSum += k;
             }
         }
+        Split split = new Split(kernel, rowSums, pairSum, total, m);
         int[] order = new int[total];
         for (int i = 0; i < total; i++) {
             order[i] = i;
         }
-        double observed = mmd2(kernel, order, m);
+        double observed = split.mmd2(order);
         if (permutations <= 0) {
             return new Result(observed, sigma, Double.NaN, 0);
         }
@@ -77,45 +90,33 @@ public final class MaximumMeanDiscrepancy {
                 order[i] = order[j];
                 order[j] = t;
             }
-            if (mmd2(kernel, order, m) >= observed) {
+            if (split.mmd2(order) >= observed) {
                 atLeast++;
             }
         }
         return new Result(observed, sigma, (1.0 + atLeast) / (1.0 + permutations), permutations);
     }
 
-    /** MMD²_u of the split order[0..m) vs order[m..), from the kernel matrix (zero diagonal excluded). */
-    private static double mmd2(double[][] kernel, int[] order, int m) {
-        int total = order.length;
-        int n = total - m;
-        double xx = 0;
-        double yy = 0;
-        double xy = 0;
-        for (int a = 0; a < total; a++) {
-            double[] row = kernel[order[a]];
-            boolean aInX = a < m;
-            for (int b = a + 1; b < total; b++) {
-                double k = row[order[b]];
-                if (aInX) {
-                    if (b < m) {
-                        xx += k;
-                    } else {
-                        xy += k;
-                    }
-                } else {
-                    yy += k;
+    /**
+     * MMD²_u of the split order[0..m) vs order[m..). Only the pairs within the first part are summed (xx); with the
+     * row sums R and the sum T over all pairs, xy = sum_{i in X} R_i - 2 xx and yy = T - xx - xy, so a
+     * permutation costs O(m²) instead of O((m+n)²).
+     */
+    private record Split(double[] kernel, double[] rowSums, double pairSum, int total, int m) {
+        double mmd2(int[] order) {
+            int n = total - m;
+            double xx = 0;
+            double rows = 0;
+            for (int a = 0; a < m; a++) {
+                int base = order[a] * total;
+                rows += rowSums[order[a]];
+                for (int b = a + 1; b < m; b++) {
+                    xx += kernel[base + order[b]];
                 }
             }
+            double xy = rows - 2 * xx;
+            double yy = pairSum - xx - xy;
+            return 2 * xx / ((double) m * (m - 1)) + 2 * yy / ((double) n * (n - 1)) - 2 * xy / ((double) m * n);
         }
-        return 2 * xx / ((double) m * (m - 1)) + 2 * yy / ((double) n * (n - 1)) - 2 * xy / ((double) m * n);
-    }
-
-    private static double squaredDistance(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - b[i];
-            s += d * d;
-        }
-        return s;
     }
 }

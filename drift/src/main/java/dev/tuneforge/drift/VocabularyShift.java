@@ -1,6 +1,8 @@
 package dev.tuneforge.drift;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 
 /**
@@ -68,25 +70,20 @@ public final class VocabularyShift {
 
     /** Bucket per id: 0..b-1 for the ids a window of n2 tokens is expected to fill, b for all others. */
     static int[] buckets(long[] referenceCounts, long n1, long n2) {
-        Integer[] ids = new Integer[referenceCounts.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = i;
+        // Only ids the window is expected to fill are candidates; sorting just those keeps this O(V + c log c).
+        List<Integer> candidates = new ArrayList<>();
+        for (int id = 0; id < referenceCounts.length; id++) {
+            if ((double) referenceCounts[id] / n1 * n2 >= MIN_EXPECTED) {
+                candidates.add(id);
+            }
         }
-        Arrays.sort(ids, (a, b) -> referenceCounts[a] != referenceCounts[b]
+        candidates.sort((a, b) -> referenceCounts[a] != referenceCounts[b]
                 ? Long.compare(referenceCounts[b], referenceCounts[a]) : Integer.compare(a, b));
+        int own = Math.min(candidates.size(), MAX_BUCKETS - 1);
         int[] bucketOf = new int[referenceCounts.length];
-        int own = 0;
-        for (Integer id : ids) {
-            if (own < MAX_BUCKETS - 1 && (double) referenceCounts[id] / n1 * n2 >= MIN_EXPECTED) {
-                bucketOf[id] = own++;
-            } else {
-                bucketOf[id] = -1;
-            }
-        }
-        for (int i = 0; i < bucketOf.length; i++) {
-            if (bucketOf[i] < 0) {
-                bucketOf[i] = own;
-            }
+        Arrays.fill(bucketOf, own);
+        for (int b = 0; b < own; b++) {
+            bucketOf[candidates.get(b)] = b;
         }
         return bucketOf;
     }
