@@ -12,6 +12,9 @@ the values back as JSON, case by case, in the same order. Usage: drift_reference
   one bin per value otherwise; empty bins filled per sample; sum (ref - cur) ln(ref / cur)
 - two_proportion: pooled z, 2 * scipy.stats.norm.sf(|z|)
 - mmd: unbiased MMD^2 with a Gaussian kernel, bandwidth the median pairwise distance (numpy)
+- vocabulary_shift: ids with at least 5 expected window tokens (by reference share, most frequent first, at most
+  255) are buckets of their own, the rest one bucket; jensenshannon of the bucket counts and
+  scipy.stats.chi2.sf(8 JS^2 n1 n2 / (n1 + n2), k - 1) over the k non-empty buckets
 - hashed_ngrams: sklearn HashingVectorizer(analyzer="char", ngram_range=(3, 3), alternate_sign=False, norm="l2")
   on " " + NFC(prompt) + " "
 """
@@ -22,7 +25,7 @@ import unicodedata
 
 import numpy as np
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import ks_2samp, norm, wasserstein_distance
+from scipy.stats import chi2, ks_2samp, norm, wasserstein_distance
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.metrics import roc_auc_score
 
@@ -99,6 +102,24 @@ def mmd(case):
     return {"value": float(value), "bandwidth": sigma}
 
 
+def vocabulary_shift(case):
+    reference = np.asarray(case["p"], dtype=np.int64)
+    window = np.asarray(case["q"], dtype=np.int64)
+    n1, n2 = int(reference.sum()), int(window.sum())
+    candidates = [i for i in range(len(reference)) if reference[i] / n1 * n2 >= 5.0]
+    candidates.sort(key=lambda i: (-reference[i], i))
+    own = candidates[:255]
+    other = np.ones(len(reference), dtype=bool)
+    other[own] = False
+    ref = np.append(reference[own], reference[other].sum())
+    cur = np.append(window[own], window[other].sum())
+    distance = float(jensenshannon(ref.astype(np.float64), cur.astype(np.float64)))
+    k = int(np.count_nonzero(ref + cur))
+    if k < 2:
+        return {"value": distance, "pvalue": 1.0}
+    return {"value": distance, "pvalue": float(chi2.sf(8 * distance**2 * n1 * n2 / (n1 + n2), k - 1))}
+
+
 def hashed_ngrams(case):
     vectorizer = HashingVectorizer(analyzer="char", ngram_range=(3, 3), n_features=case["dimensions"],
                                    alternate_sign=False, norm="l2")
@@ -114,6 +135,7 @@ STATISTICS = {
     "psi": psi,
     "two_proportion": two_proportion,
     "mmd": mmd,
+    "vocabulary_shift": vocabulary_shift,
     "hashed_ngrams": hashed_ngrams,
 }
 

@@ -1,6 +1,5 @@
 package dev.tuneforge.drift;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -52,9 +51,9 @@ public final class MaximumMeanDiscrepancy {
         for (int i = 0; i < squared.length; i++) {
             distances[i] = Math.sqrt(squared[i]);
         }
-        Arrays.sort(distances);
         int mid = distances.length / 2;
-        double median = distances.length % 2 == 1 ? distances[mid] : (distances[mid - 1] + distances[mid]) / 2.0;
+        double upper = select(distances, mid);
+        double median = distances.length % 2 == 1 ? upper : (max(distances, mid) + upper) / 2.0;
         double sigma = median > 0 ? median : 1.0;
         double scale = 1.0 / (2 * sigma * sigma);
         // The kernel matrix, flat (row-major, zero diagonal), its row sums and the sum over all pairs.
@@ -118,5 +117,49 @@ public final class MaximumMeanDiscrepancy {
             double yy = pairSum - xx - xy;
             return 2 * xx / ((double) m * (m - 1)) + 2 * yy / ((double) n * (n - 1)) - 2 * xy / ((double) m * n);
         }
+    }
+
+    /**
+     * The k-th smallest value (0-based), by quickselect (Hoare partition, middle pivot): O(n) on average instead of
+     * sorting the (m+n)²/2 distances. Leaves values[0..k) <= values[k] <= values(k..n).
+     */
+    static double select(double[] values, int k) {
+        int lo = 0;
+        int hi = values.length - 1;
+        while (lo < hi) {
+            double pivot = values[(lo + hi) >>> 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (values[i] < pivot) {
+                    i++;
+                }
+                while (values[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    double t = values[i];
+                    values[i++] = values[j];
+                    values[j--] = t;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                break;
+            }
+        }
+        return values[k];
+    }
+
+    /** The largest of values[0..end), which after {@link #select}(values, end) is the (end-1)-th smallest. */
+    private static double max(double[] values, int end) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < end; i++) {
+            m = Math.max(m, values[i]);
+        }
+        return m;
     }
 }

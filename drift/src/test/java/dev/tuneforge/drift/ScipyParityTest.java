@@ -56,8 +56,11 @@ class ScipyParityTest {
         addKs("identical 40x40", same, same.clone());
         for (int vocabulary : new int[] {2, 10, 1000, 32000}) {
             for (int tokens : new int[] {1, 50, 5000}) {
-                addJs("vocabulary " + vocabulary + ", " + tokens + " tokens", zipf(random, vocabulary, tokens),
-                        zipf(random, vocabulary, tokens * 3 + 1));
+                String name = "vocabulary " + vocabulary + ", " + tokens + " tokens";
+                long[] reference = zipf(random, vocabulary, tokens * 3 + 1);
+                long[] window = zipf(random, vocabulary, tokens);
+                addJs(name, window, reference);
+                addVocabularyShift(name, reference, window);
             }
         }
         for (int n : new int[] {2, 5, 30, 400, 5000}) {
@@ -189,6 +192,15 @@ class ScipyParityTest {
         in.put("p", p);
         in.put("q", q);
         javaValues().put("value", JensenShannon.distance(p, q));
+    }
+
+    private void addVocabularyShift(String name, long[] reference, long[] window) {
+        Map<String, Object> in = input("vocabulary_shift", name);
+        in.put("p", reference);
+        in.put("q", window);
+        VocabularyShift.Result r = VocabularyShift.test(reference, window);
+        javaValues().put("value", r.distance());
+        javaValues().put("pvalue", r.pValue());
     }
 
     private void addRocAuc(String name, Random random, int n, int levels) {
