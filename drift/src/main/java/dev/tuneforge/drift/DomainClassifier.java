@@ -1,6 +1,7 @@
 package dev.tuneforge.drift;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.commons.math3.special.Erf;
@@ -61,7 +62,7 @@ public final class DomainClassifier {
         double refWeight = 0.5 / refTrain;
         double curWeight = 0.5 / curTrain;
         for (int step = 0; step < STEPS; step++) {
-            java.util.Arrays.fill(grad, 0);
+            Arrays.fill(grad, 0);
             accumulate(grad, w, ref.subList(0, refTrain), 0.0, refWeight);
             accumulate(grad, w, cur.subList(0, curTrain), 1.0, curWeight);
             for (int k = 0; k < dim; k++) {

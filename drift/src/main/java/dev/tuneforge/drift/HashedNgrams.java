@@ -1,6 +1,7 @@
 package dev.tuneforge.drift;
 
 import java.text.Normalizer;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -89,7 +90,7 @@ public final class HashedNgrams {
                 out[n++] = cps[i++];
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 
     /** Python's str.isspace: bidi class WS, B or S, or category Zs. */

@@ -2,6 +2,8 @@ package dev.tuneforge.drift;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
 
 /**
  * Every drift metric of one window against the model version's baseline, each with its threshold. A metric whose
@@ -39,7 +41,7 @@ public record WindowReport(List<MetricResult> metrics) {
                     classifier.nullQuantile(thresholds.domainClassifierLevel()));
             out.add(MetricResult.above(Metric.PROMPT_DOMAIN_CLASSIFIER_AUC, classifier.rocAuc(), classifier.rocAuc(),
                     bound));
-            java.util.SplittableRandom random = new java.util.SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+            SplittableRandom random = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
             double[][] x = DomainClassifier.sample(reference.promptEmbeddings(), thresholds.embeddingsPerSide(), random)
                     .toArray(double[][]::new);
             double[][] y = DomainClassifier.sample(window.promptEmbeddings(), thresholds.embeddingsPerSide(), random)
@@ -96,7 +98,7 @@ public record WindowReport(List<MetricResult> metrics) {
         return metrics.stream().anyMatch(MetricResult::crossed);
     }
 
-    public java.util.Optional<MetricResult> metric(Metric metric) {
+    public Optional<MetricResult> metric(Metric metric) {
         return metrics.stream().filter(m -> m.metric() == metric).findFirst();
     }
 }

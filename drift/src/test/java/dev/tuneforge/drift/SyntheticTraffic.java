@@ -1,5 +1,6 @@
 package dev.tuneforge.drift;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -58,7 +59,7 @@ record SyntheticTraffic(String[] words, double meanLogCompletion, double validRa
         if (random.nextDouble() >= validRate) {
             completion = completion.substring(0, completion.length() - 1);
         }
-        return Observation.withText(prompt.toString(), java.util.Arrays.copyOf(promptTokens, t), completion,
+        return Observation.withText(prompt.toString(), Arrays.copyOf(promptTokens, t), completion,
                 completionTokens);
     }
 

@@ -1,5 +1,6 @@
 package dev.tuneforge.drift;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,8 +70,8 @@ class WindowReportTest {
     @Test
     void murmur3_matches_the_reference_implementations_test_vectors() {
         assertEquals(0, HashedNgrams.murmur3x86(new byte[0], 0));
-        assertEquals(0x248bfa47, HashedNgrams.murmur3x86("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0));
+        assertEquals(0x248bfa47, HashedNgrams.murmur3x86("hello".getBytes(UTF_8), 0));
         assertEquals(0x2e4ff723, HashedNgrams.murmur3x86("The quick brown fox jumps over the lazy dog"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0));
+                .getBytes(UTF_8), 0));
     }
 }
