@@ -20,7 +20,8 @@ import java.util.Arrays;
  * ({@link PValueMethod#SCIPY_SMALL_D}, same values). Only when {@code lcm(n1, n2)} is too large for the lattice
  * (scipy's own switch: {@code n1/g >= (2^31-1) / (n2/g)}) or scipy would need another {@code kstwo} branch does
  * this fall back to the Kolmogorov limit {@code Q(sqrt(n1 n2 / (n1 + n2)) D)}, reported as
- * {@link PValueMethod#KOLMOGOROV_LIMIT}: that case has no parity claim (samples of millions; not a window).
+ * {@link PValueMethod#KOLMOGOROV_LIMIT}: that case has no parity claim (coprime sizes of about 50,000 each
+ * and beyond).
  */
 public final class KolmogorovSmirnov {
 
