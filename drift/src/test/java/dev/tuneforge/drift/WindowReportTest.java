@@ -1,0 +1,77 @@
+package dev.tuneforge.drift;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class WindowReportTest {
+
+    private final TrafficSample reference = SyntheticTraffic.training().sample(2000, 1);
+
+    @Test
+    void a_window_of_drifted_traffic_crosses_every_threshold() {
+        WindowReport report = WindowReport.compute(reference, SyntheticTraffic.drifted().sample(200, 7),
+                DriftThresholds.defaults(), 7);
+        assertEquals(Metric.values().length, report.metrics().size());
+        List<Metric> notCrossed = report.metrics().stream().filter(m -> !m.crossed()).map(MetricResult::metric).toList();
+        assertEquals(List.of(), notCrossed, report.metrics().toString());
+    }
+
+    @Test
+    void the_same_window_and_seed_give_the_same_report() {
+        TrafficSample window = SyntheticTraffic.training().sample(200, 9);
+        assertEquals(WindowReport.compute(reference, window, DriftThresholds.defaults(), 3),
+                WindowReport.compute(reference, window, DriftThresholds.defaults(), 3));
+    }
+
+    @Test
+    void text_free_observations_leave_out_the_embedding_and_validity_tests_rather_than_guess() {
+        SplittableRandom random = new SplittableRandom(5);
+        TrafficSample.Builder builder = new TrafficSample.Builder(new HashedNgrams(), new OutputValidity(),
+                SyntheticTraffic.VOCABULARY);
+        for (int i = 0; i < 100; i++) {
+            Observation o = SyntheticTraffic.training().observation(random);
+            builder.add(Observation.textFree(o.promptTokens(), o.completionTokens()));
+        }
+        WindowReport report = WindowReport.compute(reference, builder.build(), DriftThresholds.defaults(), 1);
+        assertEquals(List.of(Metric.PROMPT_LENGTH_PSI, Metric.PROMPT_LENGTH_KS, Metric.PROMPT_LENGTH_WASSERSTEIN,
+                Metric.COMPLETION_LENGTH_PSI, Metric.COMPLETION_LENGTH_KS, Metric.COMPLETION_LENGTH_WASSERSTEIN,
+                Metric.COMPLETION_VOCABULARY_JS), report.metrics().stream().map(MetricResult::metric).toList());
+    }
+
+    @Test
+    void output_validity_is_one_json_value_and_the_gates_schema_when_it_has_one() {
+        OutputValidity json = new OutputValidity();
+        assertTrue(json.isValid("{\"a\": [1, 2]}"));
+        assertTrue(json.isValid("  42 "));
+        assertFalse(json.isValid("{\"a\": 1"));
+        assertFalse(json.isValid("{\"a\": 1} trailing"));
+        assertFalse(json.isValid(""));
+        OutputValidity withSchema = new OutputValidity(node -> node.has("answer"));
+        assertTrue(withSchema.isValid("{\"answer\": \"yes\"}"));
+        assertFalse(withSchema.isValid("{\"reply\": \"yes\"}"));
+    }
+
+    @Test
+    void a_token_id_outside_the_vocabulary_is_refused_saying_which() {
+        VocabularyHistogram histogram = new VocabularyHistogram(10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> histogram.add(new int[] {3, 12}));
+        assertEquals("token id 12 is outside the vocabulary of size 10 (was the sample tokenized with another"
+                + " tokenizer?)", e.getMessage());
+        assertEquals(0, histogram.total());
+    }
+
+    @Test
+    void murmur3_matches_the_reference_implementations_test_vectors() {
+        assertEquals(0, HashedNgrams.murmur3x86(new byte[0], 0));
+        assertEquals(0x248bfa47, HashedNgrams.murmur3x86("hello".getBytes(UTF_8), 0));
+        assertEquals(0x2e4ff723, HashedNgrams.murmur3x86("The quick brown fox jumps over the lazy dog"
+                .getBytes(UTF_8), 0));
+    }
+}
