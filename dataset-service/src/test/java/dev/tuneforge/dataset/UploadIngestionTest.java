@@ -297,12 +297,26 @@ class UploadIngestionTest {
     void tokenCountsAreExactlyWhatTheBaseModelsTokenizerGivesForTheRenderedTemplate() throws IOException {
         Path fixture = Path.of(System.getProperty("tuneforge.fixtures.dir", "../../shared/fixtures"))
                 .resolve("tiny-llama-gqa").toAbsolutePath().normalize();
+        // an upload for the base model before it is in the catalogue: counted later, once it is
+        String early = "ds_" + UUID.randomUUID();
+        String earlyKey = "projects/prj_test/uploads/" + UUID.randomUUID() + ".jsonl";
+        String line = "{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"c\",\"completion\":\"d\"}\n"
+                + "{\"prompt\":\"e\",\"completion\":\"f\"}\n";
+        objects.put(earlyKey, line.getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        topics().publish(new DatasetUploaded("prj_test", early, "early", "completion", earlyKey, "unused",
+                line.length(), null, "tiny-llama-gqa", "test", null, null), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, early).size() == 1);
+        assertTrue(topics().events(DatasetReady.class, early).get(0).report().warnings().stream()
+                .anyMatch(w -> w.code().equals("tokenizer_unavailable")));
+        // registered as the gateway registers it: the files, then the manifest, which says the model is complete
         try (var files = Files.list(fixture)) {
             for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".safetensors")).toList()) {
                 objects.put(ObjectKeys.baseModel("tiny-llama-gqa") + file.getFileName(), Files.readAllBytes(file),
                         "application/octet-stream");
             }
         }
+        objects.put(ObjectKeys.baseModel("tiny-llama-gqa") + "manifest.json", "{}".getBytes(StandardCharsets.UTF_8),
+                "application/json");
         List<List<ChatMessage>> conversations = List.of(
                 List.of(ChatMessage.user("Give me JSON for Ada, 36"), ChatMessage.assistant("{\"name\": \"Ada\", \"age\": 36}")),
                 List.of(ChatMessage.system("Reply with JSON only."), ChatMessage.user("name: Bo, age: 5"),

@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tokenizer and chat template of each base model in the catalogue, fetched once from S3
- * ({@link ObjectKeys#baseModel}) and kept: counting tokens needs exactly the model's own.
+ * ({@link ObjectKeys#baseModel}) and kept: counting tokens needs exactly the model's own. Only a complete model is
+ * fetched — its {@code manifest.json}, which the gateway writes after every other file — and a model not there
+ * (yet) is looked up again at the next upload, never remembered as missing.
  */
 @ApplicationScoped
 public class BaseModelTokenizers {
@@ -30,8 +32,11 @@ public class BaseModelTokenizers {
     private static final List<String> FILES = List.of(HfTokenizer.TOKENIZER_FILE, HfTokenizer.CONFIG_FILE,
             HfTokenizer.SPECIAL_TOKENS_FILE, "chat_template.jinja", "chat_template.json", "config.json");
 
+    /** Written last by the gateway's catalogue: its presence means every file of the model is there. */
+    private static final String MANIFEST = "manifest.json";
+
     private final ObjectStore objects;
-    private final Map<String, Optional<ModelTokenizer>> loaded = new ConcurrentHashMap<>();
+    private final Map<String, ModelTokenizer> loaded = new ConcurrentHashMap<>();
 
     public BaseModelTokenizers(ObjectStore objects) {
         this.objects = objects;
@@ -39,13 +44,14 @@ public class BaseModelTokenizers {
 
     /** Empty when the catalogue has no tokenizer for that model. */
     public Optional<ModelTokenizer> forModel(String baseModel) {
-        return loaded.computeIfAbsent(baseModel, this::load);
+        return Optional.ofNullable(loaded.computeIfAbsent(baseModel, this::load));
     }
 
-    private Optional<ModelTokenizer> load(String baseModel) {
+    /** The model's tokenizer, or null (not kept) while the catalogue has no complete model of that name. */
+    private ModelTokenizer load(String baseModel) {
         String prefix = ObjectKeys.baseModel(baseModel);
-        if (!objects.exists(prefix + HfTokenizer.TOKENIZER_FILE)) {
-            return Optional.empty();
+        if (!objects.exists(prefix + MANIFEST) || !objects.exists(prefix + HfTokenizer.TOKENIZER_FILE)) {
+            return null;
         }
         try {
             Path dir = Files.createTempDirectory("tuneforge-tokenizer-");
@@ -63,13 +69,13 @@ public class BaseModelTokenizers {
                     contextWindow = config.get("max_position_embeddings").asInt();
                 }
             }
-            return Optional.of(new ModelTokenizer(baseModel, HfTokenizer.load(dir), contextWindow));
+            return new ModelTokenizer(baseModel, HfTokenizer.load(dir), contextWindow);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch the tokenizer of base model " + baseModel, e);
         }
     }
 
     void close(@Observes ShutdownEvent event) {
-        loaded.values().forEach(tokenizer -> tokenizer.ifPresent(t -> t.tokenizer().close()));
+        loaded.values().forEach(tokenizer -> tokenizer.tokenizer().close());
     }
 }
