@@ -135,7 +135,7 @@ class JobsApiTest {
                 .when().post("/api/v1/jobs").then().statusCode(422)
                 .body("detail", containsString("has no ready version 7 (latest ready: 1)"));
         as(member.secret()).contentType("application/json")
-                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora"))
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "ia3"))
                 .when().post("/api/v1/jobs").then().statusCode(422).body("detail", containsString("method"));
 
         String validating = Datasets.upload(member.secret(), "not-yet");
@@ -187,6 +187,55 @@ class JobsApiTest {
         assertEquals(0.1, ((Number) requested.hyperparameters().get("beta")).doubleValue(), "the default beta");
         assertEquals(0.1, ((Number) requested.hyperparameters().get("label_smoothing")).doubleValue());
         assertEquals(4, ((Number) requested.hyperparameters().get("lora_r")).intValue());
+    }
+
+    /**
+     * qlora and prefix_tuning run only on the torch runtime: asked for on djl, or left to trainer-service's default
+     * (djl unless configured otherwise), they are a 422 naming method and runtime now rather than a worker's bad_spec
+     * later; prompt tuning runs on both, with its own learning rate and a context shortened by its virtual tokens.
+     */
+    @Test
+    void aMethodTheRuntimeLacksIsRefusedNamingBothAndTheNewMethodsAreAnnouncedResolved() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "methods", 20);
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora"))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("runtime: method qlora runs only on the torch runtime, got none "
+                        + "(trainer-service's default, djl unless configured otherwise); ask for runtime torch"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "prefix_tuning",
+                        "runtime", "djl", "hyperparameters", Map.of("num_virtual_tokens", 0)))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("runtime: method prefix_tuning runs only on the torch runtime, got 'djl'",
+                        "hyperparameters.num_virtual_tokens: must be between 1 and 1024, got 0"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "prompt_tuning",
+                        "hyperparameters", Map.of("init", "text")))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains(startsWith("hyperparameters.init_text: required with init \"text\"")));
+        assertEquals(0, topics.events(TrainingRequested.class, null).stream()
+                .filter(r -> r.projectId().equals(project)).count(), "nothing was announced");
+
+        String qlora = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora", "runtime", "torch",
+                        "hyperparameters", Map.of("lora_r", 4)))
+                .when().post("/api/v1/jobs").then().statusCode(201).body("method", is("qlora")).extract().path("id");
+        String prompt = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "prompt_tuning",
+                        "runtime", "djl", "hyperparameters", Map.of("num_virtual_tokens", 8)))
+                .when().post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, qlora).size() == 1
+                && topics.events(TrainingRequested.class, prompt).size() == 1);
+        Map<String, Object> q = topics.events(TrainingRequested.class, qlora).getFirst().hyperparameters();
+        assertEquals(true, q.get("double_quant"));
+        assertEquals(4, ((Number) q.get("lora_r")).intValue());
+        TrainingRequested p = topics.events(TrainingRequested.class, prompt).getFirst();
+        assertEquals("prompt_tuning", p.method());
+        assertEquals(8, ((Number) p.hyperparameters().get("num_virtual_tokens")).intValue());
+        assertEquals("random", p.hyperparameters().get("init"));
+        assertEquals(0.03, ((Number) p.hyperparameters().get("learning_rate")).doubleValue());
+        assertEquals(120, ((Number) p.hyperparameters().get("max_seq_length")).intValue(),
+                "the model's 128 positions less 8 virtual tokens");
     }
 
     @Test

@@ -28,8 +28,9 @@ import java.util.UUID;
 /**
  * Accepts fine-tuning jobs and commands on them. A job is checked against what the gateway knows (the
  * dataset version is ready in the caller's project, its format suits the method ({@link Recipe#dataProblem}: dpo on
- * preference pairs, the other methods on anything else), the base model is in the catalogue, the recipe fits
- * both) and then only announced: TrainingRequested goes through the outbox, trainer-service owns the job
+ * preference pairs, the other methods on anything else), the runtime has the method ({@link Recipe#runtimeProblem}:
+ * qlora and prefix_tuning need torch named), the base model is in the catalogue, the recipe fits both) and then only
+ * announced: TrainingRequested goes through the outbox, trainer-service owns the job
  * from there, and the job appears in the read model when the event comes back from the topic.
  */
 @ApplicationScoped
@@ -145,6 +146,8 @@ public class TrainingJobs {
         if (runtime != null && !WorkerSlots.RUNTIMES.contains(runtime)) {
             errors.add("runtime: must be one of " + String.join(", ", new TreeSet<>(WorkerSlots.RUNTIMES)) + ", got '"
                     + runtime + "'");
+        } else {
+            Recipe.runtimeProblem(recipeMethod, runtime).ifPresent(problem -> errors.add("runtime: " + problem));
         }
         Recipe recipe = null;
         try {

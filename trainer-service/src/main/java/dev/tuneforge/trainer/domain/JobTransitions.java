@@ -63,7 +63,8 @@ public class JobTransitions {
 
     /**
      * {@code validating → queued}, or {@code failed} with code {@code invalid_request} naming what is wrong (among it,
-     * a dataset of the wrong kind for the method: {@link Recipe#dataProblem}; the gateway refuses such a job first, a
+     * a method the job's runtime lacks: {@link Recipe#runtimeProblem}, and a dataset of the wrong kind for the method:
+     * {@link Recipe#dataProblem}; the gateway refuses such a job first, a
      * pipeline's job or an older request is refused here).
      * A dataset version the trainer has not heard of yet (its {@code DatasetReady} may still be on its way)
      * keeps the job waiting until {@code validation-timeout}. S3 failing as the base model is read is thrown (an
@@ -79,6 +80,11 @@ public class JobTransitions {
         if (!WorkerSlots.RUNTIMES.contains(job.runtime())) {
             fail(job, "invalid_request", "runtime: must be one of " + new TreeSet<>(WorkerSlots.RUNTIMES) + ", got '"
                     + job.runtime() + "'");
+            return;
+        }
+        Optional<String> wrongRuntime = Recipe.runtimeProblem(job.method(), job.runtime());
+        if (wrongRuntime.isPresent()) {
+            fail(job, "invalid_request", "runtime: " + wrongRuntime.get());
             return;
         }
         var dataset = datasets.find(job.datasetId(), job.datasetVersion());
