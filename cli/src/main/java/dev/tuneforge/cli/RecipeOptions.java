@@ -22,7 +22,8 @@ final class RecipeOptions {
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = {"A hyperparameter, repeatable: epochs, batch_size, learning_rate, lora_r, lora_alpha,",
-                    "target_modules=q_proj,v_proj, max_seq_length, ... (`auto` where allowed)."})
+                    "target_modules=q_proj,v_proj, max_seq_length, ... (`auto` where allowed); a general dataset",
+                    "mixed into every epoch against forgetting: mix={\"dataset_id\":\"ds_...\",\"fraction\":0.2}."})
     List<String> settings;
 
     @Option(names = "--init-text", paramLabel = "TEXT",

@@ -238,6 +238,40 @@ class JobsApiTest {
                 "the model's 128 positions less 8 virtual tokens");
     }
 
+    /**
+     * A recipe's {@code mix} names a general training dataset of the project, of the job's format family, with a ready
+     * version: what is wrong is a 422 naming the field; a job is announced with the version pinned.
+     */
+    @Test
+    void aMixedInGeneralDatasetIsCheckedAndItsVersionPinned() {
+        String task = Datasets.ready(topics, project, member.secret(), "task", 20);
+        String general = Datasets.ready(topics, project, member.secret(), "general", 30);
+        String pairs = Datasets.ready(topics, project, member.secret(), "general pairs", 20, "preference");
+        java.util.function.Function<Map<String, Object>, io.restassured.response.ValidatableResponse> post = mix ->
+                as(member.secret()).contentType("application/json").body(Map.of("base_model", BaseModels.TINY,
+                        "dataset_id", task, "hyperparameters", Map.of("mix", mix))).when().post("/api/v1/jobs").then();
+        post.apply(Map.of("dataset_id", "ds_nope", "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: no dataset 'ds_nope' in this project"));
+        post.apply(Map.of("dataset_id", general, "fraction", 0.95)).statusCode(422)
+                .body("errors", contains(startsWith("hyperparameters.mix.fraction: must be > 0 and <= 0.9")));
+        post.apply(Map.of("dataset_id", pairs, "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: the general dataset holds preference examples "
+                        + "and the job's completion examples; both must be preference pairs or neither"));
+        post.apply(Map.of("dataset_id", general, "dataset_version", 4, "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_version: dataset '" + general
+                        + "' has no ready version 4 (latest ready: 1)"));
+        post.apply(Map.of("dataset_id", task, "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: the job's own dataset; mix in a general one"));
+        assertEquals(0, topics.events(TrainingRequested.class, null).stream()
+                .filter(r -> r.projectId().equals(project)).count(), "nothing was announced");
+
+        String id = post.apply(Map.of("dataset_id", general, "fraction", 0.25)).statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        assertEquals(Map.of("dataset_id", general, "dataset_version", 1, "fraction", 0.25),
+                topics.events(TrainingRequested.class, id).getFirst().hyperparameters().get("mix"),
+                "the latest ready version, pinned");
+    }
+
     @Test
     void aJobAsksForItsRuntimeAndItsViewShowsIt() {
         String dataset = Datasets.ready(topics, project, member.secret(), "runtimes", 20);

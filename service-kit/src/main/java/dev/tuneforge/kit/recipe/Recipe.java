@@ -35,6 +35,14 @@ import java.util.Set;
  * tuning (PEFT's prefix-tuning example). Which runtime runs which method is {@link #runtimeProblem}: {@code qlora}
  * and {@code prefix_tuning} need the torch runtime.
  *
+ * <p>{@code mix} ({@link Mix}: {@code {"dataset_id", "dataset_version" (optional), "fraction"}}) mixes a share of a
+ * general dataset's training split into every epoch, against forgetting: for n task examples,
+ * {@code round(n * fraction / (1 - fraction))} general ones ({@link Mix#generalExamples}). It is a hyperparameter so that
+ * it travels with the recipe (a job's request, a pipeline's retrainings) like the others; which dataset it names is
+ * checked where datasets are known (the gateway, trainer-service), its shape here. {@code fraction} is at most
+ * {@value #MAX_MIX_FRACTION}: at 0.9 a job already trains on nine general examples per task example, and towards 1 the
+ * count grows without bound, the task vanishing from its own job.
+ *
  * @param method   one of {@link #METHODS}
  * @param resolved every hyperparameter with its value, in a stable order
  */
@@ -60,6 +68,67 @@ public record Recipe(String method, Map<String, Object> resolved) {
 
     /** DPO's {@code beta} when the request does not say (TRL's default, and OpenAI's {@code auto}). */
     public static final double DEFAULT_BETA = 0.1;
+
+    /** The largest {@code mix.fraction} (see the class comment). */
+    public static final double MAX_MIX_FRACTION = 0.9;
+
+    /**
+     * A general dataset mixed into the job's training data.
+     *
+     * @param datasetVersion null until pinned: the latest ready version where the job is checked
+     * @param fraction       the share of every epoch's examples from the general set, in (0, {@value #MAX_MIX_FRACTION}]
+     */
+    public record Mix(String datasetId, Integer datasetVersion, double fraction) {
+
+        /** The recipe's mix, if it has one ({@code resolved} as {@link #resolve} returns it, or a request's). */
+        public static Optional<Mix> of(Map<String, Object> resolved) {
+            if (!(resolved.get("mix") instanceof Map<?, ?> m) || !(m.get("dataset_id") instanceof String id)
+                    || !(m.get("fraction") instanceof Number f)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Mix(id, m.get("dataset_version") instanceof Number v ? v.intValue() : null,
+                    f.doubleValue()));
+        }
+
+        /** General examples for {@code taskExamples}: {@code round(n * fraction / (1 - fraction))}. */
+        public long generalExamples(long taskExamples) {
+            return Math.round(taskExamples * fraction / (1 - fraction));
+        }
+
+        /** The recipe's {@code mix} value: pinned to {@code version}, with what it adds to a job of n examples. */
+        public Map<String, Object> pinned(int version, Long taskExamples) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("dataset_id", datasetId);
+            out.put("dataset_version", version);
+            out.put("fraction", fraction);
+            if (taskExamples != null) {
+                out.put("task_examples", taskExamples);
+                out.put("general_examples", generalExamples(taskExamples));
+            }
+            return out;
+        }
+    }
+
+    /** This recipe with its mix replaced by {@code mix} (a pinned one). */
+    public Recipe withMix(Map<String, Object> mix) {
+        Map<String, Object> out = new LinkedHashMap<>(resolved);
+        out.put("mix", mix);
+        return new Recipe(method, out);
+    }
+
+    /**
+     * Why a general dataset of {@code mixFormat} cannot be mixed into a job on {@code format}, words to follow
+     * {@code hyperparameters.mix.dataset_id: }, or empty: both must be preference pairs or neither (the worker reads one
+     * file in one format; every other format is normalised to chat). Unknown formats are not refused.
+     */
+    public static Optional<String> mixProblem(String format, String mixFormat) {
+        if (format == null || mixFormat == null
+                || PREFERENCE_FORMAT.equals(format) == PREFERENCE_FORMAT.equals(mixFormat)) {
+            return Optional.empty();
+        }
+        return Optional.of("the general dataset holds " + mixFormat + " examples and the job's " + format
+                + " examples; both must be preference pairs or neither");
+    }
 
     /** The dataset format (dataset-service's {@code DatasetReady.format}) of preference pairs: what dpo trains on. */
     public static final String PREFERENCE_FORMAT = "preference";
@@ -212,6 +281,12 @@ public record Recipe(String method, Map<String, Object> resolved) {
                 out.put("encoder_hidden_size", encoderHidden);
             }
         }
+        if (given.containsKey("mix")) {
+            Map<String, Object> mix = f.mix();
+            if (mix != null) {
+                out.put("mix", mix);
+            }
+        }
         if (!errors.isEmpty()) {
             throw new RecipeException(errors);
         }
@@ -313,7 +388,9 @@ public record Recipe(String method, Map<String, Object> resolved) {
                 "learning_rate", "lr_scheduler", "warmup_ratio", "warmup_steps", "weight_decay", "max_grad_norm",
                 "max_seq_length", "packing", "seed", "save_steps", "eval_steps", "early_stopping_patience",
                 "lora_r", "lora_alpha", "lora_dropout", "target_modules", "use_rslora", "beta", "label_smoothing",
-                "double_quant", "num_virtual_tokens", "init", "init_text", "prefix_projection", "encoder_hidden_size");
+                "double_quant", "num_virtual_tokens", "init", "init_text", "prefix_projection", "encoder_hidden_size",
+                "mix");
+        static final Set<String> MIX_FIELDS = Set.of("dataset_id", "dataset_version", "fraction");
 
         private final Map<String, Object> given;
         private final List<String> errors;
@@ -371,6 +448,47 @@ public record Recipe(String method, Map<String, Object> resolved) {
                 return fallback;
             }
             return value;
+        }
+
+        /** {@code mix}, checked field by field ({@code hyperparameters.mix.fraction: ...}); null when wrong. */
+        Map<String, Object> mix() {
+            Object v = given.get("mix");
+            if (!(v instanceof Map<?, ?> m)) {
+                errors.add("hyperparameters.mix: must be an object {\"dataset_id\", \"dataset_version\" (optional), "
+                        + "\"fraction\"}, got " + describe(v));
+                return null;
+            }
+            int before = errors.size();
+            for (Object key : m.keySet()) {
+                if (!MIX_FIELDS.contains(String.valueOf(key))) {
+                    errors.add("hyperparameters.mix." + key + ": unknown field (known: dataset_id, dataset_version, "
+                            + "fraction)");
+                }
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            if (!(m.get("dataset_id") instanceof String id) || id.isBlank()) {
+                errors.add("hyperparameters.mix.dataset_id: required, the id of a training dataset of this project, got "
+                        + describe(m.get("dataset_id")));
+            } else {
+                out.put("dataset_id", id);
+            }
+            Object version = m.get("dataset_version");
+            if (version != null) {
+                if (!(version instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                        || n.doubleValue() < 1 || n.doubleValue() > Integer.MAX_VALUE) {
+                    errors.add("hyperparameters.mix.dataset_version: must be an integer >= 1, got " + describe(version));
+                } else {
+                    out.put("dataset_version", n.intValue());
+                }
+            }
+            Object fraction = m.get("fraction");
+            if (!(fraction instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > MAX_MIX_FRACTION) {
+                errors.add("hyperparameters.mix.fraction: must be > 0 and <= " + MAX_MIX_FRACTION + " (the share of "
+                        + "every epoch's examples from the general dataset), got " + describe(fraction));
+            } else {
+                out.put("fraction", n.doubleValue());
+            }
+            return errors.size() == before ? out : null;
         }
 
         boolean has(String name) {

@@ -167,6 +167,42 @@ class RecipeTest {
     }
 
     @Test
+    void aMixNamesAGeneralDatasetAndAFractionUpToNineTenths() {
+        Recipe mixed = Recipe.resolve("lora", Map.of("mix", Map.of("dataset_id", "ds_general", "fraction", 0.2)), 100,
+                TINY);
+        assertEquals(Map.of("dataset_id", "ds_general", "fraction", 0.2), mixed.resolved().get("mix"));
+        Recipe.Mix mix = Recipe.Mix.of(mixed.resolved()).orElseThrow();
+        assertEquals(new Recipe.Mix("ds_general", null, 0.2), mix);
+        assertEquals(25, mix.generalExamples(100), "100 task examples are 80% of 125");
+        assertEquals(900, new Recipe.Mix("g", 1, 0.9).generalExamples(100));
+        assertEquals(Map.of("dataset_id", "ds_general", "dataset_version", 3, "fraction", 0.2, "task_examples", 10L,
+                "general_examples", 3L), mix.pinned(3, 10L), "round(10 * 0.2 / 0.8) = round(2.5)");
+        assertEquals(Optional.empty(), Recipe.Mix.of(Recipe.resolve("lora", Map.of(), 100, TINY).resolved()));
+
+        assertEquals(List.of("hyperparameters.mix.colour: unknown field (known: dataset_id, dataset_version, fraction)",
+                "hyperparameters.mix.dataset_id: required, the id of a training dataset of this project, got null",
+                "hyperparameters.mix.dataset_version: must be an integer >= 1, got 0",
+                "hyperparameters.mix.fraction: must be > 0 and <= 0.9 (the share of every epoch's examples from the "
+                        + "general dataset), got 0.95"),
+                assertThrows(RecipeException.class, () -> Recipe.resolve("lora", Map.of("mix", new java.util.TreeMap<>(
+                        Map.of("colour", "red", "dataset_version", 0, "fraction", 0.95))), 1, null)).errors());
+        assertEquals(List.of("hyperparameters.mix: must be an object {\"dataset_id\", \"dataset_version\" "
+                + "(optional), \"fraction\"}, got 'ds_general'"), assertThrows(RecipeException.class,
+                () -> Recipe.resolve("lora", Map.of("mix", "ds_general"), 1, null)).errors());
+        assertTrue(assertThrows(RecipeException.class, () -> Recipe.resolve("lora", Map.of("mix",
+                Map.of("dataset_id", "g", "fraction", 0)), 1, null)).getMessage().contains("got 0"));
+    }
+
+    @Test
+    void aGeneralDatasetMustBePreferencePairsExactlyWhenTheJobsDataIs() {
+        assertEquals(Optional.empty(), Recipe.mixProblem("chat", "alpaca"), "both read as chat");
+        assertEquals(Optional.empty(), Recipe.mixProblem("preference", "preference"));
+        assertEquals(Optional.empty(), Recipe.mixProblem(null, "preference"), "a format not known is not refused");
+        assertEquals(Optional.of("the general dataset holds preference examples and the job's chat examples; both "
+                + "must be preference pairs or neither"), Recipe.mixProblem("chat", "preference"));
+    }
+
+    @Test
     void stepsAreEstimatedFromTheResolvedValues() {
         Recipe r = Recipe.resolve("lora", Map.of("epochs", 2, "batch_size", 4), 10, null);
         assertEquals(6, r.estimatedSteps(10), "3 steps per epoch");
