@@ -114,6 +114,11 @@ class PipelinesApiTest {
                         + "none")))
                 .body("errors", hasItem("hyperparameters.encoder_hidden_size: only applies with prefix_projection "
                         + "true"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,
+                        "hyperparameters", Map.of("mix", Map.of("dataset_id", "ds_nope", "fraction", 0.3))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: no dataset 'ds_nope' in this project"));
         as(member.secret()).contentType("application/json").body(Map.of("base_model", BaseModels.TINY))
                 .when().post("/api/v1/pipelines").then().statusCode(400);
     }
