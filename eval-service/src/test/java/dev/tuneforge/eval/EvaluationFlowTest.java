@@ -185,6 +185,7 @@ class EvaluationFlowTest {
         assertEquals("ds_general", both.path("dataset_id").asText(), mixedReport.toString());
         assertEquals(1, both.path("dataset_version").asInt());
         assertEquals("the job's mix", both.path("source").asText());
+        assertEquals("train", both.path("split").asText(), "ds_general has no validation split");
         double candidateLoss = both.at("/candidate/loss").asDouble();
         double baseLoss = both.at("/base/loss").asDouble();
         assertEquals(forgot.metrics().get("general.loss"), candidateLoss, 1e-9, "the same model on the same set");

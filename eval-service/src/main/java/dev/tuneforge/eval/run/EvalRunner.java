@@ -28,6 +28,7 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -279,6 +280,10 @@ public class EvalRunner {
                 ObjectNode general = report.putObject("forgetting");
                 general.put("dataset_id", gate.forgetting().datasetId())
                         .put("dataset_version", gate.forgetting().datasetVersion()).put("source", forgettingSource);
+                // a set without a validation split is evaluated on its training split: for a job's mix, data it saw
+                catalog.generalSet(run.projectId(), gate.forgetting().datasetId(), gate.forgetting().datasetVersion())
+                        .ifPresent(set -> general.put("split",
+                                Objects.equals(set.validationKey(), set.trainKey()) ? "train" : "validation"));
                 candidateValues.forEach((k, v) -> {
                     if (k.startsWith("general.") && Double.isFinite(v)) {
                         general.with("candidate").put(k.substring(8), v);
