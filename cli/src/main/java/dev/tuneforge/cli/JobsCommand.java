@@ -54,14 +54,9 @@ class JobsCommand implements Callable<Integer> {
                 description = "A registered base model, required (see `tuneforge base-models list`).")
         String baseModel;
 
-        @Option(names = "--method", paramLabel = "METHOD",
-                description = "lora (default), full, or dpo (preference data only; --set beta=0.1, label_smoothing=0).")
-        String method;
+        @Mixin
+        RecipeOptions recipe;
 
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
-                description = {"A hyperparameter, repeatable: epochs, batch_size, learning_rate, lora_r, lora_alpha,",
-                        "target_modules=q_proj,v_proj, max_seq_length, ... (`auto` where allowed)."})
-        List<String> settings;
 
         @Option(names = "--model-name", paramLabel = "NAME",
                 description = "Name of the resulting model (default: derived from the dataset's name).")
@@ -84,8 +79,8 @@ class JobsCommand implements Callable<Integer> {
             body.put("base_model", baseModel);
             body.put("dataset_id", dataset);
             body.put("dataset_version", version);
-            body.put("method", method);
-            body.put("hyperparameters", Settings.parse(settings, "--set"));
+            body.put("method", recipe.method);
+            body.put("hyperparameters", recipe.hyperparameters());
             body.put("model_name", modelName);
             body.put("priority", priority);
             body.put("runtime", runtime);

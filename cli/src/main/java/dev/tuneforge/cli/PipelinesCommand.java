@@ -45,12 +45,9 @@ class PipelinesCommand implements Callable<Integer> {
         @Option(names = "--model-name", paramLabel = "NAME", description = "The model it trains (default: the dataset's name).")
         String modelName;
 
-        @Option(names = "--method", paramLabel = "METHOD",
-                description = "lora (default), full, or dpo (preference data only; --set beta=0.1, label_smoothing=0).")
-        String method;
+        @Mixin
+        RecipeOptions recipe;
 
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A hyperparameter, repeatable (as `jobs create`).")
-        List<String> settings;
 
         @Option(names = "--gate", paramLabel = "KEY=VALUE", description = "An evaluation gate setting, repeatable.")
         List<String> gate;
@@ -79,8 +76,8 @@ class PipelinesCommand implements Callable<Integer> {
             body.put("dataset_id", dataset);
             body.put("base_model", baseModel);
             body.put("model_name", modelName);
-            body.put("method", method);
-            body.put("hyperparameters", Settings.parse(settings, "--set"));
+            body.put("method", recipe.method);
+            body.put("hyperparameters", recipe.hyperparameters());
             body.put("gate", Settings.parse(gate, "--gate"));
             body.put("triggers", triggers);
             body.put("runtime", runtime);

@@ -128,6 +128,23 @@ class TuneforgeCliTest {
     }
 
     @Test
+    void jobsAndPipelinesTakeEveryMethodAndPromptTuningsStartingTextAsItIs() {
+        for (String command : List.of("jobs", "pipelines")) {
+            String help = cli(command, "create", "--help").out().replaceAll("\\s+", " ");
+            for (String method : List.of("lora", "full", "dpo", "qlora", "prompt_tuning", "prefix_tuning")) {
+                assertTrue(help.contains(method), command + " create --help names " + method + ": " + help);
+            }
+            assertTrue(help.contains("--init-text=TEXT"), help);
+        }
+        JobsCommand.Create create = new JobsCommand.Create();
+        new CommandLine(create).parseArgs("--dataset", "ds", "--base-model", "m", "--method", "prompt_tuning",
+                "--set", "num_virtual_tokens=8", "--init-text", "Answer briefly, in JSON.");
+        assertEquals("prompt_tuning", create.recipe.method);
+        assertEquals(Map.of("num_virtual_tokens", 8L, "init", "text", "init_text", "Answer briefly, in JSON."),
+                create.recipe.hyperparameters(), "the text's comma does not make it a list");
+    }
+
+    @Test
     void withoutAKeyCommandsExitWith3AndSayHowToLogIn() {
         Run run = cli("projects", "list");
         assertEquals(ExitCodes.AUTH, run.code());

@@ -14,6 +14,7 @@ import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TokenStats;
 import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
@@ -161,6 +162,35 @@ class EvaluationFlowTest {
         assertTrue(forgot.reason().startsWith("general.loss "), forgot.reason());
         assertTrue(forgot.reason().contains("> base"), forgot.reason());
         assertTrue(forgot.metrics().get("general.loss") > 0, forgot.metrics().toString());
+
+        // A job that mixed the general set into its training, without a pipeline: its evaluation reports the task's
+        // held-out split as every evaluation does and the general set, for the candidate and the base model, with the
+        // change; the default gate has no forgetting rule, so the verdict is the task's.
+        topics.publish(new TrainingRequested(PROJECT, "job_mixed", BASE, "ds_json", 1, "full",
+                Map.of("mix", Map.of("dataset_id", "ds_general", "dataset_version", 1, "fraction", 0.2)), "json-bot",
+                "test", null), "gateway");
+        await().atMost(WAIT).until(() -> jdbc.queryOne("SELECT count(*) FROM job_requests WHERE job_id = 'job_mixed'",
+                r -> r.getLong(1)).orElse(0L) == 1);
+        topics.publish(new TrainingFinished(PROJECT, "job_mixed", "json-bot", BASE, "ds_json", 1, "full", good, "sha",
+                1, Map.of("train_loss", 0.1), null), "trainer-service");
+        await().atMost(WAIT).until(() -> !topics.events(EvalPassed.class, "job_mixed").isEmpty()
+                || !topics.events(EvalFailed.class, "job_mixed").isEmpty());
+        EvalPassed mixed = topics.events(EvalPassed.class, "job_mixed").getFirst();
+        JsonNode mixedReport;
+        try (InputStream in = store.get(mixed.reportKey())) {
+            mixedReport = EventCodec.mapper().readTree(in);
+        }
+        assertTrue(mixedReport.at("/subjects/candidate/metrics/exact_match").asDouble() > 0.5, "the task's set");
+        JsonNode both = mixedReport.path("forgetting");
+        assertEquals("ds_general", both.path("dataset_id").asText(), mixedReport.toString());
+        assertEquals(1, both.path("dataset_version").asInt());
+        assertEquals("the job's mix", both.path("source").asText());
+        assertEquals("train", both.path("split").asText(), "ds_general has no validation split");
+        double candidateLoss = both.at("/candidate/loss").asDouble();
+        double baseLoss = both.at("/base/loss").asDouble();
+        assertEquals(forgot.metrics().get("general.loss"), candidateLoss, 1e-9, "the same model on the same set");
+        assertEquals(candidateLoss - baseLoss, both.at("/change/loss").asDouble(), 1e-9);
+        assertEquals(candidateLoss, mixed.metrics().get("general.loss"), 1e-9);
 
         // A redelivered TrainingFinished (even as a new event) is not evaluated again.
         RecordMetadata again = topics.send(TopicClient.toRecord(EventEnvelope.wrap(goodJob, "trainer-service")));

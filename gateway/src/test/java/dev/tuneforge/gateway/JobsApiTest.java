@@ -135,7 +135,7 @@ class JobsApiTest {
                 .when().post("/api/v1/jobs").then().statusCode(422)
                 .body("detail", containsString("has no ready version 7 (latest ready: 1)"));
         as(member.secret()).contentType("application/json")
-                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora"))
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "ia3"))
                 .when().post("/api/v1/jobs").then().statusCode(422).body("detail", containsString("method"));
 
         String validating = Datasets.upload(member.secret(), "not-yet");
@@ -187,6 +187,89 @@ class JobsApiTest {
         assertEquals(0.1, ((Number) requested.hyperparameters().get("beta")).doubleValue(), "the default beta");
         assertEquals(0.1, ((Number) requested.hyperparameters().get("label_smoothing")).doubleValue());
         assertEquals(4, ((Number) requested.hyperparameters().get("lora_r")).intValue());
+    }
+
+    /**
+     * qlora and prefix_tuning run only on the torch runtime: asked for on djl, or left to trainer-service's default
+     * (djl unless configured otherwise), they are a 422 naming method and runtime now rather than a worker's bad_spec
+     * later; prompt tuning runs on both, with its own learning rate and a context shortened by its virtual tokens.
+     */
+    @Test
+    void aMethodTheRuntimeLacksIsRefusedNamingBothAndTheNewMethodsAreAnnouncedResolved() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "methods", 20);
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora"))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("runtime: method qlora runs only on the torch runtime, got none "
+                        + "(trainer-service's default, djl unless configured otherwise); ask for runtime torch"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "prefix_tuning",
+                        "runtime", "djl", "hyperparameters", Map.of("num_virtual_tokens", 0)))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains("runtime: method prefix_tuning runs only on the torch runtime, got 'djl'",
+                        "hyperparameters.num_virtual_tokens: must be between 1 and 1024, got 0"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "prompt_tuning",
+                        "hyperparameters", Map.of("init", "text")))
+                .when().post("/api/v1/jobs").then().statusCode(422)
+                .body("errors", contains(startsWith("hyperparameters.init_text: required with init \"text\"")));
+        assertEquals(0, topics.events(TrainingRequested.class, null).stream()
+                .filter(r -> r.projectId().equals(project)).count(), "nothing was announced");
+
+        String qlora = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "qlora", "runtime", "torch",
+                        "hyperparameters", Map.of("lora_r", 4)))
+                .when().post("/api/v1/jobs").then().statusCode(201).body("method", is("qlora")).extract().path("id");
+        String prompt = as(member.secret()).contentType("application/json")
+                .body(Map.of("base_model", BaseModels.TINY, "dataset_id", dataset, "method", "prompt_tuning",
+                        "runtime", "djl", "hyperparameters", Map.of("num_virtual_tokens", 8)))
+                .when().post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, qlora).size() == 1
+                && topics.events(TrainingRequested.class, prompt).size() == 1);
+        Map<String, Object> q = topics.events(TrainingRequested.class, qlora).getFirst().hyperparameters();
+        assertEquals(true, q.get("double_quant"));
+        assertEquals(4, ((Number) q.get("lora_r")).intValue());
+        TrainingRequested p = topics.events(TrainingRequested.class, prompt).getFirst();
+        assertEquals("prompt_tuning", p.method());
+        assertEquals(8, ((Number) p.hyperparameters().get("num_virtual_tokens")).intValue());
+        assertEquals("random", p.hyperparameters().get("init"));
+        assertEquals(0.03, ((Number) p.hyperparameters().get("learning_rate")).doubleValue());
+        assertEquals(120, ((Number) p.hyperparameters().get("max_seq_length")).intValue(),
+                "the model's 128 positions less 8 virtual tokens");
+    }
+
+    /**
+     * A recipe's {@code mix} names a general training dataset of the project, of the job's format family, with a ready
+     * version: what is wrong is a 422 naming the field; a job is announced with the version pinned.
+     */
+    @Test
+    void aMixedInGeneralDatasetIsCheckedAndItsVersionPinned() {
+        String task = Datasets.ready(topics, project, member.secret(), "task", 20);
+        String general = Datasets.ready(topics, project, member.secret(), "general", 30);
+        String pairs = Datasets.ready(topics, project, member.secret(), "general pairs", 20, "preference");
+        java.util.function.Function<Map<String, Object>, io.restassured.response.ValidatableResponse> post = mix ->
+                as(member.secret()).contentType("application/json").body(Map.of("base_model", BaseModels.TINY,
+                        "dataset_id", task, "hyperparameters", Map.of("mix", mix))).when().post("/api/v1/jobs").then();
+        post.apply(Map.of("dataset_id", "ds_nope", "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: no dataset 'ds_nope' in this project"));
+        post.apply(Map.of("dataset_id", general, "fraction", 0.95)).statusCode(422)
+                .body("errors", contains(startsWith("hyperparameters.mix.fraction: must be > 0 and <= 0.9")));
+        post.apply(Map.of("dataset_id", pairs, "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: the general dataset holds preference examples "
+                        + "and the job's completion examples; both must be preference pairs or neither"));
+        post.apply(Map.of("dataset_id", general, "dataset_version", 4, "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_version: dataset '" + general
+                        + "' has no ready version 4 (latest ready: 1)"));
+        post.apply(Map.of("dataset_id", task, "fraction", 0.2)).statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: the job's own dataset; mix in a general one"));
+        assertEquals(0, topics.events(TrainingRequested.class, null).stream()
+                .filter(r -> r.projectId().equals(project)).count(), "nothing was announced");
+
+        String id = post.apply(Map.of("dataset_id", general, "fraction", 0.25)).statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(TrainingRequested.class, id).size() == 1);
+        assertEquals(Map.of("dataset_id", general, "dataset_version", 1, "fraction", 0.25),
+                topics.events(TrainingRequested.class, id).getFirst().hyperparameters().get("mix"),
+                "the latest ready version, pinned");
     }
 
     @Test

@@ -106,6 +106,19 @@ class PipelinesApiTest {
                 .when().post("/api/v1/pipelines").then().statusCode(422)
                 .body("errors", hasItem(containsString("triggers.min_new_examples: must be an integer >= 1")))
                 .body("errors", hasItem(containsString("triggers.on_full_moon: unknown trigger")));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "method", "prefix_tuning",
+                        "hyperparameters", Map.of("encoder_hidden_size", 16)))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", hasItem(startsWith("runtime: method prefix_tuning runs only on the torch runtime, got "
+                        + "none")))
+                .body("errors", hasItem("hyperparameters.encoder_hidden_size: only applies with prefix_projection "
+                        + "true"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY,
+                        "hyperparameters", Map.of("mix", Map.of("dataset_id", "ds_nope", "fraction", 0.3))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", contains("hyperparameters.mix.dataset_id: no dataset 'ds_nope' in this project"));
         as(member.secret()).contentType("application/json").body(Map.of("base_model", BaseModels.TINY))
                 .when().post("/api/v1/pipelines").then().statusCode(400);
     }

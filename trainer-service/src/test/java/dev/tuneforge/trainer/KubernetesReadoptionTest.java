@@ -26,6 +26,7 @@ import dev.tuneforge.trainer.domain.JobTransitions;
 import dev.tuneforge.trainer.domain.LeftoverObjects;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
+import dev.tuneforge.trainer.launch.MixedTrainSplits;
 import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.DatasetVersions;
@@ -95,6 +96,8 @@ class KubernetesReadoptionTest {
     @Inject
     LeftoverObjects leftovers;
     @Inject
+    MixedTrainSplits trainSplits;
+    @Inject
     DirectorySync sync;
     @Inject
     ObjectStore store;
@@ -115,7 +118,7 @@ class KubernetesReadoptionTest {
     }
 
     private Thread run(String owner, String slot, Claim claim, AttemptRunner[] holder) {
-        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets,
+        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets, trainSplits,
                 launchers.forRuntime("torch"), leftovers, owner, slot, 500), claim);
         holder[0] = runner;
         Thread t = new Thread(runner, "attempt-" + owner);

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tuneforge.events.CheckpointSaved;
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.TokenStats;
+import dev.tuneforge.events.TrainingFailed;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
@@ -22,6 +25,8 @@ import dev.tuneforge.trainer.domain.JobTransitions.Claim;
 import dev.tuneforge.trainer.domain.LeftoverObjects;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.LocalWorkerLauncher;
+import dev.tuneforge.trainer.launch.MixedTrainSplits;
+import dev.tuneforge.trainer.launch.TrainMix;
 import dev.tuneforge.trainer.storage.AttemptKeys;
 import dev.tuneforge.trainer.storage.Checkpoints;
 import dev.tuneforge.trainer.storage.DatasetVersions;
@@ -80,6 +85,8 @@ class LeaseAndQueueTest {
     Checkpoints checkpoints;
     @Inject
     LeftoverObjects leftovers;
+    @Inject
+    MixedTrainSplits trainSplits;
     @Inject
     DirectorySync sync;
     @Inject
@@ -230,6 +237,79 @@ class LeaseAndQueueTest {
                 "attempt 1 left behind what nothing names");
     }
 
+    /**
+     * A recipe with a {@code mix}: validation pins the general dataset's version and records what it adds; the attempt
+     * stages one training file, the job's lines once each and round(n * f / (1 - f)) general ones, as {@link TrainMix}
+     * makes it with the recipe's seed, and the worker reads it as its train file.
+     */
+    @Test
+    void aMixedRecipeTrainsOnOneFileOfTheJobsLinesAndItsShareOfTheGeneralDatasets() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        TrainingFixture.baseModel(sync, store);
+        String task = TrainingFixture.newId("ds_");
+        String general = TrainingFixture.newId("ds_");
+        TrainingFixture.dataset(store, topics, task, 1, null, 12, 12);
+        TrainingFixture.dataset(store, topics, general, 1, null, 30, 30, "Topic");
+        String jobId = TrainingFixture.newId("job_");
+        topics.publish(new TrainingRequested(TrainingFixture.PROJECT, jobId, TrainingFixture.BASE_MODEL, task, 1, "lora",
+                Map.of("max_steps", 2, "batch_size", 4, "seed", 7, "mix", Map.of("dataset_id", general,
+                        "fraction", 0.2)), "bot", "test", null), "gateway");
+        await().atMost(WAIT).until(() -> {
+            transitions.validate(jobId);
+            return jobs.state(jobId).equals(Optional.of(JobState.QUEUED));
+        });
+        assertEquals(Map.of("dataset_id", general, "dataset_version", 1, "fraction", 0.2, "task_examples", 12,
+                "general_examples", 3), jobs.find(jobId).orElseThrow().recipe().get("mix"),
+                "pinned to the latest ready version, with round(12 * 0.2 / 0.8) = 3 general examples");
+
+        Path copy = scripts.resolve("train-" + jobId + ".jsonl");
+        Claim claim = claim("trainer-mix").orElseThrow();
+        Thread t = run("trainer-mix", claim, "w=$5\ncp \"$w/data/train.jsonl\" '" + copy + "'\n" + """
+                echo '{"event":"started","command":"train","runtime":"djl","device":"cpu","total_steps":2,\
+                "train_examples":15,"trainable_parameters":1,"resumed_from_step":0}'
+                mkdir -p "$w/out/adapter" && echo 'adapter' > "$w/out/adapter/weights"
+                echo "{\\"event\\":\\"finished\\",\\"best_step\\":2,\\"outputs\\":{\\"adapter\\":\\"$w/out/adapter\\"},\\"metrics\\":{}}"
+                """);
+        t.join(WAIT);
+        assertEquals(Optional.of(JobState.SUCCEEDED), jobs.state(jobId));
+
+        List<String> staged = Files.readAllLines(copy);
+        List<String> taskLines = text("projects/" + TrainingFixture.PROJECT + "/datasets/" + task + "/v1/train.jsonl")
+                .lines().toList();
+        List<String> generalLines = text("projects/" + TrainingFixture.PROJECT + "/datasets/" + general
+                + "/v1/train.jsonl").lines().toList();
+        assertEquals(TrainMix.mix(taskLines, generalLines, 0.2, 7), staged, "the mix of seed 7");
+        assertEquals(12, staged.stream().filter(taskLines::contains).count());
+        assertEquals(3, staged.stream().filter(l -> l.contains("Topic")).distinct().count());
+        assertEquals(String.join("\n", staged), text(AttemptKeys.mixedTrain(TrainingFixture.PROJECT, jobId, 1)),
+                "the file a pod would stage");
+    }
+
+    @Test
+    void aMixedInDatasetOfAnotherFormatFamilyFailsTheJobNamingTheField() {
+        TopicClient topics = new TopicClient(bootstrap);
+        String task = TrainingFixture.newId("ds_");
+        String pairs = TrainingFixture.newId("ds_");
+        TrainingFixture.dataset(store, topics, task, 1, null, 8, 8);
+        String prefix = "projects/" + TrainingFixture.PROJECT + "/datasets/" + pairs + "/v1/";
+        topics.publish(new DatasetReady(TrainingFixture.PROJECT, pairs, 1, null, "preference", "c1",
+                prefix + "train.jsonl", "sha-train", 8, prefix + "validation.jsonl", "sha-valid", 0, 8,
+                new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null), "dataset-service");
+        String jobId = TrainingFixture.newId("job_");
+        topics.publish(new TrainingRequested(TrainingFixture.PROJECT, jobId, TrainingFixture.BASE_MODEL, task, 1, "lora",
+                Map.of("mix", Map.of("dataset_id", pairs, "dataset_version", 1, "fraction", 0.5)), "bot", "test", null),
+                "gateway");
+        await().atMost(WAIT).until(() -> {
+            transitions.validate(jobId);
+            return jobs.state(jobId).equals(Optional.of(JobState.FAILED));
+        });
+        await().atMost(WAIT).until(() -> !topics.events(TrainingFailed.class, jobId).isEmpty());
+        TrainingFailed failed = topics.events(TrainingFailed.class, jobId).getFirst();
+        assertEquals("invalid_request", failed.code());
+        assertEquals("hyperparameters.mix.dataset_id: the general dataset holds preference examples and the job's chat "
+                + "examples; both must be preference pairs or neither", failed.message());
+    }
+
     @Test
     void anEndedJobKeepsWhatItsEventsNamedAndLosesWhatADeadAttemptUploaded() {
         String project = "prj_sweep";
@@ -310,7 +390,7 @@ class LeaseAndQueueTest {
         LocalWorkerLauncher launcher = new LocalWorkerLauncher(sync, new WorkerCommand("djl",
                 List.of("/bin/sh", file.toString()), Map.of()), scripts.resolve("base-models"), transitions::workdir,
                 "cpu", null, WorkerWatchdog.NONE);
-        Thread t = new Thread(new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, leftovers,
+        Thread t = new Thread(new AttemptRunner(new AttemptRunner.Context(transitions, datasets, trainSplits, launcher, leftovers,
                 owner, "cpu-0", 500), claim), "attempt-" + owner);
         t.start();
         return t;

@@ -131,4 +131,27 @@ class RuntimeClaimTest {
         assertEquals("invalid_request", failed.code());
         assertEquals("runtime: must be one of [djl, torch], got 'tpu'", failed.message());
     }
+
+    @Test
+    void aMethodOnlyTheTorchRuntimeHasFailsOnDjlAndOnTheDefaultRuntimeNamingBoth() {
+        String asked = TrainingFixture.newId("job_");
+        intake.requested(new TrainingRequested(TrainingFixture.PROJECT, asked, "m", "ds", 1, "qlora", Map.of(), "bot",
+                "test", null, null, "djl"));
+        String unsaid = TrainingFixture.newId("job_");
+        intake.requested(new TrainingRequested(TrainingFixture.PROJECT, unsaid, "m", "ds", 1, "prefix_tuning", Map.of(),
+                "bot", "test", null, null, null));
+
+        transitions.validate(asked);
+        transitions.validate(unsaid);
+
+        TopicClient topics = new TopicClient(bootstrap);
+        await().atMost(Duration.ofMinutes(1)).until(() -> !topics.events(TrainingFailed.class, asked).isEmpty()
+                && !topics.events(TrainingFailed.class, unsaid).isEmpty());
+        TrainingFailed onDjl = topics.events(TrainingFailed.class, asked).getFirst();
+        assertEquals("invalid_request", onDjl.code());
+        assertEquals("runtime: method qlora runs only on the torch runtime, got 'djl'", onDjl.message());
+        assertEquals("runtime: method prefix_tuning runs only on the torch runtime, got 'djl'",
+                topics.events(TrainingFailed.class, unsaid).getFirst().message(), "the default runtime, djl");
+        assertEquals(Optional.of(JobState.FAILED), jobs.state(unsaid));
+    }
 }

@@ -39,9 +39,16 @@ final class TrainingFixture {
     /** A chat dataset of {@code examples} examples as dataset-service would publish it; returns the dataset id. */
     static DatasetReady dataset(ObjectStore store, TopicClient topics, String datasetId, int version,
                                 Integer parent, int examples, long newExamples) {
+        return dataset(store, topics, datasetId, version, parent, examples, newExamples, "Name");
+    }
+
+    /** The same, each user turn {@code word} and the example's number (a general dataset's lines tell apart). */
+    static DatasetReady dataset(ObjectStore store, TopicClient topics, String datasetId, int version,
+                                Integer parent, int examples, long newExamples, String word) {
         StringBuilder jsonl = new StringBuilder();
         for (int i = 0; i < examples; i++) {
-            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"Name ").append(i % 7)
+            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"").append(word).append(" ")
+                    .append(word.equals("Name") ? i % 7 : i)
                     .append("\"},{\"role\":\"assistant\",\"content\":\"{\\\"n\\\": ").append(i % 7).append("}\"}]}\n");
         }
         String prefix = "projects/" + PROJECT + "/datasets/" + datasetId + "/v" + version + "/";

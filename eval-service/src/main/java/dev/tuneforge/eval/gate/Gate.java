@@ -51,6 +51,14 @@ public record Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels, Forget
     /** A general-purpose dataset version the candidate must not get much worse at than the base model. */
     public record Forgetting(String datasetId, int datasetVersion) { }
 
+    /**
+     * This gate with {@code set} as its forgetting set, its rules as they are: a job trained with a recipe {@code mix}
+     * and a gate without a forgetting section is checked on the general set it mixed in (reported, no rule added).
+     */
+    public Gate withForgettingSet(Forgetting set) {
+        return new Gate(rules, jsonSchema, labels, set, fewShots);
+    }
+
     public Gate(List<Rule> rules, JsonNode jsonSchema, boolean labels) {
         this(rules, jsonSchema, labels, null, DEFAULT_FEW_SHOTS);
     }

@@ -28,6 +28,7 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -223,6 +224,14 @@ public class EvalRunner {
                 return;
             }
             Gate gate = gate(run, pairs);
+            String forgettingSource = "the pipeline's gate";
+            if (gate.forgetting() == null) {
+                Optional<Gate.Forgetting> mixedIn = catalog.mixedInSet(run.projectId(), run.jobId());
+                if (mixedIn.isPresent()) {
+                    gate = gate.withForgettingSet(mixedIn.get());
+                    forgettingSource = "the job's mix";
+                }
+            }
             String key = heldOut.get().validationKey();
             DataFormat format = pairs ? DataFormat.PREFERENCE : DataFormat.CHAT;
             List<ExampleResult> candidateResults = evaluation.results(run.projectId(),
@@ -270,7 +279,11 @@ public class EvalRunner {
             if (gate.forgetting() != null) {
                 ObjectNode general = report.putObject("forgetting");
                 general.put("dataset_id", gate.forgetting().datasetId())
-                        .put("dataset_version", gate.forgetting().datasetVersion());
+                        .put("dataset_version", gate.forgetting().datasetVersion()).put("source", forgettingSource);
+                // a set without a validation split is evaluated on its training split: for a job's mix, data it saw
+                catalog.generalSet(run.projectId(), gate.forgetting().datasetId(), gate.forgetting().datasetVersion())
+                        .ifPresent(set -> general.put("split",
+                                Objects.equals(set.validationKey(), set.trainKey()) ? "train" : "validation"));
                 candidateValues.forEach((k, v) -> {
                     if (k.startsWith("general.") && Double.isFinite(v)) {
                         general.with("candidate").put(k.substring(8), v);
@@ -279,6 +292,10 @@ public class EvalRunner {
                 baseValues.forEach((k, v) -> {
                     if (k.startsWith("general.") && Double.isFinite(v)) {
                         general.with("base").put(k.substring(8), v);
+                        Double c = candidateValues.get(k);
+                        if (c != null && Double.isFinite(c)) {
+                            general.with("change").put(k.substring(8), c - v);
+                        }
                     }
                 });
             }

@@ -6,6 +6,7 @@ import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.eval.gate.Gate;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.recipe.Recipe;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -90,6 +91,26 @@ public class EvalCatalog {
                 r -> r.getString(1), projectId, jobId)
                 .map(hyperparameters -> map(hyperparameters).get("beta") instanceof Number beta ? beta.doubleValue()
                         : Recipe.DEFAULT_BETA);
+    }
+
+    /**
+     * The general set a job of {@code projectId} mixed into its training ({@code hyperparameters.mix}, {@link
+     * Recipe.Mix}) as a forgetting set: the version its request pinned, else (a pipeline's request, as given) the
+     * latest ready version of the project known here; empty without a mix, or while the request has not been seen.
+     */
+    public Optional<Gate.Forgetting> mixedInSet(String projectId, String jobId) {
+        Optional<Recipe.Mix> mix = jdbc.queryOne("SELECT hyperparameters FROM job_requests WHERE project_id = ? AND "
+                + "job_id = ?", r -> r.getString(1), projectId, jobId).flatMap(h -> Recipe.Mix.of(map(h)));
+        if (mix.isEmpty()) {
+            return Optional.empty();
+        }
+        if (mix.get().datasetVersion() != null) {
+            return Optional.of(new Gate.Forgetting(mix.get().datasetId(), mix.get().datasetVersion()));
+        }
+        return jdbc.queryOne("""
+                SELECT version FROM dataset_versions WHERE project_id = ? AND dataset_id = ?
+                ORDER BY version DESC LIMIT 1""", r -> r.getInt(1), projectId, mix.get().datasetId())
+                .map(version -> new Gate.Forgetting(mix.get().datasetId(), version));
     }
 
     public void modelRegistered(ModelRegistered e) {

@@ -90,9 +90,10 @@ public class JobResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a fine-tuning job: base_model, dataset_id, optional dataset_version (default: the"
-            + " latest ready), method (lora | full | dpo, default lora; dpo trains a LoRA adapter on a preference"
-            + " dataset), hyperparameters, model_name, priority, runtime"
-            + " (djl | torch, default: trainer-service's, djl)")
+            + " latest ready), method (lora | full | dpo | qlora | prompt_tuning | prefix_tuning, default lora; dpo"
+            + " trains a LoRA adapter on a preference dataset; qlora and prefix_tuning need runtime torch),"
+            + " hyperparameters (with mix: {dataset_id, dataset_version, fraction} to mix a general dataset into every"
+            + " epoch), model_name, priority, runtime (djl | torch, default: trainer-service's, djl)")
     public RestResponse<JobCreated> create(CreateJob body) {
         if (body == null) {
             throw ApiException.missing("send a JSON body with at least 'base_model' and 'dataset_id'");

@@ -28,8 +28,9 @@ import java.util.UUID;
 /**
  * Accepts fine-tuning jobs and commands on them. A job is checked against what the gateway knows (the
  * dataset version is ready in the caller's project, its format suits the method ({@link Recipe#dataProblem}: dpo on
- * preference pairs, the other methods on anything else), the base model is in the catalogue, the recipe fits
- * both) and then only announced: TrainingRequested goes through the outbox, trainer-service owns the job
+ * preference pairs, the other methods on anything else), the runtime has the method ({@link Recipe#runtimeProblem}:
+ * qlora and prefix_tuning need torch named), the base model is in the catalogue, the recipe fits both) and then only
+ * announced: TrainingRequested goes through the outbox, trainer-service owns the job
  * from there, and the job appears in the read model when the event comes back from the topic.
  */
 @ApplicationScoped
@@ -145,6 +146,8 @@ public class TrainingJobs {
         if (runtime != null && !WorkerSlots.RUNTIMES.contains(runtime)) {
             errors.add("runtime: must be one of " + String.join(", ", new TreeSet<>(WorkerSlots.RUNTIMES)) + ", got '"
                     + runtime + "'");
+        } else {
+            Recipe.runtimeProblem(recipeMethod, runtime).ifPresent(problem -> errors.add("runtime: " + problem));
         }
         Recipe recipe = null;
         try {
@@ -153,10 +156,57 @@ public class TrainingJobs {
         } catch (RecipeException e) {
             errors.addAll(e.errors());
         }
+        Optional<Recipe.Mix> mix = recipe == null ? Optional.empty() : Recipe.Mix.of(recipe.resolved());
+        if (mix.isPresent()) {
+            Integer pinned = checkMix(projectId, mix.get(), datasetId, dataset.map(DatasetView::format).orElse(null),
+                    requireVersion, errors);
+            if (pinned != null) {
+                recipe = recipe.withMix(mix.get().pinned(pinned, null));
+            }
+        }
         if (!errors.isEmpty()) {
             throw DomainException.unprocessable("invalid-job", "Invalid job", errors);
         }
         return new Checked(dataset.orElseThrow(), version, manifest.orElseThrow(), recipe, name);
+    }
+
+    /**
+     * Checks a recipe's general dataset ({@code hyperparameters.mix}): a training dataset of the project other than the
+     * job's, of the same format family ({@link Recipe#mixProblem}), with the ready version it names or, for a job, a
+     * latest ready one. Returns the version to pin for a job (null for a pipeline, whose retrainings take the latest
+     * then, or when something is wrong).
+     */
+    private Integer checkMix(String projectId, Recipe.Mix mix, String datasetId, String format, boolean requireVersion,
+                             List<String> errors) {
+        String field = "hyperparameters.mix.dataset_id: ";
+        Optional<DatasetView> general = datasets.find(projectId, mix.datasetId());
+        if (general.isEmpty()) {
+            errors.add(field + "no dataset '" + mix.datasetId() + "' in this project");
+            return null;
+        }
+        if ("evaluation".equals(general.get().purpose())) {
+            errors.add(field + "dataset '" + mix.datasetId() + "' is an evaluation set; mix in a training dataset");
+            return null;
+        }
+        if (mix.datasetId().equals(datasetId)) {
+            errors.add(field + "the job's own dataset; mix in a general one");
+            return null;
+        }
+        Recipe.mixProblem(format, general.get().format()).ifPresent(problem -> errors.add(field + problem));
+        if (mix.datasetVersion() != null) {
+            if (datasets.version(projectId, mix.datasetId(), mix.datasetVersion()).isEmpty()) {
+                errors.add("hyperparameters.mix.dataset_version: dataset '" + mix.datasetId() + "' has no ready version "
+                        + mix.datasetVersion() + (general.get().version() == null ? ""
+                        : " (latest ready: " + general.get().version() + ")"));
+                return null;
+            }
+            return requireVersion ? mix.datasetVersion() : null;
+        }
+        if (general.get().version() == null && requireVersion) {
+            errors.add(field + "dataset '" + mix.datasetId() + "' has no ready version yet");
+            return null;
+        }
+        return requireVersion ? general.get().version() : null;
     }
 
     /** Asks trainer-service to cancel, pause or resume a job; 409 once the job is over. */

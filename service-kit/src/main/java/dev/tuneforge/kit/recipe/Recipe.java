@@ -22,7 +22,28 @@ import java.util.Set;
  * {@code label_smoothing} (in [0, 0.5), default 0). It trains on preference pairs and only on them: {@link
  * #dataProblem} is the rule the gateway and the trainer check a job's dataset against.
  *
- * @param method   {@code lora}, {@code full} or {@code dpo}
+ * <p>{@code qlora} (docs/WORKER_PROTOCOL.md "QLoRA") is a LoRA adapter trained on a 4-bit base: LoRA's
+ * hyperparameters plus {@code double_quant} (default true). {@code prompt_tuning} and {@code prefix_tuning}
+ * ("Prompt and prefix tuning") train {@code num_virtual_tokens} (default {@value #DEFAULT_VIRTUAL_TOKENS}) virtual
+ * tokens and nothing else: prompt tuning with {@code init} {@code random} (default) or {@code text} (then
+ * {@code init_text}, required), prefix tuning with {@code prefix_projection} (default false) and
+ * {@code encoder_hidden_size} (with the projection only; left out, the worker takes the model's hidden size). The
+ * real tokens' positions follow the virtual ones, so {@code max_seq_length} defaults to what is left of the model's
+ * context after them and may not exceed it; every example is a row of its own, so {@code packing: true} is refused.
+ * Their {@code learning_rate: auto} is far higher than LoRA's, since a few embeddings learn slowly: 3e-2 for prompt
+ * tuning (PEFT's prompt-tuning example for causal LMs, in the 3e-2..3e-1 its examples use) and 1e-2 for prefix
+ * tuning (PEFT's prefix-tuning example). Which runtime runs which method is {@link #runtimeProblem}: {@code qlora}
+ * and {@code prefix_tuning} need the torch runtime.
+ *
+ * <p>{@code mix} ({@link Mix}: {@code {"dataset_id", "dataset_version" (optional), "fraction"}}) mixes a share of a
+ * general dataset's training split into every epoch, against forgetting: for n task examples,
+ * {@code round(n * fraction / (1 - fraction))} general ones ({@link Mix#generalExamples}). It is a hyperparameter so that
+ * it travels with the recipe (a job's request, a pipeline's retrainings) like the others; which dataset it names is
+ * checked where datasets are known (the gateway, trainer-service), its shape here. {@code fraction} is at most
+ * {@value #MAX_MIX_FRACTION}: at 0.9 a job already trains on nine general examples per task example, and towards 1 the
+ * count grows without bound, the task vanishing from its own job.
+ *
+ * @param method   one of {@link #METHODS}
  * @param resolved every hyperparameter with its value, in a stable order
  */
 public record Recipe(String method, Map<String, Object> resolved) {
@@ -30,10 +51,84 @@ public record Recipe(String method, Map<String, Object> resolved) {
     static final int MIN_EXAMPLES_SEEN = 100;
     static final int MAX_EXAMPLES_SEEN = 25_000;
 
-    public static final Set<String> METHODS = Set.of("lora", "full", "dpo");
+    /** The methods, in the order error messages list them. */
+    public static final List<String> METHOD_NAMES = List.of("lora", "full", "dpo", "qlora", "prompt_tuning",
+            "prefix_tuning");
+
+    public static final Set<String> METHODS = Set.copyOf(METHOD_NAMES);
+
+    /** Methods only the torch runtime has (docs/WORKER_PROTOCOL.md): the djl runtime refuses them. */
+    public static final Set<String> TORCH_ONLY = Set.of("qlora", "prefix_tuning");
+
+    /** The runtime {@link #TORCH_ONLY} methods need. */
+    public static final String TORCH = "torch";
+
+    /** Virtual tokens of prompt and prefix tuning when the request does not say (PEFT's examples, the worker's). */
+    public static final int DEFAULT_VIRTUAL_TOKENS = 20;
 
     /** DPO's {@code beta} when the request does not say (TRL's default, and OpenAI's {@code auto}). */
     public static final double DEFAULT_BETA = 0.1;
+
+    /** The largest {@code mix.fraction} (see the class comment). */
+    public static final double MAX_MIX_FRACTION = 0.9;
+
+    /**
+     * A general dataset mixed into the job's training data.
+     *
+     * @param datasetVersion null until pinned: the latest ready version where the job is checked
+     * @param fraction       the share of every epoch's examples from the general set, in (0, {@value #MAX_MIX_FRACTION}]
+     */
+    public record Mix(String datasetId, Integer datasetVersion, double fraction) {
+
+        /** The recipe's mix, if it has one ({@code resolved} as {@link #resolve} returns it, or a request's). */
+        public static Optional<Mix> of(Map<String, Object> resolved) {
+            if (!(resolved.get("mix") instanceof Map<?, ?> m) || !(m.get("dataset_id") instanceof String id)
+                    || !(m.get("fraction") instanceof Number f)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Mix(id, m.get("dataset_version") instanceof Number v ? v.intValue() : null,
+                    f.doubleValue()));
+        }
+
+        /** General examples for {@code taskExamples}: {@code round(n * fraction / (1 - fraction))}. */
+        public long generalExamples(long taskExamples) {
+            return Math.round(taskExamples * fraction / (1 - fraction));
+        }
+
+        /** The recipe's {@code mix} value: pinned to {@code version}, with what it adds to a job of n examples. */
+        public Map<String, Object> pinned(int version, Long taskExamples) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("dataset_id", datasetId);
+            out.put("dataset_version", version);
+            out.put("fraction", fraction);
+            if (taskExamples != null) {
+                out.put("task_examples", taskExamples);
+                out.put("general_examples", generalExamples(taskExamples));
+            }
+            return out;
+        }
+    }
+
+    /** This recipe with its mix replaced by {@code mix} (a pinned one). */
+    public Recipe withMix(Map<String, Object> mix) {
+        Map<String, Object> out = new LinkedHashMap<>(resolved);
+        out.put("mix", mix);
+        return new Recipe(method, out);
+    }
+
+    /**
+     * Why a general dataset of {@code mixFormat} cannot be mixed into a job on {@code format}, words to follow
+     * {@code hyperparameters.mix.dataset_id: }, or empty: both must be preference pairs or neither (the worker reads one
+     * file in one format; every other format is normalised to chat). Unknown formats are not refused.
+     */
+    public static Optional<String> mixProblem(String format, String mixFormat) {
+        if (format == null || mixFormat == null
+                || PREFERENCE_FORMAT.equals(format) == PREFERENCE_FORMAT.equals(mixFormat)) {
+            return Optional.empty();
+        }
+        return Optional.of("the general dataset holds " + mixFormat + " examples and the job's " + format
+                + " examples; both must be preference pairs or neither");
+    }
 
     /** The dataset format (dataset-service's {@code DatasetReady.format}) of preference pairs: what dpo trains on. */
     public static final String PREFERENCE_FORMAT = "preference";
@@ -42,10 +137,25 @@ public record Recipe(String method, Map<String, Object> resolved) {
     public static final Set<String> PROJECTIONS =
             Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
-    /** Hyperparameters of the methods that train a LoRA adapter ({@code lora} and {@code dpo}). */
-    private static final Set<String> LORA_ONLY = Set.of("lora_r", "lora_alpha", "lora_dropout", "target_modules",
-            "use_rslora");
-    private static final Set<String> DPO_ONLY = Set.of("beta", "label_smoothing");
+    /** The methods that train a LoRA adapter, and so take LoRA's hyperparameters. */
+    private static final Set<String> LORA_METHODS = Set.of("lora", "dpo", "qlora");
+    private static final Set<String> VIRTUAL_TOKEN_METHODS = Set.of("prompt_tuning", "prefix_tuning");
+
+    /** Each method-specific hyperparameter and the methods it applies to (every other one applies to all). */
+    private static final Map<String, List<String>> ONLY_FOR = Map.ofEntries(
+            Map.entry("lora_r", List.of("lora", "dpo", "qlora")),
+            Map.entry("lora_alpha", List.of("lora", "dpo", "qlora")),
+            Map.entry("lora_dropout", List.of("lora", "dpo", "qlora")),
+            Map.entry("target_modules", List.of("lora", "dpo", "qlora")),
+            Map.entry("use_rslora", List.of("lora", "dpo", "qlora")),
+            Map.entry("beta", List.of("dpo")),
+            Map.entry("label_smoothing", List.of("dpo")),
+            Map.entry("double_quant", List.of("qlora")),
+            Map.entry("num_virtual_tokens", List.of("prompt_tuning", "prefix_tuning")),
+            Map.entry("init", List.of("prompt_tuning")),
+            Map.entry("init_text", List.of("prompt_tuning")),
+            Map.entry("prefix_projection", List.of("prefix_tuning")),
+            Map.entry("encoder_hidden_size", List.of("prefix_tuning")));
 
     /** What is known about the base model, for checks like "r must not exceed the hidden size". */
     public record BaseModelShape(int hiddenSize, int maxPositionEmbeddings) { }
@@ -61,8 +171,8 @@ public record Recipe(String method, Map<String, Object> resolved) {
                                  BaseModelShape shape) {
         List<String> errors = new ArrayList<>();
         if (method == null || !METHODS.contains(method)) {
-            errors.add("method: must be one of lora, full, dpo, got " + (method == null ? "nothing" : "'" + method
-                    + "'"));
+            errors.add("method: must be one of " + String.join(", ", METHOD_NAMES) + ", got "
+                    + (method == null ? "nothing" : "'" + method + "'"));
             throw new RecipeException(errors);
         }
         Map<String, Object> given = hyperparameters == null ? Map.of() : hyperparameters;
@@ -71,10 +181,10 @@ public record Recipe(String method, Map<String, Object> resolved) {
             if (!Fields.KNOWN.contains(name)) {
                 errors.add("hyperparameters." + name + ": unknown hyperparameter (known: " + String.join(", ",
                         Fields.KNOWN.stream().sorted().toList()) + ")");
-            } else if (method.equals("full") && LORA_ONLY.contains(name)) {
-                errors.add("hyperparameters." + name + ": only applies to methods lora and dpo");
-            } else if (!method.equals("dpo") && DPO_ONLY.contains(name)) {
-                errors.add("hyperparameters." + name + ": only applies to method dpo");
+            } else if (ONLY_FOR.containsKey(name) && !ONLY_FOR.get(name).contains(method)) {
+                List<String> methods = ONLY_FOR.get(name);
+                errors.add("hyperparameters." + name + ": only applies to method" + (methods.size() == 1 ? " "
+                        : "s ") + String.join(methods.size() == 2 ? " and " : ", ", methods));
             }
         }
 
@@ -96,14 +206,22 @@ public record Recipe(String method, Map<String, Object> resolved) {
         }
         out.put("weight_decay", f.decimal("weight_decay", 0, 1, 0.0, true));
         out.put("max_grad_norm", f.decimal("max_grad_norm", 0, 1e6, 1.0, true));
-        int maxSeq = f.integer("max_seq_length", 8, 1 << 20, shape == null ? 1024
-                : Math.min(1024, shape.maxPositionEmbeddings()));
-        if (shape != null && maxSeq > shape.maxPositionEmbeddings()) {
+        boolean virtualTokens = VIRTUAL_TOKEN_METHODS.contains(method);
+        int numVirtualTokens = virtualTokens ? f.integer("num_virtual_tokens", 1, 1024, DEFAULT_VIRTUAL_TOKENS) : 0;
+        int context = shape == null ? Integer.MAX_VALUE : shape.maxPositionEmbeddings() - numVirtualTokens;
+        int maxSeq = f.integer("max_seq_length", 8, 1 << 20, Math.max(8, Math.min(1024, context)));
+        if (shape != null && maxSeq > context) {
             errors.add("hyperparameters.max_seq_length: must be <= the base model's max_position_embeddings "
-                    + shape.maxPositionEmbeddings() + ", got " + maxSeq);
+                    + shape.maxPositionEmbeddings() + (virtualTokens ? " less num_virtual_tokens " + numVirtualTokens
+                    + " (the example's positions follow the virtual tokens'), " + context : "") + ", got " + maxSeq);
         }
         out.put("max_seq_length", maxSeq);
-        out.put("packing", f.bool("packing", false));
+        boolean packing = f.bool("packing", false);
+        if (virtualTokens && packing) {
+            errors.add("hyperparameters.packing: " + method + " puts its virtual tokens before every example, so it "
+                    + "cannot pack examples together; leave packing out");
+        }
+        out.put("packing", packing);
         out.put("seed", f.integer("seed", 0, Integer.MAX_VALUE, 42));
         out.put("save_steps", f.integer("save_steps", 1, 10_000_000, 50));
         Integer evalSteps = f.optionalInt("eval_steps", 1, 10_000_000);
@@ -114,7 +232,7 @@ public record Recipe(String method, Map<String, Object> resolved) {
         if (patience != null) {
             out.put("early_stopping_patience", patience);
         }
-        if (!method.equals("full")) {
+        if (LORA_METHODS.contains(method)) {
             int r = f.integer("lora_r", 1, 4096, 8);
             if (shape != null && r > shape.hiddenSize()) {
                 errors.add("hyperparameters.lora_r: must be <= the base model's hidden size " + shape.hiddenSize()
@@ -134,15 +252,73 @@ public record Recipe(String method, Map<String, Object> resolved) {
             }
             out.put("label_smoothing", smoothing);
         }
+        if (method.equals("qlora")) {
+            out.put("double_quant", f.bool("double_quant", true));
+        }
+        if (virtualTokens) {
+            out.put("num_virtual_tokens", numVirtualTokens);
+        }
+        if (method.equals("prompt_tuning")) {
+            String init = f.choice("init", Set.of("random", "text"), "random");
+            out.put("init", init);
+            String text = f.text("init_text");
+            if (init.equals("text") && text == null && !f.has("init_text")) {
+                errors.add("hyperparameters.init_text: required with init \"text\": the text whose token embeddings "
+                        + "start the prompt");
+            } else if (!init.equals("text") && f.has("init_text")) {
+                errors.add("hyperparameters.init_text: only applies with init \"text\"");
+            } else if (text != null) {
+                out.put("init_text", text);
+            }
+        }
+        if (method.equals("prefix_tuning")) {
+            boolean projection = f.bool("prefix_projection", false);
+            out.put("prefix_projection", projection);
+            Integer encoderHidden = f.optionalInt("encoder_hidden_size", 1, 1 << 20);
+            if (!projection && f.has("encoder_hidden_size")) {
+                errors.add("hyperparameters.encoder_hidden_size: only applies with prefix_projection true");
+            } else if (encoderHidden != null) {
+                out.put("encoder_hidden_size", encoderHidden);
+            }
+        }
+        if (given.containsKey("mix")) {
+            Map<String, Object> mix = f.mix();
+            if (mix != null) {
+                out.put("mix", mix);
+            }
+        }
         if (!errors.isEmpty()) {
             throw new RecipeException(errors);
         }
         return new Recipe(method, out);
     }
 
-    /** The learning rate of {@code learning_rate: auto}: what OpenAI's {@code learning_rate_multiplier} 1 means. */
+    /**
+     * The learning rate of {@code learning_rate: auto}: what OpenAI's {@code learning_rate_multiplier} 1 means. A few
+     * virtual tokens need a far higher rate than a LoRA adapter (see the class comment for where the values come
+     * from).
+     */
     public static double defaultLearningRate(String method) {
-        return method.equals("full") ? 2.0e-5 : 2.0e-4;
+        return switch (method) {
+            case "full" -> 2.0e-5;
+            case "prompt_tuning" -> 3.0e-2;
+            case "prefix_tuning" -> 1.0e-2;
+            default -> 2.0e-4;
+        };
+    }
+
+    /**
+     * Why a job of {@code method} cannot run on {@code runtime} (null: trainer-service's default, which the gateway
+     * does not know, so a method one runtime lacks must name the runtime it needs), or empty when it can. Words to
+     * follow {@code runtime: }.
+     */
+    public static Optional<String> runtimeProblem(String method, String runtime) {
+        if (method == null || !TORCH_ONLY.contains(method) || TORCH.equals(runtime)) {
+            return Optional.empty();
+        }
+        return Optional.of("method " + method + " runs only on the torch runtime, got " + (runtime == null
+                ? "none (trainer-service's default, djl unless configured otherwise); ask for runtime torch"
+                : "'" + runtime + "'"));
     }
 
     /**
@@ -211,7 +387,10 @@ public record Recipe(String method, Map<String, Object> resolved) {
         static final Set<String> KNOWN = Set.of("epochs", "max_steps", "batch_size", "gradient_accumulation_steps",
                 "learning_rate", "lr_scheduler", "warmup_ratio", "warmup_steps", "weight_decay", "max_grad_norm",
                 "max_seq_length", "packing", "seed", "save_steps", "eval_steps", "early_stopping_patience",
-                "lora_r", "lora_alpha", "lora_dropout", "target_modules", "use_rslora", "beta", "label_smoothing");
+                "lora_r", "lora_alpha", "lora_dropout", "target_modules", "use_rslora", "beta", "label_smoothing",
+                "double_quant", "num_virtual_tokens", "init", "init_text", "prefix_projection", "encoder_hidden_size",
+                "mix");
+        static final Set<String> MIX_FIELDS = Set.of("dataset_id", "dataset_version", "fraction");
 
         private final Map<String, Object> given;
         private final List<String> errors;
@@ -269,6 +448,65 @@ public record Recipe(String method, Map<String, Object> resolved) {
                 return fallback;
             }
             return value;
+        }
+
+        /** {@code mix}, checked field by field ({@code hyperparameters.mix.fraction: ...}); null when wrong. */
+        Map<String, Object> mix() {
+            Object v = given.get("mix");
+            if (!(v instanceof Map<?, ?> m)) {
+                errors.add("hyperparameters.mix: must be an object {\"dataset_id\", \"dataset_version\" (optional), "
+                        + "\"fraction\"}, got " + describe(v));
+                return null;
+            }
+            int before = errors.size();
+            for (Object key : m.keySet()) {
+                if (!MIX_FIELDS.contains(String.valueOf(key))) {
+                    errors.add("hyperparameters.mix." + key + ": unknown field (known: dataset_id, dataset_version, "
+                            + "fraction)");
+                }
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            if (!(m.get("dataset_id") instanceof String id) || id.isBlank()) {
+                errors.add("hyperparameters.mix.dataset_id: required, the id of a training dataset of this project, got "
+                        + describe(m.get("dataset_id")));
+            } else {
+                out.put("dataset_id", id);
+            }
+            Object version = m.get("dataset_version");
+            if (version != null) {
+                if (!(version instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                        || n.doubleValue() < 1 || n.doubleValue() > Integer.MAX_VALUE) {
+                    errors.add("hyperparameters.mix.dataset_version: must be an integer >= 1, got " + describe(version));
+                } else {
+                    out.put("dataset_version", n.intValue());
+                }
+            }
+            Object fraction = m.get("fraction");
+            if (!(fraction instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > MAX_MIX_FRACTION) {
+                errors.add("hyperparameters.mix.fraction: must be > 0 and <= " + MAX_MIX_FRACTION + " (the share of "
+                        + "every epoch's examples from the general dataset), got " + describe(fraction));
+            } else {
+                out.put("fraction", n.doubleValue());
+            }
+            return errors.size() == before ? out : null;
+        }
+
+        boolean has(String name) {
+            return given.get(name) != null;
+        }
+
+        /** A non-blank string of at most 10,000 characters, or null when not given (or wrong: then named). */
+        String text(String name) {
+            Object v = given.get(name);
+            if (v == null) {
+                return null;
+            }
+            if (!(v instanceof String s) || s.isBlank() || s.length() > 10_000) {
+                errors.add("hyperparameters." + name + ": must be a non-blank text of at most 10000 characters, got "
+                        + (v instanceof String s && s.length() > 10_000 ? s.length() + " characters" : describe(v)));
+                return null;
+            }
+            return s;
         }
 
         boolean bool(String name, boolean fallback) {

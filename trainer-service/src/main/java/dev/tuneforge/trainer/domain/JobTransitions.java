@@ -63,10 +63,14 @@ public class JobTransitions {
 
     /**
      * {@code validating → queued}, or {@code failed} with code {@code invalid_request} naming what is wrong (among it,
-     * a dataset of the wrong kind for the method: {@link Recipe#dataProblem}; the gateway refuses such a job first, a
+     * a method the job's runtime lacks: {@link Recipe#runtimeProblem}, and a dataset of the wrong kind for the method:
+     * {@link Recipe#dataProblem}; the gateway refuses such a job first, a
      * pipeline's job or an older request is refused here).
      * A dataset version the trainer has not heard of yet (its {@code DatasetReady} may still be on its way)
-     * keeps the job waiting until {@code validation-timeout}. S3 failing as the base model is read is thrown (an
+     * keeps the job waiting until {@code validation-timeout}; so does the general dataset of a recipe's {@code mix}
+     * (the version it names, else the latest ready one of the job's project), which must be of the job's format family
+     * ({@link Recipe#mixProblem}): the job is queued with the mix pinned to that version and with what it adds
+     * ({@code task_examples}, {@code general_examples}: {@link Recipe.Mix#pinned}). S3 failing as the base model is read is thrown (an
      * {@code ObjectStoreException}): nothing changes, and the scheduler tries again at its next tick.
      */
     @Transactional
@@ -79,6 +83,11 @@ public class JobTransitions {
         if (!WorkerSlots.RUNTIMES.contains(job.runtime())) {
             fail(job, "invalid_request", "runtime: must be one of " + new TreeSet<>(WorkerSlots.RUNTIMES) + ", got '"
                     + job.runtime() + "'");
+            return;
+        }
+        Optional<String> wrongRuntime = Recipe.runtimeProblem(job.method(), job.runtime());
+        if (wrongRuntime.isPresent()) {
+            fail(job, "invalid_request", "runtime: " + wrongRuntime.get());
             return;
         }
         var dataset = datasets.find(job.datasetId(), job.datasetVersion());
@@ -99,6 +108,33 @@ public class JobTransitions {
                     + job.datasetVersion() + ")");
             return;
         }
+        Optional<Recipe.Mix> mix = Recipe.Mix.of(job.hyperparameters());
+        DatasetVersions.DatasetVersion general = null;
+        if (mix.isPresent()) {
+            Optional<DatasetVersions.DatasetVersion> found = mix.get().datasetVersion() == null
+                    ? datasets.latest(job.projectId(), mix.get().datasetId())
+                    : datasets.find(mix.get().datasetId(), mix.get().datasetVersion())
+                            .filter(v -> v.projectId().equals(job.projectId()));
+            String named = "the general dataset " + mix.get().datasetId() + (mix.get().datasetVersion() == null ? ""
+                    : " version " + mix.get().datasetVersion());
+            if (found.isEmpty()) {
+                if (job.createdAt().plus(config.validationTimeout()).isBefore(OffsetDateTime.now())) {
+                    fail(job, "invalid_request", "hyperparameters.mix.dataset_id: " + named + " is not a ready dataset "
+                            + "version of this project (no DatasetReady within " + config.validationTimeout() + ")");
+                }
+                return;
+            }
+            Optional<String> wrongMix = Recipe.mixProblem(dataset.get().format(), found.get().format());
+            if (wrongMix.isPresent()) {
+                fail(job, "invalid_request", "hyperparameters.mix.dataset_id: " + wrongMix.get());
+                return;
+            }
+            if (found.get().trainExamples() == 0) {
+                fail(job, "invalid_request", "hyperparameters.mix.dataset_id: " + named + " has no training examples");
+                return;
+            }
+            general = found.get();
+        }
         String configKey = ObjectKeys.baseModel(job.baseModel()) + "config.json";
         Optional<byte[]> config = baseModelConfig(job.baseModel());
         if (config.isEmpty()) {
@@ -115,7 +151,12 @@ public class JobTransitions {
         try {
             long examples = dataset.get().trainExamples();
             Recipe recipe = Recipe.resolve(job.method(), job.hyperparameters(), examples, shape.get());
-            jobs.queued(jobId, recipe.resolved(), recipe.estimatedSteps(examples));
+            long generalExamples = 0;
+            if (general != null) {
+                recipe = recipe.withMix(mix.get().pinned(general.version(), examples));
+                generalExamples = mix.get().generalExamples(examples);
+            }
+            jobs.queued(jobId, recipe.resolved(), recipe.estimatedSteps(examples + generalExamples));
         } catch (RecipeException e) {
             fail(job, "invalid_request", e.getMessage());
         }

@@ -6,6 +6,7 @@ import dev.tuneforge.launcher.WorkerProcess;
 import dev.tuneforge.launcher.WorkerSlots;
 import dev.tuneforge.trainer.launch.AttemptRunner;
 import dev.tuneforge.trainer.launch.Launchers;
+import dev.tuneforge.trainer.launch.MixedTrainSplits;
 import dev.tuneforge.trainer.launch.WorkerLauncher;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
@@ -68,6 +69,7 @@ public class Scheduler {
     private final DatasetVersions datasets;
     private final TrainerConfig config;
     private final LeftoverObjects leftovers;
+    private final MixedTrainSplits trainSplits;
     private final AfterCommit afterCommit;
     /** {@code tuneforge.trainer.tick} is {@code off}: no tick, and no wake-ups. */
     private final boolean loopOff;
@@ -94,7 +96,9 @@ public class Scheduler {
     private volatile boolean stopping;
 
     public Scheduler(Jobs jobs, JobTransitions transitions, Launchers launchers, DatasetVersions datasets,
-                     TrainerConfig config, LeftoverObjects leftovers, AfterCommit afterCommit) {
+                     TrainerConfig config, LeftoverObjects leftovers, AfterCommit afterCommit,
+                     MixedTrainSplits trainSplits) {
+        this.trainSplits = trainSplits;
         this.jobs = jobs;
         this.transitions = transitions;
         this.launchers = launchers;
@@ -185,7 +189,7 @@ public class Scheduler {
         if (!claim.get().readopted()) {
             stopOrphan(claim.get());
         }
-        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets, launcher, leftovers,
+        AttemptRunner runner = new AttemptRunner(new AttemptRunner.Context(transitions, datasets, trainSplits, launcher, leftovers,
                 owner, slot, config.maxProgressPoints()), claim.get());
         running.put(slot, runner);
         workers.submit(() -> {

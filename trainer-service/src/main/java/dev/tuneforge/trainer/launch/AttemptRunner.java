@@ -31,8 +31,9 @@ public final class AttemptRunner implements Runnable {
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class);
 
     /** What the runner needs from its surroundings. */
-    public record Context(JobTransitions transitions, DatasetVersions datasets, WorkerLauncher launcher,
-                          LeftoverObjects leftovers, String owner, String slot, int maxProgressPoints) { }
+    public record Context(JobTransitions transitions, DatasetVersions datasets, MixedTrainSplits trainSplits,
+                          WorkerLauncher launcher, LeftoverObjects leftovers, String owner, String slot,
+                          int maxProgressPoints) { }
 
     private final Context ctx;
     private final Claim claim;
@@ -132,7 +133,7 @@ public final class AttemptRunner implements Runnable {
                             null, instanceStopping);
                     return;
                 }
-                w = ctx.launcher().start(job, attempt, dataset);
+                w = ctx.launcher().start(job, attempt, ctx.trainSplits().stage(job, attempt, dataset));
                 if (w instanceof WorkerProcess p) {
                     ctx.transitions().launched(job.jobId(), attempt, p.pid());
                 }

@@ -14,7 +14,8 @@ import java.util.Map;
  * directory. Early stopping and periodic validation need validation data, so without it they are left out. A dpo
  * recipe trains a LoRA adapter with its {@code beta} and {@code label_smoothing} on the split's preference pairs
  * ({@link DataFormat#PREFERENCE}: the trainer has checked that the dataset holds pairs); every other recipe reads the
- * split as chat, the form dataset-service normalises every other format to.
+ * split as chat, the form dataset-service normalises every other format to. Each of {@link Recipe#METHODS} has its
+ * own {@link TrainSpec.Method}; a method name without one is a programming error, never read as LoRA.
  */
 public final class WorkerSpec {
 
@@ -46,8 +47,16 @@ public final class WorkerSpec {
     private static TrainSpec.Method method(Recipe recipe) {
         return switch (recipe.method()) {
             case "full" -> new TrainSpec.Full();
+            case "lora" -> lora(recipe);
             case "dpo" -> new TrainSpec.Dpo(lora(recipe), recipe.decimal("beta"), recipe.decimal("label_smoothing"));
-            default -> lora(recipe);
+            case "qlora" -> new TrainSpec.Qlora(lora(recipe), flag(recipe.resolved(), "double_quant"));
+            case "prompt_tuning" -> new TrainSpec.PromptTuning(recipe.integer("num_virtual_tokens"),
+                    "text".equals(recipe.resolved().get("init")) ? TrainSpec.PromptInit.TEXT : TrainSpec.PromptInit.RANDOM,
+                    (String) recipe.resolved().get("init_text"));
+            case "prefix_tuning" -> new TrainSpec.PrefixTuning(recipe.integer("num_virtual_tokens"),
+                    flag(recipe.resolved(), "prefix_projection"), optionalInteger(recipe.resolved(), "encoder_hidden_size"));
+            default -> throw new IllegalArgumentException("no worker method for recipe method '" + recipe.method()
+                    + "' (Recipe.METHODS and this switch disagree)");
         };
     }
 

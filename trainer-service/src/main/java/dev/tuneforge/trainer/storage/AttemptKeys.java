@@ -23,6 +23,14 @@ public final class AttemptKeys {
         return "projects/" + projectId + "/jobs/" + jobId + "/attempt-" + attempt + "/";
     }
 
+    /**
+     * The training file the attempt stages when its recipe mixes in a general dataset ({@code MixedTrainSplits}); no
+     * event names it, so it is swept once the job has ended.
+     */
+    public static String mixedTrain(String projectId, String jobId, int attempt) {
+        return of(projectId, jobId, attempt) + "data/train-mixed.jsonl";
+    }
+
     /** Where the attempt's checkpoints go; a sidecar appends {@code step-<n>/}. */
     public static String checkpoints(String projectId, String jobId, int attempt) {
         return of(projectId, jobId, attempt) + "checkpoints/";

@@ -12,6 +12,12 @@ public class DatasetVersions {
     public record DatasetVersion(String datasetId, int version, String projectId, Integer parentVersion,
                                  String trainKey, String trainSha256, long trainExamples, String validationKey,
                                  long validationExamples, long newExamples, String format) {
+
+        /** This version with its training split read from {@code key} instead (a mixed split). */
+        public DatasetVersion withTrainKey(String key) {
+            return new DatasetVersion(datasetId, version, projectId, parentVersion, key, null, trainExamples,
+                    validationKey, validationExamples, newExamples, format);
+        }
     }
 
     private final Jdbc jdbc;
@@ -30,6 +36,14 @@ public class DatasetVersions {
                 e.datasetId(), e.version(), e.projectId(), e.parentVersion(), e.trainKey(), e.trainSha256(),
                 e.trainExamples(), e.validationExamples() > 0 ? e.validationKey() : null, e.validationExamples(),
                 e.newExamples(), e.format());
+    }
+
+    /** The latest ready version of a dataset of {@code projectId}, if one is known. */
+    public Optional<DatasetVersion> latest(String projectId, String datasetId) {
+        return jdbc.queryOne("""
+                SELECT version FROM dataset_versions WHERE project_id = ? AND dataset_id = ?
+                ORDER BY version DESC LIMIT 1""", r -> r.getInt(1), projectId, datasetId)
+                .flatMap(v -> find(datasetId, v));
     }
 
     public Optional<DatasetVersion> find(String datasetId, int version) {

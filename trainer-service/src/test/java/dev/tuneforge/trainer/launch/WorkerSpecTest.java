@@ -3,6 +3,7 @@ package dev.tuneforge.trainer.launch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.kit.recipe.Recipe;
@@ -60,6 +61,49 @@ class WorkerSpecTest {
                 "the worker reads it back: dpo on preference data");
         assertEquals(DataFormat.CHAT, WorkerSpec.train("lora", resolved("lora", Map.of()), BASE, TRAIN, null, null,
                 "cpu").data().format());
+    }
+
+    @Test
+    void aQloraRecipeIsALoraAdapterWithItsDoubleQuantisation() throws Exception {
+        Map<String, Object> recipe = resolved("qlora", Map.of("lora_r", 4, "double_quant", false));
+        TrainSpec spec = WorkerSpec.train("qlora", recipe, BASE, TRAIN, VALIDATION, null, "cuda");
+        TrainSpec.Qlora qlora = assertInstanceOf(TrainSpec.Qlora.class, spec.method());
+        assertEquals(false, qlora.doubleQuant());
+        assertEquals(4, qlora.lora().r());
+        assertEquals(8.0, qlora.lora().alpha());
+        assertEquals(DataFormat.CHAT, spec.data().format());
+        assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")));
+    }
+
+    @Test
+    void aPromptTuningRecipeStartsItsVirtualTokensFromTheTextItGives() throws Exception {
+        Map<String, Object> recipe = resolved("prompt_tuning", Map.of("num_virtual_tokens", 8, "init", "text",
+                "init_text", "Answer in JSON."));
+        TrainSpec spec = WorkerSpec.train("prompt_tuning", recipe, BASE, TRAIN, VALIDATION, null, "cpu");
+        assertEquals(new TrainSpec.PromptTuning(8, TrainSpec.PromptInit.TEXT, "Answer in JSON."), spec.method());
+        assertEquals(3.0e-2, spec.hyperparameters().learningRate());
+        assertEquals(504, spec.hyperparameters().maxSeqLength(), "512 positions less 8 virtual tokens");
+        assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")));
+        assertEquals(new TrainSpec.PromptTuning(20, TrainSpec.PromptInit.RANDOM, null), WorkerSpec.train(
+                "prompt_tuning", resolved("prompt_tuning", Map.of()), BASE, TRAIN, null, null, "cpu").method());
+    }
+
+    @Test
+    void aPrefixTuningRecipeKeepsItsProjectionAndLeavesItsWidthToTheWorkerWhenNotGiven() throws Exception {
+        TrainSpec spec = WorkerSpec.train("prefix_tuning", resolved("prefix_tuning", Map.of("num_virtual_tokens", 10,
+                "prefix_projection", true, "encoder_hidden_size", 64)), BASE, TRAIN, VALIDATION, null, "cuda");
+        assertEquals(new TrainSpec.PrefixTuning(10, true, 64), spec.method());
+        assertEquals(spec, SpecReader.train(JSON.readTree(SpecWriter.json(spec)), Path.of("")));
+        assertEquals(new TrainSpec.PrefixTuning(20, false, null), WorkerSpec.train("prefix_tuning",
+                resolved("prefix_tuning", Map.of()), BASE, TRAIN, null, null, "cuda").method());
+    }
+
+    @Test
+    void aMethodWithoutAWorkerMethodIsRefusedNotTrainedAsLora() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WorkerSpec.train("ia3",
+                resolved("lora", Map.of()), BASE, TRAIN, null, null, "cpu"));
+        assertEquals("no worker method for recipe method 'ia3' (Recipe.METHODS and this switch disagree)",
+                e.getMessage());
     }
 
     @Test
