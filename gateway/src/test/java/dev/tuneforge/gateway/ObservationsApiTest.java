@@ -215,6 +215,34 @@ class ObservationsApiTest {
         assertTrue(line.path("latency_ms").isIntegralNumber());
     }
 
+    /**
+     * While S3 is away, a batch sent to the intake is refused with 503 and nothing of it is kept (its ids neither:
+     * sent again afterwards, it is accepted whole), and a served chat waits in the recorder's buffer: written once S3
+     * is back, not dropped.
+     */
+    @Test
+    void whileS3IsAwayTheIntakeAnswers503AndKeepsNothingAndAServedChatIsWrittenOnceItIsBack() throws IOException {
+        Watched watched = newProjectWithModel("outage", 1);
+        Map<String, Object> body = Map.of("observations", List.of(observation("d-1", 1, "Hi", "Hello")));
+        ChatTarget target = new ChatTarget("outage:1", "outage:1", "x", BaseModels.TINY, null, null, false);
+        ChatObservations.Transcript chat = new ChatObservations.Transcript(watched.project(), target,
+                JSON.readTree("{\"model\": \"outage:1\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}"));
+        chat.answer(JSON.readTree("{\"id\": \"chatcmpl-outage\", \"model\": \"m\", \"choices\": [{\"message\":"
+                + " {\"role\": \"assistant\", \"content\": \"Hello\"}}]}"));
+        TuneforgeStack.stack().killS3();
+        try {
+            post(watched.member(), "outage", body).statusCode(503);
+            chats.record(chat);
+            // The recorder tries (and fails) a few times while S3 is away; the chat stays buffered.
+            await().atMost(WAIT).pollDelay(Duration.ofMillis(600)).until(() -> chats.buffered() >= 1);
+        } finally {
+            TuneforgeStack.stack().startS3();
+        }
+        ObservationsReceived written = await().atMost(WAIT).until(() -> received(watched), e -> e.size() == 1).get(0);
+        assertEquals("chatcmpl-outage", lines(written.objectKey()).get(0).path("id").asText());
+        post(watched.member(), "outage", body).statusCode(200).body("accepted", is(1)).body("duplicates", is(0));
+    }
+
     private record Watched(TopicClient topics, String project, Gateway.Key member) {
     }
 
