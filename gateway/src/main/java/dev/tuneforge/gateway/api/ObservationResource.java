@@ -12,6 +12,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
 import java.util.List;
 
@@ -35,6 +38,19 @@ public class ObservationResource {
     public record Batch(Integer version, String objectKey, long count) {
     }
 
+    /** The body, for the OpenAPI document: read as JSON and checked by {@code ObservationBatchReader}. */
+    public record NewObservations(List<NewObservation> observations) {
+    }
+
+    /** One observation as a client sends it; {@code time} (ISO-8601 with offset) and the counts may be absent. */
+    public record NewObservation(String id, int version, List<NewMessage> messages, String completion, String time,
+                                 Long latencyMs, Integer promptTokens, Integer completionTokens) {
+    }
+
+    /** A message: role system, developer, user, assistant or tool; its content as text. */
+    public record NewMessage(String role, String content) {
+    }
+
     private final ObservationIntake intake;
     private final CurrentCaller caller;
 
@@ -50,6 +66,8 @@ public class ObservationResource {
             + " latency_ms, prompt_tokens, completion_tokens}]}, at most tuneforge.observations.max-batch (1000) at"
             + " once; every problem is listed in one 422 and nothing is stored; an id received before (per model) is"
             + " counted as a duplicate and not stored again")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = NewObservations.class)))
     public Accepted post(@PathParam("name") String name, JsonNode body) {
         ObservationIntake.Received received = intake.receive(caller.get(), name, body);
         return new Accepted(received.accepted(), received.duplicates(), received.batches().stream()
