@@ -95,8 +95,11 @@ public class ChatObservations {
         }
     }
 
-    /** A served chat waiting to be written, with what its model is (resolved when it is written). */
-    private record Pending(String projectId, ChatTarget target, Observation observation) {
+    /**
+     * A served chat waiting to be written; its observation names the model and version that served it once
+     * {@code resolved} (at its first flush: the read model is not asked on the chat's thread).
+     */
+    private record Pending(String projectId, ChatTarget target, Observation observation, boolean resolved) {
     }
 
     private static final Logger LOG = Logger.getLogger(ChatObservations.class);
@@ -142,7 +145,7 @@ public class ChatObservations {
                     }
                     return;
                 }
-                buffer.add(new Pending(transcript.projectId, transcript.target, observation));
+                buffer.add(new Pending(transcript.projectId, transcript.target, observation, false));
                 startFlusher();
                 flushNow = buffer.size() >= config.flushCount();
             }
@@ -171,7 +174,10 @@ public class ChatObservations {
         }
     }
 
-    /** Writes what waits, a batch per project and model; a batch that fails goes back to the buffer. */
+    /**
+     * Writes what waits, a batch per project and model; a batch that fails goes back to the buffer. Never throws: an
+     * exception would end the scheduled flushes.
+     */
     void flush() {
         flushQueued.set(false);
         List<Pending> taken;
@@ -184,13 +190,20 @@ public class ChatObservations {
         }
         Map<List<String>, List<Pending>> groups = new LinkedHashMap<>();
         for (Pending pending : taken) {
-            Observation observation = observed(pending);
-            Pending resolved = new Pending(pending.projectId(), pending.target(), observation);
-            groups.computeIfAbsent(List.of(pending.projectId(), observation.model()), k -> new ArrayList<>())
-                    .add(resolved);
+            Pending resolved = pending;
+            try {
+                resolved = resolved(pending);
+            } catch (RuntimeException e) {
+                // the read model is away: this one waits, unresolved, for the next flush
+            }
+            groups.computeIfAbsent(List.of(pending.projectId(), resolved.observation().model()),
+                    k -> new ArrayList<>()).add(resolved);
         }
         groups.forEach((key, group) -> {
             try {
+                if (group.stream().anyMatch(p -> !p.resolved())) {
+                    throw new IllegalStateException("the read model could not say which model served them");
+                }
                 String project = key.get(0);
                 boolean rawText = projects.observationsRawText(project).orElse(true);
                 QuarkusTransaction.requiringNew().run(() -> batches.store(project, key.get(1),
@@ -205,12 +218,12 @@ public class ChatObservations {
         });
     }
 
-    /** The observation with the model and version that served it. */
-    private Observation observed(Pending pending) {
-        Observation o = pending.observation();
-        if (o.version() != null || !o.model().equals(pending.target().resolved())) {
-            return o; // resolved before (a retried batch)
+    /** The pending chat with the model and version that served it in its observation. */
+    private Pending resolved(Pending pending) {
+        if (pending.resolved()) {
+            return pending;
         }
+        Observation o = pending.observation();
         String model = pending.target().resolved();
         Integer version = null;
         Optional<FineTunedModelName> fineTuned = FineTunedModelName.parse(model);
@@ -224,8 +237,8 @@ public class ChatObservations {
             model = numbered.group(1);
             version = Integer.parseInt(numbered.group(2));
         }
-        return new Observation(o.id(), o.time(), model, version, o.source(), o.messages(), o.completion(),
-                o.latencyMs(), o.promptTokens(), o.completionTokens());
+        return new Pending(pending.projectId(), pending.target(), new Observation(o.id(), o.time(), model, version,
+                o.source(), o.messages(), o.completion(), o.latencyMs(), o.promptTokens(), o.completionTokens()), true);
     }
 
     /** The request's messages, each content as text (a list of parts: its text parts, joined). */
