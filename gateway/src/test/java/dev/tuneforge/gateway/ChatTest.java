@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ObservationsReceived;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.gateway.domain.ChatTargets;
 import dev.tuneforge.gateway.worker.ServerPool;
 import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
@@ -31,6 +33,7 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Chat through the gateway: {@code /v1/chat/completions} names a registered model (its champion, a version,
  * an alias) or a base model; the gateway stages it from S3, starts a real {@code worker serve} (from
- * ../worker/target) and proxies the request, streamed or not.
+ * ../worker/target) and proxies the request, streamed or not; each chat becomes an observation.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
@@ -68,6 +71,8 @@ class ChatTest {
     String bootstrap;
     @Inject
     DirectorySync sync;
+    @Inject
+    ObjectStore store;
     @Inject
     ServerPool servers;
     @Inject
@@ -115,6 +120,20 @@ class ChatTest {
         assertEquals("assistant", chunks.get(0).path("choices").path(0).path("delta").path("role").asText());
         assertTrue(stream.strip().endsWith("data: [DONE]"), stream);
         assertEquals(1, servers.keys().size(), "the same version, the same server");
+
+        // Both chats with version 1 are observations of chatty version 1 (the recorder writes them on its own thread):
+        // what was asked, and what was answered, whole or streamed.
+        String streamed = String.join("", chunks.stream()
+                .map(c -> c.path("choices").path(0).path("delta").path("content").asText("")).toList());
+        List<JsonNode> observed = await().atMost(WAIT).until(() -> observations(topics, project, "chatty"),
+                lines -> lines.size() == 2);
+        observed.forEach(line -> {
+            assertEquals(1, line.path("version").asInt(), line.toString());
+            assertEquals("gateway", line.path("source").asText(), line.toString());
+            assertEquals("Say hi", line.path("messages").path(0).path("content").asText(), line.toString());
+        });
+        assertTrue(observed.stream().anyMatch(line -> line.path("completion").asText().equals(streamed)
+                && line.path("id").asText().equals(chunks.get(0).path("id").asText())), observed.toString());
 
         // A base model of the catalogue.
         as(member.secret()).contentType("application/json").body(chat(BaseModels.TINY, false))
@@ -215,6 +234,21 @@ class ChatTest {
             register(topics, project, member, model, version, adapter);
         }
         return new Chatting(topics, project, member, adapter);
+    }
+
+    /** The observation lines of {@code model} in {@code project}, from the objects its ObservationsReceived name. */
+    private List<JsonNode> observations(TopicClient topics, String project, String model) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (ObservationsReceived batch : topics.events(ObservationsReceived.class, model)) {
+            if (batch.projectId().equals(project)) {
+                try (var in = store.get(batch.objectKey())) {
+                    for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                        lines.add(JSON.readTree(line));
+                    }
+                }
+            }
+        }
+        return lines;
     }
 
     private String base() {

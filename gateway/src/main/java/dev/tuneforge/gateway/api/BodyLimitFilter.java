@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Body size limits per endpoint: dataset uploads (and {@code /v1/files}) may be large ({@code tuneforge.limits.upload-body}), base models
- * too ({@code tuneforge.limits.base-model-body}), everything else, {@code /v1} included, is small JSON
+ * too ({@code tuneforge.limits.base-model-body}), a batch of observations less so
+ * ({@code tuneforge.limits.observations-body}), everything else, {@code /v1} included, is small JSON
  * ({@code tuneforge.limits.json-body}). A declared length over the limit is refused before a byte is read; and
  * since a header may lie (or be absent: a chunked body), every body is also counted as it is read
  * ({@link LimitedBody}) and cut off with 413 at the first byte over the limit. The transport's cap
@@ -30,6 +31,8 @@ public class BodyLimitFilter implements ContainerRequestFilter {
     private static final Pattern UPLOAD_PATH = Pattern.compile("/api/v1/datasets(/[^/]+/versions)?|/v1/files");
     /** A base model's directory as an archive or multipart files (POST). */
     private static final String BASE_MODEL_PATH = "/api/v1/base-models";
+    /** A batch of observations (POST), up to {@code tuneforge.observations.max-batch} chats. */
+    private static final Pattern OBSERVATIONS_PATH = Pattern.compile("/api/v1/models/[^/]+/observations");
 
     /** A limit and the property that sets it (named in the problem). */
     record Limit(long bytes, String setting) {
@@ -38,11 +41,14 @@ public class BodyLimitFilter implements ContainerRequestFilter {
     private final Limit upload;
     private final Limit baseModel;
     private final Limit json;
+    private final Limit observations;
 
     public BodyLimitFilter(GatewayConfig config) {
         this.upload = new Limit(config.limits().uploadBody().asLongValue(), "tuneforge.limits.upload-body");
         this.baseModel = new Limit(config.limits().baseModelBody().asLongValue(), "tuneforge.limits.base-model-body");
         this.json = new Limit(config.limits().jsonBody().asLongValue(), "tuneforge.limits.json-body");
+        this.observations = new Limit(config.limits().observationsBody().asLongValue(),
+                "tuneforge.limits.observations-body");
     }
 
     @Override
@@ -51,6 +57,7 @@ public class BodyLimitFilter implements ContainerRequestFilter {
         boolean post = "POST".equals(request.getMethod());
         Limit limit = post && path.equals(BASE_MODEL_PATH) ? baseModel
                 : post && UPLOAD_PATH.matcher(path).matches() ? upload
+                : post && OBSERVATIONS_PATH.matcher(path).matches() ? observations
                 : json;
         String declared = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
         long length = 0;

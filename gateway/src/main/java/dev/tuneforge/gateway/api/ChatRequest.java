@@ -13,13 +13,14 @@ import java.util.regex.Pattern;
  * What the gateway itself reads of a {@code /v1/chat/completions} body before it picks a server: that the body is
  * one JSON object (nothing after it: the body is passed on as it came, so what the gateway checked is what the
  * worker reads) and which {@code model} it names. The rest (messages, sampling) is the worker's to check. Anything
- * else is an {@link OpenAiError}, never another exception.
+ * else is an {@link OpenAiError}, never another exception. {@code body} is the parsed request (its messages are
+ * recorded as an observation of the chat).
  *
  * <p>A {@code model} that no model can be called (a name as {@link Names} allows, with
  * {@code :version} or {@code @alias}, or a job's {@code ft:} name) is not found before any lookup: such a string, e.g. one holding NUL, would
  * otherwise reach the read model's query, which PostgreSQL refuses.
  */
-record ChatRequest(String model) {
+record ChatRequest(String model, JsonNode body) {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
@@ -47,6 +48,6 @@ record ChatRequest(String model) {
         if (!MODEL_REFERENCE.matcher(model).matches()) {
             throw OpenAiError.modelNotFound("The model '" + model + "' does not exist");
         }
-        return new ChatRequest(model);
+        return new ChatRequest(model, request);
     }
 }

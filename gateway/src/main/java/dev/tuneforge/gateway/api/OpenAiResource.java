@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.gateway.domain.BaseModelCatalog;
+import dev.tuneforge.gateway.domain.ChatObservations;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.gateway.domain.ChatTargets;
 import dev.tuneforge.gateway.domain.CurrentCaller;
@@ -46,6 +47,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The OpenAI-compatible {@code /v1/chat/completions} and {@code /v1/models} (DESIGN §8; files and fine-tuning jobs
@@ -55,7 +57,8 @@ import java.util.Optional;
  * responses included (server-sent events passed through as they come); responses name the model as asked, and
  * their {@code system_fingerprint} (OpenAI's field for the backend that answered) says what served it:
  * {@code name:version}, or the base model's name. When every server of the pool stays taken for
- * {@code tuneforge.serving.queue-timeout}, the answer is 503 {@code servers_busy} with {@code Retry-After}.
+ * {@code tuneforge.serving.queue-timeout}, the answer is 503 {@code servers_busy} with {@code Retry-After}. Every
+ * chat answered 200 (a stream: to its end) is recorded as an observation ({@link ChatObservations}), after the answer.
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -79,11 +82,14 @@ public class OpenAiResource {
     private final CurrentCaller caller;
     private final FineTuningJobs fineTuningJobs;
     private final ModelRegistry registry;
+    private final ChatObservations observations;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     public OpenAiResource(ChatTargets targets, ServerPool servers, ModelReadModel models, BaseModelCatalog baseModels,
-                          CurrentCaller caller, FineTuningJobs fineTuningJobs, ModelRegistry registry) {
+                          CurrentCaller caller, FineTuningJobs fineTuningJobs, ModelRegistry registry,
+                          ChatObservations observations) {
+        this.observations = observations;
         this.fineTuningJobs = fineTuningJobs;
         this.registry = registry;
         this.targets = targets;
@@ -101,7 +107,8 @@ public class OpenAiResource {
     @Operation(summary = "OpenAI-compatible chat completion (stream: true for server-sent events). 'model' is a model"
             + " name (its champion), 'name:version', 'name@alias' or a base model")
     public Response chatCompletions(String body) {
-        String model = ChatRequest.parse(body).model();
+        ChatRequest request = ChatRequest.parse(body);
+        String model = request.model();
         ChatTarget target;
         try {
             target = targets.resolve(caller.get().projectId(), model);
@@ -121,6 +128,8 @@ public class OpenAiResource {
                     "The model '" + model + "' cannot be served right now: " + e.getMessage());
         }
         boolean handedOver = false;
+        ChatObservations.Transcript transcript =
+                new ChatObservations.Transcript(caller.get().projectId(), target, request.body());
         try {
             HttpResponse<InputStream> upstream = http.send(HttpRequest.newBuilder(
                             URI.create(lease.url() + "/chat/completions"))
@@ -129,9 +138,13 @@ public class OpenAiResource {
                     HttpResponse.BodyHandlers.ofInputStream());
             String type = upstream.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
             if (type.startsWith(MediaType.SERVER_SENT_EVENTS)) {
+                boolean ok = upstream.statusCode() == 200;
                 StreamingOutput events = out -> {
                     try (lease; InputStream in = upstream.body()) {
-                        passEvents(in, out, target);
+                        passEvents(in, out, target, transcript);
+                    }
+                    if (ok) {
+                        observations.record(transcript);
                     }
                 };
                 handedOver = true;
@@ -142,8 +155,11 @@ public class OpenAiResource {
             try (InputStream in = upstream.body()) {
                 answer = in.readAllBytes();
             }
-            return Response.status(upstream.statusCode()).type(MediaType.APPLICATION_JSON)
-                    .entity(renamed(answer, target)).build();
+            byte[] renamed = renamed(answer, target, upstream.statusCode() == 200 ? transcript::answer : null);
+            if (upstream.statusCode() == 200) {
+                observations.record(transcript);
+            }
+            return Response.status(upstream.statusCode()).type(MediaType.APPLICATION_JSON).entity(renamed).build();
         } catch (IOException e) {
             LOG.errorf(e, "the server of %s failed to answer", model);
             throw new OpenAiError(502, "server_error", null, null,
@@ -248,13 +264,17 @@ public class OpenAiResource {
         return new ModelEntry(id, "model", created, owner);
     }
 
-    /** Server-sent events as they come, each chunk naming the model as the client asked for it. */
-    private static void passEvents(InputStream in, OutputStream out, ChatTarget target) throws IOException {
+    /**
+     * Server-sent events as they come, each chunk naming the model as the client asked for it (and handed to the
+     * transcript).
+     */
+    private static void passEvents(InputStream in, OutputStream out, ChatTarget target,
+                                   ChatObservations.Transcript transcript) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             if (line.startsWith("data: {")) {
-                line = "data: " + new String(renamed(line.substring(6).getBytes(StandardCharsets.UTF_8), target),
-                        StandardCharsets.UTF_8);
+                line = "data: " + new String(renamed(line.substring(6).getBytes(StandardCharsets.UTF_8), target,
+                        transcript::chunk), StandardCharsets.UTF_8);
             }
             out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             if (line.isEmpty()) {
@@ -266,12 +286,16 @@ public class OpenAiResource {
 
     /**
      * The JSON with its top-level {@code model} set to what the client asked for and {@code system_fingerprint}
-     * to what served it (a completion or chunk only: one with a {@code model}); anything else unchanged.
+     * to what served it (a completion or chunk only: one with a {@code model}); anything else unchanged. Such a
+     * completion or chunk is also handed to {@code seen} (unless null).
      */
-    private static byte[] renamed(byte[] json, ChatTarget target) {
+    private static byte[] renamed(byte[] json, ChatTarget target, Consumer<JsonNode> seen) {
         try {
             JsonNode node = JSON.readTree(json);
             if (node instanceof ObjectNode object && object.has("model")) {
+                if (seen != null) {
+                    seen.accept(object);
+                }
                 object.put("model", target.requested());
                 object.put("system_fingerprint", target.resolved());
                 return JSON.writeValueAsBytes(object);

@@ -67,6 +67,9 @@ public interface GatewayConfig {
 
         MemorySize baseModelBody();
 
+        /** A batch of observations ({@code POST /api/v1/models/{name}/observations}). */
+        MemorySize observationsBody();
+
         MemorySize baseModelUnpacked();
 
         int baseModelFiles();

@@ -50,4 +50,23 @@ public class Projects {
         }
         return Page.of(store.list(after, limit + 1), limit, ProjectView::id);
     }
+
+    public ProjectSettings settings(Caller caller, String id) {
+        get(caller, id);
+        return new ProjectSettings(new ProjectSettings.Observations(store.observationsRawText(id).orElseThrow()));
+    }
+
+    /** Changes what {@code settings} names (a project admin of its own project, or the platform admin). */
+    @Transactional
+    public ProjectSettings update(Caller caller, String id, ProjectSettings settings) {
+        if (!caller.platformAdmin()) {
+            caller.requireAdmin();
+        }
+        get(caller, id);
+        if (settings == null || settings.observations() == null || settings.observations().rawText() == null) {
+            throw DomainException.invalid("the body must be {\"observations\": {\"raw_text\": true or false}}");
+        }
+        store.setObservationsRawText(id, settings.observations().rawText());
+        return settings(caller, id);
+    }
 }

@@ -35,4 +35,16 @@ public class ProjectStore {
                 row -> new ProjectView(row.getString(1), row.getObject(2, OffsetDateTime.class)),
                 after == null ? "" : after, limit);
     }
+
+    /** The project's {@code observations.raw_text} setting; empty if there is no such project. */
+    public Optional<Boolean> observationsRawText(String projectId) {
+        return jdbc.queryOne("SELECT observations_raw_text FROM projects WHERE project_id = ?",
+                row -> row.getBoolean(1), projectId);
+    }
+
+    /** @return false if there is no such project */
+    public boolean setObservationsRawText(String projectId, boolean rawText) {
+        return jdbc.update("UPDATE projects SET observations_raw_text = ? WHERE project_id = ?", rawText,
+                projectId) == 1;
+    }
 }
