@@ -104,4 +104,38 @@ class SweepRunTest {
                 .filter(p -> p.validLoss() != null).mapToDouble(TrainingProgress::validLoss).min().orElseThrow();
         assertEquals(lowest, best.bestValidLoss(), 1e-12);
     }
+
+    @Test
+    void aSweepWhoseTrialsAllFailEndsFailedWithEachTrialsReasonAndAMisshapenOneAtOnce() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        TrainingFixture.baseModel(sync, store);
+        String ds = TrainingFixture.newId("ds_");
+        TrainingFixture.datasetWithValidation(store, topics, ds, 8, 2);
+        // r above the tiny model's hidden size (32): each trial is refused when its job is validated, no worker runs
+        String hopeless = TrainingFixture.newId("swp_");
+        topics.publish(new SweepRequested(TrainingFixture.PROJECT, hopeless, TrainingFixture.BASE_MODEL, ds, 1, "lora",
+                Map.of("max_steps", 2), Map.of("lora_r", List.of(64, 128)), "grid", null, 1, null, null, "bot", "test",
+                null, null), "gateway");
+        String misshapen = TrainingFixture.newId("swp_");
+        topics.publish(new SweepRequested(TrainingFixture.PROJECT, misshapen, TrainingFixture.BASE_MODEL, ds, 1, "lora",
+                Map.of(), Map.of("lora_r", Map.of("min", 4, "max", 8)), "grid", null, 1, null, null, "bot", "test",
+                null, null), "gateway");
+
+        await().atMost(WAIT).until(() -> !topics.events(SweepFinished.class, hopeless).isEmpty()
+                && !topics.events(SweepFinished.class, misshapen).isEmpty());
+        SweepFinished failed = topics.events(SweepFinished.class, hopeless).getFirst();
+        assertEquals("failed", failed.status());
+        assertEquals("no trial succeeded", failed.reason());
+        assertEquals(null, failed.best());
+        assertEquals(List.of("failed", "failed"), failed.trials().stream().map(SweepFinished.Trial::state).toList());
+        for (SweepFinished.Trial trial : failed.trials()) {
+            assertTrue(trial.reason().contains("hyperparameters.lora_r: must be <= the base model's hidden size 32"),
+                    trial.reason());
+        }
+        SweepFinished refused = topics.events(SweepFinished.class, misshapen).getFirst();
+        assertEquals("failed", refused.status());
+        assertEquals("search_space.lora_r: a range {min, max} needs strategy random; grid takes a list of values",
+                refused.reason());
+        assertEquals(List.of(), refused.trials());
+    }
 }
