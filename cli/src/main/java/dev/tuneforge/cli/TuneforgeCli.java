@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
                 + " gateway's REST API with an API key; start with `tuneforge login`.",
         subcommands = {LoginCommand.class, ProjectsCommand.class, KeysCommand.class, DatasetsCommand.class,
                 BaseModelsCommand.class, JobsCommand.class, EvalsCommand.class, ModelsCommand.class, DemoCommand.class,
-                PipelinesCommand.class, EventsCommand.class, AdminCommand.class, CommandLine.HelpCommand.class},
+                PipelinesCommand.class, SweepsCommand.class, EventsCommand.class, AdminCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.FOOTER)
 public class TuneforgeCli implements Callable<Integer> {
 

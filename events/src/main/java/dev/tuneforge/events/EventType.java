@@ -27,6 +27,8 @@ public enum EventType {
     TRAINING_CANCELLED("dev.tuneforge.training.cancelled.v1", TrainingCancelled.class, Topics.TRAINING),
     TRAINING_PAUSED("dev.tuneforge.training.paused.v1", TrainingPaused.class, Topics.TRAINING),
     TRAINING_RESUMED("dev.tuneforge.training.resumed.v1", TrainingResumed.class, Topics.TRAINING),
+    SWEEP_REQUESTED("dev.tuneforge.sweep.requested.v1", SweepRequested.class, Topics.COMMANDS),
+    SWEEP_FINISHED("dev.tuneforge.sweep.finished.v1", SweepFinished.class, Topics.TRAINING),
 
     EVAL_PASSED("dev.tuneforge.eval.passed.v1", EvalPassed.class, Topics.EVAL),
     EVAL_FAILED("dev.tuneforge.eval.failed.v1", EvalFailed.class, Topics.EVAL),

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param priority        higher runs first among queued jobs; null means 0
  * @param runtime         the worker runtime to train on ({@code djl} or {@code torch}); null means trainer-service's
  *                        default ({@code tuneforge.trainer.default-runtime})
+ * @param sweepId         the sweep this job is a trial of, or null
+ * @param sweepTrial      its trial's index in the sweep (0-based), or null
  */
 public record TrainingRequested(
         String projectId,
@@ -25,7 +27,16 @@ public record TrainingRequested(
         String requestedBy,
         String pipelineId,
         Integer priority,
-        String runtime) implements TuneforgeEvent {
+        String runtime,
+        String sweepId,
+        Integer sweepTrial) implements TuneforgeEvent {
+
+    public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
+                             String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,
+                             String pipelineId, Integer priority, String runtime) {
+        this(projectId, jobId, baseModel, datasetId, datasetVersion, method, hyperparameters, modelName, requestedBy,
+                pipelineId, priority, runtime, null, null);
+    }
 
     public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
                              String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,

@@ -12,6 +12,7 @@ public sealed interface TuneforgeEvent permits
         DatasetUploaded, DatasetReady, DatasetRejected,
         TrainingRequested, TrainingCancelRequested, TrainingPauseRequested, TrainingResumeRequested, TrainingPaused, TrainingResumed, TrainingStarted, TrainingProgress,
         CheckpointSaved, TrainingFinished, TrainingFailed, TrainingCancelled,
+        SweepRequested, SweepFinished,
         EvalPassed, EvalFailed,
         PromotionRequested, RollbackRequested, ModelArchiveRequested, ModelRegistered, ModelPromoted, ModelRolledBack,
         ModelArchived,

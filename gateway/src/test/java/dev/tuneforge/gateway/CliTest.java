@@ -10,6 +10,7 @@ import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.ModelPromoted;
+import dev.tuneforge.events.SweepRequested;
 import dev.tuneforge.events.TrainingFailed;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
@@ -239,6 +240,37 @@ class CliTest {
     }
 
     private String memberSecret;
+
+    @Test
+    void aSweepIsCreatedListedAndShownWithItsTrials() throws Exception {
+        BaseModels.ensureTiny();
+        String project = loggedInMember();
+        TopicClient topics = new TopicClient(bootstrap);
+        String dataset = Datasets.ready(topics, project, memberSecret, "cli-sweeps", 20, "chat");
+
+        Run bad = cli("sweeps", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--param",
+                "lora_r=4,64");
+        assertEquals(ExitCodes.USAGE, bad.code());
+        assertTrue(bad.err().contains("search_space.lora_r[1]: must be <= the base model's hidden size 32"), bad.err());
+
+        Run created = cli("sweeps", "create", "--dataset", dataset, "--base-model", BaseModels.TINY, "--set",
+                "max_steps=10", "--param", "learning_rate=0.001,0.0001", "--param", "lora_r=4", "--min-trials", "1",
+                "--json");
+        assertEquals(0, created.code(), created.err());
+        String id = created.json().path("id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.events(SweepRequested.class, id).size() == 1);
+        SweepRequested requested = topics.events(SweepRequested.class, id).getFirst();
+        assertEquals(Map.of("learning_rate", List.of(0.001, 0.0001), "lora_r", List.of(4)), requested.searchSpace());
+        assertEquals(new SweepRequested.MedianStop(null, 1), requested.medianStop());
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli("sweeps", "show", id).code() == 0);
+        String shown = cli("sweeps", "show", id).out();
+        assertTrue(shown.startsWith(id + "  running\n"), shown);
+        assertTrue(shown.contains("{\"learning_rate\":1.0E-4,\"lora_r\":4}"), shown);
+        assertEquals(2, shown.split("pending", -1).length - 1, shown);
+        assertTrue(cli("sweeps", "list").out().contains(id));
+        assertEquals(ExitCodes.NOT_FOUND, cli("sweeps", "show", "swp_nope").code());
+    }
 
     @Test
     void aJobIsCreatedAndFollowedToItsEnd() throws Exception {

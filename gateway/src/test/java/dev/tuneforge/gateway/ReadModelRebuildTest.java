@@ -11,6 +11,9 @@ import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.events.Topics;
+import dev.tuneforge.events.SweepFinished;
+import dev.tuneforge.events.SweepRequested;
+import dev.tuneforge.events.TrainingCancelled;
 import dev.tuneforge.events.TrainingFailed;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
@@ -97,6 +100,18 @@ class ReadModelRebuildTest {
                 Map.of("min_new_examples", 5), "active"), "gateway");
         topics.publish(new PipelineConfigured(project, "pl-r", ready, "tiny", "model-r", "lora", Map.of(), Map.of(),
                 Map.of("min_new_examples", 5), "paused"), "gateway");
+        // A sweep: its request (commands topic) and its end (training topic) in any order, a trial stopped early.
+        topics.publish(new SweepRequested(project, "swp-r", "tiny", ready, 1, "lora", Map.of("max_steps", 4),
+                Map.of("learning_rate", List.of(1e-3, 1e-7)), "grid", null, 2, null,
+                new SweepRequested.MedianStop(1, 1), "model-r", member.id(), null, null), "gateway");
+        topics.publish(new TrainingRequested(project, "job-s", "tiny", ready, 1, "lora", Map.of("learning_rate", 1e-7),
+                "model-r", member.id(), null, null, null, "swp-r", 1), "trainer-service");
+        topics.publish(new TrainingCancelled(project, "job-s", 2L, true, "worse than the median"), "trainer-service");
+        topics.publish(new SweepFinished(project, "swp-r", "model-r", "failed", "no trial succeeded", null, null,
+                List.of(new SweepFinished.Trial(1, "job-s", Map.of("learning_rate", 1e-7), "stopped_early", 3.0,
+                        "worse than the median")), null), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/sweeps/swp-r")
+                .then().statusCode(200).body("status", is("failed")).body("trials[1].state", is("stopped_early")));
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/datasets/" + rejected)
                 .then().statusCode(200).body("status", is("rejected")));
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/pipelines/pl-r")
@@ -153,6 +168,7 @@ class ReadModelRebuildTest {
                 + " ORDER BY project_id, model_name, version"));
         tables.put("model_aliases", rows("SELECT to_jsonb(t)::text FROM model_aliases t"
                 + " ORDER BY project_id, model_name, alias"));
+        tables.put("sweeps", rows("SELECT to_jsonb(t)::text FROM sweeps t ORDER BY sweep_id"));
         return tables;
     }
 

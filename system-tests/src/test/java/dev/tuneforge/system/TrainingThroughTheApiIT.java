@@ -39,7 +39,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A user's path through the public API only, with gateway, dataset-service and trainer-service as processes:
  * register a base model (CLI), upload a dataset, start a job, watch it live over SSE and with
  * {@code tuneforge jobs follow}, get a PEFT adapter in S3 whose digest is the one in {@code TrainingFinished};
- * then a pipeline on the dataset starts exactly one job when an append adds enough examples.
+ * then a pipeline on the dataset starts exactly one job when an append adds enough examples; and a sweep through the
+ * CLI whose hopeless trial is stopped early and whose best trial is evaluated and promoted.
  */
 class TrainingThroughTheApiIT {
 
@@ -47,7 +48,8 @@ class TrainingThroughTheApiIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @RegisterExtension
-    static final Platform platform = Platform.of("api", "dataset-service", "trainer-service");
+    static final Platform platform = Platform.of("api", "dataset-service", "trainer-service", "eval-service",
+            "registry-service");
 
     @Test
     void uploadTrainFollowAndRetrainOnNewData() throws Exception {
@@ -107,6 +109,48 @@ class TrainingThroughTheApiIT {
         await().atMost(WAIT).until(() -> "succeeded".equals(
                 api.get("/api/v1/jobs/" + triggered).path("state").asText()));
         assertEquals(1, pipelineRequests(topics, pipelineId).size());
+    }
+
+    /**
+     * Four trials of one recipe (learning rates 0.01 to 1e-7, one at a time): the one that barely moves is stopped
+     * early by the median rule; the best is the sweep's only candidate, passes the sweep's gate and becomes champion.
+     */
+    @Test
+    void aSweepStopsItsHopelessTrialEarlyAndItsBestTrialBecomesChampion() throws Exception {
+        Api api = platform.api();
+        Cli cli = platform.cli();
+        Path model = TinyLlamaWriter.write(Files.createTempDirectory("tiny"), TinyLlamaWriter.Spec.small());
+        Cli.Run register = cli.run("base-models", "upload", model.toString(), "--name", "tiny-sweep");
+        assertEquals(0, register.exitCode(), register.output());
+        String datasetId = api.send("POST", "/api/v1/datasets?name=sweep-names&format=chat&base_model=tiny-sweep",
+                "application/jsonl", chat(100, 160), 202).path("id").asText();
+        await().atMost(WAIT).until(() -> "ready".equals(
+                api.get("/api/v1/datasets/" + datasetId).path("status").asText()));
+
+        Cli.Run created = cli.run("sweeps", "create", "--dataset", datasetId, "--base-model", "tiny-sweep",
+                "--model-name", "sweep-bot", "--set", "max_steps=200", "--set", "batch_size=4", "--set", "eval_steps=10",
+                "--set", "save_steps=1000", "--set", "lora_r=4", "--param", "learning_rate=0.01,0.005,0.003,0.0000001",
+                "--parallelism", "1", "--warmup-evaluations", "1", "--min-trials", "1",
+                "--gate", "rules=[{\"metric\":\"exact_match\",\"op\":\">=\",\"value\":0}]");
+        assertEquals(0, created.exitCode(), created.output());
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("swp_[0-9a-f]+").matcher(created.output());
+        assertTrue(id.find(), created.output());
+        String sweepId = id.group();
+
+        await().atMost(Duration.ofMinutes(8)).until(() -> !"running".equals(
+                api.get("/api/v1/sweeps/" + sweepId).path("status").asText()));
+        JsonNode sweep = api.get("/api/v1/sweeps/" + sweepId);
+        assertEquals("succeeded", sweep.path("status").asText(), sweep.toString());
+        assertEquals(4, sweep.path("trials").size(), sweep.toString());
+        assertEquals("stopped_early", sweep.at("/trials/3/state").asText(), sweep.toString());
+        String best = sweep.path("best_job_id").asText();
+
+        await().atMost(WAIT).ignoreExceptions()
+                .until(() -> api.get("/api/v1/models/sweep-bot").path("champion").asInt() == 1);
+        assertEquals(best, api.get("/api/v1/models/sweep-bot/versions/1").path("job_id").asText());
+        assertEquals(1, api.get("/api/v1/models/sweep-bot/versions").path("data").size(), "the best trial only");
+        Cli.Run shown = cli.run("sweeps", "show", sweepId);
+        assertTrue(shown.output().contains("stopped_early") && shown.output().contains("best"), shown.output());
     }
 
     private static List<TrainingRequested> pipelineRequests(TopicClient topics, String pipelineId) {

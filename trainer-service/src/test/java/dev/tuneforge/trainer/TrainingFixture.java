@@ -45,19 +45,44 @@ final class TrainingFixture {
     /** The same, each user turn {@code word} and the example's number (a general dataset's lines tell apart). */
     static DatasetReady dataset(ObjectStore store, TopicClient topics, String datasetId, int version,
                                 Integer parent, int examples, long newExamples, String word) {
-        StringBuilder jsonl = new StringBuilder();
-        for (int i = 0; i < examples; i++) {
-            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"").append(word).append(" ")
-                    .append(word.equals("Name") ? i % 7 : i)
-                    .append("\"},{\"role\":\"assistant\",\"content\":\"{\\\"n\\\": ").append(i % 7).append("}\"}]}\n");
-        }
         String prefix = "projects/" + PROJECT + "/datasets/" + datasetId + "/v" + version + "/";
-        store.put(prefix + "train.jsonl", jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        store.put(prefix + "train.jsonl", chat(examples, 0, word), "application/jsonl");
         DatasetReady ready = new DatasetReady(PROJECT, datasetId, version, parent, "chat", "c" + version,
                 prefix + "train.jsonl", "sha-train", examples, prefix + "validation.jsonl", "sha-valid", 0, newExamples,
                 new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null);
         topics.publish(ready, "dataset-service");
         return ready;
+    }
+
+    /**
+     * A chat dataset with a validation split of {@code validation} examples (periodic validation needs one), the
+     * same kind of examples as the training split's.
+     */
+    static DatasetReady datasetWithValidation(ObjectStore store, TopicClient topics, String datasetId, int examples,
+                                              int validation) {
+        String prefix = "projects/" + PROJECT + "/datasets/" + datasetId + "/v1/";
+        store.put(prefix + "train.jsonl", chat(examples, 0), "application/jsonl");
+        store.put(prefix + "validation.jsonl", chat(validation, examples), "application/jsonl");
+        DatasetReady ready = new DatasetReady(PROJECT, datasetId, 1, null, "chat", "c1", prefix + "train.jsonl",
+                "sha-train", examples, prefix + "validation.jsonl", "sha-valid", validation, examples,
+                new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null);
+        topics.publish(ready, "dataset-service");
+        return ready;
+    }
+
+    private static byte[] chat(int examples, int first) {
+        return chat(examples, first, "Name");
+    }
+
+    /** Each user turn {@code word} and a number: the example's number modulo 7 for "Name", else the number itself. */
+    private static byte[] chat(int examples, int first, String word) {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = first; i < first + examples; i++) {
+            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"").append(word).append(" ")
+                    .append(word.equals("Name") ? i % 7 : i)
+                    .append("\"},{\"role\":\"assistant\",\"content\":\"{\\\"n\\\": ").append(i % 7).append("}\"}]}\n");
+        }
+        return jsonl.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** The jobs a pipeline asked for: its {@code TrainingRequested}s on the commands topic. */

@@ -1,6 +1,7 @@
 package dev.tuneforge.eval.events;
 
 import dev.tuneforge.eval.domain.EvalScheduler;
+import dev.tuneforge.events.SweepFinished;
 import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.messaging.InboxProcessor;
 import io.smallrye.common.annotation.Blocking;
@@ -8,7 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** {@code tuneforge.training} → evaluations. Progress and other job events are ignored here. */
+/** {@code tuneforge.training} → evaluations (a finished job, a finished sweep's best trial). Progress and other job events are ignored here. */
 @ApplicationScoped
 public class TrainingEventsConsumer {
 
@@ -26,8 +27,11 @@ public class TrainingEventsConsumer {
     @Blocking
     public void consume(ConsumerRecord<String, String> record) {
         inbox.process(CHANNEL, record, envelope -> {
-            if (envelope.data() instanceof TrainingFinished finished) {
-                scheduler.trainingFinished(finished);
+            switch (envelope.data()) {
+                case TrainingFinished finished -> scheduler.trainingFinished(finished);
+                case SweepFinished sweep -> scheduler.sweepFinished(sweep);
+                default -> {
+                }
             }
         });
     }

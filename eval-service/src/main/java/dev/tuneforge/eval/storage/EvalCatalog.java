@@ -140,10 +140,18 @@ public class EvalCatalog {
     }
 
     public void pipelineConfigured(PipelineConfigured e) {
+        gateConfigured(e.pipelineId(), e.gate());
+    }
+
+    /**
+     * The gate of a pipeline or a sweep, by its id ({@code pipeline_gates} holds both: the ids do not collide, and an
+     * eval run's {@code pipeline_id} names whichever's gate it is judged by). Null: the default gate.
+     */
+    public void gateConfigured(String ownerId, Map<String, Object> gate) {
         jdbc.update("""
                 INSERT INTO pipeline_gates (pipeline_id, gate) VALUES (?, ?)
                 ON CONFLICT (pipeline_id) DO UPDATE SET gate = EXCLUDED.gate""",
-                e.pipelineId(), json(e.gate() == null ? Map.of() : e.gate()));
+                ownerId, json(gate == null ? Map.of() : gate));
     }
 
     public Optional<Map<String, Object>> gate(String pipelineId) {

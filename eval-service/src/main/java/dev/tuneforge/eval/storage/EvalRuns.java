@@ -34,8 +34,17 @@ public class EvalRuns {
         this.jdbc = jdbc;
     }
 
-    /** @return false if the job already has an evaluation */
+    /** A job's evaluation under its pipeline's gate (none: the default); false if the job already has one. */
     public boolean insertPending(String evalId, TrainingFinished finished) {
+        return insertPending(evalId, finished, finished.pipelineId());
+    }
+
+    /**
+     * @param gateOwner whose gate applies ({@link EvalCatalog#gate}): the job's pipeline, its sweep, or null for the
+     *                  default gate; kept in {@code pipeline_id}
+     * @return false if the job already has an evaluation
+     */
+    public boolean insertPending(String evalId, TrainingFinished finished, String gateOwner) {
         String trainMetrics;
         try {
             trainMetrics = EventCodec.mapper().writeValueAsString(finished.metrics());
@@ -49,7 +58,7 @@ public class EvalRuns {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""",
                 evalId, finished.projectId(), finished.jobId(), finished.modelName(), finished.baseModel(),
                 finished.datasetId(), finished.datasetVersion(), finished.artifactKey(), finished.artifactSha256(),
-                finished.method(), finished.pipelineId(), trainMetrics,
+                finished.method(), gateOwner, trainMetrics,
                 finished.runtime() == null ? DEFAULT_RUNTIME : finished.runtime()) == 1;
     }
 

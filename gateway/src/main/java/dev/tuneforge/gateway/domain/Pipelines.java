@@ -92,6 +92,15 @@ public class Pipelines {
                 errors.add("triggers." + name + ": must be an integer >= " + min + ", got " + value);
             }
         });
+        errors.addAll(gateProblems(projectId, gate));
+        if (!errors.isEmpty()) {
+            throw DomainException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
+        }
+    }
+
+    /** What eval-service could not apply of a gate (a pipeline's or a sweep's), each naming its path. */
+    List<String> gateProblems(String projectId, Map<String, Object> gate) {
+        List<String> errors = new ArrayList<>();
         if (gate != null && gate.get("json_schema") != null) {
             SelfContainedSchema.problems(EventCodec.mapper().valueToTree(gate.get("json_schema")))
                     .forEach(problem -> errors.add("gate.json_schema: " + problem));
@@ -105,9 +114,7 @@ public class Pipelines {
         if (gate != null && gate.containsKey("few_shot")) {
             errors.addAll(fewShotProblems(gate.get("few_shot")));
         }
-        if (!errors.isEmpty()) {
-            throw DomainException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
-        }
+        return errors;
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
 import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.events.SweepFinished;
+import dev.tuneforge.events.SweepRequested;
 import dev.tuneforge.events.TrainingCancelled;
 import dev.tuneforge.events.TrainingFailed;
 import dev.tuneforge.events.TrainingFinished;
@@ -28,6 +30,7 @@ import dev.tuneforge.gateway.storage.JobReadModel;
 import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.storage.PipelineReadModel;
 import dev.tuneforge.gateway.storage.ReadModelTables;
+import dev.tuneforge.gateway.storage.SweepReadModel;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -54,10 +57,12 @@ public class Projection {
     private final EvalReadModel evals;
     private final ModelReadModel models;
     private final FineTuningJobs fineTuningJobs;
+    private final SweepReadModel sweeps;
 
     public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
                       PipelineReadModel pipelines, EvalReadModel evals, ModelReadModel models,
-                      FineTuningJobs fineTuningJobs) {
+                      FineTuningJobs fineTuningJobs, SweepReadModel sweeps) {
+        this.sweeps = sweeps;
         this.fineTuningJobs = fineTuningJobs;
         this.jdbc = jdbc;
         this.events = events;
@@ -111,6 +116,8 @@ public class Projection {
             case TrainingPaused paused -> jobs.paused(tables, paused, envelope.time());
             case TrainingResumed resumed -> jobs.resumed(tables, resumed, envelope.time());
             case PipelineConfigured configured -> pipelines.configured(tables, configured, envelope.time());
+            case SweepRequested requested -> sweeps.requested(tables, requested, envelope.time());
+            case SweepFinished finished -> sweeps.finished(tables, finished, envelope.time());
             case EvalPassed passed -> evals.passed(tables, passed, envelope.time());
             case EvalFailed failed -> evals.failed(tables, failed, envelope.time());
             case ModelRegistered registered -> models.registered(tables, registered, envelope.time());

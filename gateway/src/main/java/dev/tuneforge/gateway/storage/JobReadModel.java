@@ -65,10 +65,12 @@ public class JobReadModel {
         touch(t, r.projectId(), r.jobId(), time);
         jdbc.update("UPDATE " + t.jobs() + """
                  SET base_model = ?, dataset_id = ?, dataset_version = ?, method = ?, hyperparameters = ?::jsonb,
-                  model_name = ?, priority = ?, pipeline_id = ?, requested_by = ?, runtime = COALESCE(runtime, ?)
+                  model_name = ?, priority = ?, pipeline_id = ?, requested_by = ?, runtime = COALESCE(runtime, ?),
+                  sweep_id = ?, sweep_trial = ?
                 WHERE job_id = ? AND project_id = ?""",
                 r.baseModel(), r.datasetId(), r.datasetVersion(), r.method(), json(r.hyperparameters()), r.modelName(),
-                r.priority(), r.pipelineId(), r.requestedBy(), r.runtime(), r.jobId(), r.projectId());
+                r.priority(), r.pipelineId(), r.requestedBy(), r.runtime(), r.sweepId(), r.sweepTrial(), r.jobId(),
+                r.projectId());
     }
 
     public void started(ReadModelTables t, TrainingStarted s, OffsetDateTime time) {
@@ -149,9 +151,10 @@ public class JobReadModel {
     public void cancelled(ReadModelTables t, TrainingCancelled c, OffsetDateTime time) {
         touch(t, c.projectId(), c.jobId(), time);
         jdbc.update("UPDATE " + t.jobs() + """
-                 SET state = 'cancelled', last_checkpoint_step = COALESCE(?, last_checkpoint_step), finished_at = ?
+                 SET state = 'cancelled', last_checkpoint_step = COALESCE(?, last_checkpoint_step), finished_at = ?,
+                  stopped_early = ?, stop_reason = ?
                 WHERE job_id = ? AND project_id = ?""",
-                c.lastCheckpointStep(), timestamp(time), c.jobId(), c.projectId());
+                c.lastCheckpointStep(), timestamp(time), c.stoppedEarly(), c.reason(), c.jobId(), c.projectId());
     }
 
     public void paused(ReadModelTables t, TrainingPaused p, OffsetDateTime time) {

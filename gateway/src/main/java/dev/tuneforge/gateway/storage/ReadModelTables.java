@@ -12,7 +12,7 @@ public enum ReadModelTables {
 
     /** Every table of the read model; {@code events} first (the rebuild treats it apart: it keeps seq). */
     public static final List<String> BASE_NAMES = List.of("events", "datasets", "dataset_versions", "jobs",
-            "job_metrics", "job_checkpoints", "pipelines", "evals", "models", "model_versions", "model_aliases");
+            "job_metrics", "job_checkpoints", "pipelines", "evals", "models", "model_versions", "model_aliases", "sweeps");
 
     private final String suffix;
 
@@ -70,5 +70,9 @@ public enum ReadModelTables {
 
     public String modelAliases() {
         return table("model_aliases");
+    }
+
+    public String sweeps() {
+        return table("sweeps");
     }
 }

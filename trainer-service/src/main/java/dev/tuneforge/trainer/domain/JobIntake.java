@@ -9,6 +9,7 @@ import dev.tuneforge.events.TrainingResumeRequested;
 import dev.tuneforge.events.TrainingResumed;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.trainer.storage.Jobs;
+import dev.tuneforge.trainer.sweeps.Sweeps;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -24,12 +25,14 @@ public class JobIntake {
     private final Outbox outbox;
     private final TrainerConfig config;
     private final Scheduler scheduler;
+    private final Sweeps sweeps;
 
-    public JobIntake(Jobs jobs, Outbox outbox, TrainerConfig config, Scheduler scheduler) {
+    public JobIntake(Jobs jobs, Outbox outbox, TrainerConfig config, Scheduler scheduler, Sweeps sweeps) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.config = config;
         this.scheduler = scheduler;
+        this.sweeps = sweeps;
     }
 
     /** The job keeps the runtime it asks for, or this service's default, for every attempt. */
@@ -49,6 +52,7 @@ public class JobIntake {
             } else {
                 jobs.ended(job.jobId(), JobState.CANCELLED, null, null);
                 outbox.publish(new TrainingCancelled(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+                sweeps.trialEnded(job.jobId(), "cancelled", null, null);
             }
         });
     }

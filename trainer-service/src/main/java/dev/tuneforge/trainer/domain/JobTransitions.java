@@ -21,6 +21,7 @@ import dev.tuneforge.trainer.storage.Checkpoints;
 import dev.tuneforge.trainer.storage.DatasetVersions;
 import dev.tuneforge.trainer.storage.Jobs;
 import dev.tuneforge.trainer.storage.Jobs.Job;
+import dev.tuneforge.trainer.sweeps.Sweeps;
 import dev.tuneforge.worker.protocol.ExitCode;
 import dev.tuneforge.worker.protocol.FailureCode;
 import dev.tuneforge.worker.protocol.WorkerExit;
@@ -49,9 +50,10 @@ public class JobTransitions {
     private final ObjectStore store;
     private final Outbox outbox;
     private final TrainerConfig config;
+    private final Sweeps sweeps;
 
     public JobTransitions(Jobs jobs, Attempts attempts, Checkpoints checkpoints, DatasetVersions datasets,
-                          ObjectStore store, Outbox outbox, TrainerConfig config) {
+                          ObjectStore store, Outbox outbox, TrainerConfig config, Sweeps sweeps) {
         this.jobs = jobs;
         this.attempts = attempts;
         this.checkpoints = checkpoints;
@@ -59,6 +61,7 @@ public class JobTransitions {
         this.store = store;
         this.outbox = outbox;
         this.config = config;
+        this.sweeps = sweeps;
     }
 
     /**
@@ -281,7 +284,19 @@ public class JobTransitions {
             return true; // reported already: a re-adopted worker's log, replayed
         }
         outbox.publish(progress);
+        if (progress.validLoss() != null) {
+            sweeps.validated(progress.jobId(), progress.step(), progress.validLoss())
+                    .ifPresent(reason -> jobs.requestStop(progress.jobId(), true));
+        }
         return true;
+    }
+
+    /**
+     * Whether someone (a user, or the job's sweep after a validation) asked the job to stop: the attempt runner asks
+     * after each validation, so a trial the sweep stops gets SIGTERM at once rather than at the next tick.
+     */
+    public boolean stopAsked(String jobId) {
+        return jobs.find(jobId).map(j -> j.cancelRequested() || j.pauseRequested()).orElse(false);
     }
 
     /**
@@ -323,9 +338,11 @@ public class JobTransitions {
         }
         jobs.succeeded(job.jobId(), artifactKey, sha256);
         attempts.ended(job.jobId(), attempt, WorkerExit.of(ExitCode.DONE), AttemptOutcome.SUCCEEDED, null);
-        outbox.publish(new TrainingFinished(job.projectId(), job.jobId(), job.modelName(), job.baseModel(),
+        TrainingFinished event = new TrainingFinished(job.projectId(), job.jobId(), job.modelName(), job.baseModel(),
                 job.datasetId(), job.datasetVersion(), job.method(), artifactKey, sha256, bestStep, metrics,
-                job.pipelineId(), locked.get().runtime()));
+                job.pipelineId(), locked.get().runtime(), sweeps.sweepOf(job.jobId()).orElse(null));
+        outbox.publish(event);
+        sweeps.trialEnded(job.jobId(), "succeeded", null, event);
         return true;
     }
 
@@ -396,9 +413,13 @@ public class JobTransitions {
         }
     }
 
+    /** A sweep's trial that its median rule stopped ends as cancelled too, its event saying so and why. */
     void cancelled(Job job) {
+        Optional<String> stoppedEarly = sweeps.stopReason(job.jobId());
         jobs.ended(job.jobId(), JobState.CANCELLED, null, null);
-        outbox.publish(new TrainingCancelled(job.projectId(), job.jobId(), job.lastCheckpointStep()));
+        outbox.publish(new TrainingCancelled(job.projectId(), job.jobId(), job.lastCheckpointStep(),
+                stoppedEarly.isPresent() ? Boolean.TRUE : null, stoppedEarly.orElse(null)));
+        sweeps.trialEnded(job.jobId(), stoppedEarly.isPresent() ? "stopped_early" : "cancelled", null, null);
     }
 
     void paused(Job job) {
@@ -409,6 +430,7 @@ public class JobTransitions {
     void fail(Job job, String code, String message) {
         jobs.ended(job.jobId(), JobState.FAILED, code, message);
         outbox.publish(new TrainingFailed(job.projectId(), job.jobId(), code, message, job.attempt()));
+        sweeps.trialEnded(job.jobId(), "failed", message, null);
     }
 
     private int crashes(String jobId) {

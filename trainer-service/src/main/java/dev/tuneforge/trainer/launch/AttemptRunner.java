@@ -246,9 +246,13 @@ public final class AttemptRunner implements Runnable {
             }
             case WorkerEvent.Eval v -> {
                 long total = lastTotal > 0 ? lastTotal : job.totalSteps() == null ? 0 : job.totalSteps();
-                yield ctx.transitions().progress(ctx.owner(), new TrainingProgress(job.projectId(), job.jobId(),
-                        v.step(), total, lastEpoch, lastTrainLoss, 0, 0, null, v.validLoss(), v.tokenAccuracy(),
-                        attempt));
+                boolean held = ctx.transitions().progress(ctx.owner(), new TrainingProgress(job.projectId(),
+                        job.jobId(), v.step(), total, lastEpoch, lastTrainLoss, 0, 0, null, v.validLoss(),
+                        v.tokenAccuracy(), attempt));
+                if (held && !stopRequested && ctx.transitions().stopAsked(job.jobId())) {
+                    stop(); // e.g. its sweep's median rule: at once, not at the next tick
+                }
+                yield held;
             }
             case WorkerEvent.Checkpoint c -> {
                 String key = AttemptKeys.checkpoint(job.projectId(), job.jobId(), attempt, c.step());

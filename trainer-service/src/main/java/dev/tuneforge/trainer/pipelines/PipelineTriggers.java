@@ -6,9 +6,6 @@ import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -79,13 +76,7 @@ public class PipelineTriggers {
 
     /** One job per pipeline and dataset version. */
     static String jobId(String pipelineId, String datasetId, int version) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256")
-                    .digest((pipelineId + "/" + datasetId + "/" + version).getBytes(StandardCharsets.UTF_8));
-            return "job_" + HexFormat.of().formatHex(h, 0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.tuneforge.trainer.domain.DerivedIds.job(pipelineId + "/" + datasetId + "/" + version);
     }
 
     private static Long number(Object v) {
