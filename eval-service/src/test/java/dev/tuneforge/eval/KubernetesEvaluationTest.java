@@ -18,13 +18,13 @@ import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.launcher.KubeletExpansion;
 import dev.tuneforge.launcher.KubernetesManifests;
 import dev.tuneforge.platform.test.Kubelet;
 import dev.tuneforge.platform.test.KubernetesMock;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -42,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -138,7 +137,7 @@ class KubernetesEvaluationTest {
         assertEquals(Map.of("tuneforge.dev/pool", "gpu"), pod.getNodeSelector());
         Map<String, String> stage = env(pod.getInitContainers().getFirst());
         assertEquals("http://minio.tuneforge:9000", stage.get("S3_ENDPOINT"));
-        String script = pod.getInitContainers().getFirst().getCommand().get(2);
+        String script = KubeletExpansion.command(pod.getInitContainers().getFirst(), Map.of()).get(2);
         assertTrue(script.contains("'base-models/" + BASE + "/' \"$WORK\"/'models/base'"), script);
         assertTrue(script.contains("/output/adapter/' \"$WORK\"/'models/artifact'"), script);
         assertTrue(script.contains("'" + prefix + "validation.jsonl' \"$WORK\"/'data/heldout.jsonl'"), script);
@@ -204,7 +203,7 @@ class KubernetesEvaluationTest {
     }
 
     private static boolean stagesArtifact(Job job) {
-        return job.getSpec().getTemplate().getSpec().getInitContainers().getFirst().getCommand().get(2)
+        return KubeletExpansion.command(job.getSpec().getTemplate().getSpec().getInitContainers().getFirst(), Map.of()).get(2)
                 .contains("models/artifact");
     }
 
@@ -215,8 +214,8 @@ class KubernetesEvaluationTest {
                 .toList();
     }
 
+    /** The container's environment as its process sees it (the kubelet expands what the Job says). */
     private static Map<String, String> env(Container c) {
-        return c.getEnv().stream().filter(e -> e.getValue() != null)
-                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        return KubeletExpansion.environment(c, Map.of());
     }
 }

@@ -33,12 +33,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes launcher against fabric8's API mock server (CRUD mode; expectations for pod logs). */
@@ -109,20 +107,16 @@ class KubernetesLauncherTest {
 
     /** The container's environment as its process sees it: each value expanded by the kubelet. */
     private static Map<String, String> env(Container c) {
-        Map<String, String> defined = new java.util.LinkedHashMap<>(SECRET);
-        for (EnvVar e : c.getEnv()) {
-            if (e.getValue() != null) {
-                defined.put(e.getName(), KubeletExpansion.expand(e.getValue(), defined));
-            }
-        }
-        defined.keySet().removeAll(c.getEnvFrom() == null || c.getEnvFrom().isEmpty() ? SECRET.keySet() : Set.of());
-        return defined;
+        return KubeletExpansion.environment(c, sources(c));
     }
 
     /** The container's command line as its process gets it. */
     private static List<String> command(Container c) {
-        Map<String, String> defined = env(c);
-        return c.getCommand().stream().map(arg -> KubeletExpansion.expand(arg, defined)).toList();
+        return KubeletExpansion.command(c, sources(c));
+    }
+
+    private static Map<String, String> sources(Container c) {
+        return c.getEnvFrom() == null || c.getEnvFrom().isEmpty() ? Map.of() : SECRET;
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.storage.DirectorySync;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.launcher.KubeletExpansion;
 import dev.tuneforge.platform.test.Kubelet;
 import dev.tuneforge.platform.test.KubernetesMock;
 import dev.tuneforge.platform.test.TopicClient;
@@ -26,7 +27,6 @@ import dev.tuneforge.trainer.domain.JobState;
 import dev.tuneforge.trainer.storage.Attempts;
 import dev.tuneforge.trainer.storage.Jobs;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -145,7 +145,7 @@ class KubernetesTrainingTest {
         assertEquals("http://minio.tuneforge:9000", stageEnv.get("S3_ENDPOINT"));
         assertEquals(store.bucket(), stageEnv.get("S3_BUCKET"));
         assertEquals("tuneforge-s3", stage.getEnvFrom().getFirst().getSecretRef().getName());
-        String script = stage.getCommand().get(2);
+        String script = KubeletExpansion.command(stage, Map.of()).get(2);
         assertTrue(script.contains("mc mirror --quiet \"s3/$S3_BUCKET\"/'base-models/tiny-test/' \"$WORK\"/'models/base'"),
                 script);
         String datasetPrefix = "projects/" + TrainingFixture.PROJECT + "/datasets/" + ds + "/v1/";
@@ -221,8 +221,8 @@ class KubernetesTrainingTest {
                 "the trainer leaves trainer_state.json to the sidecar");
     }
 
+    /** The container's environment as its process sees it (the kubelet expands what the Job says). */
     private static Map<String, String> env(Container c) {
-        return c.getEnv().stream().filter(e -> e.getValue() != null)
-                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        return KubeletExpansion.environment(c, Map.of());
     }
 }
