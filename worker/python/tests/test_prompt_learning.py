@@ -116,7 +116,9 @@ def test_a_run_trains_only_the_virtual_tokens_and_peft_computes_what_the_runtime
     # generation with a key/value cache, prompts of other lengths left-padded together, as evaluate and serve run it
     prompts = [tokenizer(render_chat(tokenizer, prompt_of(e)[0], True), add_special_tokens=False)["input_ids"]
                for e in examples[:3]]
-    generated = Generator(runtime, tokenizer, frozenset({2})).generate(prompts, Generation(max_new_tokens=8))
+    generator = Generator(runtime, tokenizer, frozenset({2}))
+    assert generator.max_context == 512 - n, "the virtual tokens take their share of the model's context"
+    generated = generator.generate(prompts, Generation(max_new_tokens=8))
     assert [list(g.tokens) for g in generated] == [peft_greedy(peft, p, 8, 2) for p in prompts]
     served = ServedModel.load(adapter, None, "cpu")
     assert served.generator.generate(prompts[:1], Generation(max_new_tokens=8))[0].tokens == generated[0].tokens

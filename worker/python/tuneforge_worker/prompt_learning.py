@@ -22,6 +22,7 @@ which are what a resumed run needs and what the adapter file cannot give back.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,9 +82,12 @@ class VirtualTokenLM(nn.Module):
         super().__init__()
         self.peft = peft_model
         self.lm = peft_model.get_base_model()
-        self.config = self.lm.config
         settings = peft_model.active_peft_config
         self.virtual = int(settings.num_virtual_tokens)
+        # the model's config, but the caller's tokens have the positions the virtual tokens leave (a generation's
+        # budget, ``generate.context_length``)
+        self.config = copy.copy(self.lm.config)
+        self.config.max_position_embeddings = self.lm.config.max_position_embeddings - self.virtual
         self.prefix = settings.peft_type.value == "PREFIX_TUNING"
 
     def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
