@@ -1,4 +1,5 @@
-"""``train``: fine-tune a Llama-family model with LoRA or fully, as docs/WORKER_PROTOCOL.md specifies.
+"""``train``: fine-tune a Llama-family model with LoRA or fully, as docs/WORKER_PROTOCOL.md specifies (DPO and
+prompt or prefix tuning subclass the trainer: ``dpo``, ``prompt_learning``).
 
 Read top to bottom: the data is encoded and the plan of every step built (``plan``); a checkpoint to resume
 from is checked against it; the model is loaded, the method's trainable weights chosen (``weights``) and the
