@@ -25,6 +25,7 @@ from training import (
     read_until,
     run_process,
     tensors,
+    train_here,
     workdir_with,
     worker_env,
     write_spec,
@@ -74,6 +75,22 @@ def test_two_processes_under_ddp_train_the_lora_run_of_one(tmp_path, tiny_llama)
     want = tensors(single / "out" / "adapter" / "adapter_model.safetensors")
     for name in want:
         torch.testing.assert_close(got[name], want[name], rtol=1e-4, atol=1e-6)
+
+
+def test_two_processes_under_ddp_train_the_prefix_tuning_run_of_one(tmp_path, tiny_llama):
+    method = {"type": "prefix_tuning", "num_virtual_tokens": 3, "prefix_projection": True, "encoder_hidden_size": 24}
+    hyper = {**HYPER, "epochs": 1}
+    single_spec, single = spec_in(tmp_path, tiny_llama, "one", method, hyperparameters=hyper, save_steps=None)
+    code, one = train_here(single_spec, single)
+    assert code == 0
+    spec, workdir = spec_in(tmp_path, tiny_llama, "two", method, hyperparameters=hyper, save_steps=None)
+    code, two = read_rest(start_torchrun(spec, workdir))
+    assert code == 0, (workdir / "worker.log").read_text()[-3000:]
+    assert two[0]["world_size"] == 2 and [e["event"] for e in two] == [e["event"] for e in one]
+    assert_same_run(curve(two), curve(one))
+    got = tensors(workdir / "out" / "adapter" / "adapter_model.safetensors")
+    want = tensors(single / "out" / "adapter" / "adapter_model.safetensors")
+    torch.testing.assert_close(got["prompt_embeddings"], want["prompt_embeddings"], rtol=1e-4, atol=1e-6)
 
 
 def test_two_processes_under_ddp_train_the_dpo_run_of_one(tmp_path, tiny_llama):

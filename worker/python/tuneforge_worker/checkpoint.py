@@ -37,7 +37,9 @@ OPTIMIZER_FILE = "optimizer.safetensors"
 RNG_FILE = "rng_state.safetensors"
 BEST_DIR = "best"
 _NAME = re.compile(r"checkpoint-(\d+)")
-_CHECKPOINT_ONLY = {STATE_FILE, TRAINER_STATE, OPTIMIZER_FILE, RNG_FILE}
+#: prompt and prefix tuning's trained tensors (``prompt_learning``), which their adapter file does not hold
+ENCODER_FILE = "prompt_encoder.safetensors"
+_CHECKPOINT_ONLY = {STATE_FILE, TRAINER_STATE, OPTIMIZER_FILE, RNG_FILE, ENCODER_FILE}
 
 
 @dataclass

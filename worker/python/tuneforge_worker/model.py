@@ -135,16 +135,20 @@ def attach_lora(model, lora: Lora, seed: int):
 
 
 def load_adapter(model, adapter_dir: Path, trainable: bool = False):
-    """A PEFT adapter directory on top of ``model``."""
+    """A PEFT adapter directory on top of ``model``; a prompt or prefix tuning adapter, to run rather than train, as
+    ``prompt_learning.VirtualTokenLM`` (which PEFT's own forward cannot be for the runtime's generation)."""
     from peft import PeftModel
+
+    from .prompt_learning import VirtualTokenLM, is_prompt_learning
 
     if not (adapter_dir / "adapter_config.json").is_file():
         raise WorkerFailure.bad_spec(
             f"adapter: no adapter_config.json in {adapter_dir} (found: {_listing(adapter_dir)})")
     try:
-        return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=trainable)
+        peft_model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=trainable)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise WorkerFailure.bad_spec(f"adapter: cannot load {adapter_dir}: {e}") from e
+    return VirtualTokenLM(peft_model) if is_prompt_learning(peft_model) and not trainable else peft_model
 
 
 def pick_model_dir(path: Path) -> tuple[Path, Path | None]:

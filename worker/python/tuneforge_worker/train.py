@@ -1,4 +1,5 @@
-"""``train``: fine-tune a Llama-family model with LoRA or fully, as docs/WORKER_PROTOCOL.md specifies.
+"""``train``: fine-tune a Llama-family model with LoRA or fully, as docs/WORKER_PROTOCOL.md specifies (DPO and
+prompt or prefix tuning subclass the trainer: ``dpo``, ``prompt_learning``).
 
 Read top to bottom: the data is encoded and the plan of every step built (``plan``); a checkpoint to resume
 from is checked against it; the model is loaded, the method's trainable weights chosen (``weights``) and the
@@ -93,13 +94,15 @@ class StepResult:
 
 def train(spec: TrainSpec, events: EventSink, stop: StopSignal) -> int:
     """Runs to the end (0) or until stopped (143); failures are raised as ``WorkerFailure``."""
-    if isinstance(spec.method, (PromptTuning, PrefixTuning)):
-        raise WorkerFailure.bad_spec(f"method.type: {method_type(spec.method)} is not in the torch runtime yet")
     trainer = Trainer
     if isinstance(spec.method, Dpo):
         from .dpo import DpoTrainer
 
         trainer = DpoTrainer
+    elif isinstance(spec.method, (PromptTuning, PrefixTuning)):
+        from .prompt_learning import PromptLearningTrainer
+
+        trainer = PromptLearningTrainer
     runtime = Distributed.start(spec.device)
     if isinstance(spec.method, Qlora) and runtime.world_size > 1:
         raise WorkerFailure.bad_spec(f"method.type: qlora runs in one process, not under torchrun "
@@ -478,7 +481,7 @@ class Trainer:
                 host_rng=[host for host, _ in rng])
             torch_rng = {f"rank{r}.{k}": v for r, (_, states) in enumerate(rng) for k, v in states.items()}
             checkpoint.write_checkpoint(self.spec.output_dir, state, len(self.plan),
-                                        lambda d: self.weights.save(d, tensors), self.weights.output_kind,
+                                        lambda d: self.weights.save_checkpoint(d, tensors), self.weights.output_kind,
                                         moments, torch_rng)
         self.runtime.barrier()
         self.last_checkpoint = target
@@ -569,7 +572,13 @@ def dropout_seed(seed: int, step: int, micro_batch: int, rank: int = 0) -> int:
     return long_hash(java_long(seed * 1_000_003 + step * 1_009 + micro_batch + rank * 1_000_000_007))
 
 
-def method_summary(method: Lora | Dpo | Qlora | Full) -> dict:
+def method_summary(method: Lora | Dpo | Qlora | Full | PromptTuning | PrefixTuning) -> dict:
+    if isinstance(method, PromptTuning):
+        return {"type": "prompt_tuning", "num_virtual_tokens": method.num_virtual_tokens, "init": method.init,
+                "init_text": method.init_text}
+    if isinstance(method, PrefixTuning):
+        return {"type": "prefix_tuning", "num_virtual_tokens": method.num_virtual_tokens,
+                "prefix_projection": method.prefix_projection, "encoder_hidden_size": method.encoder_hidden_size}
     if isinstance(method, Qlora):
         return {"type": "qlora", "r": method.r, "alpha": method.lora_alpha,
                 "target_modules": list(method.target_modules), "use_rslora": method.use_rslora,
@@ -610,8 +619,3 @@ def _optimizer_step(optimizer: torch.optim.Optimizer) -> int:
             return int(_gather(state["step"]).item()) if torch.is_tensor(state["step"]) else int(state["step"])
     return 0
 
-
-def method_type(method) -> str:
-    """The spec's ``method.type`` of ``method``."""
-    names = {PromptTuning: "prompt_tuning", PrefixTuning: "prefix_tuning"}
-    return names.get(type(method), type(method).__name__.lower())

@@ -45,6 +45,10 @@ class TrainedWeights:
     def save(self, directory: Path, tensors: dict[str, torch.Tensor]) -> None:
         raise NotImplementedError
 
+    def save_checkpoint(self, directory: Path, tensors: dict[str, torch.Tensor]) -> None:
+        """Writes a checkpoint's weights: the output layout, and whatever else ``restore`` reads."""
+        self.save(directory, tensors)
+
     def weights_file(self, directory: Path) -> Path:
         raise NotImplementedError
 
@@ -75,12 +79,7 @@ class LoraWeights(TrainedWeights):
         return directory / ADAPTER_WEIGHTS
 
     def save(self, directory: Path, tensors: dict[str, torch.Tensor]) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        config = self.peft_model.peft_config[self.adapter_name].to_dict()
-        config["inference_mode"] = True
-        (directory / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True, default=_json_value)
-                                                + "\n", encoding="utf-8")
-        save_file(_contiguous(tensors), str(directory / ADAPTER_WEIGHTS), metadata={"format": "pt"})
+        write_adapter(directory, self.peft_model.peft_config[self.adapter_name], tensors)
 
 
 class FullWeights(TrainedWeights):
@@ -111,6 +110,16 @@ class FullWeights(TrainedWeights):
             if (self.base_model / name).is_file():
                 shutil.copyfile(self.base_model / name, directory / name)
         save_file(_contiguous(tensors), str(directory / MODEL_WEIGHTS), metadata={"format": "pt"})
+
+
+def write_adapter(directory: Path, peft_config, tensors: dict[str, torch.Tensor]) -> None:
+    """A PEFT adapter directory as ``save_pretrained`` writes it: the config (for inference) and the tensors."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = peft_config.to_dict()
+    config["inference_mode"] = True
+    (directory / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True, default=_json_value)
+                                            + "\n", encoding="utf-8")
+    save_file(_contiguous(tensors), str(directory / ADAPTER_WEIGHTS), metadata={"format": "pt"})
 
 
 def _contiguous(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
