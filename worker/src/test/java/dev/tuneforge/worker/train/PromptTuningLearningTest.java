@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,10 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
  * 95 s at the worst, prompt tuning (16 virtual tokens, 100 examples, 4 epochs, learning rate 0.1) 6 s, the
  * evaluations 3 s. The run is deterministic (fixed seeds, one math thread).
  *
- * <p>Tagged {@code learning} so that a quick build can leave it out with
- * {@code -Dtuneforge.excludedGroups=learning}; it runs by default.
+ * <p>Not tagged {@code learning}: unlike {@link JsonTaskLearningTest}, whose learning the platform's tests check
+ * again end to end, nothing else shows that a soft prompt learns, so it runs in every build (about a minute on 2
+ * cores).
  */
-@Tag("learning")
 class PromptTuningLearningTest {
 
     private static final String TAG = "Format: json";
