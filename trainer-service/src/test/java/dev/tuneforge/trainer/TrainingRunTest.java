@@ -31,6 +31,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +146,33 @@ class TrainingRunTest {
         assertEquals(AttemptOutcome.CRASHED, killed.outcome());
         assertEquals("worker exited with 137 (killed by signal 9)", killed.outcomeMessage());
         assertEquals(ExitCode.KILLED, ExitCode.of(killed.exitCode()));
+    }
+
+    @Test
+    void aCheckpointWhoseUploadMeetsABriefS3OutageIsUploadedWhenS3IsBackAndTheWorkerGoesOn() {
+        String ds = TrainingFixture.newId("ds_");
+        TrainingFixture.dataset(store, topics, ds, 1, null, 40, 40);
+        int saveSteps = 5;
+        String jobId = request(ds, Map.of("max_steps", 400, "batch_size", 8, "save_steps", saveSteps, "lora_r", 4));
+        await().atMost(WAIT).until(() -> !topics.events(CheckpointSaved.class, jobId).isEmpty());
+
+        Path out = Path.of(attempts.find(jobId, 1).orElseThrow().workdir()).resolve("out");
+        TuneforgeStack.stack().killS3();
+        try {
+            // the worker writes a checkpoint after S3 went away (and prints it): its upload meets the outage
+            long announced = topics.events(CheckpointSaved.class, jobId).stream().mapToLong(CheckpointSaved::step)
+                    .max().orElseThrow();
+            await().atMost(WAIT).until(() -> Files.exists(out.resolve("checkpoint-" + (announced + 2L * saveSteps)))
+                    || jobs.state(jobId).orElseThrow().isFinal());
+        } finally {
+            TuneforgeStack.stack().startS3();
+        }
+
+        await().atMost(WAIT).until(() -> jobs.state(jobId).orElseThrow().isFinal());
+        assertEquals(Optional.of(JobState.SUCCEEDED), jobs.state(jobId));
+        assertEquals(1, topics.events(TrainingStarted.class, jobId).size(), "no attempt was lost to the outage");
+        assertEquals(400L, topics.events(CheckpointSaved.class, jobId).stream().mapToLong(CheckpointSaved::step).max()
+                .orElseThrow());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tuneforge.trainer.launch;
 
 import dev.tuneforge.events.TrainingProgress;
+import dev.tuneforge.kit.messaging.TransientFaults;
 import dev.tuneforge.launcher.KubernetesWorker;
 import dev.tuneforge.launcher.RunningWorker;
 import dev.tuneforge.launcher.WorkerProcess;
@@ -29,6 +30,8 @@ import org.jboss.logging.Logger;
 public final class AttemptRunner implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class);
+    /** How often an event is handled before a transient fault fails the attempt: waits of 1 to 32 s, 63 s in all. */
+    static final int TRANSIENT_TRIES = 7;
 
     /** What the runner needs from its surroundings. */
     public record Context(JobTransitions transitions, DatasetVersions datasets, MixedTrainSplits trainSplits,
@@ -213,13 +216,37 @@ public final class AttemptRunner implements Runnable {
         }
         boolean held;
         try {
-            held = handle(e);
+            held = handleRetryingTransientFaults(e);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for an upload", ex);
         }
         if (!held) {
             leaseLost();
+        }
+    }
+
+    /**
+     * {@link #handle}, tried again while it meets a transient fault (S3 or the database briefly away,
+     * {@link TransientFaults}): an event's writes are an idempotent upload (same key, manifest last) and a transaction
+     * that rolled back, so trying again is safe, and failing instead would kill a healthy worker and cost the job an
+     * attempt, whose successor would meet the same outage at once. The worker waits meanwhile (its output is not
+     * read). Waits 1, 2, 4, ... s, about a minute in all; the lease is renewed on a thread of its own.
+     */
+    private boolean handleRetryingTransientFaults(WorkerEvent e) throws InterruptedException {
+        long waitMillis = 1_000;
+        for (int attemptNo = 1; ; attemptNo++) {
+            try {
+                return handle(e);
+            } catch (RuntimeException fault) {
+                if (attemptNo >= TRANSIENT_TRIES || !TransientFaults.isTransient(fault)) {
+                    throw fault;
+                }
+                LOG.warnf("job %s attempt %d: %s met a transient fault, trying again in %d s: %s", job.jobId(),
+                        attempt, e.getClass().getSimpleName(), waitMillis / 1000, fault.getMessage());
+                Thread.sleep(waitMillis);
+                waitMillis *= 2;
+            }
         }
     }
 
