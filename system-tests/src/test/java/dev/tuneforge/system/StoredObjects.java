@@ -29,7 +29,10 @@ import java.util.regex.Pattern;
  * <li>a job's artifact {@code .../output/<kind>/}, for everything under {@code .../output/}: an attempt's output is one
  *     upload, the artifact and the trainer state beside it;</li>
  * <li>the base-model catalogue is its own record: a directory under {@code base-models/} with its
- *     {@code manifest.json} (written last) is a base model; one without is a failed upload.</li>
+ *     {@code manifest.json} (written last) is a base model; one without is a failed upload;</li>
+ * <li>the few-shot baseline's held-out file {@code projects/{p}/eval/few-shot/{dataset}-v{n}/k{k}.jsonl} is derived
+ *     from that dataset version (its held-out and training splits, always the same for the same k), so it is named
+ *     where the version is: by a key under {@code projects/{p}/datasets/{dataset}/v{n}/}.</li>
  * </ul>
  */
 final class StoredObjects {
@@ -38,6 +41,7 @@ final class StoredObjects {
     private static final Pattern KEY = Pattern.compile("(?:projects|base-models)/[^\\s\"'(),\\\\]+");
     private static final Pattern OUTPUT = Pattern.compile("(.*/output/)[^/]+/");
     private static final String MANIFEST = "manifest.json";
+    private static final Pattern FEW_SHOT = Pattern.compile("projects/([^/]+)/eval/few-shot/([^/]+)-v(\\d+)/[^/]+");
 
     private StoredObjects() {
     }
@@ -75,6 +79,12 @@ final class StoredObjects {
             boolean named = references.contains(key) || prefixes.stream().anyMatch(key::startsWith)
                     || key.endsWith("/" + MANIFEST) && references.stream().anyMatch(r -> !r.endsWith("/")
                             && r.substring(0, r.lastIndexOf('/') + 1).equals(key.substring(0, key.lastIndexOf('/') + 1)));
+            Matcher fewShot = FEW_SHOT.matcher(key);
+            if (!named && fewShot.matches()) {
+                String version = "projects/" + fewShot.group(1) + "/datasets/" + fewShot.group(2) + "/v"
+                        + fewShot.group(3) + "/";
+                named = references.stream().anyMatch(r -> r.startsWith(version));
+            }
             if (!named) {
                 orphans.add(key);
             }
