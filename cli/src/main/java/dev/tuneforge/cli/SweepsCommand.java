@@ -49,12 +49,9 @@ class SweepsCommand implements Callable<Integer> {
         @Option(names = "--model-name", paramLabel = "NAME", description = "The model it trains (default: the dataset's name).")
         String modelName;
 
-        @Option(names = "--method", paramLabel = "METHOD", description = "lora (default), full or dpo.")
-        String method;
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
-                description = "A hyperparameter of every trial, repeatable (as `jobs create`).")
-        List<String> settings;
+        /** Every trial's base recipe, as `jobs create` takes it. */
+        @Mixin
+        RecipeOptions recipe;
 
         @Option(names = "--param", paramLabel = "NAME=VALUES", required = false,
                 description = {"A parameter of the search space, repeatable: values separated by commas",
@@ -111,8 +108,8 @@ class SweepsCommand implements Callable<Integer> {
             body.put("dataset_version", datasetVersion);
             body.put("base_model", baseModel);
             body.put("model_name", modelName);
-            body.put("method", method);
-            body.put("hyperparameters", Settings.parse(settings, "--set"));
+            body.put("method", recipe.method);
+            body.put("hyperparameters", recipe.hyperparameters());
             body.put("search_space", space);
             body.put("strategy", strategy);
             body.put("max_trials", maxTrials);
