@@ -14,6 +14,10 @@ import java.util.Map;
  *                        default ({@code tuneforge.trainer.default-runtime})
  * @param sweepId         the sweep this job is a trial of, or null
  * @param sweepTrial      its trial's index in the sweep (0-based), or null
+ * @param trigger         why a pipeline started the job, for its audit trail, or null (a user's request):
+ *                        {@code {"type": "new_data", "dataset_version": n}} or
+ *                        {@code {"type": "drift", "event_id": the DriftDetected's id, "window_id", "model_version",
+ *                        "metrics": [the detected metrics]}}
  */
 public record TrainingRequested(
         String projectId,
@@ -29,7 +33,15 @@ public record TrainingRequested(
         Integer priority,
         String runtime,
         String sweepId,
-        Integer sweepTrial) implements TuneforgeEvent {
+        Integer sweepTrial,
+        Map<String, Object> trigger) implements TuneforgeEvent {
+
+    public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
+                             String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,
+                             String pipelineId, Integer priority, String runtime, String sweepId, Integer sweepTrial) {
+        this(projectId, jobId, baseModel, datasetId, datasetVersion, method, hyperparameters, modelName, requestedBy,
+                pipelineId, priority, runtime, sweepId, sweepTrial, null);
+    }
 
     public TrainingRequested(String projectId, String jobId, String baseModel, String datasetId, int datasetVersion,
                              String method, Map<String, Object> hyperparameters, String modelName, String requestedBy,
