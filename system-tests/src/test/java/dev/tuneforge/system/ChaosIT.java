@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneforge.events.Topics;
+import dev.tuneforge.events.TrainingFinished;
+import dev.tuneforge.events.TrainingRequested;
+import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.platform.EmbeddedStack;
 import dev.tuneforge.platform.test.TopicClient;
 import java.sql.Connection;
@@ -32,15 +35,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * ({@link Chaos}): the five services, run as {@code up} runs them (supervised: a killed one is started again), and the
  * stack's Kafka broker, PostgreSQL and S3 server. After each chain:
  * <ul>
- * <li>the demo completed: dataset → job → evaluation → promotion → a JSON answer from the champion;</li>
+ * <li>the demo completed: dataset → job → evaluation → promotion → a JSON answer from the champion (a torch-trained
+ *     adapter in PEFT layout, served by the gateway's djl {@code worker serve});</li>
  * <li>each event of the chain happened once, by business key and by {@code ce_id} ({@link DemoChain}), the job's
- *     attempts (one more per attempt a kill cost) each started once;</li>
+ *     attempts (one more per attempt a kill cost) each started once; the training events say torch (requested,
+ *     started on the torch slot {@code cpu-1}, finished), and so do the job's view and the evaluation's report
+ *     (the evaluation on the torch slot, candidate and base model alike, the candidate ahead of the base model);</li>
  * <li>nothing is stuck: every job and evaluation has ended, every outbox is sent, every consumer has consumed every
  *     record of its topics, and nothing was dead-lettered (every fault here is transient);</li>
  * <li>every object in S3 is named by a row or an event ({@link StoredObjects}): what a killed attempt uploaded and
  *     never published is gone.</li>
  * </ul>
- * In CI: one chain with three kills of different parts at seeded moments; the seed is printed, and
+ * This is also the test of the demo on the torch runtime through the public API (a separate run without kills would
+ * train the same 480 steps again: about 7 minutes of CI). In CI: one chain with three kills of different parts at
+ * seeded moments; the seed is printed, and
  * {@code -Dtuneforge.chaos.seed=N} repeats a run. {@code -Dtuneforge.chaos.cells=kafka@training,...} runs one chain
  * per named kill, {@code -Dtuneforge.chaos.cells=all} the whole matrix (component × moment, {@code bench/chaos.sh}),
  * and prints each cell's outcome. Leases are shortened (trainer 10 s, evaluations 15 s; {@code up}: 30 s and 5 min) so
@@ -105,14 +113,34 @@ class ChaosIT {
         System.out.println("chaos: " + model + ": " + killed);
         assertEquals(0, demo.exitCode(), demo.output());
         assertTrue(demo.output().contains("answer is valid JSON"), demo.output());
+        assertTrue(demo.output().contains("evaluated on the torch runtime (slot cpu-1)"), demo.output());
 
         Api api = platform.api();
         JsonNode card = api.get("/api/v1/models/" + model + "/versions/1");
+        assertEquals("promoted", card.path("status").asText(), card.toString());
         String jobId = card.path("job_id").asText();
+        // The gateway reads each topic on its own (and may have been killed): its views catch up, in any order.
+        await("the job's and its evaluation's views").atMost(SETTLE).pollInterval(Duration.ofSeconds(2))
+                .ignoreExceptions().untilAsserted(() -> {
+                    JsonNode job = api.get("/api/v1/jobs/" + jobId);
+                    assertEquals("torch", job.path("runtime").asText(), job.toString());
+                    assertEquals("succeeded", job.path("state").asText(), job.toString());
+                    JsonNode eval = api.get("/api/v1/evals/" + job.path("eval_id").asText());
+                    assertEquals("torch", eval.at("/report/runtime").asText(), eval.toString());
+                    assertEquals("cpu-1", eval.at("/report/slot").asText(), eval.toString());
+                    assertTrue(eval.at("/report/subjects/candidate/metrics/exact_match").asDouble()
+                            > eval.at("/report/subjects/base/metrics/exact_match").asDouble(), eval.toString());
+                });
+
         JsonNode lineage = api.get("/api/v1/models/" + model + "/versions/1/lineage");
         TopicClient topics = new TopicClient(platform.stack().kafkaBootstrapServers());
         DemoChain chain = DemoChain.assertOnceDespiteRestarts(topics, model, card.at("/dataset/id").asText(), jobId,
                 lineage);
+        assertEquals("torch", chain.requested().as(TrainingRequested.class).runtime());
+        TrainingStarted started = chain.started().as(TrainingStarted.class);
+        assertEquals("torch", started.runtime());
+        assertEquals("cpu-1", started.slot());
+        assertEquals("torch", chain.finished().as(TrainingFinished.class).runtime());
         System.out.println("chaos: " + model + ": the chain happened once, the job in " + chain.attempts()
                 + " attempt(s)");
 
