@@ -208,6 +208,19 @@ class OutboxInboxTest {
     }
 
     @Test
+    void anEffectThatThrowsAnErrorIsDeadLetteredLikeAFailureAndTheNextEventIsProcessed() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> outbox.publish(uploaded(datasetId, "too-deep")));
+        QuarkusTransaction.requiringNew().run(() -> outbox.publish(uploaded(datasetId, "after-error")));
+
+        await().atMost(WAIT).until(() -> effects(datasetId).equals(List.of("after-error")));
+        await().atMost(WAIT).until(() -> deadLettered(datasetId).size() == 1);
+        String reason = TopicClient.header(deadLettered(datasetId).get(0), DeadLetterHeaders.REASON);
+        assertTrue(reason.contains("failed 3 times, the last with StackOverflowError: the effect recursed too deep"),
+                reason);
+    }
+
+    @Test
     void aDeadLetterReplayedAfterTheFixTakesEffectOnceAndIsMarkedReplayed() throws Exception {
         String datasetId = "ds_" + UUID.randomUUID();
         EventEnvelope sent = topics().publish(uploaded(datasetId, "fails-until-fixed"), "a-test");

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A consumer whose effect is a row in {@code test_effects}. Upload names steer it: {@code flaky-N} fails N times
  * before succeeding, {@code always-fails} never succeeds, {@code fails-until-fixed} fails (a domain error) until
- * {@link #deployFix} is called for its dataset, {@code writes-to-s3} also writes {@link #objectKey} first.
+ * {@link #deployFix} is called for its dataset, {@code writes-to-s3} also writes {@link #objectKey} first,
+ * {@code too-deep} always throws {@link StackOverflowError} (an Error, not an exception).
  */
 @ApplicationScoped
 public class TestConsumer {
@@ -79,6 +80,9 @@ public class TestConsumer {
         String name = uploaded.name();
         if (name.equals("fails-until-fixed") && !FIXED.contains(uploaded.datasetId())) {
             throw new IllegalArgumentException("format " + uploaded.format() + " is not supported by this release");
+        }
+        if (name.equals("too-deep")) {
+            throw new StackOverflowError("the effect recursed too deep for " + name);
         }
         if (name.equals("always-fails")) {
             throw new IllegalStateException("the effect always fails for " + name);

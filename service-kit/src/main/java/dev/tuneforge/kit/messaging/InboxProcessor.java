@@ -125,7 +125,7 @@ public class InboxProcessor {
         String what = envelope.type().typeName() + " " + envelope.id();
         InboxRetryPolicy.Tracker tracker = policy.track();
         while (true) {
-            RuntimeException failure;
+            Throwable failure;
             try {
                 boolean handled = QuarkusTransaction.requiringNew()
                         .timeout((int) transactionTimeout.toSeconds()).call(() -> {
@@ -162,7 +162,7 @@ public class InboxProcessor {
      */
     private Optional<InboxRetryPolicy.DeadLetter> afterFailure(String consumer, ConsumerRecord<String, String> record,
                                                                String what, InboxRetryPolicy.Tracker tracker,
-                                                               boolean transientFault, RuntimeException failure) {
+                                                               boolean transientFault, Throwable failure) {
         if (stopping) {
             // The database or broker may be going away under the effect; nothing is judged now. The record stays
             // uncommitted and is delivered again after the restart.
@@ -216,9 +216,15 @@ public class InboxProcessor {
         return failure.getClass().getSimpleName() + ": " + failure.getMessage();
     }
 
-    private static RuntimeException unwrap(RuntimeException e) {
-        if (e instanceof QuarkusTransactionException && e.getCause() instanceof RuntimeException cause) {
-            return cause;
+    /**
+     * The effect's own failure: QuarkusTransaction wraps what escapes the effect, {@link Error}s included (a
+     * {@code StackOverflowError} on input nested too deep is a failure like any other, dead-lettered after the last
+     * attempt under its own name).
+     */
+    private static Throwable unwrap(RuntimeException e) {
+        if (e instanceof QuarkusTransactionException
+                && (e.getCause() instanceof RuntimeException || e.getCause() instanceof Error)) {
+            return e.getCause();
         }
         return e;
     }
