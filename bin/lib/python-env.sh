@@ -21,6 +21,19 @@ tuneforge_python_env() {
     echo "$venv/bin/python"
     return 0
   fi
+  # Two builds (or a build and a torch slot's bootstrap) may ask at once: one makes it, the other waits and finds
+  # it made.
+  if command -v flock > /dev/null 2>&1; then
+    mkdir -p "$root/target"
+    local lock
+    exec {lock}> "$root/target/.python-env.lock"
+    flock "$lock"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+      exec {lock}>&-
+      echo "$venv/bin/python"
+      return 0
+    fi
+  fi
   python="${TUNEFORGE_PYTHON:-python3}"
   if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
     echo "tuneforge: the torch runtime needs Python >= 3.10 ('$python' is missing or older); set TUNEFORGE_PYTHON" >&2
@@ -37,6 +50,7 @@ tuneforge_python_env() {
     return 1
   }
   echo "$want" > "$stamp"
+  [ -z "${lock:-}" ] || exec {lock}>&-
   echo "$venv/bin/python"
 }
 
