@@ -12,7 +12,11 @@ from servers import RunningServer
 from test_serve import assert_stops_with_143, chat_request, generate_directly
 from tiny_adapters import write_adapter, write_prompt_adapter
 
+from tuneforge_worker.errors import WorkerFailure
+from tuneforge_worker.events import EventSink
+from tuneforge_worker.serve import serve
 from tuneforge_worker.spec import Generation
+from tuneforge_worker.stop import StopSignal
 
 GREEDY = Generation(24, 0.0)
 
@@ -126,14 +130,16 @@ def test_an_adapter_that_does_not_fit_is_a_400_naming_it_and_the_others_are_stil
     write_adapter(other, library / "other-base")
     try:
         server = start()
-        ask(server, "ner")
+        # the first LoRA adapter: a failure must give the base model its own layers back
         response = server.post("/v1/chat/completions", {**chat_request(), "model": "other-base"})
         assert response.status == 400, response.body
         error = response.json()["error"]
         assert error["param"] == "model" and "'other-base' does not fit the served model" in error["message"]
-        for model in ("ner", "llama", "support-bot.v1:3"):
+        for model in ("llama", "ner", "support-bot.v1:3"):
             assert ask(server, model)["choices"][0]["message"]["content"] == expected[model], model
         assert listed(server) == ["llama", "support-bot.v1:3", "ner"]
+        assert server.post("/v1/chat/completions", {**chat_request(), "model": "other-base"}).status == 400
+        assert ask(server, "ner")["choices"][0]["message"]["content"] == expected["ner"]
     finally:
         shutil.rmtree(library / "other-base")
 
@@ -146,3 +152,17 @@ def test_with_adapter_too_a_request_naming_no_adapter_gets_that_one_which_is_nev
         assert body["model"] == (model or "soft-prompt")
         assert body["choices"][0]["message"]["content"] == expected[model or "soft-prompt"], model
     assert listed(server) == ["soft-prompt", "support-bot.v1:3"]
+
+
+@pytest.mark.parametrize("adapters, max_adapters, message", [
+    (None, 2, "--max-adapters needs --adapters DIR"),
+    ("library", 0, "--max-adapters must be at least 1, got 0"),
+    ("missing", None, "--adapters {missing}: no such directory"),
+])
+def test_bad_adapter_options_fail_as_a_bad_spec(base, library, tmp_path, adapters, max_adapters, message):
+    directory = {None: None, "library": library, "missing": tmp_path / "missing"}[adapters]
+    with pytest.raises(WorkerFailure) as failure:
+        serve(base, None, "127.0.0.1", 0, "cpu", EventSink.silent(), StopSignal(), adapters=directory,
+              max_adapters=max_adapters)
+    assert failure.value.code == "bad_spec"
+    assert failure.value.message == message.format(missing=tmp_path / "missing")
