@@ -5,6 +5,7 @@ base alone) does, whichever was asked before it; adapters load on first use, at 
 climbing id is a 404 ``model_not_found``."""
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,15 @@ def test_with_adapter_too_a_request_naming_no_adapter_gets_that_one_which_is_nev
         assert body["model"] == (model or "soft-prompt")
         assert body["choices"][0]["message"]["content"] == expected[model or "soft-prompt"], model
     assert listed(server) == ["soft-prompt", "support-bot.v1:3"]
+
+
+def test_parallel_requests_for_different_adapters_each_get_their_own_answer(start, expected):
+    server = start("--max-adapters", "2")
+    models = ["ner", "soft-prompt", "llama", "support-bot.v1:3"] * 3
+    with ThreadPoolExecutor(len(models)) as pool:
+        answers = list(pool.map(lambda m: ask(server, m)["choices"][0]["message"]["content"], models))
+    assert answers == [expected[m] for m in models]
+    assert server.get("/health").json()["adapters_loaded"] == 2
 
 
 @pytest.mark.parametrize("adapters, max_adapters, message", [
