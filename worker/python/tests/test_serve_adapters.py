@@ -101,7 +101,7 @@ def test_beyond_max_adapters_the_least_recently_used_is_evicted_and_loaded_again
     assert server.get("/health").json()["adapters_loaded"] == 2
 
 
-def test_an_unknown_or_climbing_id_is_model_not_found(start):
+def test_an_unknown_or_climbing_id_is_model_not_found_which_the_openai_sdk_raises_as_not_found(start):
     server = start()
     for model in ("nobody", "../ner", "ner/../ner", ".hidden", "a" * 201, "", "soft-prompt/"):
         response = server.post("/v1/chat/completions", {**chat_request(), "model": model})
@@ -110,6 +110,14 @@ def test_an_unknown_or_climbing_id_is_model_not_found(start):
         assert (error["type"], error["param"], error["code"]) == ("invalid_request_error", "model", "model_not_found")
         assert repr(model) in error["message"]
     assert listed(server) == ["llama"]
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=server.serving["url"], api_key="not-checked", max_retries=0, timeout=60)
+    with pytest.raises(openai.NotFoundError) as not_found:
+        client.chat.completions.create(model="nobody", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+    assert (not_found.value.code, not_found.value.param) == ("model_not_found", "model")
+    streamed = client.chat.completions.create(model="ner", messages=[{"role": "user", "content": "Hi"}], max_tokens=2,
+                                              stream=True)
+    assert {chunk.model for chunk in streamed} == {"ner"}
 
 
 def test_an_adapter_staged_after_the_start_is_served(start, base, library, tmp_path, expected):
