@@ -1,4 +1,4 @@
-"""PEFT LoRA adapters for the tiny models, written with peft itself (no train.py needed)."""
+"""PEFT LoRA and prompt-tuning adapters for the tiny models, written with peft itself (no train.py needed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 
 from tuneforge_worker.model import attach_lora, load_model
-from tuneforge_worker.spec import Lora
+from tuneforge_worker.prompt_learning import attach_prompt_learning
+from tuneforge_worker.spec import Lora, PromptTuning
 
 
 def lora_model(base: Path, targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "down_proj"), r: int = 4,
@@ -27,4 +28,11 @@ def lora_model(base: Path, targets: tuple[str, ...] = ("q_proj", "k_proj", "v_pr
 def write_adapter(base: Path, path: Path, **kwargs) -> Path:
     """A perturbed adapter (see ``lora_model``) saved in PEFT's layout, naming ``base`` as its base model."""
     lora_model(base, **kwargs).save_pretrained(str(path))
+    return path
+
+
+def write_prompt_adapter(base: Path, path: Path, virtual_tokens: int = 4, seed: int = 0) -> Path:
+    """A PROMPT_TUNING adapter with random virtual tokens, saved by peft, naming ``base`` as its base model."""
+    model = attach_prompt_learning(load_model(base, torch.device("cpu")), PromptTuning(virtual_tokens), base, seed)
+    model.save_pretrained(str(path))
     return path

@@ -43,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
     s = commands.add_parser("serve")
     s.add_argument("--model", type=Path, required=True)
     s.add_argument("--adapter", type=Path)
+    s.add_argument("--adapters", type=Path)
+    s.add_argument("--max-adapters", type=int)
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--device", default="cpu")
@@ -85,7 +87,8 @@ def run(args: argparse.Namespace, events: EventSink, stop: StopSignal) -> int:
         return evaluate(read_eval_spec(args.spec, args.workdir, args.adapter), events, stop)
     from .serve import serve
 
-    return serve(args.model, args.adapter, args.host, args.port, args.device, events, stop, args.parent_pid)
+    return serve(args.model, args.adapter, args.host, args.port, args.device, events, stop, args.parent_pid,
+                 args.adapters, args.max_adapters)
 
 
 def _is_device_oom(e: Exception) -> bool:

@@ -47,6 +47,11 @@ class ApiError(Exception):
         return cls(404, "invalid_request_error", message, None, "not_found")
 
     @classmethod
+    def model_not_found(cls, model: str, why: str) -> ApiError:
+        """OpenAI's answer to a ``model`` it does not serve."""
+        return cls(404, "invalid_request_error", f"model: {model!r}: {why}", "model", "model_not_found")
+
+    @classmethod
     def method_not_allowed(cls, message: str) -> ApiError:
         return cls(405, "invalid_request_error", message, None, "method_not_allowed")
 
@@ -231,10 +236,11 @@ def _as_boolean(v: Any) -> bool:
 # --- responses -------------------------------------------------------------------------------------------
 
 
-def models(model: str) -> dict:
-    """``GET /v1/models``: the one model this server answers with."""
-    return {"object": "list", "data": [{"id": model, "object": "model", "created": int(time.time()),
-                                        "owned_by": "tuneforge"}]}
+def models(ids: list[str]) -> dict:
+    """``GET /v1/models``: the models this server answers with (one, or the base model and its loaded adapters)."""
+    created = int(time.time())
+    return {"object": "list", "data": [{"id": i, "object": "model", "created": created, "owned_by": "tuneforge"}
+                                       for i in ids]}
 
 
 class Responses:

@@ -19,6 +19,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import torch
 
+from .adapter_pool import DEFAULT_MAX_ADAPTERS, AdapterDir, AdapterDirectory, AdapterPool
 from .errors import ExitCode, WorkerFailure
 from .events import EventSink
 from .generate import Generated, GenerationStopped, Generator, stop_token_ids
@@ -39,22 +41,29 @@ log = logging.getLogger(__name__)
 
 
 def serve(model: Path, adapter: Path | None, host: str, port: int, device: str, events: EventSink,
-          stop: StopSignal, parent_pid: int | None = None) -> int:
+          stop: StopSignal, parent_pid: int | None = None, adapters: Path | None = None,
+          max_adapters: int | None = None) -> int:
     """Serves until SIGTERM, or until process ``parent_pid`` is gone (a launcher that was killed cannot stop its
-    servers itself, so they watch it)."""
+    servers itself, so they watch it). With ``adapters``, the base model and the adapters in that directory, at
+    most ``max_adapters`` of them loaded at once."""
+    if max_adapters is not None and adapters is None:
+        raise WorkerFailure.bad_spec("--max-adapters needs --adapters DIR")
+    if max_adapters is not None and max_adapters < 1:
+        raise WorkerFailure.bad_spec(f"--max-adapters must be at least 1, got {max_adapters}")
     if not 0 <= port <= 65535:
         raise WorkerFailure.bad_spec(f"--port must be 0..65535, got {port}")
     if not DEVICE.fullmatch(device):
         raise WorkerFailure.bad_spec(f"--device must be cpu, cuda, cuda:N or auto, got {device}")
     model = Path(os.path.abspath(model))
     adapter = Path(os.path.abspath(adapter)) if adapter is not None else None
-    for option, path in (("--model", model), ("--adapter", adapter)):
+    adapters = Path(os.path.abspath(adapters)) if adapters is not None else None
+    for option, path in (("--model", model), ("--adapter", adapter), ("--adapters", adapters)):
         if path is not None and not path.is_dir():
             raise WorkerFailure.bad_spec(f"{option} {path}: no such directory")
     # Bind before loading, so that a port in use fails at once; nothing is accepted until the model is there.
     server = OpenAiServer.bind(host, port)
     try:
-        server.served = ServedModel.load(model, adapter, device)
+        server.served = ServedModel.load(model, adapter, device, adapters, max_adapters or DEFAULT_MAX_ADAPTERS)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="serve-http",
                          daemon=True).start()
         bound = server.server_address[1]
@@ -128,21 +137,52 @@ class SharedTokenizer:
 
 
 @dataclass(frozen=True)
+class Target:
+    """What one request runs with: the id its responses name, the context its prompt and generation must fit in,
+    and its generator, to be entered under the generation lock (loading an adapter touches the model)."""
+
+    id: str
+    context_length: int
+    generator: Callable[[], AbstractContextManager[Generator]]
+
+
+@dataclass(frozen=True)
 class ServedModel:
     """The model a server answers with: its id as ``/v1/models`` lists it (the adapter's directory name when
     there is one, else the model's), the tokenizer with its chat template, and a generator that ends on the
-    model's end-of-sequence tokens."""
+    model's end-of-sequence tokens. With ``--adapters``, also the adapters a request may name (``adapters``) and
+    those loaded (``pool``); the generator is then the default one (the base model's, or ``--adapter``'s)."""
 
     id: str
     tokenizer: SharedTokenizer
     generator: Generator
+    adapters: AdapterDirectory | None = None
+    pool: AdapterPool | None = None
 
     @property
     def context_length(self) -> int:
         return self.generator.max_context
 
+    def model_ids(self) -> list[str]:
+        """What ``/v1/models`` lists: this model, then the adapters loaded, most recently used first."""
+        return [self.id, *(self.pool.loaded_ids() if self.pool is not None else ())]
+
+    def target(self, model) -> Target:
+        """What a request's ``model`` field asks for: without ``--adapters`` this model whatever it names; with it,
+        this model when it names none or this model's id, else the adapter it names (404 for an unknown one)."""
+        if self.pool is None:
+            return Target(self.id, self.context_length, lambda: nullcontext(self.generator))
+        if model is None or model == self.id:
+            return Target(self.id, self.context_length, self.pool.default)
+        if not isinstance(model, str):
+            raise ApiError.invalid("model", f"model: must be a string, got {dumps(model)}")
+        adapter = self.adapters.find(model)
+        return Target(adapter.id, self.pool.base.max_context - adapter.virtual_tokens,
+                      lambda: self.pool.adapter(adapter))
+
     @classmethod
-    def load(cls, model_dir: Path, adapter_dir: Path | None, device: str) -> ServedModel:
+    def load(cls, model_dir: Path, adapter_dir: Path | None, device: str, adapters_dir: Path | None = None,
+             max_adapters: int = DEFAULT_MAX_ADAPTERS) -> ServedModel:
         """``model_dir`` is a model directory, or a PEFT adapter directory whose config names its base."""
         base, embedded = pick_model_dir(model_dir)
         if embedded is not None and adapter_dir is not None:
@@ -155,14 +195,33 @@ class ServedModel:
         try:
             tokenizer = SharedTokenizer(load_tokenizer(base))
             model = load_model(base, target)
+            stop_ids = stop_token_ids(base, tokenizer)
+            model_id = (adapter_dir if adapter_dir is not None else base).name
+            if adapters_dir is not None:
+                return cls._with_adapters(model_id, tokenizer, model, stop_ids, adapter_dir, adapters_dir,
+                                          max_adapters)
             if adapter_dir is not None:
                 model = load_adapter(model, adapter_dir).eval()
         except (WorkerFailure, MemoryError, torch.OutOfMemoryError):
             raise
         except Exception as e:
             raise WorkerFailure.bad_spec(f"cannot load the model: {e}") from e
-        model_id = (adapter_dir if adapter_dir is not None else base).name
-        return cls(model_id, tokenizer, Generator(model, tokenizer, stop_token_ids(base, tokenizer)))
+        return cls(model_id, tokenizer, Generator(model, tokenizer, stop_ids))
+
+    @classmethod
+    def _with_adapters(cls, model_id: str, tokenizer: SharedTokenizer, model, stop_ids: frozenset[int],
+                       adapter_dir: Path | None, adapters_dir: Path, max_adapters: int) -> ServedModel:
+        pool = AdapterPool(model, lambda lm: Generator(lm, tokenizer, stop_ids), max_adapters)
+        generator = pool.base
+        if adapter_dir is not None:
+            try:
+                pool.pin(AdapterDir.read(adapter_dir))
+            except FileNotFoundError as e:
+                raise WorkerFailure.bad_spec(f"--adapter {adapter_dir}: no adapter_config.json") from e
+            except ApiError as e:
+                raise WorkerFailure.bad_spec(f"--adapter {adapter_dir}: {e.message}") from e
+            generator = pool.pinned.generator
+        return cls(model_id, tokenizer, generator, AdapterDirectory(adapters_dir), pool)
 
 
 class OpenAiServer(ThreadingHTTPServer):
@@ -220,10 +279,12 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/health":
             self._require("GET")
-            self._send(200, {"status": "ok"})
+            served = self.server.served
+            self._send(200, {"status": "ok"} if served.pool is None
+                       else {"status": "ok", "adapters_loaded": len(served.pool.loaded_ids())})
         elif path == "/v1/models":
             self._require("GET")
-            self._send(200, models(self.server.served.id))
+            self._send(200, models(self.server.served.model_ids()))
         elif path in ("/v1/chat/completions", "/v1/completions"):
             self._require("POST")
             self._complete(read_json(body), path == "/v1/chat/completions")
@@ -236,25 +297,28 @@ class Handler(BaseHTTPRequestHandler):
 
     def _complete(self, body, chat: bool) -> None:
         served = self.server.served
-        request = CompletionRequest.parse(body, chat, served.tokenizer, served.context_length)
-        responses = Responses(chat, served.id, len(request.prompt_ids))
+        target = served.target(body.get("model") if isinstance(body, dict) else None)
+        request = CompletionRequest.parse(body, chat, served.tokenizer, target.context_length)
+        responses = Responses(chat, target.id, len(request.prompt_ids))
         with self.server.generation:
             if self.server.closing.is_set():
                 raise ApiError.internal("the server is shutting down")
-            if request.stream:
-                self._stream(request, responses)
-            else:
-                self._send(200, responses.completion(self._generate(request)))
+            with target.generator() as generator:
+                if request.stream:
+                    self._stream(generator, request, responses)
+                else:
+                    self._send(200, responses.completion(self._generate(generator, request)))
 
-    def _generate(self, request: CompletionRequest, on_piece: Callable[[str], None] | None = None) -> Generated:
+    def _generate(self, generator: Generator, request: CompletionRequest,
+                  on_piece: Callable[[str], None] | None = None) -> Generated:
         on_text = (lambda _row, piece: on_piece(piece)) if on_piece is not None else None
         try:
-            return self.server.served.generator.generate([request.prompt_ids], request.params, on_text,
-                                                         should_stop=self.server.closing.is_set)[0]
+            return generator.generate([request.prompt_ids], request.params, on_text,
+                                      should_stop=self.server.closing.is_set)[0]
         except GenerationStopped as e:
             raise ApiError.internal("the server is shutting down") from e
 
-    def _stream(self, request: CompletionRequest, responses: Responses) -> None:
+    def _stream(self, generator: Generator, request: CompletionRequest, responses: Responses) -> None:
         """Server-sent events: a chunk per settled piece of text, a last chunk with the finish reason (then usage,
         if asked), and ``data: [DONE]``. Once the status line is out, an error can only come in the stream."""
         self.send_response(200)
@@ -265,7 +329,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if request.chat:
                 self._event(responses.role_chunk())
-            g = self._generate(request, lambda piece: self._event(responses.text_chunk(piece)))
+            g = self._generate(generator, request, lambda piece: self._event(responses.text_chunk(piece)))
             self._event(responses.finish_chunk(g))
             if request.include_usage:
                 self._event(responses.usage_chunk(g))

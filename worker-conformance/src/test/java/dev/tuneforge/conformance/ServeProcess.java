@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code serve --model DIR --adapter DIR --port 0} of a runtime, started with the runtime's command line as the
+ * {@code serve --model DIR --adapter DIR --port 0} (or {@code --adapters DIR}) of a runtime, started with the runtime's command line as the
  * gateway starts it, stdout kept line by line, stderr in the work directory's {@code worker.log}.
  */
 final class ServeProcess implements AutoCloseable {
@@ -50,9 +50,20 @@ final class ServeProcess implements AutoCloseable {
     }
 
     static ServeProcess start(Runtime runtime, Path model, Path adapter, Path workdir, String... options) {
+        return start(runtime, workdir, List.of("--model", model.toString(), "--adapter", adapter.toString()), options);
+    }
+
+    /** {@code serve --model DIR --adapters DIR --port 0}: the base model and the adapters in that directory. */
+    static ServeProcess startWithAdapters(Runtime runtime, Path model, Path adapters, Path workdir, String... options) {
+        return start(runtime, workdir, List.of("--model", model.toString(), "--adapters", adapters.toString()), options);
+    }
+
+    private static ServeProcess start(Runtime runtime, Path workdir, List<String> models, String... options) {
         WorkerCommand command = runtime.command();
         List<String> line = new ArrayList<>(command.prefix());
-        line.addAll(List.of("serve", "--model", model.toString(), "--adapter", adapter.toString(), "--port", "0"));
+        line.add("serve");
+        line.addAll(models);
+        line.addAll(List.of("--port", "0"));
         line.addAll(List.of(options));
         ProcessBuilder builder = new ProcessBuilder(line).directory(workdir.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(workdir.resolve("worker.log").toFile()));
