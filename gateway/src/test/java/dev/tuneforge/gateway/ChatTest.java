@@ -61,6 +61,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+@QuarkusTestResource(RemoteServe.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the first counts the servers from an empty pool
 class ChatTest {
 
@@ -79,6 +80,8 @@ class ChatTest {
     ChatTargets targets;
     @TestHTTPResource("/")
     URL url;
+    @ConfigProperty(name = "tuneforge.serving.djl-home")
+    String djlHome;
 
     @Test
     @Order(1)
@@ -99,7 +102,9 @@ class ChatTest {
                 .body("system_fingerprint", is("chatty:1")).body("choices[0].message.role", is("assistant"))
                 .body("choices[0].finish_reason", org.hamcrest.Matchers.anyOf(is("stop"), is("length")))
                 .body("usage.completion_tokens", org.hamcrest.Matchers.lessThanOrEqualTo(4));
-        assertEquals(List.of("projects/" + project + "/models/chatty/v1"), servers.keys());
+        String baseServer = ChatTarget.baseServerKey(BaseModels.TINY);
+        assertEquals(List.of(baseServer), servers.keys(), "a version is served by its base model's server");
+        long pid = servers.pids().get(baseServer);
 
         // An alias, streamed: the worker's events passed through, each naming the model asked for.
         String stream = as(member.secret()).contentType("application/json").body(chat("chatty@champion", true))
@@ -119,7 +124,7 @@ class ChatTest {
         });
         assertEquals("assistant", chunks.get(0).path("choices").path(0).path("delta").path("role").asText());
         assertTrue(stream.strip().endsWith("data: [DONE]"), stream);
-        assertEquals(1, servers.keys().size(), "the same version, the same server");
+        assertEquals(List.of(baseServer), servers.keys(), "the same version, the same server");
 
         // Both chats with version 1 are observations of chatty version 1 (the recorder writes them on its own thread):
         // what was asked, and what was answered, whole or streamed.
@@ -140,8 +145,8 @@ class ChatTest {
                 .when().post("/v1/chat/completions").then().statusCode(200).body("model", is(BaseModels.TINY))
                 .body("system_fingerprint", is(BaseModels.TINY));
 
-        // Promotion moves what the name means: the next request is served by version 2 (its fingerprint says so);
-        // with at most two servers, the least recently used (version 1) stops.
+        // Promotion moves what the name means: the next request is served by version 2 (its fingerprint says so), and
+        // by the same server, which serves the base model and both versions.
         register(topics, project, member, "chatty", 2, adapter);
         topics.publish(new ModelPromoted(project, "chatty", 2, "champion", 1), "registry-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/chatty")
@@ -149,10 +154,10 @@ class ChatTest {
         as(member.secret()).contentType("application/json").body(chat("chatty", false))
                 .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty"))
                 .body("system_fingerprint", is("chatty:2"));
-        assertEquals(List.of("base/" + BaseModels.TINY, "projects/" + project + "/models/chatty/v2"), servers.keys());
         as(member.secret()).contentType("application/json").body(chat("chatty:1", false))
                 .when().post("/v1/chat/completions").then().statusCode(200).body("model", is("chatty:1"))
                 .body("system_fingerprint", is("chatty:1"));
+        assertEquals(Map.of(baseServer, pid), servers.pids(), "one process for the base model and its two versions");
 
         // What may be asked for.
         as(member.secret()).when().get("/v1/models").then().statusCode(200).body("object", is("list"))
@@ -180,15 +185,16 @@ class ChatTest {
     }
 
     /**
-     * The pool's limits with real servers: while both slots (tuneforge.serving.max-servers, 2) serve requests, a
-     * request for a third model waits queue-timeout and is told to come back (503, Retry-After, OpenAI's shape);
+     * The pool's limits with real servers: while both slots (tuneforge.serving.max-servers, 2) serve requests (the base
+     * model's and a full-model version's: each full model has a server of its own), a request for a third model waits
+     * queue-timeout and is told to come back (503, Retry-After, OpenAI's shape);
      * a server that stops answering (SIGSTOP: its socket still accepts, nothing answers) is found by its health
      * check at the next request, killed and replaced, and the request is answered by the new one.
      */
     @Test
     @Order(2)
     void aThirdModelWhileBothServersAreBusyIsToldToRetryAndAHungServerIsReplaced() throws Exception {
-        Chatting chatting = newProjectWith("pooled", 2);
+        Chatting chatting = newProjectWith("pooled", 2, "full");
         String project = chatting.project();
         Gateway.Key member = chatting.member();
         ChatTarget base = targets.resolve(project, BaseModels.TINY);
@@ -219,21 +225,76 @@ class ChatTest {
         await().atMost(WAIT).until(() -> ProcessHandle.of(hung).map(p -> !p.isAlive()).orElse(true));
     }
 
-    /** A project whose member key chats with versions of a model, each the same tiny adapter. */
-    private record Chatting(TopicClient topics, String project, Gateway.Key member, Path adapter) {
-    }
-
-    /** A new project with versions 1 to {@code versions} of {@code model} registered. */
-    private Chatting newProjectWith(String model, int versions) throws IOException {
+    /**
+     * #19: a base model served elsewhere (tuneforge.serving.remote."tiny-remote-test", {@link RemoteServe}; here a
+     * second local {@code worker serve --adapters} stands in for the GPU Deployment): chat with its version goes there,
+     * not to a process of the pool. The gateway copies the adapter in S3 to serving/<base>/adapters/<id>/; until the
+     * Deployment's sidecar (here: this test, after the copy appeared) has mirrored it, the server answers 404
+     * model_not_found, which the gateway asks again; then the client gets the version's answer, named as it asked.
+     */
+    @Test
+    @Order(3)
+    void aVersionOfARemotelyServedBaseModelIsAnsweredByThatServerOnceItsSidecarHasTheAdapter() throws Exception {
         BaseModels.ensureTiny();
         TopicClient topics = new TopicClient(bootstrap);
         String project = Gateway.newProject();
         Gateway.Key member = Gateway.newKey(project, "member");
         Path adapter = tinyAdapter(TinyLlamaWriter.Spec.small(), Files.createTempDirectory("adapter-"));
-        for (int version = 1; version <= versions; version++) {
-            register(topics, project, member, model, version, adapter);
+        register(topics, project, member, "far", 1, adapter, RemoteServe.BASE_MODEL, "lora");
+        Path adapters = Files.createTempDirectory("remote-adapters-");
+        try (RemoteServe.Server remote = RemoteServe.start(djlHome, BaseModels.write(TinyLlamaWriter.Spec.small()),
+                adapters);
+             HttpClient http = HttpClient.newHttpClient()) {
+            var answer = http.sendAsync(HttpRequest.newBuilder(URI.create(base() + "v1/chat/completions"))
+                    .timeout(Duration.ofMinutes(3)).header("Authorization", "Bearer " + member.secret())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(chat("far:1", false))))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            String published = ServerPool.remoteAdapters(RemoteServe.BASE_MODEL);
+            String manifest = await().atMost(WAIT).until(() -> store.list(published).stream()
+                    .filter(key -> key.endsWith("/manifest.json")).findFirst().orElse(null), key -> key != null);
+            String id = manifest.substring(published.length(), manifest.length() - "/manifest.json".length());
+            assertTrue(id.startsWith(project + ":far:1:"), id);
+            assertFalse(answer.isDone(), "no answer while the server lacks the adapter");
+
+            // The sidecar: the prefix downloaded under a temporary name, then renamed to the adapter's id.
+            Path staging = adapters.resolve(".staging-" + id.hashCode());
+            sync.download(published + id + "/", staging);
+            Files.move(staging, adapters.resolve(id));
+
+            HttpResponse<String> served = answer.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            assertEquals(200, served.statusCode(), served.body());
+            JsonNode body = JSON.readTree(served.body());
+            assertEquals("far:1", body.path("model").asText());
+            assertEquals("far:1", body.path("system_fingerprint").asText());
+            assertFalse(servers.keys().contains(ChatTarget.baseServerKey(RemoteServe.BASE_MODEL)),
+                    "no local server for a remotely served base model");
+            assertTrue(remote.modelIds().contains(id), remote.modelIds().toString());
         }
-        return new Chatting(topics, project, member, adapter);
+    }
+
+    /** A project whose member key chats with versions of a model, each the same tiny adapter (or full model). */
+    private record Chatting(TopicClient topics, String project, Gateway.Key member, Path adapter) {
+    }
+
+    /** A new project with versions 1 to {@code versions} of {@code model} registered, LoRA adapters. */
+    private Chatting newProjectWith(String model, int versions) throws IOException {
+        return newProjectWith(model, versions, "lora");
+    }
+
+    /** A new project with versions 1 to {@code versions} of {@code model} registered, trained with {@code method}. */
+    private Chatting newProjectWith(String model, int versions, String method) throws IOException {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        Path artifact = method.equals("full") ? BaseModels.write(TinyLlamaWriter.Spec.small())
+                : tinyAdapter(TinyLlamaWriter.Spec.small(), Files.createTempDirectory("adapter-"));
+        for (int version = 1; version <= versions; version++) {
+            register(topics, project, member, model, version, artifact, BaseModels.TINY, method);
+        }
+        return new Chatting(topics, project, member, artifact);
     }
 
     /** The observation lines of {@code model} in {@code project}, from the objects its ObservationsReceived name. */
@@ -282,15 +343,21 @@ class ChatTest {
     /** A version of {@code model} whose artifact is {@code adapter}, trained (as far as the read model knows) by a job. */
     private void register(TopicClient topics, String project, Gateway.Key member, String model, int version,
                           Path adapter) {
+        register(topics, project, member, model, version, adapter, BaseModels.TINY, "lora");
+    }
+
+    /** A version of {@code model} on {@code baseModel} whose artifact is {@code artifact}, trained by a job. */
+    private void register(TopicClient topics, String project, Gateway.Key member, String model, int version,
+                          Path artifact, String baseModel, String method) {
         String job = "job-" + model + "-" + version + "-" + project;
-        String key = "projects/" + project + "/jobs/" + job + "/output/adapter/";
-        String digest = sync.upload(adapter, key);
-        topics.publish(new TrainingRequested(project, job, BaseModels.TINY, "ds", 1, "lora", Map.of(), model,
+        String key = "projects/" + project + "/jobs/" + job + "/output/" + (method.equals("full") ? "model/" : "adapter/");
+        String digest = sync.upload(artifact, key);
+        topics.publish(new TrainingRequested(project, job, baseModel, "ds", 1, method, Map.of(), model,
                 member.id(), null, 0), "gateway");
         topics.publish(new ModelRegistered(project, model, version, job, key, digest, "candidate"), "registry-service");
         // The job's request (commands topic) names the base model; it is projected apart from the registry topic.
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + job)
-                .then().statusCode(200).body("base_model", is(BaseModels.TINY)));
+                .then().statusCode(200).body("base_model", is(baseModel)));
     }
 
     /** A PEFT LoRA adapter (r 2 on q_proj and v_proj) for the tiny Llama of {@code spec}, with small random weights. */

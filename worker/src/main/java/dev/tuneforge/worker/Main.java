@@ -21,14 +21,16 @@ import java.util.Locale;
  * <pre>
  * worker train    --spec spec.json [--workdir DIR]
  * worker evaluate --spec spec.json [--workdir DIR] [--adapter DIR]
- * worker serve    --model DIR [--adapter DIR] --port N [--host H] [--device D] [--parent-pid P]
+ * worker serve    --model DIR [--adapter DIR] [--adapters DIR [--max-adapters N]] --port N [--host H] [--device D]
+ *                 [--parent-pid P]
  * </pre>
  * Stdout carries only the JSON-lines events; anything else that writes to stdout is sent to stderr.
  */
 public final class Main {
 
     private static final String USAGE = "usage: worker train|evaluate --spec FILE [--workdir DIR] [--adapter DIR]\n"
-            + "       worker serve --model DIR [--adapter DIR] --port N [--host H] [--device D]";
+            + "       worker serve --model DIR [--adapter DIR] [--adapters DIR [--max-adapters N]] --port N [--host H] "
+            + "[--device D]";
 
     private Main() {
     }

@@ -52,8 +52,9 @@ import java.util.function.Consumer;
 /**
  * The OpenAI-compatible {@code /v1/chat/completions} and {@code /v1/models} (DESIGN §8; files and fine-tuning jobs
  * are in {@code dev.tuneforge.gateway.openai}).
- * A chat request is served by a local {@code worker serve} process of the model it names (see
- * {@link ChatTargets} for the names and {@link ServerPool} for the processes) and proxied as it is, streamed
+ * A chat request is served by a {@code worker serve} process of the model it names (see {@link ChatTargets} for the
+ * names and {@link ServerPool} for the processes: a base model's server serves its adapter versions too) and proxied
+ * with {@code model} rewritten to what that server serves it as (the adapter's id), streamed
  * responses included (server-sent events passed through as they come); responses name the model as asked, and
  * their {@code system_fingerprint} (OpenAI's field for the backend that answered) says what served it:
  * {@code name:version}, or the base model's name. When every server of the pool stays taken for
@@ -131,12 +132,8 @@ public class OpenAiResource {
         ChatObservations.Transcript transcript =
                 new ChatObservations.Transcript(caller.get().projectId(), target, request.body());
         try {
-            HttpResponse<InputStream> upstream = http.send(HttpRequest.newBuilder(
-                            URI.create(lease.url() + "/chat/completions"))
-                    .timeout(Duration.ofMinutes(10)).header("Content-Type", MediaType.APPLICATION_JSON)
-                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            String type = upstream.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+            Upstream upstream = forward(lease, forwardedBody(request, lease.model()));
+            String type = upstream.type();
             if (type.startsWith(MediaType.SERVER_SENT_EVENTS)) {
                 boolean ok = upstream.statusCode() == 200;
                 StreamingOutput events = out -> {
@@ -262,6 +259,63 @@ public class OpenAiResource {
 
     private static ModelEntry entry(String id, long created, String owner) {
         return new ModelEntry(id, "model", created, owner);
+    }
+
+    /** What the server answered: its status, its content type, and its body, not yet read. */
+    private record Upstream(int statusCode, String type, InputStream body) {
+    }
+
+    /**
+     * Sends the request to the lease's server. A 404 {@code model_not_found} from a server that may not have the
+     * adapter yet (a remote one, whose copy of it is still on its way) is asked again until the lease's
+     * {@link ServerPool.Lease#adapterWait()} has passed, then passed on as it is.
+     */
+    private Upstream forward(ServerPool.Lease lease, String body) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + lease.adapterWait().toNanos();
+        long pause = 100;
+        while (true) {
+            HttpResponse<InputStream> answer = http.send(HttpRequest.newBuilder(
+                            URI.create(lease.url() + "/chat/completions"))
+                    .timeout(Duration.ofMinutes(10)).header("Content-Type", MediaType.APPLICATION_JSON)
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            String type = answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+            if (answer.statusCode() != 404) {
+                return new Upstream(answer.statusCode(), type, answer.body());
+            }
+            byte[] error;
+            try (InputStream in = answer.body()) {
+                error = in.readAllBytes();
+            }
+            if (!modelNotFound(error) || System.nanoTime() + pause * 1_000_000 > deadline) {
+                return new Upstream(404, type, new java.io.ByteArrayInputStream(error));
+            }
+            LOG.debugf("%s has no adapter %s yet; asking again in %d ms", lease.url(), lease.model(), pause);
+            Thread.sleep(pause);
+            pause = Math.min(pause * 2, 2000);
+        }
+    }
+
+    private static boolean modelNotFound(byte[] error) {
+        try {
+            return "model_not_found".equals(JSON.readTree(error).path("error").path("code").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The body the server gets: the client's, with {@code model} naming what the server serves it as (the adapter's
+     * id), or without {@code model} for the server's own model. Responses name the model as the client asked.
+     */
+    private static String forwardedBody(ChatRequest request, String model) throws IOException {
+        ObjectNode body = ((ObjectNode) request.body()).deepCopy();
+        if (model == null) {
+            body.remove("model");
+        } else {
+            body.put("model", model);
+        }
+        return JSON.writeValueAsString(body);
     }
 
     /**

@@ -4,9 +4,13 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
-/** {@code tuneforge.serving.*}: the local {@code worker serve} processes behind {@code /v1/chat/completions}. */
+/**
+ * {@code tuneforge.serving.*}: the {@code worker serve} processes behind {@code /v1/chat/completions}, local ones and
+ * remote ones.
+ */
 @ConfigMapping(prefix = "tuneforge.serving")
 public interface ServingConfig {
 
@@ -42,6 +46,21 @@ public interface ServingConfig {
     /** How long a server may take to exit after SIGTERM before it is killed (SIGKILL). */
     @WithDefault("10s")
     Duration stopTimeout();
+
+    /**
+     * Base models served by a remote server instead of a local process ({@code tuneforge.serving.remote."<base
+     * model>"=http://host:port}, e.g. a GPU serve Deployment, deploy/k8s/serving): chat with the base model and its
+     * adapter versions goes there. An adapter reaches it through S3: it is copied to
+     * {@code serving/<base model>/adapters/<id>/}, which the Deployment's sidecar mirrors into its adapters directory.
+     */
+    Map<String, String> remote();
+
+    /**
+     * How long a request to a remote server that has not got the adapter yet (404 {@code model_not_found}: its sidecar
+     * has not synced it) is asked again before that answer is passed on.
+     */
+    @WithDefault("2m")
+    Duration remoteAdapterWait();
 
     /** BLAS threads of one server. */
     @WithDefault("1")

@@ -74,7 +74,7 @@ public class ChatTargets {
             return version(projectId, model, model, view.get().champion());
         }
         if (baseModels.find(model).isPresent()) {
-            return new ChatTarget(model, model, "base/" + model, model, null, null, false);
+            return new ChatTarget(model, model, ChatTarget.baseServerKey(model), model, null, null, false);
         }
         throw unknown(model);
     }
@@ -93,10 +93,24 @@ public class ChatTargets {
             throw new UnknownModel("The model '" + name + "' version " + number
                     + " cannot be served: the base model of its job is not known");
         }
-        String prefix = version.artifactKey().endsWith("/") ? version.artifactKey() : version.artifactKey() + "/";
-        return new ChatTarget(requested, name + ":" + number,
-                "projects/" + projectId + "/models/" + name + "/v" + number, job.baseModel(), prefix,
-                version.artifactSha256(), "full".equals(job.method()));
+        return target(projectId, requested, name + ":" + number,
+                "projects/" + projectId + "/models/" + name + "/v" + number, job.baseModel(),
+                prefix(version.artifactKey()), version.artifactSha256(), "full".equals(job.method()), null);
+    }
+
+    /**
+     * A version's target: a full model has a server of its own ({@code ownKey}); an adapter is served by its base
+     * model's server under {@link AdapterIds#of an id} that names the project and the artifact.
+     */
+    private static ChatTarget target(String projectId, String requested, String resolved, String ownKey,
+                                     String baseModel, String artifactKey, String sha256, boolean full,
+                                     String artifactDir) {
+        if (full) {
+            return new ChatTarget(requested, resolved, ownKey, baseModel, artifactKey, sha256, true, artifactDir,
+                    null);
+        }
+        return new ChatTarget(requested, resolved, ChatTarget.baseServerKey(baseModel), baseModel, artifactKey,
+                sha256, false, artifactDir, AdapterIds.of(projectId, resolved, artifactKey, sha256));
     }
 
     /**
@@ -115,8 +129,8 @@ public class ChatTargets {
             if (!model.equals(expected) || !"succeeded".equals(job.state()) || job.artifactKey() == null) {
                 throw unknown(model);
             }
-            return new ChatTarget(model, model, "projects/" + projectId + "/jobs/" + job.id() + "/output",
-                    job.baseModel(), prefix(job.artifactKey()), job.artifactSha256(), full);
+            return target(projectId, model, model, "projects/" + projectId + "/jobs/" + job.id() + "/output",
+                    job.baseModel(), prefix(job.artifactKey()), job.artifactSha256(), full, null);
         }
         long step = name.checkpointStep();
         JobView.Checkpoint checkpoint = jobs.checkpoints(projectId, job.id()).stream()
@@ -125,7 +139,7 @@ public class ChatTargets {
                 job.id(), step))) {
             throw unknown(model);
         }
-        return new ChatTarget(model, model, "projects/" + projectId + "/jobs/" + job.id() + "/step-" + step,
+        return target(projectId, model, model, "projects/" + projectId + "/jobs/" + job.id() + "/step-" + step,
                 job.baseModel(), prefix(checkpoint.objectKey()), checkpoint.sha256(), full, full ? "model" : "adapter");
     }
 

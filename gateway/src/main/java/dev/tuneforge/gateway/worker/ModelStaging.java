@@ -9,12 +9,17 @@ import java.nio.file.Path;
 interface ModelStaging {
 
     /**
-     * The model directory and, for a LoRA version, the adapter directory, complete on return.
-     *
-     * @param adapter null for a base model or a full model
+     * The model directory the server of {@code target}'s key starts from, complete on return: the full model of a
+     * full-model version, else the base model (its adapters come with {@link #adapter}).
      */
-    record Staged(Path model, Path adapter) {
-    }
+    Path model(ChatTarget target) throws IOException;
 
-    Staged stage(ChatTarget target) throws IOException;
+    /** The adapter directory of an adapter version ({@code target.adapterId()} not null), complete on return. */
+    Path adapter(ChatTarget target) throws IOException;
+
+    /**
+     * Copies an adapter version's adapter (its {@code adapter_config.json} and weights) to {@code prefix} in S3, for a
+     * remote server, unless it is there: the manifest is written last, so a prefix with one is complete.
+     */
+    void publish(ChatTarget target, String prefix) throws IOException;
 }

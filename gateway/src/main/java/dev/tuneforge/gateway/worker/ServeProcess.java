@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One {@code worker serve --model DIR [--adapter DIR] --port 0} process (docs/WORKER_PROTOCOL.md): started,
+ * One {@code worker serve --model DIR [--adapters DIR] --port 0} process (docs/WORKER_PROTOCOL.md): started,
  * ready once it prints its {@code serving} event (which names the port it bound), fit to serve while its
  * {@code GET /health} answers 200, stopped with SIGTERM (SIGKILL after a grace period, or at once).
  */
@@ -48,17 +48,18 @@ final class ServeProcess {
     }
 
     /**
-     * Starts the server and waits for {@code serving}; its stderr goes to {@code log}. {@code parent} is told of the
+     * Starts the server (with {@code adapters} not null, serving the adapters in that directory by id) and waits for
+     * {@code serving}; its stderr goes to {@code log}. {@code parent} is told of the
      * process as soon as it exists, so that it can be killed while it starts; if it refuses it, nothing runs.
      */
-    static ServeProcess start(WorkerCommand runtime, Path model, Path adapter, Path log, Duration timeout,
+    static ServeProcess start(WorkerCommand runtime, Path model, Path adapters, Path log, Duration timeout,
                               Parent parent) throws IOException, InterruptedException {
         List<String> line = new ArrayList<>(runtime.prefix());
         // --parent-pid: the server stops itself once the gateway is gone, even after a SIGKILL
         line.addAll(List.of("serve", "--model", model.toString(), "--port", "0", "--parent-pid",
                 Long.toString(ProcessHandle.current().pid())));
-        if (adapter != null) {
-            line.addAll(List.of("--adapter", adapter.toString()));
+        if (adapters != null) {
+            line.addAll(List.of("--adapters", adapters.toString()));
         }
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(line).directory(log.getParent().toFile());

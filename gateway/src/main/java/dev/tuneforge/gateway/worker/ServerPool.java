@@ -3,6 +3,7 @@ package dev.tuneforge.gateway.worker;
 import dev.tuneforge.gateway.config.ServingConfig;
 import dev.tuneforge.gateway.domain.ChatTarget;
 import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.launcher.WorkerCommand;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +14,9 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,7 +33,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The local {@code worker serve} processes behind chat, one per served model version (or base model). What holds:
+ * The local {@code worker serve} processes behind chat: one per base model, started with {@code --adapters DIR} and
+ * serving every adapter version on that base model by its {@link ChatTarget#adapterId() id} (a version's adapter is
+ * staged into {@code DIR} before its first request: linked under a temporary name, then renamed into place), and one
+ * per full-model version. A base model's server counts once however many versions it serves. What holds:
  * <ul>
  * <li><b>At most {@code tuneforge.serving.max-servers} processes</b>, counting those being staged or started and
  *     those being stopped: a request for a model without a server takes a slot before anything is staged, and a
@@ -56,6 +63,15 @@ public class ServerPool {
     public interface Lease extends AutoCloseable {
         URI url();
 
+        /** The {@code model} a forwarded request names: the adapter's id, or null for the server's own model. */
+        String model();
+
+        /**
+         * How long a 404 {@code model_not_found} is asked again: a remote server may not have the adapter yet; a local
+         * one has it before the request is sent (zero).
+         */
+        Duration adapterWait();
+
         @Override
         void close();
     }
@@ -80,8 +96,8 @@ public class ServerPool {
     private WorkerCommand command;
 
     @Inject
-    public ServerPool(ServingConfig config, DirectorySync sync) {
-        this(config, new S3ModelStaging(sync, Path.of(config.workDir()).toAbsolutePath()), null);
+    public ServerPool(ServingConfig config, DirectorySync sync, ObjectStore store) {
+        this(config, new S3ModelStaging(sync, store, Path.of(config.workDir()).toAbsolutePath()), null);
     }
 
     /** @param command what runs {@code serve}; null: the djl worker of {@code tuneforge.serving.djl-home} */
@@ -116,6 +132,13 @@ public class ServerPool {
      * @throws IOException the server could not be started, or did not answer twice
      */
     public Lease acquire(ChatTarget target) throws IOException {
+        String remote = target.fullModel() ? null : config.remote().get(target.baseModel());
+        if (remote != null) {
+            return remote(target, remote);
+        }
+        if (target.adapterId() != null) {
+            stageAdapter(target);
+        }
         for (int attempt = 0; ; attempt++) {
             Entry entry = enter(target, System.nanoTime() + config.queueTimeout().toNanos());
             ServeProcess server;
@@ -128,7 +151,7 @@ public class ServerPool {
             }
             Optional<String> problem = server.healthProblem(health, config.healthTimeout());
             if (problem.isEmpty()) {
-                return lease(entry, server);
+                return lease(entry, server, target.adapterId());
             }
             LOG.warnf("the server of %s %s: killing it", entry.key, problem.get());
             drop(entry, server);
@@ -139,13 +162,85 @@ public class ServerPool {
         }
     }
 
-    private Lease lease(Entry entry, ServeProcess server) {
+    /**
+     * Puts the version's adapter into its base model's adapters directory, unless it is there: the staged copy is
+     * linked under a temporary name that is not an id, then renamed to its id, so the server never reads a partial
+     * one. Done before the request takes a slot: a download holds up no other model's request.
+     */
+    private void stageAdapter(ChatTarget target) throws IOException {
+        Path adapters = adaptersDir(target.serverKey());
+        Path staged = adapters.resolve(target.adapterId());
+        if (Files.exists(staged)) {
+            return;
+        }
+        Path source = staging.adapter(target);
+        Files.createDirectories(adapters);
+        Path temporary = adapters.resolve(".staging-" + UUID.randomUUID());
+        Files.createSymbolicLink(temporary, source);
+        Files.move(temporary, staged, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * A lease on the remote server of the target's base model: no process of the pool, no slot. The adapter is copied
+     * (in S3, server-side) to {@link #remoteAdapters where the server's sidecar} mirrors it from, unless it is there;
+     * the server may still lack it for a while, which {@link Lease#adapterWait()} allows for.
+     */
+    private Lease remote(ChatTarget target, String base) throws IOException {
+        if (target.adapterId() != null) {
+            staging.publish(target, remoteAdapters(target.baseModel()) + target.adapterId() + "/");
+        }
+        URI url = URI.create(base.replaceAll("/+$", "") + "/v1");
+        String model = target.adapterId();
+        Duration wait = config.remoteAdapterWait();
+        return new Lease() {
+            @Override
+            public URI url() {
+                return url;
+            }
+
+            @Override
+            public String model() {
+                return model;
+            }
+
+            @Override
+            public Duration adapterWait() {
+                return wait;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** The S3 prefix a remote server of {@code baseModel} mirrors into its {@code --adapters} directory. */
+    public static String remoteAdapters(String baseModel) {
+        return "serving/" + baseModel + "/adapters/";
+    }
+
+    /** The directory a base model's server reads its adapters from. */
+    private Path adaptersDir(String serverKey) {
+        return workDir.resolve("adapters").resolve(S3ModelStaging.hash(serverKey));
+    }
+
+    private Lease lease(Entry entry, ServeProcess server, String model) {
         return new Lease() {
             private boolean closed;
 
             @Override
             public URI url() {
                 return server.url();
+            }
+
+            @Override
+            public String model() {
+                return model;
+            }
+
+            @Override
+            public Duration adapterWait() {
+                return Duration.ZERO;
             }
 
             @Override
@@ -228,17 +323,18 @@ public class ServerPool {
 
     private void launch(Entry entry, ChatTarget target) {
         try {
-            ModelStaging.Staged files = staging.stage(target);
+            Path model = staging.model(target);
+            Path adapters = target.fullModel() ? null : Files.createDirectories(adaptersDir(target.serverKey()));
             synchronized (this) {
                 if (closed) {
                     throw new IOException("the gateway is shutting down");
                 }
             }
             Path log = workDir.resolve("logs").resolve(S3ModelStaging.hash(target.serverKey()) + ".log");
-            LOG.infof("starting worker serve for %s (model %s%s)", target.serverKey(), files.model(),
-                    files.adapter() == null ? "" : ", adapter " + files.adapter());
-            entry.server.complete(ServeProcess.start(command(), files.model(), files.adapter(), log,
-                    config.startTimeout(), this::adopt));
+            LOG.infof("starting worker serve for %s (model %s%s)", target.serverKey(), model,
+                    adapters == null ? "" : ", adapters " + adapters);
+            entry.server.complete(ServeProcess.start(command(), model, adapters, log, config.startTimeout(),
+                    this::adopt));
         } catch (Exception | Error e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

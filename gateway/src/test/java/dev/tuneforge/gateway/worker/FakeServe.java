@@ -23,7 +23,7 @@ import java.util.concurrent.Executors;
  * <li>{@code ignore-term}: SIGTERM does not end it (its shutdown hook never returns, as in a wedged server), only
  *     SIGKILL does; it writes {@code term-<pid>} when SIGTERM arrives.</li>
  * </ul>
- * It writes its pid to {@code pid} once it serves. Only the JDK: the gateway's tests start it from their classes.
+ * It writes its pid to {@code pid} once it serves, and its {@code --adapters} directory, if any, to {@code adapters}. Only the JDK: the gateway's tests start it from their classes.
  */
 public final class FakeServe {
 
@@ -68,6 +68,11 @@ public final class FakeServe {
         server.start();
         int port = server.getAddress().getPort();
         Files.writeString(model.resolve("pid"), Long.toString(pid));
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--adapters")) {
+                Files.writeString(model.resolve("adapters"), args[i + 1]);
+            }
+        }
         System.out.println("{\"event\":\"serving\",\"host\":\"127.0.0.1\",\"port\":" + port
                 + ",\"model\":\"fake\",\"url\":\"http://127.0.0.1:" + port + "/v1\"}");
         System.out.flush();

@@ -66,6 +66,16 @@ class ServerPoolTest {
         }
 
         @Override
+        public Map<String, String> remote() {
+            return Map.of();
+        }
+
+        @Override
+        public Duration remoteAdapterWait() {
+            return Duration.ZERO;
+        }
+
+        @Override
         public int djlThreads() {
             return 1;
         }
@@ -89,7 +99,19 @@ class ServerPoolTest {
         final Map<String, Thread> threads = new ConcurrentHashMap<>();
 
         @Override
-        public Staged stage(ChatTarget target) {
+        public Path adapter(ChatTarget target) throws IOException {
+            Path adapter = Files.createDirectories(dir.resolve("artifacts").resolve(target.resolved()));
+            Files.writeString(adapter.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\"}");
+            return adapter;
+        }
+
+        @Override
+        public void publish(ChatTarget target, String prefix) {
+            throw new UnsupportedOperationException("no remote servers here");
+        }
+
+        @Override
+        public Path model(ChatTarget target) {
             threads.put(target.serverKey(), Thread.currentThread());
             int held = inProgress.incrementAndGet() + (int) fakeServers().count();
             mostHeld.accumulateAndGet(held, Math::max);
@@ -106,7 +128,7 @@ class ServerPoolTest {
                 }
                 Path model = dir.resolve(target.serverKey());
                 Files.createDirectories(model);
-                return new Staged(model, null);
+                return model;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
@@ -231,6 +253,35 @@ class ServerPoolTest {
         assertEquals(0, fakeServers().count(), "nothing started after the pool closed");
         assertThrows(IOException.class, () -> pool.acquire(target("later")));
         busy.close();
+    }
+
+    @Test
+    void theVersionsOfABaseModelShareItsOneServerWhichReadsEachAdapterByItsId() throws Exception {
+        ServerPool pool = pool(1, Duration.ofSeconds(1), Duration.ofSeconds(10));
+        ChatTarget base = target("base/fake-base");
+        try (ServerPool.Lease v1 = pool.acquire(adapterTarget("bot:1"));
+             ServerPool.Lease v2 = pool.acquire(adapterTarget("bot:2"));
+             ServerPool.Lease plain = pool.acquire(base)) {
+            assertEquals(List.of("base/fake-base"), pool.keys(), "one server, counted once, at max-servers 1");
+            assertEquals(v1.url(), v2.url());
+            assertEquals(v1.url(), plain.url());
+            assertEquals("p:bot:1:abc", v1.model());
+            assertEquals("p:bot:2:abc", v2.model());
+            assertEquals(null, plain.model(), "the base model: the server's own");
+            Path adapters = Path.of(Files.readString(dir.resolve("base/fake-base").resolve("adapters")));
+            for (String id : List.of("p:bot:1:abc", "p:bot:2:abc")) {
+                assertTrue(Files.isRegularFile(adapters.resolve(id).resolve("adapter_config.json")), id);
+            }
+            try (var names = Files.list(adapters)) {
+                assertEquals(2, names.count(), "no temporary name is left behind");
+            }
+        }
+        assertEquals(1, fakeServers().count());
+    }
+
+    private static ChatTarget adapterTarget(String version) {
+        return new ChatTarget(version, version, "base/fake-base", "fake-base", "projects/p/" + version + "/", "0",
+                false, null, "p:" + version + ":abc");
     }
 
     private ServerPool pool(int max, Duration queueTimeout, Duration stopTimeout) {

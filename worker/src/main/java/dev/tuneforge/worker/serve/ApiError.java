@@ -39,6 +39,11 @@ final class ApiError extends RuntimeException {
         return new ApiError(404, "invalid_request_error", message, null, "not_found");
     }
 
+    /** 404 for a {@code model} this server does not serve, as OpenAI answers it. */
+    static ApiError modelNotFound(String message) {
+        return new ApiError(404, "invalid_request_error", message, "model", "model_not_found");
+    }
+
     static ApiError methodNotAllowed(String message) {
         return new ApiError(405, "invalid_request_error", message, null, "method_not_allowed");
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.worker.eval.Generation;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -28,14 +29,18 @@ final class OpenAiResponses {
         this.id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     }
 
-    /** {@code GET /v1/models}: the one model this server answers with. */
-    static ObjectNode models(String model) {
+    /** {@code GET /v1/models}: the models this server answers with, in the order given. */
+    static ObjectNode models(List<String> models) {
         ObjectNode list = NODES.objectNode().put("object", "list");
-        list.putArray("data").addObject()
-                .put("id", model)
-                .put("object", "model")
-                .put("created", System.currentTimeMillis() / 1000)
-                .put("owned_by", "tuneforge");
+        ArrayNode data = list.putArray("data");
+        long created = System.currentTimeMillis() / 1000;
+        for (String model : models) {
+            data.addObject()
+                    .put("id", model)
+                    .put("object", "model")
+                    .put("created", created)
+                    .put("owned_by", "tuneforge");
+        }
         return list;
     }
 

@@ -20,7 +20,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An OpenAI-compatible HTTP API over one {@link ServedModel}, on the JDK's built-in server:
+ * An OpenAI-compatible HTTP API over a {@link ServedModel} (with {@code --adapters}, its adapters chosen by each
+ * request's {@code model}), on the JDK's built-in server:
  * {@code GET /health}, {@code GET /v1/models}, {@code POST /v1/chat/completions} and
  * {@code POST /v1/completions}, the last two streamed as server-sent events when asked.
  *
@@ -88,11 +89,16 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/health" -> {
                 requireMethod(exchange, "GET");
-                send(exchange, 200, JSON.createObjectNode().put("status", "ok"));
+                ObjectNode health = JSON.createObjectNode().put("status", "ok");
+                Integer adaptersLoaded = served.adaptersLoaded();
+                if (adaptersLoaded != null) {
+                    health.put("adapters_loaded", adaptersLoaded);
+                }
+                send(exchange, 200, health);
             }
             case "/v1/models" -> {
                 requireMethod(exchange, "GET");
-                send(exchange, 200, OpenAiResponses.models(served.id()));
+                send(exchange, 200, OpenAiResponses.models(served.ids()));
             }
             case "/v1/chat/completions" -> complete(exchange, true);
             case "/v1/completions" -> complete(exchange, false);
@@ -109,14 +115,16 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void complete(HttpExchange exchange, boolean chat) throws IOException {
         requireMethod(exchange, "POST");
-        CompletionRequest request = CompletionRequest.parse(readJson(exchange), chat, served.tokenizer(),
-                served.contextLength());
-        OpenAiResponses responses = new OpenAiResponses(chat, served.id(), request.promptIds().length);
+        JsonNode body = readJson(exchange);
+        String model = served.resolve(requestedModel(body));
         generation.lock();
         try {
             if (closing) {
                 throw ApiError.internal("the server is shutting down");
             }
+            int contextLength = served.activate(model);
+            CompletionRequest request = CompletionRequest.parse(body, chat, served.tokenizer(), contextLength);
+            OpenAiResponses responses = new OpenAiResponses(chat, model, request.promptIds().length);
             if (request.stream()) {
                 stream(exchange, request, responses);
             } else {
@@ -178,6 +186,15 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The request's {@code model}, or null when it names none; one that is not a string names no model served. */
+    private static String requestedModel(JsonNode body) {
+        JsonNode model = body.path("model");
+        if (model.isMissingNode() || model.isNull()) {
+            return null;
+        }
+        return model.isTextual() ? model.asText() : model.toString();
     }
 
     private static JsonNode readJson(HttpExchange exchange) throws IOException {

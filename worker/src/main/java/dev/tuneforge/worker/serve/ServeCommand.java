@@ -33,7 +33,8 @@ public final class ServeCommand {
     }
 
     public ExitCode run() {
-        try (ServedModel served = ServedModel.load(options.model(), options.adapter(), options.device());
+        try (ServedModel served = ServedModel.load(options.model(), options.adapter(), options.adapters(),
+                options.maxAdapters(), options.device());
              OpenAiServer server = bind(served)) {
             String url = "http://" + hostForUrl() + ":" + server.port() + "/v1";
             events.emit(new WorkerEvent.Serving(options.host(), server.port(), served.id(), url));

@@ -37,9 +37,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,8 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code worker serve} as a client sees it: started through {@link Main} on port 0 over a tiny model,
  * it announces its port, answers OpenAI's chat and completion requests (streamed or not) with what the
- * generator produces directly, rejects bad requests naming the field, serves a LoRA adapter and a soft prompt, and
- * exits 143 when stopped.
+ * generator produces directly, rejects bad requests naming the field, serves a LoRA adapter and a soft prompt (also
+ * many adapters of one base model in one server, chosen per request), and exits 143 when stopped.
  */
 class ServeTest {
 
@@ -76,20 +81,26 @@ class ServeTest {
         base = TinyLlamaWriter.write(dir.resolve("base"), TinyLlamaWriter.Spec.small().withTieEmbeddings(false));
         adapter = dir.resolve("tuned-adapter");
         try (NDManager m = Djl.cpuManager(); LlamaModel model = LlamaModel.load(base, m)) {
-            LoraModel lora = LoraModel.attach(model, new TrainSpec.Lora(4, 8, 0, List.of("all-linear"), false), 9);
-            lora.parameters().forEach((name, p) -> {
-                if (name.contains("lora_B")) {
-                    p.set(m.randomNormal(0, 0.3f, p.getShape(), p.getDataType()).toFloatArray());
-                }
-            });
-            lora.save(adapter, base.toString());
-            lora.close();
+            writeLora(model, m, adapter, List.of("all-linear"), 9);
+            writeLora(model, m, dir.resolve("other-adapter"), List.of("q_proj", "v_proj"), 10);
             try (SoftPrompt prompt = SoftPrompt.attach(model,
                     new TrainSpec.PromptTuning(4, TrainSpec.PromptInit.RANDOM, null), null, 9)) {
                 prompt.save(dir.resolve("prompt-adapter"), base.toString());
             }
         }
         server = RunningServer.start("--model", base.toString(), "--port", "0");
+    }
+
+    /** A LoRA adapter whose B is random, so that it changes the answer. */
+    private static void writeLora(LlamaModel model, NDManager m, Path to, List<String> modules, long seed) {
+        LoraModel lora = LoraModel.attach(model, new TrainSpec.Lora(4, 8, 0, modules, false), seed);
+        lora.parameters().forEach((name, p) -> {
+            if (name.contains("lora_B")) {
+                p.set(m.randomNormal(0, 0.3f, p.getShape(), p.getDataType()).toFloatArray());
+            }
+        });
+        lora.save(to, base.toString());
+        lora.close();
     }
 
     @AfterAll
@@ -240,6 +251,122 @@ class ServeTest {
             assertNotEquals(generateDirectly(base, null, true, GenerationParams.greedy(24)).generation().text(), answer);
         } finally {
             tuned.stopAndAssertExit143();
+        }
+    }
+
+    @Test
+    void oneServerWithManyAdaptersAnswersEachAsAServerOfThatAdapterAlone() throws Exception {
+        Path adapters = dir.resolve("adapters-many");
+        copyAdapter("tuned-adapter", adapters, "bot:1");
+        copyAdapter("other-adapter", adapters, "bot:2");
+        copyAdapter("prompt-adapter", adapters, "soft:1");
+        Map<String, String> alone = new LinkedHashMap<>();
+        for (String id : List.of("bot:1", "bot:2", "soft:1")) {
+            RunningServer single = RunningServer.start("--model", base.toString(), "--adapter",
+                    adapters.resolve(id).toString(), "--port", "0");
+            try {
+                alone.put(id, answer(single, id));
+            } finally {
+                single.stopAndAssertExit143();
+            }
+        }
+        String baseAnswer = answer(server, "base");
+        assertEquals(3, new HashSet<>(List.of(alone.get("bot:1"), alone.get("bot:2"), baseAnswer)).size(),
+                "each adapter changes the answer differently: " + alone + ", base: " + baseAnswer);
+
+        RunningServer many = RunningServer.start("--model", base.toString(), "--adapters", adapters.toString(),
+                "--port", "0");
+        try {
+            assertEquals(List.of("base"), modelIds(many));
+            assertEquals(0, JSON.readTree(many.get("/health").body()).get("adapters_loaded").asInt());
+            for (String id : List.of("bot:1", "bot:2", "soft:1", "base", "bot:2", "bot:1")) {
+                assertEquals(id.equals("base") ? baseAnswer : alone.get(id), answer(many, id), id);
+            }
+            assertEquals(baseAnswer, answer(many, null), "a request naming no model gets the base model");
+            assertEquals(List.of("base", "bot:1", "bot:2", "soft:1"), modelIds(many));
+            assertEquals(3, JSON.readTree(many.get("/health").body()).get("adapters_loaded").asInt());
+
+            for (String unknown : List.of("bot:9", "../tuned-adapter", "bot:1/../bot:2", ".staging-bot:3", "")) {
+                JsonNode error = JSON.readTree(assertStatus(many.post("/v1/chat/completions",
+                        chatRequest(0.0, null, false, 4).put("model", unknown)), 404).body()).get("error");
+                assertEquals("model_not_found", error.get("code").asText(), unknown);
+                assertEquals("model", error.get("param").asText());
+                assertEquals("invalid_request_error", error.get("type").asText());
+            }
+
+            Files.createDirectories(adapters.resolve("ia3:1"));
+            Files.writeString(adapters.resolve("ia3:1").resolve("adapter_config.json"),
+                    "{\"peft_type\": \"IA3\"}");
+            JsonNode misfit = JSON.readTree(assertStatus(many.post("/v1/chat/completions",
+                    chatRequest(0.0, null, false, 4).put("model", "ia3:1")), 400).body()).get("error");
+            assertTrue(misfit.get("message").asText().contains("ia3:1"), misfit.toString());
+            assertEquals(alone.get("bot:1"), answer(many, "bot:1"), "the server goes on serving the others");
+
+            // The gateway stages an adapter under a temporary name and renames it into place while the server runs.
+            copyAdapter("other-adapter", adapters, ".staging-bot:3");
+            Files.move(adapters.resolve(".staging-bot:3"), adapters.resolve("bot:3"),
+                    StandardCopyOption.ATOMIC_MOVE);
+            assertEquals(alone.get("bot:2"), answer(many, "bot:3"), "an adapter added after start is served");
+            assertEquals("bot:3", modelIds(many).get(1));
+        } finally {
+            many.stopAndAssertExit143();
+        }
+    }
+
+    @Test
+    void beyondMaxAdaptersTheLeastRecentlyUsedIsEvictedAndLoadedAgainWhenNamed() throws Exception {
+        Path adapters = dir.resolve("adapters-one");
+        copyAdapter("tuned-adapter", adapters, "bot:1");
+        copyAdapter("other-adapter", adapters, "bot:2");
+        RunningServer one = RunningServer.start("--model", base.toString(), "--adapters", adapters.toString(),
+                "--max-adapters", "1", "--port", "0");
+        try {
+            String first = answer(one, "bot:1");
+            assertEquals(List.of("base", "bot:1"), modelIds(one));
+            String second = answer(one, "bot:2");
+            assertNotEquals(first, second);
+            assertEquals(List.of("base", "bot:2"), modelIds(one));
+            assertEquals(1, JSON.readTree(one.get("/health").body()).get("adapters_loaded").asInt());
+            assertEquals(first, answer(one, "bot:1"), "an evicted adapter is loaded again and answers as before");
+            assertEquals(List.of("base", "bot:1"), modelIds(one));
+        } finally {
+            one.stopAndAssertExit143();
+        }
+    }
+
+    /** The greedy chat answer of {@code model} (null: none named), checking that the response names it. */
+    private static String answer(RunningServer on, String model) throws Exception {
+        var request = chatRequest(0.0, null, false, 24);
+        if (model == null) {
+            request.remove("model");
+        } else {
+            request.put("model", model);
+        }
+        JsonNode body = JSON.readTree(assertStatus(on.post("/v1/chat/completions", request), 200).body());
+        if (model != null) {
+            assertEquals(model, body.get("model").asText());
+        }
+        return body.get("choices").get(0).get("message").get("content").asText();
+    }
+
+    private static List<String> modelIds(RunningServer on) throws Exception {
+        List<String> ids = new ArrayList<>();
+        JSON.readTree(on.get("/v1/models").body()).get("data").forEach(m -> ids.add(m.get("id").asText()));
+        return ids;
+    }
+
+    private static HttpResponse<String> assertStatus(HttpResponse<String> response, int status) {
+        assertEquals(status, response.statusCode(), response.body());
+        return response;
+    }
+
+    private static void copyAdapter(String from, Path adapters, String id) throws Exception {
+        Path to = adapters.resolve(id);
+        Files.createDirectories(to);
+        try (var files = Files.list(dir.resolve(from))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
         }
     }
 
