@@ -1,0 +1,244 @@
+package dev.tuneforge.eval.drift;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.events.DatasetReady;
+import dev.tuneforge.events.DriftDetected;
+import dev.tuneforge.events.DriftMeasured;
+import dev.tuneforge.events.DriftMetric;
+import dev.tuneforge.events.EventCodec;
+import dev.tuneforge.events.EventEnvelope;
+import dev.tuneforge.events.ModelRegistered;
+import dev.tuneforge.events.ObservationsReceived;
+import dev.tuneforge.events.PipelineConfigured;
+import dev.tuneforge.events.TokenStats;
+import dev.tuneforge.kit.db.Jdbc;
+import dev.tuneforge.kit.messaging.DeadLetterHeaders;
+import dev.tuneforge.kit.storage.DirectorySync;
+import dev.tuneforge.kit.storage.ObjectKeys;
+import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.platform.test.TopicClient;
+import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.worker.fixture.JsonTask;
+import dev.tuneforge.worker.fixture.TinyLlamaWriter;
+import dev.tuneforge.worker.safetensors.DType;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Drift monitoring through eval-service: a model version trained on the JSON task (its baseline: the training split,
+ * with its base model's tokenizer) serves traffic in windows of 200 observations (its pipeline's {@code drift_window}).
+ * Traffic like the training data is measured with nothing crossed; long prompts of another vocabulary answered in
+ * plain text (a format break) open a drift episode, reported once, and the next such window is measured only; a
+ * redelivered batch makes no second window; a malformed batch is dead-lettered, naming its line, and joins no window.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
+class DriftMonitoringTest {
+
+    private static final Duration WAIT = Duration.ofMinutes(3);
+    private static final String PROJECT = "prj_drift";
+    private static final String MODEL = "drifty";
+    private static final String BASE = "drift-tiny";
+    private static final String[] OTHER_WORDS = {"turbine", "maintenance", "vibration", "bearing", "lubricant",
+        "inspection", "schedule", "pressure", "valve", "compressor", "exhaust", "calibration"};
+
+    @Inject
+    DirectorySync sync;
+    @Inject
+    ObjectStore store;
+    @Inject
+    Jdbc jdbc;
+    @Inject
+    MeterRegistry registry;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void shiftedTrafficWithAFormatBreakIsDetectedOncePerEpisodeAndTrainingLikeTrafficIsNot() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        trainedVersion(topics);
+
+        // Traffic drawn like the training data: measured, nothing crossed.
+        List<EventEnvelope> clean = List.of(batch(topics, "clean-a", inDistribution(100, 21)),
+                batch(topics, "clean-b", inDistribution(100, 22)));
+        DriftMeasured first = measured(topics, 1);
+        assertEquals(200, first.observations());
+        assertEquals(List.of(key("clean-a"), key("clean-b")), first.observationKeys());
+        assertEquals(10, first.metrics().size(), first.metrics().toString());
+        assertTrue(first.metrics().stream().noneMatch(DriftMetric::crossed), first.metrics().toString());
+        assertTrue(store.exists(Baselines.key(PROJECT, MODEL, 1)), "the baseline is stored");
+
+        // Longer prompts of another vocabulary, answered in plain text where training answered in JSON.
+        batch(topics, "shifted-a", shifted(100, 31));
+        batch(topics, "shifted-b", shifted(100, 32));
+        DriftMeasured second = measured(topics, 2);
+        await().atMost(WAIT).until(() -> !topics.events(DriftDetected.class, MODEL).isEmpty());
+        DriftDetected detected = topics.events(DriftDetected.class, MODEL).getFirst();
+        assertEquals(second.windowId(), detected.windowId());
+        for (String metric : List.of("prompt_length_ks", "prompt_domain_classifier_auc", "output_validity_rate",
+                "completion_vocabulary_js")) {
+            assertTrue(detected.detected().contains(metric), metric + " not in " + detected.detected());
+        }
+        DriftMetric validity = second.metrics().stream().filter(m -> m.metric().equals("output_validity_rate"))
+                .findFirst().orElseThrow();
+        assertEquals(-1.0, validity.statistic(), 1e-12, "every completion valid before, none now");
+
+        JsonNode report;
+        try (InputStream in = store.get(second.reportKey())) {
+            report = EventCodec.mapper().readTree(in);
+        }
+        assertEquals("projects/" + PROJECT + "/drift/" + MODEL + "/v1/" + second.windowId() + ".json",
+                second.reportKey());
+        assertEquals(20, report.at("/distributions/prompt_length/reference").size(), report.toString());
+        assertEquals(20, report.at("/distributions/prompt_length/current").size());
+        assertFalse(report.at("/distributions/completion_vocabulary/current/0/token").asText().isEmpty());
+
+        // The same drift again: the episode is open, so measured only.
+        batch(topics, "shifted-c", shifted(100, 33));
+        batch(topics, "shifted-d", shifted(100, 34));
+        DriftMeasured third = measured(topics, 3);
+        assertTrue(third.metrics().stream().anyMatch(DriftMetric::crossed));
+        assertEquals(1, topics.events(DriftDetected.class, MODEL).size(), "one DriftDetected per episode");
+        assertEquals(1.0, registry.get(DriftGauges.CROSSED).tags("model", MODEL, "version", "1", "metric",
+                "output_validity_rate").gauge().value());
+        assertEquals(0.0, registry.get(DriftGauges.VALIDITY).tags("model", MODEL, "version", "1").gauge().value());
+
+        // The first window's batches again (other event ids, same objects): enough for a window, yet none is made.
+        for (EventEnvelope again : clean) {
+            RecordMetadata sent = topics.send(TopicClient.toRecord(EventEnvelope.wrap(again.data(), "gateway")));
+            await().atMost(WAIT).until(() -> topics.consumed("eval-service", sent));
+        }
+        assertEquals(3, topics.events(DriftMeasured.class, MODEL).size());
+        assertEquals(6L, jdbc.queryOne("SELECT count(*) FROM drift_batches WHERE project_id = ?", r -> r.getLong(1),
+                PROJECT).orElseThrow());
+
+        // A batch whose second line is not JSON: dead-lettered with the place named, nothing of it kept.
+        String broken = key("broken");
+        List<ObjectNode> lines = inDistribution(3, 41);
+        store.put(broken, (lines.get(0) + "\n{\"id\": \"x\", \"time\": \n" + lines.get(2) + "\n")
+                .getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        topics.publish(new ObservationsReceived(PROJECT, MODEL, 1, broken, 3), "gateway");
+        await().atMost(WAIT).until(() -> deadLetter(topics, broken) != null);
+        String reason = TopicClient.header(deadLetter(topics, broken), DeadLetterHeaders.REASON);
+        assertTrue(reason.contains("observation object " + broken + " line 2: not a JSON object"), reason);
+        assertEquals(0L, jdbc.queryOne("SELECT count(*) FROM drift_batches WHERE object_key = ?", r -> r.getLong(1),
+                broken).orElseThrow());
+    }
+
+    private void trainedVersion(TopicClient topics) throws Exception {
+        Path dir = Files.createTempDirectory("drift");
+        Path base = TinyLlamaWriter.write(dir.resolve("base"), new TinyLlamaWriter.Spec(128, 256, 4, 4, 4, 32, 0,
+                false, false, DType.F32, 1, 256, 10000.0, 1.0, 3L));
+        sync.upload(base, ObjectKeys.baseModel(BASE));
+        String prefix = "projects/" + PROJECT + "/datasets/ds_drift/v1/";
+        store.put(prefix + "train.jsonl", JsonTask.jsonl(500, 11, false, new HashSet<>())
+                .getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        topics.publish(new DatasetReady(PROJECT, "ds_drift", 1, null, "chat", "c", prefix + "train.jsonl", "t", 500,
+                null, null, 0, 500, new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null),
+                "dataset-service");
+        topics.publish(new ModelRegistered(PROJECT, MODEL, 1, "job_drift", "projects/" + PROJECT + "/models/" + MODEL
+                + "/v1/adapter/", "sha", ModelRegistered.CANDIDATE, null, null, null, null, BASE, "lora", null,
+                "ds_drift", 1, null, null, null, "pl_drift", null), "registry-service");
+        topics.publish(new PipelineConfigured(PROJECT, "pl_drift", "ds_drift", BASE, MODEL, "lora", Map.of(), Map.of(),
+                Map.of("drift_window", Map.of("observations", 200)), "active"), "gateway");
+        await().atMost(WAIT).until(() -> jdbc.queryOne("SELECT count(*) FROM model_versions v JOIN dataset_versions d "
+                + "ON d.project_id = v.project_id AND d.dataset_id = v.dataset_id AND d.version = v.dataset_version "
+                + "JOIN pipeline_gates p ON p.project_id = v.project_id AND p.model_name = v.model_name "
+                + "WHERE v.project_id = ?", r -> r.getLong(1), PROJECT).orElse(0L) == 1);
+    }
+
+    private DriftMeasured measured(TopicClient topics, int count) {
+        await().atMost(WAIT).until(() -> topics.events(DriftMeasured.class, MODEL).size() >= count);
+        List<DriftMeasured> all = topics.events(DriftMeasured.class, MODEL);
+        assertEquals(count, all.size(), all.toString());
+        return all.getLast();
+    }
+
+    private static ConsumerRecord<String, String> deadLetter(TopicClient topics, String objectKey) {
+        return topics.readAll("tuneforge.monitoring.dlq").stream()
+                .filter(r -> r.value().contains(objectKey)).findFirst().orElse(null);
+    }
+
+    private static String key(String name) {
+        return "projects/" + PROJECT + "/observations/" + MODEL + "/2026/12/06/ob_" + name + ".jsonl";
+    }
+
+    private EventEnvelope batch(TopicClient topics, String name, List<ObjectNode> lines) {
+        StringBuilder jsonl = new StringBuilder();
+        lines.forEach(line -> jsonl.append(line).append('\n'));
+        store.put(key(name), jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        return topics.publish(new ObservationsReceived(PROJECT, MODEL, 1, key(name), lines.size()), "gateway");
+    }
+
+    /** Conversations drawn as the training examples are (other draws of the same generator). */
+    private static List<ObjectNode> inDistribution(int count, long seed) {
+        Random random = new Random(seed);
+        Set<String> names = new HashSet<>();
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            JsonNode example = JsonTask.example(random, false, names);
+            out.add(line(i, example.at("/messages/0/content").asText(), example.at("/messages/1/content").asText()));
+        }
+        return out;
+    }
+
+    /** Prompts four times as long in another vocabulary, answered in prose instead of JSON. */
+    private static List<ObjectNode> shifted(int count, long seed) {
+        Random random = new Random(seed);
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            StringBuilder prompt = new StringBuilder("Summarise this log entry:");
+            for (int w = 0; w < 30 + random.nextInt(20); w++) {
+                prompt.append(' ').append(OTHER_WORDS[random.nextInt(OTHER_WORDS.length)]);
+            }
+            String answer = "The " + OTHER_WORDS[random.nextInt(OTHER_WORDS.length)] + " needs an inspection soon.";
+            out.add(line(i, prompt.toString(), answer));
+        }
+        return out;
+    }
+
+    private static ObjectNode line(int i, String prompt, String completion) {
+        ObjectNode line = EventCodec.mapper().createObjectNode();
+        line.put("id", "o" + i);
+        line.put("time", Instant.parse("2026-12-06T10:00:00Z").plusSeconds(i).toString());
+        line.put("model", MODEL);
+        line.put("version", 1);
+        line.put("source", "external");
+        line.putArray("messages").addObject().put("role", "user").put("content", prompt);
+        line.put("completion", completion);
+        line.putNull("latency_ms");
+        line.putNull("prompt_tokens");
+        line.putNull("completion_tokens");
+        ObjectNode features = line.putObject("features");
+        features.put("messages", 1);
+        features.put("prompt_chars", prompt.length());
+        features.put("completion_chars", completion.length());
+        features.put("completion_json_valid", completion.startsWith("{"));
+        return line;
+    }
+}
