@@ -9,6 +9,7 @@ import dev.tuneforge.drift.OutputValidity;
 import dev.tuneforge.drift.TrafficSample;
 import dev.tuneforge.drift.WindowReport;
 import dev.tuneforge.eval.metrics.JsonChecks;
+import dev.tuneforge.eval.run.FailingSteps;
 import dev.tuneforge.eval.storage.EvalCatalog;
 import dev.tuneforge.events.DriftDetected;
 import dev.tuneforge.events.DriftMeasured;
@@ -19,6 +20,8 @@ import dev.tuneforge.kit.db.AfterCommit;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.storage.ObjectStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +49,10 @@ import org.jboss.logging.Logger;
  * redeliveries and restarts. The report object is written before that transaction commits under the window's own
  * key, so a retried close writes the same key again. Observations of a base model (no version) are not measured.
  * A window whose version cannot be measured yet (its registration, dataset version or base model's tokenizer not
- * known here) stays open and is closed by a later batch.
+ * known here) stays open. Besides each arriving batch, a tick ({@code tuneforge.drift.tick}, 5 s) looks at every open
+ * window, so a time window closes when its time is up and a waiting window once its version can be measured, with no
+ * further batch; the tick and the consumer lock the open batches ({@code FOR UPDATE}), so only one of them closes a
+ * window.
  */
 @ApplicationScoped
 public class DriftWindows {
@@ -69,6 +75,7 @@ public class DriftWindows {
     private final Outbox outbox;
     private final AfterCommit afterCommit;
     private final DriftConfig config;
+    private final FailingSteps failing = new FailingSteps(LOG);
 
     public DriftWindows(Jdbc jdbc, ObjectStore objects, ObservationObjects observationObjects, EvalCatalog catalog,
                         DriftTokenizers tokenizers, Baselines baselines, DriftGauges gauges, Outbox outbox,
@@ -102,6 +109,21 @@ public class DriftWindows {
         closeIfFull(e.projectId(), e.modelName(), e.modelVersion());
     }
 
+    /** Every open window, each checked in a transaction of its own (one that fails is logged and tried next tick). */
+    @Scheduled(every = "${tuneforge.drift.tick:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "5s")
+    void tick() {
+        List<Object[]> versions = new ArrayList<>();
+        failing.isolated("looking for open drift windows", () -> versions.addAll(jdbc.query(
+                "SELECT DISTINCT project_id, model_name, model_version FROM drift_batches WHERE window_id IS NULL",
+                r -> new Object[] {r.getString(1), r.getString(2), r.getInt(3)})));
+        for (Object[] v : versions) {
+            failing.isolated("closing the drift window of " + v[1] + " v" + v[2] + " (project " + v[0] + ")",
+                    () -> QuarkusTransaction.requiringNew().run(() -> closeIfFull((String) v[0], (String) v[1],
+                            (Integer) v[2])));
+        }
+    }
+
     private void closeIfFull(String projectId, String modelName, int version) {
         List<Batch> open = jdbc.query("""
                 SELECT object_key, observations, received_at FROM drift_batches
@@ -111,26 +133,34 @@ public class DriftWindows {
                 projectId, modelName, version);
         Optional<EvalCatalog.ModelPipeline> pipeline = catalog.pipelineOf(projectId, modelName);
         DriftSettings settings = settings(pipeline, modelName);
+        if (open.isEmpty()) {
+            return;
+        }
         long observations = open.stream().mapToLong(Batch::observations).sum();
         boolean full = settings.observations() > 0 ? observations >= settings.observations()
-                : !open.getFirst().receivedAt().plusSeconds(settings.seconds()).isAfter(open.getLast().receivedAt());
+                : !open.getFirst().receivedAt().plusSeconds(settings.seconds()).isAfter(now());
         if (!full) {
             return;
         }
         Optional<EvalCatalog.TrainedOn> trainedOn = catalog.trainedOn(projectId, modelName, version);
         if (trainedOn.isEmpty()) {
-            LOG.infof("the drift window of %s v%d (%d observations) waits: the version's registration or training "
+            LOG.debugf("the drift window of %s v%d (%d observations) waits: the version's registration or training "
                     + "data is not known here yet", modelName, version, observations);
             return;
         }
         Optional<DriftTokenizers.BaseTokenizer> tokenizer = tokenizers.of(trainedOn.get().baseModel());
         if (tokenizer.isEmpty()) {
-            LOG.infof("the drift window of %s v%d waits: base model %s has no tokenizer in the catalogue", modelName,
+            LOG.debugf("the drift window of %s v%d waits: base model %s has no tokenizer in the catalogue", modelName,
                     version, trainedOn.get().baseModel());
             return;
         }
         close(projectId, modelName, version, open, settings, trainedOn.get(), tokenizer.get(),
                 pipeline.map(EvalCatalog.ModelPipeline::gate).orElse(Map.of()));
+    }
+
+    /** The database's clock, the one {@code received_at} is written with. */
+    private Instant now() {
+        return jdbc.queryOne("SELECT clock_timestamp()", r -> r.getTimestamp(1).toInstant()).orElseThrow();
     }
 
     private DriftSettings settings(Optional<EvalCatalog.ModelPipeline> pipeline, String modelName) {

@@ -55,6 +55,7 @@ import org.junit.jupiter.api.Test;
  * Traffic like the training data is measured with nothing crossed; long prompts of another vocabulary answered in
  * plain text (a format break) open a drift episode, reported once, and the next such window is measured only; a
  * redelivered batch makes no second window; a malformed batch is dead-lettered, naming its line, and joins no window.
+ * A window by time ({@code {"seconds": 1}}) closes on the service's tick, with no further batch.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -63,6 +64,7 @@ class DriftMonitoringTest {
     private static final Duration WAIT = Duration.ofMinutes(3);
     private static final String PROJECT = "prj_drift";
     private static final String MODEL = "drifty";
+    private static final String TIMED = "drifty-timed";
     private static final String BASE = "drift-tiny";
     private static final String[] OTHER_WORDS = {"turbine", "maintenance", "vibration", "bearing", "lubricant",
         "inspection", "schedule", "pressure", "valve", "compressor", "exhaust", "calibration"};
@@ -81,7 +83,7 @@ class DriftMonitoringTest {
     @Test
     void shiftedTrafficWithAFormatBreakIsDetectedOncePerEpisodeAndTrainingLikeTrafficIsNot() throws Exception {
         TopicClient topics = new TopicClient(bootstrap);
-        trainedVersion(topics);
+        trainedVersion(topics, MODEL, Map.of("observations", 200));
 
         // Traffic drawn like the training data: measured, nothing crossed.
         List<EventEnvelope> clean = List.of(batch(topics, "clean-a", inDistribution(100, 21)),
@@ -134,8 +136,8 @@ class DriftMonitoringTest {
             await().atMost(WAIT).until(() -> topics.consumed("eval-service", sent));
         }
         assertEquals(3, topics.events(DriftMeasured.class, MODEL).size());
-        assertEquals(6L, jdbc.queryOne("SELECT count(*) FROM drift_batches WHERE project_id = ?", r -> r.getLong(1),
-                PROJECT).orElseThrow());
+        assertEquals(6L, jdbc.queryOne("SELECT count(*) FROM drift_batches WHERE project_id = ? AND model_name = ?",
+                r -> r.getLong(1), PROJECT, MODEL).orElseThrow());
 
         // A batch whose second line is not JSON: dead-lettered with the place named, nothing of it kept.
         String broken = key("broken");
@@ -150,7 +152,22 @@ class DriftMonitoringTest {
                 broken).orElseThrow());
     }
 
-    private void trainedVersion(TopicClient topics) throws Exception {
+    @Test
+    void aWindowByTimeClosesWhenItsTimeIsUpThoughNoFurtherBatchComes() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        trainedVersion(topics, TIMED, Map.of("seconds", 1));
+        String key = "projects/" + PROJECT + "/observations/" + TIMED + "/2026/12/06/ob_timed.jsonl";
+        StringBuilder jsonl = new StringBuilder();
+        inDistribution(60, 51).forEach(line -> jsonl.append(line.put("model", TIMED)).append('\n'));
+        store.put(key, jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
+        topics.publish(new ObservationsReceived(PROJECT, TIMED, 1, key, 60), "gateway");
+        await().atMost(WAIT).until(() -> !topics.events(DriftMeasured.class, TIMED).isEmpty());
+        DriftMeasured measured = topics.events(DriftMeasured.class, TIMED).getFirst();
+        assertEquals(60, measured.observations());
+        assertEquals(List.of(key), measured.observationKeys());
+    }
+
+    private void trainedVersion(TopicClient topics, String model, Map<String, Object> window) throws Exception {
         Path dir = Files.createTempDirectory("drift");
         Path base = TinyLlamaWriter.write(dir.resolve("base"), new TinyLlamaWriter.Spec(128, 256, 4, 4, 4, 32, 0,
                 false, false, DType.F32, 1, 256, 10000.0, 1.0, 3L));
@@ -161,15 +178,15 @@ class DriftMonitoringTest {
         topics.publish(new DatasetReady(PROJECT, "ds_drift", 1, null, "chat", "c", prefix + "train.jsonl", "t", 500,
                 null, null, 0, 500, new TokenStats(1, 1, 1, 1, 1, 0), prefix + "report.json", null),
                 "dataset-service");
-        topics.publish(new ModelRegistered(PROJECT, MODEL, 1, "job_drift", "projects/" + PROJECT + "/models/" + MODEL
-                + "/v1/adapter/", "sha", ModelRegistered.CANDIDATE, null, null, null, null, BASE, "lora", null,
-                "ds_drift", 1, null, null, null, "pl_drift", null), "registry-service");
-        topics.publish(new PipelineConfigured(PROJECT, "pl_drift", "ds_drift", BASE, MODEL, "lora", Map.of(), Map.of(),
-                Map.of("drift_window", Map.of("observations", 200)), "active"), "gateway");
+        topics.publish(new ModelRegistered(PROJECT, model, 1, "job_" + model, "projects/" + PROJECT + "/models/"
+                + model + "/v1/adapter/", "sha", ModelRegistered.CANDIDATE, null, null, null, null, BASE, "lora", null,
+                "ds_drift", 1, null, null, null, "pl_" + model, null), "registry-service");
+        topics.publish(new PipelineConfigured(PROJECT, "pl_" + model, "ds_drift", BASE, model, "lora", Map.of(),
+                Map.of(), Map.of("drift_window", window), "active"), "gateway");
         await().atMost(WAIT).until(() -> jdbc.queryOne("SELECT count(*) FROM model_versions v JOIN dataset_versions d "
                 + "ON d.project_id = v.project_id AND d.dataset_id = v.dataset_id AND d.version = v.dataset_version "
                 + "JOIN pipeline_gates p ON p.project_id = v.project_id AND p.model_name = v.model_name "
-                + "WHERE v.project_id = ?", r -> r.getLong(1), PROJECT).orElse(0L) == 1);
+                + "WHERE v.project_id = ? AND v.model_name = ?", r -> r.getLong(1), PROJECT, model).orElse(0L) == 1);
     }
 
     private DriftMeasured measured(TopicClient topics, int count) {
