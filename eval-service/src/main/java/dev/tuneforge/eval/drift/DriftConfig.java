@@ -22,6 +22,13 @@ public interface DriftConfig {
     @WithDefault("1000")
     int baselineExamples();
 
+    /**
+     * How often every open window is looked at (so a window by time closes with no further batch), as the scheduler
+     * reads it: {@code 5s}, or {@code off}.
+     */
+    @WithDefault("5s")
+    String tick();
+
     /** Clean windows after which a metric's drift episode ends ({@code DriftEpisodes}). */
     @WithDefault("1")
     int episodeCleanWindows();
