@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -70,6 +73,16 @@ class WindowReportTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> derived.addDerived(3, 4, new double[7], null));
         assertEquals("a prompt embedding of 7 dimensions where this sample's have 512", e.getMessage());
+    }
+
+    @Test
+    void a_sparse_embedding_reads_back_as_the_vector_it_was_written_from_and_a_broken_one_is_refused_saying_where() {
+        double[] vector = new HashedNgrams().embed("Give me a JSON object with name Bafi and age 33");
+        assertArrayEquals(vector, SparseEmbeddings.read(SparseEmbeddings.write(vector)));
+        ObjectNode broken = SparseEmbeddings.write(vector);
+        ((ArrayNode) broken.get("index")).set(0, IntNode.valueOf(512));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparseEmbeddings.read(broken));
+        assertTrue(e.getMessage().startsWith("entry 0 (512, "), e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.tuneforge.eval.drift;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.drift.SparseEmbeddings;
 import dev.tuneforge.drift.TrafficSample;
 import dev.tuneforge.eval.storage.EvalCatalog;
 import dev.tuneforge.events.EventCodec;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * the version's first window, from a seeded sample of at most {@code tuneforge.drift.baseline-examples} training
  * examples (reservoir sampling, seeded by the version, so two instances make the same one), and stored at
  * {@code projects/{p}/drift/{model}/v{n}/baseline.json}, where every later window (and a restarted service) reads
- * it. Embeddings are stored sparse (a 3-gram vector has about a hundred non-zero buckets of 512).
+ * it. Embeddings are stored sparse ({@link SparseEmbeddings}).
  */
 @ApplicationScoped
 public class Baselines {
@@ -159,16 +160,7 @@ public class Baselines {
         }
         ArrayNode embeddings = json.putArray("prompt_embeddings");
         for (double[] e : sample.promptEmbeddings()) {
-            ObjectNode sparse = embeddings.addObject();
-            sparse.put("dimensions", e.length);
-            ArrayNode index = sparse.putArray("index");
-            ArrayNode value = sparse.putArray("value");
-            for (int i = 0; i < e.length; i++) {
-                if (e[i] != 0) {
-                    index.add(i);
-                    value.add(e[i]);
-                }
-            }
+            embeddings.add(SparseEmbeddings.write(e));
         }
         json.put("valid_outputs", sample.validOutputs());
         json.put("checked_outputs", sample.checkedOutputs());
@@ -185,11 +177,7 @@ public class Baselines {
         JsonNode sparse = json.path("prompt_embeddings");
         double[][] embeddings = new double[sparse.size()][];
         for (int k = 0; k < sparse.size(); k++) {
-            JsonNode e = sparse.get(k);
-            embeddings[k] = new double[e.path("dimensions").asInt()];
-            for (int i = 0; i < e.path("index").size(); i++) {
-                embeddings[k][e.path("index").get(i).asInt()] = e.path("value").get(i).asDouble();
-            }
+            embeddings[k] = SparseEmbeddings.read(sparse.get(k));
         }
         return new TrafficSample(doubles(json.path("prompt_lengths")), doubles(json.path("completion_lengths")),
                 vocabulary, embeddings, json.path("valid_outputs").asLong(), json.path("checked_outputs").asLong());

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.tuneforge.drift.HashedNgrams;
+import dev.tuneforge.drift.SparseEmbeddings;
 import dev.tuneforge.events.MalformedEventException;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.tokenizer.ChatMessage;
@@ -111,7 +113,26 @@ public class ObservationObjects {
             completion = node.get("completion").asText();
         }
         return new ObservedLine(time, messages, completion, count(node, "prompt_tokens", where),
-                count(node, "completion_tokens", where), features.get("completion_json_valid").asBoolean());
+                count(node, "completion_tokens", where), features.get("completion_json_valid").asBoolean(),
+                embedding(features.path("prompt_embedding"), where));
+    }
+
+    /** {@code features.prompt_embedding} ({@link SparseEmbeddings}) as a dense vector; null when absent. */
+    private static double[] embedding(JsonNode sparse, String where) {
+        if (sparse.isMissingNode() || sparse.isNull()) {
+            return null;
+        }
+        double[] dense;
+        try {
+            dense = SparseEmbeddings.read(sparse);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEventException(where + "features.prompt_embedding: " + e.getMessage());
+        }
+        if (dense.length != HashedNgrams.DEFAULT_DIMENSIONS) {
+            throw new MalformedEventException(where + "features.prompt_embedding: " + dense.length
+                    + " dimensions, not " + HashedNgrams.DEFAULT_DIMENSIONS);
+        }
+        return dense;
     }
 
     private static Integer count(JsonNode node, String field, String where) {

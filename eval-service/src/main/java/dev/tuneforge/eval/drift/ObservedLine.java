@@ -11,10 +11,12 @@ import java.util.List;
  *
  * @param messages   the prompt's messages, null on a text-free line
  * @param completion the completion, null on a text-free line
- * @param jsonValid  {@code features.completion_json_valid}
+ * @param jsonValid       {@code features.completion_json_valid}
+ * @param promptEmbedding {@code features.prompt_embedding} (a text-free line's {@code HashedNgrams} vector of its
+ *                        prompt, written sparse) as a dense vector; null when the line has none
  */
 public record ObservedLine(Instant time, List<ChatMessage> messages, String completion, Integer promptTokens,
-                           Integer completionTokens, boolean jsonValid) {
+                           Integer completionTokens, boolean jsonValid, double[] promptEmbedding) {
 
     public boolean hasText() {
         return messages != null;

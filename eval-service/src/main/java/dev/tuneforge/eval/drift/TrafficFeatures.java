@@ -7,15 +7,15 @@ import dev.tuneforge.drift.TrafficSample;
 import dev.tuneforge.tokenizer.ChatMessage;
 import dev.tuneforge.tokenizer.HfTokenizer;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Turns conversations into drift's features, the same way for a version's training examples and for its traffic, so
  * the two samples compare: the prompt (every message before the answer) in tokens as the base model's chat template
  * renders it with the generation prompt (its plain encoding without a template), the completion's tokens, the
  * prompt's {@code HashedNgrams} embedding of its messages' contents joined by newlines, and the completion's validity
- * (JSON, plus the pipeline gate's schema when it has one). A text-free line adds the token counts its server reported
- * and, only when the validity is plain JSON validity, the gateway's {@code completion_json_valid}.
+ * (JSON, plus the pipeline gate's schema when it has one). A text-free line adds the token counts its server reported,
+ * the prompt embedding the gateway computed the same way ({@code features.prompt_embedding}) and, only when the
+ * validity is plain JSON validity, the gateway's {@code completion_json_valid}.
  */
 public final class TrafficFeatures {
 
@@ -42,7 +42,7 @@ public final class TrafficFeatures {
         if (line.hasText()) {
             add(line.messages(), line.completion());
         } else if (line.promptTokens() != null && line.completionTokens() != null) {
-            builder.addDerived(line.promptTokens(), line.completionTokens(), null,
+            builder.addDerived(line.promptTokens(), line.completionTokens(), line.promptEmbedding(),
                     schemaChecked ? null : line.jsonValid());
         } else {
             unmeasured++;
@@ -59,7 +59,7 @@ public final class TrafficFeatures {
     }
 
     static String promptText(List<ChatMessage> prompt) {
-        return prompt.stream().map(ChatMessage::content).collect(Collectors.joining("\n"));
+        return HashedNgrams.promptText(prompt.stream().map(ChatMessage::content).toList());
     }
 
     private static int[] ints(long[] ids) {

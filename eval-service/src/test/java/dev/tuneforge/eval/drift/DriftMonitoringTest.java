@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.drift.HashedNgrams;
+import dev.tuneforge.drift.SparseEmbeddings;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DriftDetected;
 import dev.tuneforge.events.DriftMeasured;
@@ -24,6 +26,8 @@ import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import dev.tuneforge.tokenizer.ChatMessage;
+import dev.tuneforge.tokenizer.HfTokenizer;
 import dev.tuneforge.worker.fixture.JsonTask;
 import dev.tuneforge.worker.fixture.TinyLlamaWriter;
 import dev.tuneforge.worker.safetensors.DType;
@@ -55,7 +59,8 @@ import org.junit.jupiter.api.Test;
  * Traffic like the training data is measured with nothing crossed; long prompts of another vocabulary answered in
  * plain text (a format break) open a drift episode, reported once, and the next such window is measured only; a
  * redelivered batch makes no second window; a malformed batch is dead-lettered, naming its line, and joins no window.
- * A window by time ({@code {"seconds": 1}}) closes on the service's tick, with no further batch.
+ * A window by time ({@code {"seconds": 1}}) of text-free observations (token counts and the gateway's prompt
+ * embeddings) closes on the service's tick, with no further batch, measured on all but the vocabulary.
  */
 @QuarkusTest
 @QuarkusTestResource(value = TuneforgeStack.class, initArgs = @ResourceArg(name = "database", value = "eval"))
@@ -153,21 +158,45 @@ class DriftMonitoringTest {
     }
 
     @Test
-    void aWindowByTimeClosesWhenItsTimeIsUpThoughNoFurtherBatchComes() throws Exception {
+    void aWindowByTimeOfTextFreeObservationsClosesWhenItsTimeIsUpThoughNoFurtherBatchComes() throws Exception {
         TopicClient topics = new TopicClient(bootstrap);
-        trainedVersion(topics, TIMED, Map.of("seconds", 1));
+        Path base = trainedVersion(topics, TIMED, Map.of("seconds", 1));
+        // The project keeps no text: each line has its server's token counts and the gateway's features, the prompt's
+        // hashed n-gram vector among them.
         String key = "projects/" + PROJECT + "/observations/" + TIMED + "/2026/12/06/ob_timed.jsonl";
         StringBuilder jsonl = new StringBuilder();
-        inDistribution(60, 51).forEach(line -> jsonl.append(line.put("model", TIMED)).append('\n'));
+        try (HfTokenizer tokenizer = HfTokenizer.load(base)) {
+            for (ObjectNode line : inDistribution(60, 51)) {
+                jsonl.append(textFree(line, tokenizer).put("model", TIMED)).append('\n');
+            }
+        }
         store.put(key, jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl");
         topics.publish(new ObservationsReceived(PROJECT, TIMED, 1, key, 60), "gateway");
         await().atMost(WAIT).until(() -> !topics.events(DriftMeasured.class, TIMED).isEmpty());
         DriftMeasured measured = topics.events(DriftMeasured.class, TIMED).getFirst();
         assertEquals(60, measured.observations());
         assertEquals(List.of(key), measured.observationKeys());
+        assertEquals(List.of("prompt_length_psi", "prompt_length_ks", "prompt_length_wasserstein",
+                "completion_length_psi", "completion_length_ks", "completion_length_wasserstein",
+                "prompt_domain_classifier_auc", "prompt_embedding_mmd", "output_validity_rate"),
+                measured.metrics().stream().map(DriftMetric::metric).toList(), "no token ids: no vocabulary metric");
+        assertTrue(measured.metrics().stream().noneMatch(DriftMetric::crossed), measured.metrics().toString());
     }
 
-    private void trainedVersion(TopicClient topics, String model, Map<String, Object> window) throws Exception {
+    /** The line as a project with {@code raw_text=false} stores it (docs/ARCHITECTURE.md, <i>Observations</i>). */
+    private static ObjectNode textFree(ObjectNode line, HfTokenizer tokenizer) {
+        String prompt = line.at("/messages/0/content").asText();
+        String completion = line.path("completion").asText();
+        line.remove(List.of("messages", "completion"));
+        line.put("prompt_tokens", tokenizer.encodeChat(List.of(new ChatMessage("user", prompt)), true).length);
+        line.put("completion_tokens", tokenizer.encode(completion, false).length);
+        double[] embedding = new HashedNgrams().embed(HashedNgrams.promptText(List.of(prompt)));
+        ((ObjectNode) line.get("features")).set("prompt_embedding", SparseEmbeddings.write(embedding));
+        return line;
+    }
+
+    /** A registered version of {@code model} trained on the JSON task, its pipeline's window; the base model's dir. */
+    private Path trainedVersion(TopicClient topics, String model, Map<String, Object> window) throws Exception {
         Path dir = Files.createTempDirectory("drift");
         Path base = TinyLlamaWriter.write(dir.resolve("base"), new TinyLlamaWriter.Spec(128, 256, 4, 4, 4, 32, 0,
                 false, false, DType.F32, 1, 256, 10000.0, 1.0, 3L));
@@ -187,6 +216,7 @@ class DriftMonitoringTest {
                 + "ON d.project_id = v.project_id AND d.dataset_id = v.dataset_id AND d.version = v.dataset_version "
                 + "JOIN pipeline_gates p ON p.project_id = v.project_id AND p.model_name = v.model_name "
                 + "WHERE v.project_id = ? AND v.model_name = ?", r -> r.getLong(1), PROJECT, model).orElse(0L) == 1);
+        return base;
     }
 
     private DriftMeasured measured(TopicClient topics, int count) {
