@@ -2,6 +2,7 @@ package dev.tuneforge.drift;
 
 import java.text.Normalizer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -41,6 +42,15 @@ public final class HashedNgrams {
 
     public int dimensions() {
         return dimensions;
+    }
+
+    /**
+     * The text a conversation's prompt is embedded as: its messages' contents joined by newlines. eval-service (for
+     * observations with text and for training examples) and the gateway (for its text-free observation lines) both
+     * embed this text, so their vectors compare.
+     */
+    public static String promptText(List<String> contents) {
+        return String.join("\n", contents);
     }
 
     public double[] embed(String prompt) {

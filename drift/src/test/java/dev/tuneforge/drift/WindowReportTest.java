@@ -1,11 +1,15 @@
 package dev.tuneforge.drift;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,42 @@ class WindowReportTest {
         assertEquals(List.of(Metric.PROMPT_LENGTH_PSI, Metric.PROMPT_LENGTH_KS, Metric.PROMPT_LENGTH_WASSERSTEIN,
                 Metric.COMPLETION_LENGTH_PSI, Metric.COMPLETION_LENGTH_KS, Metric.COMPLETION_LENGTH_WASSERSTEIN,
                 Metric.COMPLETION_VOCABULARY_JS), report.metrics().stream().map(MetricResult::metric).toList());
+    }
+
+    @Test
+    void observations_known_by_their_derived_features_count_like_the_same_observations_with_text() {
+        SplittableRandom random = new SplittableRandom(6);
+        HashedNgrams ngrams = new HashedNgrams();
+        OutputValidity validity = new OutputValidity();
+        TrafficSample.Builder withText = new TrafficSample.Builder(ngrams, validity, SyntheticTraffic.VOCABULARY);
+        TrafficSample.Builder derived = new TrafficSample.Builder(ngrams, validity, SyntheticTraffic.VOCABULARY);
+        for (int i = 0; i < 50; i++) {
+            Observation o = SyntheticTraffic.training().observation(random);
+            withText.add(o);
+            derived.addDerived(o.promptTokens().length, o.completionTokens().length,
+                    o.prompt().map(ngrams::embed).orElse(null), o.completion().map(validity::isValid).orElse(null));
+        }
+        TrafficSample a = withText.build();
+        TrafficSample b = derived.build();
+        assertArrayEquals(a.promptLengths(), b.promptLengths());
+        assertArrayEquals(a.completionLengths(), b.completionLengths());
+        assertArrayEquals(a.promptEmbeddings(), b.promptEmbeddings());
+        assertEquals(a.validOutputs(), b.validOutputs());
+        assertEquals(a.checkedOutputs(), b.checkedOutputs());
+        assertEquals(0, java.util.Arrays.stream(b.completionVocabulary()).sum(), "no token ids, no vocabulary");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> derived.addDerived(3, 4, new double[7], null));
+        assertEquals("a prompt embedding of 7 dimensions where this sample's have 512", e.getMessage());
+    }
+
+    @Test
+    void a_sparse_embedding_reads_back_as_the_vector_it_was_written_from_and_a_broken_one_is_refused_saying_where() {
+        double[] vector = new HashedNgrams().embed("Give me a JSON object with name Bafi and age 33");
+        assertArrayEquals(vector, SparseEmbeddings.read(SparseEmbeddings.write(vector)));
+        ObjectNode broken = SparseEmbeddings.write(vector);
+        ((ArrayNode) broken.get("index")).set(0, IntNode.valueOf(512));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparseEmbeddings.read(broken));
+        assertTrue(e.getMessage().startsWith("entry 0 (512, "), e.getMessage());
     }
 
     @Test

@@ -6,21 +6,21 @@ import org.jboss.logging.Logger;
 
 /**
  * Steps that are tried again and again while they fail (a step of the scheduling tick, renewing leases, an evaluation
- * waiting for S3). Each is logged when it starts failing or fails another way, and once when it works again, not at
+ * waiting for S3, closing a drift window). Each is logged when it starts failing or fails another way, and once when it works again, not at
  * every try, so a fault that lasts an hour does not fill the log.
  */
-final class FailingSteps {
+public final class FailingSteps {
 
     private final Logger log;
     /** Step to how it last failed. */
     private final Map<String, String> failing = new ConcurrentHashMap<>();
 
-    FailingSteps(Logger log) {
+    public FailingSteps(Logger log) {
         this.log = log;
     }
 
     /** Runs {@code body}; if it throws, logs why and returns, so whatever comes after it still runs. */
-    void isolated(String step, Runnable body) {
+    public void isolated(String step, Runnable body) {
         try {
             body.run();
         } catch (RuntimeException e) {

@@ -115,9 +115,11 @@ public class EvalCatalog {
 
     public void modelRegistered(ModelRegistered e) {
         jdbc.update("""
-                INSERT INTO model_versions (project_id, model_name, version, job_id, artifact_key, base_model, method)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-                e.projectId(), e.modelName(), e.version(), e.jobId(), e.artifactKey(), e.baseModel(), e.method());
+                INSERT INTO model_versions (project_id, model_name, version, job_id, artifact_key, base_model, method,
+                                            dataset_id, dataset_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                e.projectId(), e.modelName(), e.version(), e.jobId(), e.artifactKey(), e.baseModel(), e.method(),
+                e.datasetId(), e.datasetVersion());
     }
 
     public void modelPromoted(ModelPromoted e) {
@@ -141,6 +143,42 @@ public class EvalCatalog {
 
     public void pipelineConfigured(PipelineConfigured e) {
         gateConfigured(e.pipelineId(), e.gate());
+        jdbc.update("""
+                UPDATE pipeline_gates SET project_id = ?, model_name = ?, triggers = ?, status = ?, configured_at = now()
+                WHERE pipeline_id = ?""",
+                e.projectId(), e.modelName(), json(e.triggers() == null ? Map.of() : e.triggers()), e.status(),
+                e.pipelineId());
+    }
+
+    /**
+     * What a model version's drift baseline is made from: its base model (whose tokenizer counts), and the training
+     * split of the dataset version it was trained on. Empty while the version, or that dataset version, is not known
+     * here, or when its registration named no dataset.
+     */
+    public Optional<TrainedOn> trainedOn(String projectId, String modelName, int version) {
+        return jdbc.queryOne("""
+                SELECT v.base_model, v.dataset_id, v.dataset_version, d.train_key, d.format FROM model_versions v
+                JOIN dataset_versions d ON d.project_id = v.project_id AND d.dataset_id = v.dataset_id
+                                       AND d.version = v.dataset_version
+                WHERE v.project_id = ? AND v.model_name = ? AND v.version = ? AND v.base_model IS NOT NULL
+                  AND d.train_key IS NOT NULL""",
+                r -> new TrainedOn(r.getString(1), r.getString(2), r.getInt(3), r.getString(4),
+                        r.getString(5) == null ? "chat" : r.getString(5)), projectId, modelName, version);
+    }
+
+    /** A model version's base model and training data (see {@link #trainedOn}). */
+    public record TrainedOn(String baseModel, String datasetId, int datasetVersion, String trainKey, String format) { }
+
+    /** The gate and triggers of the pipeline that trains a model name; the latest configured one if several do. */
+    public record ModelPipeline(String pipelineId, Map<String, Object> gate, Map<String, Object> triggers) { }
+
+    public Optional<ModelPipeline> pipelineOf(String projectId, String modelName) {
+        return jdbc.queryOne("""
+                SELECT pipeline_id, gate, triggers FROM pipeline_gates
+                WHERE project_id = ? AND model_name = ? AND coalesce(status, 'active') <> 'deleted'
+                ORDER BY configured_at DESC, pipeline_id LIMIT 1""",
+                r -> new ModelPipeline(r.getString(1), map(r.getString(2)),
+                        r.getString(3) == null ? Map.of() : map(r.getString(3))), projectId, modelName);
     }
 
     /**

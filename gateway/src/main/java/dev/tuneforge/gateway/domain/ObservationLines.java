@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.drift.HashedNgrams;
+import dev.tuneforge.drift.SparseEmbeddings;
 
 import java.io.ByteArrayOutputStream;
 import java.time.format.DateTimeFormatter;
@@ -18,16 +20,20 @@ import java.util.List;
  * {"id", "time" (ISO-8601, UTC), "model", "version" (int or null), "source" ("gateway" | "external"),
  *  "messages": [{"role", "content"}...], "completion",            -- only with the project's raw text on
  *  "latency_ms", "prompt_tokens", "completion_tokens",           -- null when not known
- *  "features": {"messages", "prompt_chars", "completion_chars", "completion_json_valid"}}
+ *  "features": {"messages", "prompt_chars", "completion_chars", "completion_json_valid",
+ *               "prompt_embedding": {"dimensions", "index", "value"}}}  -- the embedding only with raw text off
  * </pre>
  * {@code features} are derived from the text and always written, so a reader computes the same statistics whether
  * the project keeps the text or not; characters are Unicode code points. With the project's
  * {@code observations.raw_text} off, {@code messages} and {@code completion} are absent (not null): no text of the
- * conversation is stored.
+ * conversation is stored, and {@code features.prompt_embedding} carries the prompt's {@link HashedNgrams} vector
+ * (of {@link HashedNgrams#promptText}, its non-zero buckets in ascending order), which eval-service would otherwise
+ * compute from the text.
  */
 public final class ObservationLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HashedNgrams NGRAMS = new HashedNgrams();
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -68,6 +74,10 @@ public final class ObservationLines {
         features.put("prompt_chars", o.messages().stream().mapToLong(m -> chars(m.content())).sum());
         features.put("completion_chars", chars(o.completion()));
         features.put("completion_json_valid", jsonValid(o.completion()));
+        if (!rawText) {
+            features.set("prompt_embedding", SparseEmbeddings.write(NGRAMS.embed(HashedNgrams.promptText(
+                    o.messages().stream().map(Observation.Message::content).toList()))));
+        }
         return line;
     }
 

@@ -2,6 +2,9 @@ package dev.tuneforge.gateway.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneforge.drift.HashedNgrams;
+import dev.tuneforge.drift.SparseEmbeddings;
 import dev.tuneforge.gateway.config.ObservationsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -119,7 +123,13 @@ class ObservationBatchReaderTest {
         assertTrue(bare.path("prompt_tokens").isNull());
         assertEquals(7, bare.path("features").path("prompt_chars").asInt(), "code points, not UTF-16 units");
         assertTrue(bare.path("features").path("completion_json_valid").asBoolean());
-        assertEquals(raw.path("features"), bare.path("features"));
+        ObjectNode withoutEmbedding = bare.path("features").deepCopy();
+        withoutEmbedding.remove("prompt_embedding");
+        assertEquals(raw.path("features"), withoutEmbedding);
+        // The text-free line carries the prompt's hashed n-gram vector, sparse, as eval-service computes it from text.
+        assertArrayEquals(new HashedNgrams().embed("héllo 😀"),
+                SparseEmbeddings.read(bare.at("/features/prompt_embedding")));
+        assertFalse(raw.path("features").has("prompt_embedding"));
         assertFalse(ObservationLines.jsonValid("{\"a\": 1} trailing"));
         assertFalse(ObservationLines.jsonValid(" "));
     }
