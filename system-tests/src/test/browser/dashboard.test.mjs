@@ -1,5 +1,6 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core against a running platform.
-// Run by WholePipelineIT (after its demo: json-bot has versions 1 and 2, version 1 champion) as
+// Run by WholePipelineIT (after its demo: json-bot has versions 1 and 2, version 1 champion; and 6 drift windows of
+// version 1 written as eval-service writes them, DriftWindows.java) as
 //   node dashboard.test.mjs
 // with TUNEFORGE_URL, TUNEFORGE_API_KEY (the platform admin key; never printed), MODEL (json-bot) and OUT (where
 // screenshots/ and performance.json go). Each test saves a screenshot of its page; it prints one line per test
@@ -18,6 +19,8 @@ const OUT = process.env.OUT ?? 'target/browser';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(OUT, 'screenshots');
 const WAIT = 4 * 60_000;
+/** How many windows of MODEL v1 WholePipelineIT wrote before this ran (DriftWindows.WINDOWS). */
+const DRIFT_WINDOWS = 6;
 mkdirSync(SCREENSHOTS, { recursive: true });
 
 const performance = {};
@@ -226,6 +229,38 @@ await test('another project\'s id in the URL shows not found, as the API does', 
   await go(`/datasets/${theirs.id}`);
   await heading('Not found').waitFor();
   await shot('not-found');
+});
+
+await test('the drift page draws each metric over time with its threshold and episodes, and a window\'s distributions', async () => {
+  // WholePipelineIT wrote DRIFT_WINDOWS windows of version 1 as eval-service does (DriftWindows.java); the gateway
+  // projects them from the topic.
+  const deadline = Date.now() + WAIT;
+  const ours = async () => ((await api(`/api/v1/models/${MODEL}/drift?version=1`)).versions[0]?.windows ?? [])
+    .filter(w => w.window_id.startsWith('browser-w-'));
+  while ((await ours()).length < DRIFT_WINDOWS) {
+    assert.ok(Date.now() < deadline, 'the gateway never showed the drift windows');
+    await page.waitForTimeout(500);
+  }
+  await go(`/drift?model=${MODEL}&version=1`);
+  await heading('Drift').waitFor();
+  assert.equal(await page.getByLabel('Model').inputValue(), MODEL);
+  assert.equal(await page.getByLabel('Version').inputValue(), '1');
+  for (const metric of ['prompt_length_psi', 'prompt_length_ks', 'output_validity_rate']) {
+    const chart = page.getByRole('img', { name: `${metric} over time` });
+    assert.ok(Number(await chart.getAttribute('data-points')) >= DRIFT_WINDOWS, metric);
+    assert.ok(await chart.locator('canvas').count() > 0, metric);
+  }
+  assert.ok(Number(await page.getByRole('img', { name: 'prompt_length_psi over time' }).getAttribute('data-detections')) >= 1);
+  assert.equal(await page.getByRole('img', { name: 'output_validity_rate over time' }).getAttribute('data-detections'), '0');
+  const row = page.getByRole('table', { name: 'Windows' }).locator('tr', { hasText: 'browser-w-5' });
+  assert.equal(await row.locator('td').nth(4).textContent(), 'prompt_length_psi, prompt_length_ks');
+  await page.getByRole('link', { name: 'Show the distributions of window browser-w-5' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Window browser-w-5' }).waitFor();
+  const lengths = page.getByRole('img', { name: 'prompt_length: reference vs current' });
+  assert.equal(await lengths.getAttribute('data-bins'), '5');
+  assert.ok(await lengths.locator('canvas').count() > 0);
+  await page.getByRole('img', { name: 'completion_length: reference vs current' }).waitFor();
+  await shot('drift');
 });
 
 /** Every control reached by Tab alone, and every control with an accessible name (as Chromium computes it). */

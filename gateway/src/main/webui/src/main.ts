@@ -6,7 +6,8 @@ import { evals, evaluation } from './pages/evals';
 import { job, jobs } from './pages/jobs';
 import { model, models, modelVersion } from './pages/models';
 import { overview } from './pages/overview';
-import { drift, pipeline, pipelines } from './pages/pipelines';
+import { drift } from './pages/drift';
+import { pipeline, pipelines } from './pages/pipelines';
 import { signIn } from './pages/signin';
 import { PageFn } from './view';
 

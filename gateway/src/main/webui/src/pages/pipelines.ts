@@ -28,7 +28,3 @@ export const pipeline: PageFn = async view => {
       link(`/jobs/${j.id}`, j.id), badge(j.state), j.dataset_version, j.eval_outcome ?? '—', when(j.created_at)]));
 };
 
-/** Reserved for drift monitoring. */
-export const drift: PageFn = async () => h('section', {},
-  h('h1', {}, 'Drift'),
-  h('p', { class: 'empty', role: 'status' }, 'No observations yet.'));

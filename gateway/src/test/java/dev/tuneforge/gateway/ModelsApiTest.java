@@ -1,5 +1,8 @@
 package dev.tuneforge.gateway;
 
+import dev.tuneforge.events.DriftDetected;
+import dev.tuneforge.events.DriftMeasured;
+import dev.tuneforge.events.DriftMetric;
 import dev.tuneforge.events.ModelPromoted;
 import dev.tuneforge.events.ModelRegistered;
 import dev.tuneforge.events.ModelRolledBack;
@@ -26,6 +29,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -206,5 +210,90 @@ class ModelsApiTest {
         as(other.secret()).when().get("/api/v1/models/support/versions/1/artifact").then().statusCode(404);
         as(other.secret()).contentType("application/json").body(Map.of("version", 1))
                 .when().post("/api/v1/models/support/promote").then().statusCode(404);
+    }
+
+    @Test
+    void driftShowsEachVersionsWindowsInTimeOrderWithTheirDetectionsAndAWindowsReport() {
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        topics.publish(new ModelRegistered(project, "drifty", 1, null, null, null, "candidate"), "registry-service");
+        topics.publish(new ModelRegistered(project, "drifty", 2, null, null, null, "candidate"), "registry-service");
+        String reportKey = "projects/" + project + "/monitoring/drifty/v1/w-2/report.json";
+        String report = "{\"distributions\": {\"prompt_length\": {\"edges\": [0, 10, 20], \"reference\": [0.7, 0.3],"
+                + " \"current\": [0.2, 0.8]}}}";
+        store.put(reportKey, report.getBytes(StandardCharsets.UTF_8), "application/json");
+        Instant t0 = Instant.parse("2026-12-01T10:00:00Z");
+        // As eval-service writes them, in its order: the episode's DriftDetected after its window's DriftMeasured,
+        // a later window first (windows of one version may be closed out of time order), a redelivery.
+        topics.publish(drift(project, 1, "w-3", t0.plusSeconds(7200), 0.31, true, null), "eval-service");
+        topics.publish(drift(project, 1, "w-1", t0, 0.02, false, null), "eval-service");
+        topics.publish(drift(project, 1, "w-2", t0.plusSeconds(3600), 0.4, true, reportKey), "eval-service");
+        DriftMeasured w2 = drift(project, 1, "w-2", t0.plusSeconds(3600), 0.4, true, reportKey);
+        topics.publish(new DriftDetected(project, "drifty", 1, "w-2", w2.windowStart(), w2.windowEnd(), 120,
+                w2.metrics(), List.of("prompt_length_psi"), reportKey, w2.observationKeys()), "eval-service");
+        topics.publish(w2, "eval-service");
+        topics.publish(drift(project, 2, "v2-w-1", t0.plusSeconds(3600), 0.01, false, null), "eval-service");
+        // A key outside the project's prefix is never read.
+        topics.publish(drift(project, 2, "v2-w-2", t0.plusSeconds(7200), 0.01, false,
+                "projects/elsewhere/monitoring/r.json"), "eval-service");
+
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/models/drifty/drift")
+                .then().statusCode(200).body("versions.version", contains(1, 2))
+                .body("versions[0].windows.window_id", contains("w-1", "w-2", "w-3"))
+                .body("versions[1].windows.window_id", contains("v2-w-1", "v2-w-2")));
+        as(member.secret()).when().get("/api/v1/models/drifty/drift").then().statusCode(200)
+                .body("model", is("drifty"))
+                .body("versions[0].windows[1].metrics.metric", contains("prompt_length_psi", "output_validity_rate"))
+                .body("versions[0].windows[1].metrics[0].score", is(0.4f))
+                .body("versions[0].windows[1].metrics[0].threshold", is(0.2f))
+                .body("versions[0].windows[1].metrics[0].crossed", is(true))
+                .body("versions[0].windows[1].observations", is(120))
+                .body("versions[0].windows[1].window_end", startsWith("2026-12-01T11:00"))
+                .body("versions[0].windows[1].detected", contains("prompt_length_psi"))
+                .body("versions[0].windows[1].has_report", is(true))
+                .body("versions[0].windows[0].has_report", is(false))
+                .body("versions[0].detections.window_id", contains("w-2"))
+                .body("versions[0].detections[0].metrics", contains("prompt_length_psi"))
+                .body("versions[1].detections", empty());
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?version=1&limit=2").then().statusCode(200)
+                .body("versions.version", contains(1)).body("versions[0].windows.window_id", contains("w-2", "w-3"));
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?since=2026-12-01T11:00:00Z").then().statusCode(200)
+                .body("versions[0].windows.window_id", contains("w-2", "w-3"))
+                .body("versions[1].windows.window_id", contains("v2-w-1", "v2-w-2"));
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?version=9").then().statusCode(200)
+                .body("versions", empty());
+
+        String body = as(member.secret()).when().get("/api/v1/models/drifty/drift/w-2/report").then().statusCode(200)
+                .contentType("application/json").extract().asString();
+        assertEquals(report, body);
+        as(member.secret()).when().get("/api/v1/models/drifty/drift/w-1/report").then().statusCode(404)
+                .body("detail", is("model 'drifty' has no drift report for window 'w-1'"));
+        as(member.secret()).when().get("/api/v1/models/drifty/drift/v2-w-2/report").then().statusCode(404);
+        as(member.secret()).when().get("/api/v1/models/drifty/drift/nope/report").then().statusCode(404);
+        as(member.secret()).when().get("/api/v1/models/nope/drift").then().statusCode(404);
+
+        // Bad parameters: a problem saying which and what.
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?version=one").then().statusCode(400)
+                .body("detail", is("query parameter 'version' must be a version number (1 or more), was 'one'"));
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?version=0").then().statusCode(400);
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?since=yesterday").then().statusCode(400)
+                .body("detail", startsWith("query parameter 'since' must be a time in ISO-8601"));
+        as(member.secret()).when().get("/api/v1/models/drifty/drift?limit=0").then().statusCode(400)
+                .body("detail", is("query parameter 'limit' must be between 1 and 5000, was '0'"));
+
+        // Another project sees none of it, not even the report whose key it could guess.
+        Gateway.Key other = Gateway.newKey(Gateway.newProject(), "admin");
+        as(other.secret()).when().get("/api/v1/models/drifty/drift").then().statusCode(404);
+        as(other.secret()).when().get("/api/v1/models/drifty/drift/w-2/report").then().statusCode(404);
+    }
+
+    /** A window of {@code drifty}: prompt_length_psi at {@code psi} (threshold 0.2) and the validity rate. */
+    static DriftMeasured drift(String project, int version, String windowId, Instant end, double psi, boolean crossed,
+                               String reportKey) {
+        return new DriftMeasured(project, "drifty", version, windowId, end.minusSeconds(3600), end, 120,
+                List.of(new DriftMetric("prompt_length_psi", psi, psi, 0.2, crossed),
+                        new DriftMetric("output_validity_rate", 0.0, 0.9, 0.01, false)),
+                reportKey, List.of("projects/" + project + "/observations/drifty/" + windowId + ".jsonl"));
     }
 }

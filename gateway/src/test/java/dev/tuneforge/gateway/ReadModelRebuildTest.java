@@ -3,6 +3,8 @@ package dev.tuneforge.gateway;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.DriftDetected;
+import dev.tuneforge.events.DriftMeasured;
 import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -110,6 +113,14 @@ class ReadModelRebuildTest {
         topics.publish(new SweepFinished(project, "swp-r", "model-r", "failed", "no trial succeeded", null, null,
                 List.of(new SweepFinished.Trial(1, "job-s", Map.of("learning_rate", 1e-7), "stopped_early", 3.0,
                         "worse than the median")), null), "trainer-service");
+        // A drift window, and the episode it opened (announced before the window's DriftMeasured is redelivered).
+        DriftMeasured window = ModelsApiTest.drift(project, 2, "w-r", Instant.parse("2026-12-01T10:00:00Z"), 0.4,
+                true, "projects/" + project + "/monitoring/w-r.json");
+        topics.publish(window, "eval-service");
+        topics.publish(new DriftDetected(project, "drifty", 2, "w-r", window.windowStart(), window.windowEnd(),
+                window.observations(), window.metrics(), List.of("prompt_length_psi"), window.reportKey(),
+                window.observationKeys()), "eval-service");
+        topics.publish(window, "eval-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/sweeps/swp-r")
                 .then().statusCode(200).body("status", is("failed")).body("trials[1].state", is("stopped_early")));
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/datasets/" + rejected)
@@ -169,6 +180,8 @@ class ReadModelRebuildTest {
         tables.put("model_aliases", rows("SELECT to_jsonb(t)::text FROM model_aliases t"
                 + " ORDER BY project_id, model_name, alias"));
         tables.put("sweeps", rows("SELECT to_jsonb(t)::text FROM sweeps t ORDER BY sweep_id"));
+        tables.put("drift_windows", rows("SELECT to_jsonb(t)::text FROM drift_windows t"
+                + " ORDER BY project_id, model_name, model_version, window_id"));
         return tables;
     }
 

@@ -162,6 +162,8 @@ class WholePipelineIT {
     @Test
     @Order(3) // on what the demo and the second version left: json-bot v1 champion, v2 promoted before
     void theDashboardInARealBrowserSignsInUploadsTrainsEvaluatesPromotesAndIsKeyboardAccessible() throws Exception {
+        // The drift page draws what eval-service measures: windows of version 1, written here as it writes them.
+        DriftWindows.write(platform.stack(), platform.api().get("/api/v1/me").path("project_id").asText(), MODEL, 1);
         DashboardInBrowser.Run browser = DashboardInBrowser.run(platform, MODEL);
         assertEquals(0, browser.exitCode(), browser.output());
         try (Stream<Path> shots = Files.list(browser.out().resolve("screenshots"))) {

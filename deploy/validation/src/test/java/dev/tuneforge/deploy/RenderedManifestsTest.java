@@ -292,15 +292,22 @@ class RenderedManifestsTest {
     void everyMetricTheAlertsAndDashboardsNameIsOneThatIsExported(String overlay) throws IOException {
         Set<String> exported = new TreeSet<>(KUBE_STATE_METRICS);
         java.util.regex.Pattern meter = java.util.regex.Pattern.compile("\"(tuneforge(?:\\.[a-z]+)+)\"");
-        try (var files = Files.walk(Overlays.REPO.resolve("service-kit/src/main/java"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                String java = Files.readString(f);
-                if (java.contains("io.micrometer")) {
-                    var m = meter.matcher(java);
-                    while (m.find()) {
-                        String name = m.group(1).replace('.', '_');
-                        exported.add(name); // a gauge
-                        exported.add(name + "_total"); // a counter
+        // Any module's main sources: service-kit's meters (outbox, inbox) and a service's own (eval-service's drift gauges).
+        List<Path> sources;
+        try (var modules = Files.list(Overlays.REPO)) {
+            sources = modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList();
+        }
+        for (Path source : sources) {
+            try (var files = Files.walk(source)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    String java = Files.readString(f);
+                    if (java.contains("io.micrometer")) {
+                        var m = meter.matcher(java);
+                        while (m.find()) {
+                            String name = m.group(1).replace('.', '_');
+                            exported.add(name); // a gauge
+                            exported.add(name + "_total"); // a counter
+                        }
                     }
                 }
             }
@@ -313,7 +320,7 @@ class RenderedManifestsTest {
             }
         }
         Map<?, ?> dashboards = (Map<?, ?>) Overlays.find(objects, "ConfigMap", "tuneforge-dashboards").tree().get("data");
-        assertEquals(Set.of("tuneforge-jobs.json", "tuneforge-pipeline.json"), dashboards.keySet());
+        assertEquals(Set.of("tuneforge-jobs.json", "tuneforge-pipeline.json", "tuneforge-drift.json"), dashboards.keySet());
         for (Object json : dashboards.values()) {
             var dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toString());
             assertFalse(dashboard.path("uid").asText().isEmpty());

@@ -3,6 +3,8 @@ package dev.tuneforge.gateway.domain;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetUploaded;
+import dev.tuneforge.events.DriftDetected;
+import dev.tuneforge.events.DriftMeasured;
 import dev.tuneforge.events.CheckpointSaved;
 import dev.tuneforge.events.EvalFailed;
 import dev.tuneforge.events.EvalPassed;
@@ -24,6 +26,7 @@ import dev.tuneforge.events.TrainingResumed;
 import dev.tuneforge.events.TrainingStarted;
 import dev.tuneforge.gateway.openai.FineTuningJobs;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
+import dev.tuneforge.gateway.storage.DriftReadModel;
 import dev.tuneforge.gateway.storage.EvalReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
 import dev.tuneforge.gateway.storage.JobReadModel;
@@ -58,11 +61,13 @@ public class Projection {
     private final ModelReadModel models;
     private final FineTuningJobs fineTuningJobs;
     private final SweepReadModel sweeps;
+    private final DriftReadModel drift;
 
     public Projection(Jdbc jdbc, EventReadModel events, DatasetReadModel datasets, JobReadModel jobs,
                       PipelineReadModel pipelines, EvalReadModel evals, ModelReadModel models,
-                      FineTuningJobs fineTuningJobs, SweepReadModel sweeps) {
+                      FineTuningJobs fineTuningJobs, SweepReadModel sweeps, DriftReadModel drift) {
         this.sweeps = sweeps;
+        this.drift = drift;
         this.fineTuningJobs = fineTuningJobs;
         this.jdbc = jdbc;
         this.events = events;
@@ -124,6 +129,8 @@ public class Projection {
             case ModelPromoted promoted -> models.promoted(tables, promoted, envelope.time());
             case ModelRolledBack rolledBack -> models.rolledBack(tables, rolledBack, envelope.time());
             case ModelArchived archived -> models.archived(tables, archived, envelope.time());
+            case DriftMeasured measured -> drift.measured(tables, measured, envelope.time());
+            case DriftDetected detected -> drift.detected(tables, detected, envelope.time());
             default -> {
                 // in the events table only, until an issue gives it a table of its own
             }

@@ -12,7 +12,8 @@ public enum ReadModelTables {
 
     /** Every table of the read model; {@code events} first (the rebuild treats it apart: it keeps seq). */
     public static final List<String> BASE_NAMES = List.of("events", "datasets", "dataset_versions", "jobs",
-            "job_metrics", "job_checkpoints", "pipelines", "evals", "models", "model_versions", "model_aliases", "sweeps");
+            "job_metrics", "job_checkpoints", "pipelines", "evals", "models", "model_versions", "model_aliases", "sweeps",
+            "drift_windows");
 
     private final String suffix;
 
@@ -74,5 +75,9 @@ public enum ReadModelTables {
 
     public String sweeps() {
         return table("sweeps");
+    }
+
+    public String driftWindows() {
+        return table("drift_windows");
     }
 }
