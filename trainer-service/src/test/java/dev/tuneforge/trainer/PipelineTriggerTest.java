@@ -79,7 +79,7 @@ class PipelineTriggerTest {
     }
 
     @Test
-    void driftOfThePipelinesModelStartsOneJobNamingTheEventAndNoneWithinTheCooldown() throws Exception {
+    void driftOfThePipelinesModelStartsOneJobNamingTheEventAndNoneWithinTheCooldownOrPaused() throws Exception {
         TopicClient topics = new TopicClient(bootstrap);
         TrainingFixture.baseModel(sync, store);
         String ds = TrainingFixture.newId("ds_");
@@ -116,6 +116,18 @@ class PipelineTriggerTest {
         assertEquals(List.of("retrain skipped cooldown [\"output_validity_rate\"]"),
                 actions(pipeline, within.id().toString()));
         assertEquals(List.of(), actions(pipeline, other.id().toString()));
+
+        // Paused, it starts nothing either, whatever the cooldown, and says why.
+        topics.publish(new PipelineConfigured(TrainingFixture.PROJECT, pipeline, ds, TrainingFixture.BASE_MODEL, model,
+                "lora", Map.of(), Map.of(), onDrift(Map.of("cooldown_seconds", 0)), "paused"), "gateway");
+        await().atMost(WAIT).until(() -> jdbc.queryOne("SELECT status FROM pipelines WHERE pipeline_id = ?",
+                r -> r.getString(1), pipeline).orElseThrow().equals("paused"));
+        EventEnvelope paused = topics.publish(drift(model, "w-3", List.of("prompt_length_ks"), List.of()),
+                "eval-service");
+        await().atMost(WAIT).until(() -> !actions(pipeline, paused.id().toString()).isEmpty());
+        assertEquals(List.of("retrain skipped paused [\"prompt_length_ks\"]"),
+                actions(pipeline, paused.id().toString()));
+        assertEquals(1, TrainingFixture.requests(topics, pipeline).size());
     }
 
     @Test
