@@ -32,7 +32,9 @@ class PipelinesCommand implements Callable<Integer> {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Configure a pipeline: a dataset, a base model and a recipe, retrained when the dataset",
-                    "has enough new examples (and the cooldown has passed), promoted only through the gate."},
+                    "has enough new examples (and the cooldown has passed), promoted only through the gate.",
+                    "With --on-drift it also acts when its model's traffic drifts: it retrains, or exports the",
+                    "drifted window's prompts as a review dataset (--on-drift-action export_review)."},
             footer = ExitCodes.FOOTER)
     static class Create extends ApiCommand {
 
@@ -62,6 +64,31 @@ class PipelinesCommand implements Callable<Integer> {
                 description = "The worker runtime its jobs train on: djl or torch (default: the platform's, djl).")
         String runtime;
 
+        @Option(names = "--on-drift", paramLabel = "METRIC", split = ",",
+                description = {"Act when one of these drift metrics is detected on the model's traffic (e.g.",
+                        "prompt_length_psi,output_validity_rate), or 'any'."})
+        List<String> onDrift;
+
+        @Option(names = "--on-drift-action", paramLabel = "ACTION", split = ",",
+                description = "What to do on drift: retrain (the default) and/or export_review.")
+        List<String> onDriftActions;
+
+        @Option(names = "--drift-cooldown", paramLabel = "SECONDS",
+                description = "After acting on drift, ignore drift for this many seconds (default 21600).")
+        Integer driftCooldownSeconds;
+
+        @Option(names = "--drift-window", paramLabel = "N",
+                description = "Measure drift over windows of N observations (N >= 10).")
+        Integer driftWindow;
+
+        @Option(names = "--drift-window-seconds", paramLabel = "SECONDS",
+                description = "Measure drift over windows of this many seconds (>= 60) instead.")
+        Integer driftWindowSeconds;
+
+        @Option(names = "--drift-threshold", paramLabel = "KEY=VALUE",
+                description = "A drift threshold (psi, ks_alpha, domain_classifier_auc, ...), repeatable.")
+        List<String> driftThresholds;
+
         @Override
         void run(GatewayClient client) {
             requireOptions(dataset, baseModel);
@@ -72,6 +99,7 @@ class PipelinesCommand implements Callable<Integer> {
             if (cooldownSeconds != null) {
                 triggers.put("cooldown_seconds", cooldownSeconds);
             }
+            putDriftTriggers(triggers);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("dataset_id", dataset);
             body.put("base_model", baseModel);
@@ -87,6 +115,36 @@ class PipelinesCommand implements Callable<Integer> {
             } else {
                 out().print("Created pipeline ");
                 describe(this, pipeline);
+            }
+        }
+
+        /** The drift sections of the triggers, as the gateway checks them; any on_drift option makes on_drift. */
+        private void putDriftTriggers(Map<String, Object> triggers) {
+            if (onDrift != null || onDriftActions != null || driftCooldownSeconds != null) {
+                Map<String, Object> section = new LinkedHashMap<>();
+                if (onDrift != null && !onDrift.equals(List.of("any"))) {
+                    section.put("metrics", onDrift);
+                }
+                if (onDriftActions != null) {
+                    section.put("actions", onDriftActions);
+                }
+                if (driftCooldownSeconds != null) {
+                    section.put("cooldown_seconds", driftCooldownSeconds);
+                }
+                triggers.put("on_drift", section);
+            }
+            if (driftWindow != null || driftWindowSeconds != null) {
+                Map<String, Object> window = new LinkedHashMap<>();
+                if (driftWindow != null) {
+                    window.put("observations", driftWindow);
+                }
+                if (driftWindowSeconds != null) {
+                    window.put("seconds", driftWindowSeconds);
+                }
+                triggers.put("drift_window", window);
+            }
+            if (driftThresholds != null) {
+                triggers.put("drift_thresholds", Settings.parse(driftThresholds, "--drift-threshold"));
             }
         }
     }

@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -246,6 +247,32 @@ class UploadIngestionTest {
         assertEquals(1, ready.trainExamples() + ready.validationExamples());
         assertEquals("contaminated", ready.report().warnings().get(0).code());
         assertEquals(List.of(1L), ready.report().warnings().get(0).firstLines());
+    }
+
+    /**
+     * A review set, a drifted window's prompts with the served answers as drafts (trainer-service's export_review),
+     * is validated and stored like any upload, with its purpose; it registers no evaluation prompts.
+     */
+    @Test
+    void aReviewSetFromAPipelineBecomesAReadyVersionWithItsPurpose() {
+        String project = "prj_" + UUID.randomUUID();
+        String review = "ds_" + UUID.randomUUID();
+        topics().publish(upload(project, review, """
+                {"prompt": "Name 1", "completion": "{\\"n\\": 1}"}
+                {"prompt": "Nom 2", "completion": "n=2"}
+                """, null, "review"), "trainer-service");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, review).size() == 1);
+        DatasetReady ready = topics().events(DatasetReady.class, review).get(0);
+        assertEquals(2, ready.trainExamples() + ready.validationExamples());
+        assertEquals(Optional.of("review"), versions.purpose(review));
+
+        String training = "ds_" + UUID.randomUUID();
+        topics().publish(upload(project, training, """
+                {"prompt": "Name 1", "completion": "{\\"n\\": 1}"}
+                """, null, null), "gateway");
+        await().atMost(WAIT).until(() -> topics().events(DatasetReady.class, training).size() == 1);
+        assertEquals(1, topics().events(DatasetReady.class, training).get(0).trainExamples()
+                + topics().events(DatasetReady.class, training).get(0).validationExamples(), "not an evaluation set");
     }
 
     @Test

@@ -366,10 +366,19 @@ class CliTest {
         String dataset = Datasets.ready(new TopicClient(bootstrap), project, memberSecret, "cli-pipe", 20);
         Run created = cli("pipelines", "create", "--dataset", dataset, "--base-model", name, "--set", "epochs=auto",
                 "--gate", "min_improvement=0.01", "--min-new-examples", "50", "--cooldown", "600", "--runtime", "torch",
-                "--json");
+                "--on-drift", "prompt_length_psi,output_validity_rate", "--on-drift-action", "retrain,export_review",
+                "--drift-cooldown", "0", "--drift-window", "200", "--drift-threshold", "psi=0.3", "--json");
         assertEquals(0, created.code(), created.err());
         String id = created.json().path("id").asText();
         assertEquals(50, created.json().path("triggers").path("min_new_examples").asInt());
+        assertEquals("{\"metrics\":[\"prompt_length_psi\",\"output_validity_rate\"],\"actions\":[\"retrain\","
+                + "\"export_review\"],\"cooldown_seconds\":0}",
+                created.json().path("triggers").path("on_drift").toString());
+        assertEquals(200, created.json().path("triggers").path("drift_window").path("observations").asInt());
+        assertEquals(0.3, created.json().path("triggers").path("drift_thresholds").path("psi").asDouble());
+        Run badDrift = cli("pipelines", "create", "--dataset", dataset, "--base-model", name, "--on-drift", "moon");
+        assertEquals(ExitCodes.USAGE, badDrift.code(), badDrift.err());
+        assertTrue(badDrift.err().contains("triggers.on_drift.metrics[0]: unknown 'moon'"), badDrift.err());
         assertEquals("torch", created.json().path("runtime").asText());
         await().atMost(Duration.ofSeconds(30)).until(() -> cli("pipelines", "show", id).code() == 0);
         assertTrue(cli("pipelines", "show", id).out().contains("\nruntime torch\n"));

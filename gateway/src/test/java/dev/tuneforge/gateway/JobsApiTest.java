@@ -306,6 +306,25 @@ class JobsApiTest {
                 .body("errors", contains("runtime: must be one of djl, torch, got 'tpu'"));
     }
 
+    /** A job a pipeline started on drift names the DriftDetected that caused it; a user's job has no trigger. */
+    @Test
+    void aPipelinesJobShowsWhatTriggeredIt() {
+        String dataset = Datasets.ready(topics, project, member.secret(), "triggered", 20);
+        String users = createJob(dataset, Map.of());
+        String drifted = "job_drift" + Long.toHexString(System.nanoTime());
+        String eventId = java.util.UUID.randomUUID().toString();
+        // As trainer-service's DriftTriggers writes it.
+        topics.publish(new TrainingRequested(project, drifted, BaseModels.TINY, dataset, 1, "lora", Map.of(), "bot",
+                "pipeline:pl_drift", "pl_drift", null, null, null, null, Map.of("type", "drift", "event_id", eventId,
+                "window_id", "w-7", "model_version", 3, "metrics", List.of("prompt_length_psi"))), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + drifted)
+                .then().statusCode(200).body("pipeline_id", is("pl_drift")).body("trigger.type", is("drift"))
+                .body("trigger.event_id", is(eventId)).body("trigger.window_id", is("w-7"))
+                .body("trigger.model_version", is(3)).body("trigger.metrics", contains("prompt_length_psi")));
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/jobs/" + users)
+                .then().statusCode(200).body("trigger", org.hamcrest.Matchers.nullValue()));
+    }
+
     @Test
     void trainerEventsBecomeTheJobsStateProgressLossCurveAndCheckpoints() throws Exception {
         String dataset = Datasets.ready(topics, project, member.secret(), "curves", 40);

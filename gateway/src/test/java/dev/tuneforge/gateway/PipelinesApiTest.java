@@ -1,5 +1,6 @@
 package dev.tuneforge.gateway;
 
+import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
@@ -252,5 +253,92 @@ class PipelinesApiTest {
                 .when().post("/api/v1/pipelines").then().statusCode(201).extract().path("id");
         await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
         assertEquals(inline, topics.events(PipelineConfigured.class, id).get(0).gate().get("json_schema"));
+    }
+
+    /**
+     * The drift triggers: on_drift (trainer-service retrains or exports the window for review), the window and the
+     * thresholds eval-service measures with. Good ones are announced as given; every bad value is named by its path.
+     */
+    @Test
+    void aDriftTriggerIsKeptAsGivenAndEachBadValueNamedByItsPath() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String dataset = Datasets.ready(topics, project, member.secret(), "drifting", 5);
+        Map<String, Object> triggers = Map.of(
+                "on_drift", Map.of("metrics", List.of("prompt_length_psi", "output_validity_rate"),
+                        "actions", List.of("retrain", "export_review"), "cooldown_seconds", 0),
+                "drift_window", Map.of("observations", 200),
+                "drift_thresholds", Map.of("psi", 0.3, "ks_alpha", 0.05, "domain_classifier_auc", 0.6));
+        String id = as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "triggers", triggers))
+                .when().post("/api/v1/pipelines").then().statusCode(201).extract().path("id");
+        await().atMost(WAIT).until(() -> topics.events(PipelineConfigured.class, id).size() == 1);
+        assertEquals(triggers, topics.events(PipelineConfigured.class, id).getFirst().triggers());
+
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "triggers", Map.of(
+                        "on_drift", Map.of("metrics", List.of("prompt_length_psi", "moon_phase", "prompt_length_psi"),
+                                "actions", List.of("retrain", "email"), "cooldown_seconds", -1, "when", "now"),
+                        "drift_window", Map.of("observations", 5, "minutes", 3),
+                        "drift_thresholds", Map.of("psi", 0, "ks_alpha", 1.5, "domain_classifier_auc", 0.4,
+                                "mmd_permutations", 10))))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("type", is("https://tuneforge.dev/problems/invalid-pipeline"))
+                .body("errors", containsInAnyOrder(
+                        "triggers.on_drift.metrics[1]: unknown 'moon_phase' (known: prompt_length_psi, "
+                                + "prompt_length_ks, prompt_length_wasserstein, completion_length_psi, "
+                                + "completion_length_ks, completion_length_wasserstein, completion_vocabulary_js, "
+                                + "prompt_domain_classifier_auc, prompt_embedding_mmd, output_validity_rate)",
+                        "triggers.on_drift.metrics[2]: 'prompt_length_psi' is named twice",
+                        "triggers.on_drift.actions[1]: unknown 'email' (known: retrain, export_review)",
+                        "triggers.on_drift.cooldown_seconds: must be an integer >= 0, got -1",
+                        "triggers.on_drift.when: unknown (known: metrics, actions, cooldown_seconds)",
+                        "triggers.drift_window.observations: must be an integer >= 10, got 5",
+                        "triggers.drift_window.minutes: unknown (known: observations, seconds)",
+                        "triggers.drift_thresholds.psi: must be a number above 0, got 0",
+                        "triggers.drift_thresholds.ks_alpha: must be a number in (0, 1), got 1.5",
+                        "triggers.drift_thresholds.domain_classifier_auc: must be a number in [0.5, 1), got 0.4",
+                        "triggers.drift_thresholds.mmd_permutations: unknown (known: psi, ks_alpha, wasserstein, "
+                                + "jensen_shannon_alpha, jensen_shannon, domain_classifier_auc, "
+                                + "domain_classifier_level, mmd_alpha, validity_alpha)"));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", dataset, "base_model", BaseModels.TINY, "triggers", Map.of(
+                        "on_drift", Map.of("metrics", List.of(), "actions", "retrain"),
+                        "drift_window", Map.of("observations", 100, "seconds", 600), "drift_thresholds", 0.2)))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", containsInAnyOrder(
+                        "triggers.on_drift.metrics: must be a non-empty list of prompt_length_psi, prompt_length_ks, "
+                                + "prompt_length_wasserstein, completion_length_psi, completion_length_ks, "
+                                + "completion_length_wasserstein, completion_vocabulary_js, "
+                                + "prompt_domain_classifier_auc, prompt_embedding_mmd, output_validity_rate (leave it "
+                                + "out for any metric), got []",
+                        "triggers.on_drift.actions: must be a non-empty list of retrain, export_review, got retrain",
+                        "triggers.drift_window: must give either observations or seconds",
+                        "triggers.drift_thresholds: must be an object, got 0.2"));
+    }
+
+    /**
+     * A review set (a drifted window's prompts with the served answers as drafts, which a pipeline's export_review
+     * writes) is no pipeline's training data: its answers are drafts until people correct them.
+     */
+    @Test
+    void aReviewSetIsNoPipelinesTrainingData() {
+        BaseModels.ensureTiny();
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key member = Gateway.newKey(project, "member");
+        String review = "ds_review" + Long.toHexString(System.nanoTime());
+        topics.publish(new DatasetUploaded(project, review, "review: bot v3 drift, window w-1", "chat",
+                "projects/" + project + "/uploads/" + review + "-review.jsonl", "0", 10, null, BaseModels.TINY,
+                "pipeline:pl_x", "review", null), "trainer-service");
+        await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/api/v1/datasets/" + review)
+                .then().statusCode(200).body("purpose", is("review")));
+        as(member.secret()).contentType("application/json")
+                .body(Map.of("dataset_id", review, "base_model", BaseModels.TINY))
+                .when().post("/api/v1/pipelines").then().statusCode(422)
+                .body("errors", contains("dataset_id: dataset '" + review + "' is a review set (drafts for people to "
+                        + "correct); append its corrected examples to a training dataset and train on that"));
     }
 }

@@ -115,7 +115,8 @@ final class PoisonEvents {
     /**
      * Well-formed events no consumer can apply as they are, one per topic where one exists, and the consumers that
      * cannot: every one of them says so in its dead letter after three tries, and the others process the event.
-     * (Monitoring has none: the gateway, its only consumer, records whatever a monitoring event says.)
+     * (Monitoring has none: the gateway records whatever a monitoring event says, and trainer-service acts only on a
+     * DriftDetected of a model that a pipeline of its project trains.)
      */
     void failingEventsAreDeadLetteredByTheConsumersThatCannotApplyThem() throws Exception {
         record Failing(TuneforgeEvent event, String source, List<String> failingConsumers) { }

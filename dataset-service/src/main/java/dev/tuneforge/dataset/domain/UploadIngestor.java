@@ -49,6 +49,13 @@ import java.util.stream.Stream;
 @ApplicationScoped
 public class UploadIngestor {
 
+    /**
+     * What a dataset is for: training (the default), an evaluation set (its prompts are kept out of every training
+     * set of the project), or a review set — a pipeline's export of a drifted window's prompts with the served answers
+     * as drafts for people to correct — stored like a training set.
+     */
+    static final List<String> PURPOSES = List.of(DatasetUploaded.TRAINING, DatasetUploaded.EVALUATION, "review");
+
     private final ObjectStore objects;
     private final DatasetVersions versions;
     private final Outbox outbox;
@@ -112,9 +119,8 @@ public class UploadIngestor {
                 return;
             }
         }
-        if (upload.purpose() != null && !upload.purpose().equals(DatasetUploaded.TRAINING)
-                && !upload.purpose().equals(DatasetUploaded.EVALUATION)) {
-            reject(upload, "purpose: '" + upload.purpose() + "' is neither training nor evaluation", null);
+        if (upload.purpose() != null && !PURPOSES.contains(upload.purpose())) {
+            reject(upload, "purpose: '" + upload.purpose() + "' is none of " + String.join(", ", PURPOSES), null);
             return;
         }
         Path spool = null;

@@ -10,6 +10,9 @@ import java.util.Set;
  *
  * @param state    {@code queued}, {@code running}, {@code paused}, {@code succeeded}, {@code failed} or
  *                 {@code cancelled}
+ * @param trigger  why its pipeline started it (TrainingRequested's): {@code {"type": "new_data", "dataset_version"}}
+ *                 or {@code {"type": "drift", "event_id", "window_id", "model_version", "metrics"}}, naming the
+ *                 DriftDetected that started it; null for a job a user asked for
  * @param progress the last TrainingProgress, null before the first
  * @param evalId   the job's evaluation (EvalPassed/EvalFailed), null until it is evaluated
  * @param evalOutcome {@code passed} or {@code failed}: the evaluation gate's verdict
@@ -25,6 +28,7 @@ public record JobView(
         String modelName,
         Integer priority,
         String pipelineId,
+        JsonNode trigger,
         Integer attempt,
         String runtime,
         String retryReason,

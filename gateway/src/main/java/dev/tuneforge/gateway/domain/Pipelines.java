@@ -9,10 +9,14 @@ import dev.tuneforge.kit.schema.SelfContainedSchema;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
+import dev.tuneforge.drift.Metric;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -24,8 +28,19 @@ import java.util.UUID;
 @ApplicationScoped
 public class Pipelines {
 
-    /** Triggers trainer-service knows, with the smallest value each may take. */
+    /** Numeric triggers trainer-service knows, with the smallest value each may take. */
     private static final Map<String, Integer> TRIGGERS = Map.of("min_new_examples", 1, "cooldown_seconds", 0);
+    /** Sections of triggers: trainer-service's on_drift, eval-service's drift window and thresholds. */
+    private static final List<String> DRIFT_TRIGGERS = List.of("on_drift", "drift_window", "drift_thresholds");
+    /** What on_drift may do (trainer-service's {@code OnDrift.Action}). */
+    private static final List<String> DRIFT_ACTIONS = List.of("retrain", "export_review");
+    /** The drift metrics as {@code DriftDetected.detected} names them: {@link Metric} in snake case. */
+    private static final List<String> DRIFT_METRICS = Arrays.stream(Metric.values())
+            .map(m -> m.name().toLowerCase(Locale.ROOT)).toList();
+    /** A window of fewer observations, or seconds, gives eval-service's statistics too little to go on. */
+    private static final Map<String, Integer> DRIFT_WINDOW = Map.of("observations", 10, "seconds", 60);
+    /** A purpose of a dataset that is never a pipeline's training data by itself (DatasetUploaded.purpose). */
+    private static final String REVIEW = "review";
 
     private final TrainingJobs jobs;
     private final PipelineReadModel pipelines;
@@ -48,7 +63,7 @@ public class Pipelines {
     public PipelineConfigured create(Caller caller, Config config) {
         TrainingJobs.Checked checked = jobs.check(caller.projectId(), config.datasetId(), null, config.baseModel(),
                 config.method(), config.hyperparameters(), config.modelName(), config.runtime(), false);
-        checkTriggersAndGate(caller.projectId(), config.triggers(), config.gate());
+        checkTriggersAndGate(caller.projectId(), config.datasetId(), config.triggers(), config.gate());
         PipelineConfigured event = new PipelineConfigured(caller.projectId(),
                 "pl_" + UUID.randomUUID().toString().replace("-", ""), config.datasetId(), config.baseModel(),
                 checked.modelName(), checked.recipe().method(),
@@ -76,18 +91,29 @@ public class Pipelines {
     }
 
     /**
-     * Triggers trainer-service knows, with values it accepts; a gate whose {@code json_schema} is self-contained
+     * A dataset that is not a review set (a drifted window's prompts with the served answers as drafts: unlabelled
+     * until people correct them and append them to a training dataset); triggers trainer-service and eval-service
+     * know, with values they accept ({@link #driftProblems}); a gate whose {@code json_schema} is self-contained
      * (eval-service compiles it: a reference outside it would make eval-service fetch a URL or open a file) and
      * whose {@code forgetting} set is a dataset of the project ({@link #forgettingProblems}), and whose
      * {@code preference} rules eval-service can apply ({@link #preferenceProblems}), and whose {@code few_shot} baseline
      * it can run ({@link #fewShotProblems}).
      */
-    private void checkTriggersAndGate(String projectId, Map<String, Object> triggers, Map<String, Object> gate) {
+    private void checkTriggersAndGate(String projectId, String datasetId, Map<String, Object> triggers,
+                                      Map<String, Object> gate) {
         List<String> errors = new ArrayList<>();
+        if (datasetId != null
+                && datasets.find(projectId, datasetId).filter(d -> REVIEW.equals(d.purpose())).isPresent()) {
+            errors.add("dataset_id: dataset '" + datasetId + "' is a review set (drafts for people to correct); append"
+                    + " its corrected examples to a training dataset and train on that");
+        }
         (triggers == null ? Map.<String, Object>of() : triggers).forEach((name, value) -> {
             Integer min = TRIGGERS.get(name);
-            if (min == null) {
-                errors.add("triggers." + name + ": unknown trigger (known: cooldown_seconds, min_new_examples)");
+            if (DRIFT_TRIGGERS.contains(name)) {
+                errors.addAll(driftProblems(name, value));
+            } else if (min == null) {
+                errors.add("triggers." + name + ": unknown trigger (known: cooldown_seconds, min_new_examples, "
+                        + String.join(", ", DRIFT_TRIGGERS) + ")");
             } else if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min) {
                 errors.add("triggers." + name + ": must be an integer >= " + min + ", got " + value);
             }
@@ -96,6 +122,101 @@ public class Pipelines {
         if (!errors.isEmpty()) {
             throw DomainException.unprocessable("invalid-pipeline", "Invalid pipeline", errors);
         }
+    }
+
+    /**
+     * A drift section of the triggers, each problem with its path: {@code on_drift {metrics: [Metric names; absent:
+     * any], actions: [retrain, export_review; default retrain], cooldown_seconds: >= 0}} (trainer-service acts on it);
+     * {@code drift_window {observations: >= 10} or {seconds: >= 60}} and {@code drift_thresholds} (eval-service
+     * measures with them).
+     */
+    static List<String> driftProblems(String name, Object value) {
+        String path = "triggers." + name;
+        if (!(value instanceof Map<?, ?> section)) {
+            return List.of(path + ": must be an object, got " + value);
+        }
+        List<String> problems = new ArrayList<>();
+        switch (name) {
+            case "on_drift" -> section.forEach((key, v) -> {
+                switch (String.valueOf(key)) {
+                    case "metrics" -> problems.addAll(namesProblems(path + ".metrics", v, DRIFT_METRICS,
+                            " (leave it out for any metric)"));
+                    case "actions" -> problems.addAll(namesProblems(path + ".actions", v, DRIFT_ACTIONS, ""));
+                    case "cooldown_seconds" -> {
+                        if (!isInteger(v) || ((Number) v).longValue() < 0) {
+                            problems.add(path + ".cooldown_seconds: must be an integer >= 0, got " + v);
+                        }
+                    }
+                    default -> problems.add(path + "." + key + ": unknown (known: metrics, actions, cooldown_seconds)");
+                }
+            });
+            case "drift_window" -> {
+                section.forEach((key, v) -> {
+                    Integer min = DRIFT_WINDOW.get(String.valueOf(key));
+                    if (min == null) {
+                        problems.add(path + "." + key + ": unknown (known: observations, seconds)");
+                    } else if (!isInteger(v) || ((Number) v).longValue() < min) {
+                        problems.add(path + "." + key + ": must be an integer >= " + min + ", got " + v);
+                    }
+                });
+                if (section.size() != 1 && problems.isEmpty()) {
+                    problems.add(path + ": must give either observations or seconds");
+                }
+            }
+            default -> section.forEach((key, v) -> thresholdProblem(path + "." + key, String.valueOf(key), v)
+                    .ifPresent(problems::add));
+        }
+        return problems;
+    }
+
+    /**
+     * A drift threshold, by its name in {@code DriftThresholds} in snake case, within the range that record accepts:
+     * significance levels in (0, 1), distances above 0, the domain classifier's AUC in [0.5, 1). The permutation
+     * count and the embedding sample are eval-service's costs, not thresholds, and are not the pipeline's to set.
+     */
+    private static Optional<String> thresholdProblem(String path, String name, Object value) {
+        String range = switch (name) {
+            case "ks_alpha", "jensen_shannon_alpha", "domain_classifier_level", "mmd_alpha", "validity_alpha" ->
+                    "(0, 1)";
+            case "psi", "wasserstein", "jensen_shannon" -> "above 0";
+            case "domain_classifier_auc" -> "[0.5, 1)";
+            default -> null;
+        };
+        if (range == null) {
+            return Optional.of(path + ": unknown (known: psi, ks_alpha, wasserstein, jensen_shannon_alpha,"
+                    + " jensen_shannon, domain_classifier_auc, domain_classifier_level, mmd_alpha, validity_alpha)");
+        }
+        double v = value instanceof Number n ? n.doubleValue() : Double.NaN;
+        boolean ok = switch (range) {
+            case "(0, 1)" -> v > 0 && v < 1;
+            case "above 0" -> v > 0 && Double.isFinite(v);
+            default -> v >= 0.5 && v < 1;
+        };
+        return ok ? Optional.empty()
+                : Optional.of(path + ": must be a number " + (range.startsWith("above") ? "" : "in ") + range
+                        + ", got " + value);
+    }
+
+    /** A non-empty list of distinct names out of {@code known}. */
+    private static List<String> namesProblems(String path, Object value, List<String> known, String hint) {
+        if (!(value instanceof List<?> names) || names.isEmpty()) {
+            return List.of(path + ": must be a non-empty list of " + String.join(", ", known) + hint + ", got "
+                    + value);
+        }
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            Object n = names.get(i);
+            if (!known.contains(n)) {
+                problems.add(path + "[" + i + "]: unknown '" + n + "' (known: " + String.join(", ", known) + ")");
+            } else if (names.indexOf(n) < i) {
+                problems.add(path + "[" + i + "]: '" + n + "' is named twice");
+            }
+        }
+        return problems;
+    }
+
+    private static boolean isInteger(Object v) {
+        return v instanceof Integer || v instanceof Long;
     }
 
     /** What eval-service could not apply of a gate (a pipeline's or a sweep's), each naming its path. */

@@ -45,7 +45,7 @@ public class JobReadModel {
             priority, pipeline_id, attempt, runtime, retry_reason, resumed_from_step, step, total_steps, epoch,
             train_loss, learning_rate, tokens_per_second, eta_seconds, valid_loss, valid_token_accuracy,
             last_checkpoint_step, best_step, artifact_key, artifact_sha256, metrics::text, failure_code,
-            failure_message, created_at, updated_at, started_at, finished_at, ev.eval_id, ev.passed""";
+            failure_message, created_at, updated_at, started_at, finished_at, ev.eval_id, ev.passed, trigger::text""";
 
     /** The job's evaluation, if any: its latest row in {@code evals}. */
     private static final String FROM = """
@@ -66,11 +66,11 @@ public class JobReadModel {
         jdbc.update("UPDATE " + t.jobs() + """
                  SET base_model = ?, dataset_id = ?, dataset_version = ?, method = ?, hyperparameters = ?::jsonb,
                   model_name = ?, priority = ?, pipeline_id = ?, requested_by = ?, runtime = COALESCE(runtime, ?),
-                  sweep_id = ?, sweep_trial = ?
+                  sweep_id = ?, sweep_trial = ?, trigger = ?::jsonb
                 WHERE job_id = ? AND project_id = ?""",
                 r.baseModel(), r.datasetId(), r.datasetVersion(), r.method(), json(r.hyperparameters()), r.modelName(),
-                r.priority(), r.pipelineId(), r.requestedBy(), r.runtime(), r.sweepId(), r.sweepTrial(), r.jobId(),
-                r.projectId());
+                r.priority(), r.pipelineId(), r.requestedBy(), r.runtime(), r.sweepId(), r.sweepTrial(),
+                json(r.trigger()), r.jobId(), r.projectId());
     }
 
     public void started(ReadModelTables t, TrainingStarted s, OffsetDateTime time) {
@@ -237,7 +237,8 @@ public class JobReadModel {
         }
         return new JobView(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
                 (Integer) row.getObject(5), row.getString(6), tree(row.getString(7)), row.getString(8),
-                (Integer) row.getObject(9), row.getString(10), (Integer) row.getObject(11), row.getString(12),
+                (Integer) row.getObject(9), row.getString(10), tree(row.getString(37)), (Integer) row.getObject(11),
+                row.getString(12),
                 row.getString(13), (Long) row.getObject(14), progress, (Long) row.getObject(24),
                 (Long) row.getObject(25), row.getString(26), row.getString(27), tree(row.getString(28)),
                 row.getString(29), row.getString(30), row.getObject(31, OffsetDateTime.class),
