@@ -23,7 +23,7 @@ final class JavaRuntime {
             return dir;
         }
         Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
-        ServiceImage.run(jlink.toString(), "--add-modules", MODULES, "--strip-debug", "--no-header-files",
+        ImageLayers.run(jlink.toString(), "--add-modules", MODULES, "--strip-debug", "--no-header-files",
                 "--no-man-pages", "--output", dir.toString());
         return dir;
     }
@@ -36,7 +36,7 @@ final class JavaRuntime {
         }
         String implementor = release.getProperty("IMPLEMENTOR", "\"unknown\"").replace("\"", "");
         String version = release.getProperty("JAVA_RUNTIME_VERSION", "\"unknown\"").replace("\"", "");
-        return ServiceImage.spdxPackage("java-runtime", implementor + " Java runtime (jlink: " + MODULES + ")",
+        return ImageLayers.spdxPackage("java-runtime", implementor + " Java runtime (jlink: " + MODULES + ")",
                 version, "pkg:generic/java-runtime@" + version, "GPL-2.0-only WITH Classpath-exception-2.0");
     }
 }
