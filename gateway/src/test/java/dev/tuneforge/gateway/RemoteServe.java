@@ -23,9 +23,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A base model the gateway's tests serve "remotely" (#19: {@code tuneforge.serving.remote."<base model>"}): this
- * resource reserves a port and points {@value #BASE_MODEL} at it; a test starts a real {@code worker serve --adapters}
- * there ({@link #start}), standing in for the GPU serve Deployment. Every test gets the setting (so no Quarkus
+ * A base model the gateway's tests serve "remotely" (#19: {@code tuneforge.serving.remote-servers}, the form the
+ * Kubernetes ConfigMap sets as {@code TUNEFORGE_SERVING_REMOTE_SERVERS}): this resource reserves a port and points
+ * {@value #BASE_MODEL} at it (after another base model's entry, which no test uses); a test starts a real
+ * {@code worker serve --adapters} there ({@link #start}), standing in for the GPU serve Deployment. Every test gets the setting (so no Quarkus
  * restart), and only a version of {@value #BASE_MODEL} reaches it.
  */
 public class RemoteServe implements QuarkusTestResourceLifecycleManager {
@@ -41,7 +42,8 @@ public class RemoteServe implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("tuneforge.serving.remote.\"" + BASE_MODEL + "\"", "http://127.0.0.1:" + port,
+        return Map.of("tuneforge.serving.remote-servers",
+                "elsewhere=http://serve-elsewhere:8000, " + BASE_MODEL + "=http://127.0.0.1:" + port,
                 "tuneforge.serving.remote-adapter-wait", "2m");
     }
 

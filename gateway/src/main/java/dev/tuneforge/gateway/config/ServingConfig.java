@@ -56,6 +56,20 @@ public interface ServingConfig {
     Map<String, String> remote();
 
     /**
+     * The same as {@link #remote()} in one value, {@code <base model>=<url>[,<base model>=<url>...]}, for where a map
+     * key cannot be written: an environment variable ({@code TUNEFORGE_SERVING_REMOTE_SERVERS}, as the Kubernetes
+     * ConfigMap sets it) cannot name {@code remote."tiny-llama"}. An entry of {@link #remote()} wins over one here.
+     */
+    Optional<String> remoteServers();
+
+    /** The URL of the server of {@code baseModel} elsewhere, from {@link #remote()} or {@link #remoteServers()}. */
+    default Optional<String> remoteUrl(String baseModel) {
+        String url = remote().get(baseModel);
+        return url != null ? Optional.of(url)
+                : Optional.ofNullable(RemoteServers.parse(remoteServers().orElse("")).get(baseModel));
+    }
+
+    /**
      * How long a request to a remote server that has not got the adapter yet (404 {@code model_not_found}: its sidecar
      * has not synced it) is asked again before that answer is passed on.
      */

@@ -132,7 +132,7 @@ public class ServerPool {
      * @throws IOException the server could not be started, or did not answer twice
      */
     public Lease acquire(ChatTarget target) throws IOException {
-        String remote = target.fullModel() ? null : config.remote().get(target.baseModel());
+        String remote = target.fullModel() ? null : config.remoteUrl(target.baseModel()).orElse(null);
         if (remote != null) {
             return remote(target, remote);
         }

@@ -71,6 +71,11 @@ class ServerPoolTest {
         }
 
         @Override
+        public Optional<String> remoteServers() {
+            return Optional.empty();
+        }
+
+        @Override
         public Duration remoteAdapterWait() {
             return Duration.ZERO;
         }
