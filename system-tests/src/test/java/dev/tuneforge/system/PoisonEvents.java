@@ -77,7 +77,9 @@ final class PoisonEvents {
             case Topics.TRAINING -> new TrainingPaused(PROJECT, "job_" + n, null);
             case Topics.EVAL -> new EvalFailed(PROJECT, "ev_" + n, "job_" + n, n, Map.of(), "none", "a test's", null);
             case Topics.REGISTRY -> new ModelRolledBack(PROJECT, n, 2, 1);
-            case Topics.MONITORING -> new ObservationsReceived(PROJECT, n, 1, null, 0);
+            // served by a base model (no version): eval-service measures no drift of it, so never opens its object
+            case Topics.MONITORING -> new ObservationsReceived(PROJECT, n, null,
+                    "projects/" + PROJECT + "/observations/" + n + ".jsonl", 0);
             case Topics.COMMANDS -> new TrainingCancelRequested(PROJECT, "job_" + n, "a test");
             default -> throw new IllegalArgumentException(topic);
         };

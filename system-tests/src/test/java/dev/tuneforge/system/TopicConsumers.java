@@ -13,7 +13,7 @@ final class TopicConsumers {
             Topics.TRAINING, List.of("eval-service", "gateway", "registry-service"),
             Topics.EVAL, List.of("gateway", "registry-service"),
             Topics.REGISTRY, List.of("eval-service", "gateway"),
-            Topics.MONITORING, List.of("gateway", "trainer-service"),
+            Topics.MONITORING, List.of("eval-service", "gateway", "trainer-service"),
             Topics.COMMANDS, List.of("eval-service", "gateway", "registry-service", "trainer-service"));
 
     private TopicConsumers() {
