@@ -57,7 +57,8 @@ public class DriftWindowBenchmark {
     static final String[] WORDS = {"summarise", "the", "invoice", "for", "customer", "order", "total", "refund",
             "shipping", "address", "date", "please", "list", "items", "amount", "due", "in", "json", "and", "a"};
 
-    @Param({"1000", "10000"})
+    /** 500: eval-service's default window (tuneforge.drift.window-observations). */
+    @Param({"500", "1000", "10000"})
     public int windowSize;
 
     TrafficSample reference;
