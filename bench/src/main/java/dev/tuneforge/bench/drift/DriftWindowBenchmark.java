@@ -57,7 +57,7 @@ public class DriftWindowBenchmark {
     static final String[] WORDS = {"summarise", "the", "invoice", "for", "customer", "order", "total", "refund",
             "shipping", "address", "date", "please", "list", "items", "amount", "due", "in", "json", "and", "a"};
 
-    /** 500: eval-service's default window (tuneforge.drift.window-observations). */
+    /** 1000: eval-service's default window (tuneforge.drift.window-observations); 500 was it before 2026-12-06. */
     @Param({"500", "1000", "10000"})
     public int windowSize;
 

@@ -12,7 +12,7 @@ import java.util.Optional;
 public interface DriftConfig {
 
     /** A window closes once it holds at least this many observations (whole batches), unless set by time. */
-    @WithDefault("500")
+    @WithDefault("1000")
     long windowObservations();
 
     /** When set, windows close by time instead: at the first batch this long after the window's first. */
