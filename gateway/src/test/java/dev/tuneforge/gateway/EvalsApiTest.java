@@ -20,6 +20,7 @@ import java.util.Map;
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -95,6 +96,30 @@ class EvalsApiTest {
         Gateway.Key other = Gateway.newKey(Gateway.newProject(), "admin");
         as(other.secret()).when().get("/api/v1/evals").then().statusCode(200).body("data.size()", is(0));
         as(other.secret()).when().get("/api/v1/evals/ev-a").then().statusCode(404);
+    }
+
+    /**
+     * While S3 is away, an evaluation is answered 503 with {@code Retry-After} (the CLI and the dashboard ask again),
+     * never 200 without its report; once S3 is back it is shown whole.
+     */
+    @Test
+    void whileS3IsAwayAnEvaluationIsAnswered503NotShownWithoutItsReport() {
+        TopicClient topics = new TopicClient(bootstrap);
+        String project = Gateway.newProject();
+        Gateway.Key reader = Gateway.newKey(project, "read-only");
+        publishPassed(store, topics, project, "job-s3", "ev-s3", "support");
+        await().atMost(WAIT).untilAsserted(() -> as(reader.secret()).when().get("/api/v1/evals/ev-s3")
+                .then().statusCode(200).body("report.subjects.base.metrics.exact_match", is(0.1f)));
+
+        TuneforgeStack.stack().killS3();
+        try {
+            as(reader.secret()).when().get("/api/v1/evals/ev-s3").then().statusCode(503)
+                    .header("Retry-After", is("2")).body("type", containsString("unavailable"));
+        } finally {
+            TuneforgeStack.stack().startS3();
+        }
+        await().atMost(WAIT).untilAsserted(() -> as(reader.secret()).when().get("/api/v1/evals/ev-s3")
+                .then().statusCode(200).body("report.gate[0].rule", is("exact_match >= base + 0.05")));
     }
 
     /** Writes a report as eval-service does and publishes its EvalPassed; returns the report's key. */

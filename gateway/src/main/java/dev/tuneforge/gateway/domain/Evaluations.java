@@ -3,7 +3,9 @@ package dev.tuneforge.gateway.domain;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneforge.gateway.storage.EvalReadModel;
+import dev.tuneforge.kit.messaging.TransientFaults;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.kit.storage.ObjectStoreException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -36,7 +38,11 @@ public class Evaluations {
         return eval.withReport(report(projectId, eval.reportKey()).orElse(null));
     }
 
-    /** The report at {@code key}, if there is one; only keys under the project's own prefix are read. */
+    /**
+     * The report at {@code key}, if there is one; only keys under the project's own prefix are read. A transient fault
+     * of the object store (S3 restarting, a connection cut) is thrown, for the request to be answered 503 and sent
+     * again, rather than shown as an evaluation without its report.
+     */
     public Optional<JsonNode> report(String projectId, String key) {
         if (key == null || !key.startsWith("projects/" + projectId + "/")) {
             return Optional.empty();
@@ -44,6 +50,9 @@ public class Evaluations {
         try (InputStream in = store.get(key)) {
             return Optional.of(JSON.readTree(in));
         } catch (Exception e) {
+            if (TransientFaults.isTransient(e)) {
+                throw new ObjectStoreException("cannot read the evaluation report " + key, e);
+            }
             LOG.warnf("evaluation report %s cannot be read: %s", key, e.toString());
             return Optional.empty();
         }
