@@ -6,10 +6,12 @@ import http.client
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +76,17 @@ class RunningServer:
             return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
         finally:
             connection.close()
+
+    def wait_for_log(self, pattern: str, timeout: float = 60) -> re.Match:
+        """The first match of ``pattern`` in what the server wrote to stderr, waited for (it is read on a thread)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in list(self.logs):
+                if match := re.search(pattern, line):
+                    return match
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server never logged {pattern!r}:\n" + "".join(self.logs))
+            time.sleep(0.05)
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)

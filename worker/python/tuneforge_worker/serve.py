@@ -326,16 +326,25 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        pieces = 0
+
+        def send_piece(piece: str) -> None:
+            nonlocal pieces
+            self._event(responses.text_chunk(piece))
+            pieces += 1
+
         try:
             if request.chat:
                 self._event(responses.role_chunk())
-            g = self._generate(generator, request, lambda piece: self._event(responses.text_chunk(piece)))
+            g = self._generate(generator, request, send_piece)
             self._event(responses.finish_chunk(g))
             if request.include_usage:
                 self._event(responses.usage_chunk(g))
         except ApiError as e:
             self._event(e.body())
         except (ConnectionError, TimeoutError):
+            log.info("the client left after %d pieces of text (max_tokens %d): the generation ended there", pieces,
+                     request.params.max_new_tokens)
             raise
         except Exception as e:
             log.exception("streamed request failed: %s", self.path)
