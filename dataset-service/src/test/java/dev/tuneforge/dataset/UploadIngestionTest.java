@@ -1,6 +1,7 @@
 package dev.tuneforge.dataset;
 
 import dev.tuneforge.dataset.storage.DatasetVersions;
+import dev.tuneforge.dataset.storage.PendingDeletes;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
@@ -12,6 +13,7 @@ import dev.tuneforge.tokenizer.ChatMessage;
 import dev.tuneforge.tokenizer.HfTokenizer;
 import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.kit.storage.ObjectStore;
+import dev.tuneforge.kit.storage.ObjectStoreException;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -58,6 +60,8 @@ class UploadIngestionTest {
     ObjectStore objects;
     @Inject
     DatasetVersions versions;
+    @Inject
+    PendingDeletes pendingDeletes;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -169,6 +173,36 @@ class UploadIngestionTest {
                 Arguments.of("name", "two\nlines", null,
                         "name: must not contain control characters (line breaks, tabs), got 'two\\u000alines'"
                                 + " (9 characters)"));
+    }
+
+    /**
+     * A rejected upload is deleted once the verdict commits. If S3 is away just then (restarting, a cut connection),
+     * the delete fails; it is recorded with the verdict and retried until S3 confirms it, not forgotten with the
+     * object left in S3 for good, named by no row or event. The bad base model rejects the upload without reading it,
+     * so S3 is away from the start.
+     */
+    @Test
+    void aRejectedUploadIsDeletedOnceS3IsBackWhenItWasAwayAsTheVerdictCommitted() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        DatasetUploaded good = upload(datasetId, "{\"prompt\":\"a\",\"completion\":\"b\"}\n");
+        DatasetUploaded bad = new DatasetUploaded(good.projectId(), datasetId, "outage", good.format(),
+                good.objectKey(), good.sha256(), good.sizeBytes(), null, "..", "test", null, null);
+
+        TuneforgeStack.stack().killS3();
+        try {
+            RecordMetadata sent = topics().send(TopicClient.toRecord(EventEnvelope.wrap(bad, "gateway")));
+            // consumed: the verdict committed, and the delete after it was tried while S3 was away
+            await().atMost(WAIT).until(() -> topics().consumed("dataset-service", sent));
+            await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
+            await().atMost(WAIT).until(() -> pendingDeletes.attempts(good.objectKey()).orElse(0) >= 1);
+        } finally {
+            TuneforgeStack.stack().startS3();
+        }
+        // a restarting S3 answers 500 for a moment: asking whether the object exists may fail too
+        await().atMost(WAIT).ignoreExceptionsInstanceOf(ObjectStoreException.class)
+                .until(() -> !objects.exists(good.objectKey()));
+        await().atMost(WAIT).until(() -> pendingDeletes.attempts(good.objectKey()).isEmpty());
+        assertEquals(0, versions.count(datasetId));
     }
 
     @Test
