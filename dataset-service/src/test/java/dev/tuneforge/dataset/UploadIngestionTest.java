@@ -135,7 +135,7 @@ class UploadIngestionTest {
         // nothing half-stored: no version row, no object under the dataset, the upload itself removed
         assertEquals(0, versions.count(datasetId));
         assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
-        await().atMost(WAIT).until(() -> !objects.exists(upload.objectKey()));
+        awaitDeleted(upload.objectKey());
     }
 
     /**
@@ -159,7 +159,7 @@ class UploadIngestionTest {
         DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
         assertEquals(reason, rejected.reason(), field);
         assertEquals(1, rejected.errorCount());
-        await().atMost(WAIT).until(() -> !objects.exists(good.objectKey()));
+        awaitDeleted(good.objectKey());
         assertEquals(0, versions.count(datasetId));
     }
 
@@ -199,10 +199,7 @@ class UploadIngestionTest {
         } finally {
             TuneforgeStack.stack().startS3();
         }
-        // The row goes once S3 confirmed the delete. (Asking S3 meanwhile is no good: the test server answers a HEAD
-        // that races a delete of the same key with 500.)
-        await().atMost(WAIT).until(() -> pendingDeletes.attempts(good.objectKey()).isEmpty());
-        assertFalse(objects.exists(good.objectKey()));
+        awaitDeleted(good.objectKey());
         assertEquals(0, versions.count(datasetId));
     }
 
@@ -217,8 +214,7 @@ class UploadIngestionTest {
 
         QuarkusTransaction.requiringNew().run(() -> pendingDeletes.add(key, PendingDeletes.Reason.REJECTED_UPLOAD));
 
-        await().atMost(WAIT).until(() -> pendingDeletes.attempts(key).isEmpty());
-        assertFalse(objects.exists(key));
+        awaitDeleted(key);
         String metrics = RestAssured.when().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("\ntuneforge_datasets_pending_deletes "), "the gauge of pending deletes");
         assertTrue(metrics.contains("\ntuneforge_datasets_pending_deletes_deleted_total "), "the deletes done");
@@ -371,7 +367,7 @@ class UploadIngestionTest {
         await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
         DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
         assertEquals("validation file: invalid_json: 1 (first lines [1])", rejected.reason());
-        await().atMost(WAIT).until(() -> !objects.exists(validationKey) && !objects.exists(upload.objectKey()));
+        awaitDeleted(validationKey, upload.objectKey());
         assertEquals(0, versions.count(datasetId));
     }
 
@@ -476,9 +472,20 @@ class UploadIngestionTest {
         DatasetReport.Finding finding = report.errors().stream().filter(f -> f.code().equals(check)).findFirst()
                 .orElseThrow(() -> new AssertionError(what + ": no " + check + " in " + report.errors()));
         assertEquals(line, finding.firstLines().get(0), what);
-        await().atMost(WAIT).until(() -> !objects.exists(key)); // the upload is deleted once the verdict commits
+        awaitDeleted(key); // the upload is deleted once the verdict commits
         assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
         assertEquals(0, versions.count(datasetId));
+    }
+
+    /**
+     * Waits until S3 has confirmed the deletes (a key's pending row goes only then), then sees the objects gone. Not by
+     * asking S3 meanwhile: the test's S3 server (S3Proxy) answers a HEAD that races a delete of the key with 500.
+     */
+    private void awaitDeleted(String... keys) {
+        await().atMost(WAIT).until(() -> Arrays.stream(keys).allMatch(key -> pendingDeletes.attempts(key).isEmpty()));
+        for (String key : keys) {
+            assertFalse(objects.exists(key), key);
+        }
     }
 
     private static byte[] concat(byte[]... parts) {
