@@ -1,6 +1,7 @@
 package dev.tuneforge.dataset;
 
 import dev.tuneforge.dataset.storage.DatasetVersions;
+import dev.tuneforge.dataset.storage.PendingDeletes;
 import dev.tuneforge.events.DatasetReady;
 import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
@@ -14,6 +15,7 @@ import dev.tuneforge.events.EventEnvelope;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,6 +48,7 @@ import java.util.zip.ZipOutputStream;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
@@ -58,6 +61,8 @@ class UploadIngestionTest {
     ObjectStore objects;
     @Inject
     DatasetVersions versions;
+    @Inject
+    PendingDeletes pendingDeletes;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -130,7 +135,7 @@ class UploadIngestionTest {
         // nothing half-stored: no version row, no object under the dataset, the upload itself removed
         assertEquals(0, versions.count(datasetId));
         assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
-        await().atMost(WAIT).until(() -> !objects.exists(upload.objectKey()));
+        awaitDeleted(upload.objectKey());
     }
 
     /**
@@ -154,7 +159,7 @@ class UploadIngestionTest {
         DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
         assertEquals(reason, rejected.reason(), field);
         assertEquals(1, rejected.errorCount());
-        await().atMost(WAIT).until(() -> !objects.exists(good.objectKey()));
+        awaitDeleted(good.objectKey());
         assertEquals(0, versions.count(datasetId));
     }
 
@@ -169,6 +174,52 @@ class UploadIngestionTest {
                 Arguments.of("name", "two\nlines", null,
                         "name: must not contain control characters (line breaks, tabs), got 'two\\u000alines'"
                                 + " (9 characters)"));
+    }
+
+    /**
+     * A rejected upload is deleted once the verdict commits. If S3 is away just then (restarting, a cut connection),
+     * the delete fails; it is recorded with the verdict and retried until S3 confirms it, not forgotten with the
+     * object left in S3 for good, named by no row or event. The bad base model rejects the upload without reading it,
+     * so S3 is away from the start.
+     */
+    @Test
+    void aRejectedUploadIsDeletedOnceS3IsBackWhenItWasAwayAsTheVerdictCommitted() {
+        String datasetId = "ds_" + UUID.randomUUID();
+        DatasetUploaded good = upload(datasetId, "{\"prompt\":\"a\",\"completion\":\"b\"}\n");
+        DatasetUploaded bad = new DatasetUploaded(good.projectId(), datasetId, "outage", good.format(),
+                good.objectKey(), good.sha256(), good.sizeBytes(), null, "..", "test", null, null);
+
+        TuneforgeStack.stack().killS3();
+        try {
+            RecordMetadata sent = topics().send(TopicClient.toRecord(EventEnvelope.wrap(bad, "gateway")));
+            // consumed: the verdict committed, and the delete after it was tried while S3 was away
+            await().atMost(WAIT).until(() -> topics().consumed("dataset-service", sent));
+            await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
+            await().atMost(WAIT).until(() -> pendingDeletes.attempts(good.objectKey()).orElse(0) >= 1);
+        } finally {
+            TuneforgeStack.stack().startS3();
+        }
+        awaitDeleted(good.objectKey());
+        assertEquals(0, versions.count(datasetId));
+    }
+
+    /**
+     * An instance that committed a rejection and died before its sweep (no wake-up comes) leaves the delete in
+     * {@code pending_deletes}: the next poll of any instance does it. The sweep is exported as metrics.
+     */
+    @Test
+    void aDeleteLeftPendingByAnInstanceThatDiedIsDoneByTheNextPollAndShownInTheMetrics() {
+        String key = "projects/prj_test/uploads/" + UUID.randomUUID() + ".jsonl";
+        objects.put(key, "{}\n".getBytes(StandardCharsets.UTF_8), "application/jsonl");
+
+        QuarkusTransaction.requiringNew().run(() -> pendingDeletes.add(key, PendingDeletes.Reason.REJECTED_UPLOAD));
+
+        awaitDeleted(key);
+        String metrics = RestAssured.when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("\ntuneforge_datasets_pending_deletes "), "the gauge of pending deletes");
+        assertTrue(metrics.contains("\ntuneforge_datasets_pending_deletes_deleted_total "), "the deletes done");
+        assertTrue(metrics.contains("\ntuneforge_datasets_pending_deletes_failures_total{fault=\"transient\"} "),
+                "the failed tries, by fault");
     }
 
     @Test
@@ -316,7 +367,7 @@ class UploadIngestionTest {
         await().atMost(WAIT).until(() -> topics().events(DatasetRejected.class, datasetId).size() == 1);
         DatasetRejected rejected = topics().events(DatasetRejected.class, datasetId).get(0);
         assertEquals("validation file: invalid_json: 1 (first lines [1])", rejected.reason());
-        await().atMost(WAIT).until(() -> !objects.exists(validationKey) && !objects.exists(upload.objectKey()));
+        awaitDeleted(validationKey, upload.objectKey());
         assertEquals(0, versions.count(datasetId));
     }
 
@@ -421,9 +472,20 @@ class UploadIngestionTest {
         DatasetReport.Finding finding = report.errors().stream().filter(f -> f.code().equals(check)).findFirst()
                 .orElseThrow(() -> new AssertionError(what + ": no " + check + " in " + report.errors()));
         assertEquals(line, finding.firstLines().get(0), what);
-        await().atMost(WAIT).until(() -> !objects.exists(key)); // the upload is deleted once the verdict commits
+        awaitDeleted(key); // the upload is deleted once the verdict commits
         assertEquals(List.of(), objects.list("projects/prj_test/datasets/" + datasetId + "/"));
         assertEquals(0, versions.count(datasetId));
+    }
+
+    /**
+     * Waits until S3 has confirmed the deletes (a key's pending row goes only then), then sees the objects gone. Not by
+     * asking S3 meanwhile: the test's S3 server (S3Proxy) answers a HEAD that races a delete of the key with 500.
+     */
+    private void awaitDeleted(String... keys) {
+        await().atMost(WAIT).until(() -> Arrays.stream(keys).allMatch(key -> pendingDeletes.attempts(key).isEmpty()));
+        for (String key : keys) {
+            assertFalse(objects.exists(key), key);
+        }
     }
 
     private static byte[] concat(byte[]... parts) {

@@ -2,6 +2,8 @@ package dev.tuneforge.dataset.domain;
 
 import dev.tuneforge.dataset.domain.DatasetVersion.StoredFile;
 import dev.tuneforge.dataset.storage.DatasetVersions;
+import dev.tuneforge.dataset.storage.PendingDeleteSweeper;
+import dev.tuneforge.dataset.storage.PendingDeletes.Reason;
 import dev.tuneforge.dataset.tokens.BaseModelTokenizers;
 import dev.tuneforge.dataset.tokens.ModelTokenizer;
 import dev.tuneforge.dataset.validation.DatasetFormat;
@@ -15,7 +17,6 @@ import dev.tuneforge.events.DatasetRejected;
 import dev.tuneforge.events.DatasetReport;
 import dev.tuneforge.events.DatasetUploaded;
 import dev.tuneforge.events.EventCodec;
-import dev.tuneforge.kit.db.AfterCommit;
 import dev.tuneforge.kit.messaging.Outbox;
 import dev.tuneforge.kit.naming.Names;
 import dev.tuneforge.kit.storage.ObjectStore;
@@ -44,7 +45,9 @@ import java.util.stream.Stream;
  * <li>otherwise write the files, then record the version and emit {@link DatasetReady} in one transaction.</li>
  * </ol>
  * Files are written before the transaction commits, to keys that depend only on the version number
- * and content, so a crash and redelivery rewrite the same objects.
+ * and content, so a crash and redelivery rewrite the same objects. Objects to delete (a rejected upload, an upload
+ * whose content is already a version) are recorded in the same transaction and deleted once it commits
+ * ({@link PendingDeleteSweeper}), retried until S3 confirms.
  */
 @ApplicationScoped
 public class UploadIngestor {
@@ -60,13 +63,13 @@ public class UploadIngestor {
     private final DatasetVersions versions;
     private final Outbox outbox;
     private final BaseModelTokenizers tokenizers;
-    private final AfterCommit afterCommit;
+    private final PendingDeleteSweeper deletes;
     private final DatasetValidator.Limits limits;
     private final String defaultBaseModel;
     private final double validationFraction;
 
     public UploadIngestor(ObjectStore objects, DatasetVersions versions, Outbox outbox, BaseModelTokenizers tokenizers,
-                          AfterCommit afterCommit,
+                          PendingDeleteSweeper deletes,
                           @ConfigProperty(name = "tuneforge.datasets.default-base-model", defaultValue = "tiny-llama")
                           String defaultBaseModel,
                           @ConfigProperty(name = "tuneforge.datasets.validation-fraction", defaultValue = "0.1")
@@ -86,7 +89,7 @@ public class UploadIngestor {
         this.versions = versions;
         this.outbox = outbox;
         this.tokenizers = tokenizers;
-        this.afterCommit = afterCommit;
+        this.deletes = deletes;
         this.defaultBaseModel = defaultBaseModel;
         this.validationFraction = validationFraction;
         this.limits = new DatasetValidator.Limits(maxLineBytes, maxDepth, contextWindow, nearDuplicateThreshold,
@@ -207,9 +210,10 @@ public class UploadIngestor {
             Optional<DatasetVersion> same = versions.findByContent(upload.datasetId(), split.contentSha256());
             if (same.isPresent()) {
                 if (!same.get().uploadKey().equals(upload.objectKey())) {
-                    deleteAfterCommit(upload.objectKey()); // the version keeps its own upload for lineage
+                    // the version keeps its own upload for lineage
+                    deleteAfterCommit(upload.objectKey(), Reason.ALREADY_A_VERSION);
                 }
-                deleteAfterCommit(upload.validationObjectKey());
+                deleteAfterCommit(upload.validationObjectKey(), Reason.ALREADY_A_VERSION);
                 outbox.publish(ready(same.get()));
                 return;
             }
@@ -277,16 +281,19 @@ public class UploadIngestor {
 
     /** Nothing of a rejected upload is kept: the report travels in the event. */
     private void reject(DatasetUploaded upload, String reason, DatasetReport report) {
-        deleteAfterCommit(upload.objectKey());
-        deleteAfterCommit(upload.validationObjectKey());
+        deleteAfterCommit(upload.objectKey(), Reason.REJECTED_UPLOAD);
+        deleteAfterCommit(upload.validationObjectKey(), Reason.REJECTED_UPLOAD);
         long errors = report == null ? 1 : Verdict.errorCount(report);
         outbox.publish(new DatasetRejected(upload.projectId(), upload.datasetId(), reason, errors, null, report));
     }
 
-    /** Only once the outcome is committed: a rolled-back attempt is retried and needs the object. */
-    private void deleteAfterCommit(String key) {
+    /**
+     * Only once the outcome is committed (a rolled-back attempt is retried and needs the object), and surely then:
+     * recorded with the outcome, deleted by the sweeper however long S3 is away ({@link PendingDeleteSweeper}).
+     */
+    private void deleteAfterCommit(String key, Reason reason) {
         if (key != null) {
-            afterCommit.run(() -> objects.delete(key));
+            deletes.deleteAfterCommit(key, reason);
         }
     }
 
