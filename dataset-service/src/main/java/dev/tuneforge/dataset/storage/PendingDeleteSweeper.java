@@ -64,11 +64,11 @@ public class PendingDeleteSweeper {
         this.afterCommit = afterCommit;
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
-        this.deleted = Counter.builder("tuneforge.datasets.pending_deletes.deleted")
+        this.deleted = Counter.builder("tuneforge.datasets.pending.deletes.deleted")
                 .description("Objects deleted from S3 by the pending-deletes sweeper").register(registry);
         this.transientFaults = failures(registry, "transient");
         this.otherFaults = failures(registry, "failure");
-        Gauge.builder("tuneforge.datasets.pending_deletes", pending, p -> {
+        Gauge.builder("tuneforge.datasets.pending.deletes", pending, p -> {
                     try {
                         return p.count();
                     } catch (RuntimeException e) {
@@ -81,7 +81,7 @@ public class PendingDeleteSweeper {
     }
 
     private static Counter failures(MeterRegistry registry, String fault) {
-        return Counter.builder("tuneforge.datasets.pending_deletes.failures").tag("fault", fault)
+        return Counter.builder("tuneforge.datasets.pending.deletes.failures").tag("fault", fault)
                 .description("Failed tries to delete a pending object from S3 (retried)").register(registry);
     }
 

@@ -6,10 +6,11 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
- * Work that must happen only if the current transaction commits, such as deleting an object whose
- * removal is part of the transaction's outcome: if the transaction rolls back and the event is
- * retried, the object is still there. The action runs on the committing thread once the commit is done, outside the
- * transaction; it must be quick (hand longer work to another thread).
+ * Work that should happen only if the current transaction commits, such as waking the thread that sends what the
+ * transaction recorded (the outbox relay, dataset-service's pending deletes). The action runs on the committing thread
+ * once the commit is done, outside the transaction, and nothing repeats it if it fails or the process dies first: work
+ * that must surely happen (deleting an object, publishing an event) is recorded in the transaction and done by a
+ * sweeper that retries, with this only as its wake-up. The action must be quick (hand longer work to another thread).
  */
 @ApplicationScoped
 public class AfterCommit {
