@@ -124,6 +124,12 @@ class DriftMonitoringTest {
         assertEquals(20, report.at("/distributions/prompt_length/reference").size(), report.toString());
         assertEquals(20, report.at("/distributions/prompt_length/current").size());
         assertFalse(report.at("/distributions/completion_vocabulary/current/0/token").asText().isEmpty());
+        // Snake case throughout, like the rest of the platform's JSON; the thresholds as a pipeline names them.
+        List<String> names = new ArrayList<>();
+        fieldNames(report, names);
+        assertEquals(List.of(), names.stream().filter(n -> !n.matches("[a-z][a-z0-9_]*")).distinct().toList());
+        assertEquals(0.01, report.at("/thresholds/ks_alpha").asDouble(), report.path("thresholds").toString());
+        assertEquals(128, report.at("/thresholds/embeddings_per_side").asInt());
 
         // The same drift again: the episode is open, so measured only.
         batch(topics, "shifted-c", shifted(100, 33));
@@ -229,6 +235,16 @@ class DriftMonitoringTest {
     private static ConsumerRecord<String, String> deadLetter(TopicClient topics, String objectKey) {
         return topics.readAll("tuneforge.monitoring.dlq").stream()
                 .filter(r -> r.value().contains(objectKey)).findFirst().orElse(null);
+    }
+
+    private static void fieldNames(JsonNode node, List<String> out) {
+        node.properties().forEach(e -> {
+            out.add(e.getKey());
+            fieldNames(e.getValue(), out);
+        });
+        if (node.isArray()) {
+            node.elements().forEachRemaining(e -> fieldNames(e, out));
+        }
     }
 
     private static String key(String name) {
