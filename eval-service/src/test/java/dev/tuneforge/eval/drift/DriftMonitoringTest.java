@@ -189,6 +189,22 @@ class DriftMonitoringTest {
         assertTrue(measured.metrics().stream().noneMatch(DriftMetric::crossed), measured.metrics().toString());
     }
 
+    @Test
+    void aPipelineWhoseDriftWindowEvalServiceCannotReadIsCountedOnceAsItArrives() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        // The gateway refuses such a window on create; an event from an older gateway may still carry one.
+        topics.publish(new PipelineConfigured(PROJECT, "pl_unreadable", "ds_drift", BASE,
+                "drifty-unreadable", "lora", Map.of(), Map.of(), Map.of("drift_window", Map.of("observations", 0)),
+                "active"), "gateway");
+        await().atMost(WAIT).until(() -> registry.find(DriftGauges.UNREADABLE_TRIGGERS)
+                .tags("model", "drifty-unreadable").counter() != null);
+        assertEquals(1.0, registry.get(DriftGauges.UNREADABLE_TRIGGERS).tags("project", PROJECT, "model",
+                "drifty-unreadable", "pipeline", "pl_unreadable").counter().count());
+        // Kept as sent, nothing half-stored: its windows use the service's defaults.
+        assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM pipeline_gates WHERE pipeline_id = ? AND model_name = ?",
+                r -> r.getLong(1), "pl_unreadable", "drifty-unreadable").orElseThrow());
+    }
+
     /** The line as a project with {@code raw_text=false} stores it (docs/ARCHITECTURE.md, <i>Observations</i>). */
     private static ObjectNode textFree(ObjectNode line, HfTokenizer tokenizer) {
         String prompt = line.at("/messages/0/content").asText();
