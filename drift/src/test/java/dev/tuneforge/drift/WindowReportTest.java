@@ -93,6 +93,12 @@ class WindowReportTest {
         assertFalse(json.isValid("{\"a\": 1"));
         assertFalse(json.isValid("{\"a\": 1} trailing"));
         assertFalse(json.isValid(""));
+        assertFalse(json.isValid(null));
+        assertFalse(json.isValid("[NaN]"));
+        assertFalse(json.isValid("/* c */ 1"));
+        assertTrue(OutputValidity.isJson(" [1]\n"));
+        assertFalse(OutputValidity.isJson("[1] [2]"));
+        assertEquals(1, OutputValidity.parseJson("{\"a\": 1}").orElseThrow().path("a").asInt());
         OutputValidity withSchema = new OutputValidity(node -> node.has("answer"));
         assertTrue(withSchema.isValid("{\"answer\": \"yes\"}"));
         assertFalse(withSchema.isValid("{\"reply\": \"yes\"}"));

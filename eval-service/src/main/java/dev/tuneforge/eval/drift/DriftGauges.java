@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * compared with the threshold), {@code tuneforge_drift_crossed} (1 or 0) and {@code tuneforge_output_validity_rate}
  * (the window's share of valid completions). Each gauge is registered once, at its first window, and updated by
  * every later one; a non-finite score reads as NaN (Prometheus has no infinity for a gauge's absence either).
+ * {@code tuneforge_drift_triggers_unreadable_total} counts the pipelines configured with drift triggers eval-service
+ * cannot read ({@link DriftWindows#pipelineConfigured}), whose windows use the service's defaults.
  */
 @ApplicationScoped
 public class DriftGauges {
@@ -20,6 +22,7 @@ public class DriftGauges {
     public static final String SCORE = "tuneforge.drift.score";
     public static final String CROSSED = "tuneforge.drift.crossed";
     public static final String VALIDITY = "tuneforge.output.validity.rate";
+    public static final String UNREADABLE_TRIGGERS = "tuneforge.drift.triggers.unreadable";
 
     /** A gauge's current value. */
     private static final class Value {
@@ -42,6 +45,11 @@ public class DriftGauges {
             set(CROSSED, tags, m.crossed() ? 1 : 0);
         }
         set(VALIDITY, versionTags, validityRate);
+    }
+
+    public void unreadableTriggers(String projectId, String modelName, String pipelineId) {
+        registry.counter(UNREADABLE_TRIGGERS, "project", projectId, "model", modelName, "pipeline", pipelineId)
+                .increment();
     }
 
     private void set(String name, Tags tags, double value) {

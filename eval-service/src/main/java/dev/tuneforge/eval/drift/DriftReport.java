@@ -16,7 +16,9 @@ import java.util.stream.IntStream;
  * A window's report, for the dashboard's drift page: the metrics as its {@code DriftMeasured} carries them, the
  * thresholds, and the reference (baseline) and current distributions side by side — prompt and completion lengths
  * in {@value #BUCKETS} equal-width buckets over both samples' range (shares of each sample), and the
- * {@value #TOP_TOKENS} most frequent completion tokens of each (id, decoded text, share).
+ * {@value #TOP_TOKENS} most frequent completion tokens of each (id, decoded text, share). Every field name is snake
+ * case, like the rest of the platform's JSON; the thresholds are named as a pipeline's {@code drift_thresholds}
+ * names them ({@link DriftSettings#named}), not as {@code DriftThresholds}' Java fields.
  */
 final class DriftReport {
 
@@ -43,7 +45,7 @@ final class DriftReport {
         report.putPOJO("observation_keys", window.objectKeys());
         report.putPOJO("metrics", metrics);
         report.putPOJO("detected", detected);
-        report.putPOJO("thresholds", thresholds);
+        report.putPOJO("thresholds", DriftSettings.named(thresholds));
         ObjectNode distributions = report.putObject("distributions");
         distributions.set("prompt_length", histogram(reference.promptLengths(), current.promptLengths()));
         distributions.set("completion_length", histogram(reference.completionLengths(), current.completionLengths()));

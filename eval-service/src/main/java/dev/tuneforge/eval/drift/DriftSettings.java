@@ -6,6 +6,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,6 +66,27 @@ public record DriftSettings(long observations, long seconds, DriftThresholds thr
         return new DriftSettings(observations, seconds, thresholds);
     }
 
+    /**
+     * The thresholds under the names a pipeline's {@code drift_thresholds} gives them (snake case, in the record's
+     * order): what a window's report writes, so that it reads back as a trigger.
+     */
+    static Map<String, Object> named(DriftThresholds thresholds) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try {
+            for (RecordComponent c : DriftThresholds.class.getRecordComponents()) {
+                out.put(name(c), c.getAccessor().invoke(thresholds));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** A field's snake-case name: {@code ksAlpha} is {@code ks_alpha}. */
+    private static String name(RecordComponent c) {
+        return c.getName().replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT);
+    }
+
     /** {@code base} with the fields {@code given} names (snake case) replaced; every unknown name is refused. */
     static DriftThresholds thresholds(Map<?, ?> given, DriftThresholds base) {
         RecordComponent[] components = DriftThresholds.class.getRecordComponents();
@@ -76,7 +98,7 @@ public record DriftSettings(long observations, long seconds, DriftThresholds thr
         try {
             for (int i = 0; i < components.length; i++) {
                 RecordComponent c = components[i];
-                String name = c.getName().replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT);
+                String name = name(c);
                 known.add(name);
                 types[i] = c.getType();
                 Object value = unused.remove(name);

@@ -5,30 +5,25 @@ import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.kit.storage.ObjectKeys;
 import dev.tuneforge.kit.storage.ObjectStore;
 import dev.tuneforge.tokenizer.HfTokenizer;
+import dev.tuneforge.tokenizer.TokenizerFiles;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tokenizer of each base model drift counts tokens with, fetched once from the catalogue in S3
- * ({@link ObjectKeys#baseModel}: only the tokenizer's files) and kept; a model whose {@code tokenizer.json} is not
- * there is looked up again next time, never remembered as missing.
+ * ({@link ObjectKeys#baseModel}: only the tokenizer's files, as {@link TokenizerFiles} fetches them for dataset-service
+ * too) and kept; a model whose {@code tokenizer.json} is not there is looked up again next time, never remembered as
+ * missing.
  */
 @ApplicationScoped
 public class DriftTokenizers {
-
-    private static final List<String> FILES = List.of(HfTokenizer.TOKENIZER_FILE, HfTokenizer.CONFIG_FILE,
-            HfTokenizer.SPECIAL_TOKENS_FILE, "chat_template.jinja", "chat_template.json", "config.json");
 
     /**
      * A base model's tokenizer and the size of its vocabulary: one more than the largest id of its
@@ -54,20 +49,12 @@ public class DriftTokenizers {
             return null;
         }
         try {
-            Path dir = Files.createTempDirectory("tuneforge-drift-tokenizer-");
-            for (String file : FILES) {
-                if (objects.exists(prefix + file)) {
-                    try (InputStream in = objects.get(prefix + file)) {
-                        Files.copy(in, dir.resolve(file));
-                    }
-                }
-            }
-            int size = largestId(EventCodec.mapper().readTree(dir.resolve(HfTokenizer.TOKENIZER_FILE).toFile())) + 1;
-            if (Files.exists(dir.resolve("config.json"))) {
-                size = Math.max(size, EventCodec.mapper().readTree(dir.resolve("config.json").toFile())
-                        .path("vocab_size").asInt(0));
-            }
-            return new BaseTokenizer(HfTokenizer.load(dir), size);
+            TokenizerFiles.Fetched fetched = TokenizerFiles.fetch(name -> objects.exists(prefix + name)
+                    ? Optional.of(objects.get(prefix + name)) : Optional.empty(), "tuneforge-drift-tokenizer-");
+            int size = largestId(EventCodec.mapper().readTree(
+                    fetched.directory().resolve(HfTokenizer.TOKENIZER_FILE).toFile())) + 1;
+            size = Math.max(size, fetched.modelConfig().path("vocab_size").asInt(0));
+            return new BaseTokenizer(fetched.tokenizer(), size);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch the tokenizer of base model " + baseModel, e);
         }

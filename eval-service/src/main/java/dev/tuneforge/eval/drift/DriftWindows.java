@@ -16,6 +16,7 @@ import dev.tuneforge.events.DriftMeasured;
 import dev.tuneforge.events.DriftMetric;
 import dev.tuneforge.events.EventCodec;
 import dev.tuneforge.events.ObservationsReceived;
+import dev.tuneforge.events.PipelineConfigured;
 import dev.tuneforge.kit.db.AfterCommit;
 import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.kit.messaging.Outbox;
@@ -109,6 +110,24 @@ public class DriftWindows {
         closeIfFull(e.projectId(), e.modelName(), e.modelVersion());
     }
 
+    /**
+     * Call inside the inbox's transaction, as a pipeline's configuration arrives. The gateway refuses drift triggers
+     * eval-service cannot read when a pipeline is created, but an event from an older gateway or another producer may
+     * still carry one; it is kept as sent (so the pipeline's gate still applies), and logged as a warning naming the
+     * pipeline and what is wrong with the value, and counted, once here rather than at every window check, which
+     * then uses the service's defaults for the model.
+     */
+    public void pipelineConfigured(PipelineConfigured e) {
+        try {
+            DriftSettings.of(e.triggers() == null ? Map.of() : e.triggers(), DriftSettings.defaults(config));
+        } catch (IllegalArgumentException problem) {
+            LOG.warnf("pipeline %s of model %s (project %s): %s; eval-service measures its drift windows with the"
+                    + " service's defaults until the pipeline is configured again", e.pipelineId(), e.modelName(),
+                    e.projectId(), problem.getMessage());
+            afterCommit.run(() -> gauges.unreadableTriggers(e.projectId(), e.modelName(), e.pipelineId()));
+        }
+    }
+
     /** Every open window, each checked in a transaction of its own (one that fails is logged and tried next tick). */
     @Scheduled(every = "${tuneforge.drift.tick:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "5s")
@@ -171,7 +190,8 @@ public class DriftWindows {
         try {
             return DriftSettings.of(pipeline.get().triggers(), defaults);
         } catch (IllegalArgumentException e) {
-            LOG.warnf("pipeline %s of model %s: %s; its drift windows use the defaults", pipeline.get().pipelineId(),
+            // Warned and counted once, as the pipeline arrived (pipelineConfigured); not at every check.
+            LOG.debugf("pipeline %s of model %s: %s; its drift windows use the defaults", pipeline.get().pipelineId(),
                     modelName, e.getMessage());
             return defaults;
         }

@@ -70,7 +70,10 @@ public class OtherEventsConsumer {
     public void commands(ConsumerRecord<String, String> record) {
         inbox.process("commands-in", record, envelope -> {
             switch (envelope.data()) {
-                case PipelineConfigured pipeline -> catalog.pipelineConfigured(pipeline);
+                case PipelineConfigured pipeline -> {
+                    catalog.pipelineConfigured(pipeline);
+                    drift.pipelineConfigured(pipeline);
+                }
                 case TrainingRequested requested -> catalog.jobRequested(requested);
                 default -> {
                 }

@@ -1,10 +1,6 @@
 package dev.tuneforge.eval.metrics;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
@@ -12,6 +8,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.SchemaLoader;
+import dev.tuneforge.drift.OutputValidity;
 import dev.tuneforge.kit.schema.SelfContainedSchema;
 
 import java.util.List;
@@ -22,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Structured-output metrics. Validity is strict RFC 8259 JSON: exactly one value, no trailing
- * content, no comments, no {@code NaN}, no single quotes (Jackson's defaults plus
- * {@code FAIL_ON_TRAILING_TOKENS}). Conformance uses networknt {@code json-schema-validator}; the
+ * Structured-output metrics. Validity is the platform's one strict rule, the drift module's
+ * {@link OutputValidity#parseJson} (RFC 8259: exactly one value, no trailing content, no comments, no {@code NaN}, no
+ * single quotes), so the {@code json_valid} metric and drift's output validity judge a completion alike. Conformance uses networknt {@code json-schema-validator}; the
  * draft is taken from the schema's {@code $schema} and defaults to 2020-12.
  *
  * <p>A schema comes from a user's gate, so it is compiled only if it is self-contained
@@ -34,10 +31,6 @@ import java.util.function.Supplier;
  * lost.
  */
 public final class JsonChecks {
-
-    private static final ObjectMapper STRICT = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     // A factory holds the meta-schemas of its draft; build each once.
     private static final Map<SpecVersion.VersionFlag, JsonSchemaFactory> FACTORIES = new ConcurrentHashMap<>();
@@ -64,19 +57,12 @@ public final class JsonChecks {
 
     /** True if {@code text} (surrounding whitespace allowed) is exactly one JSON value. */
     public static boolean valid(String text) {
-        return parse(text).isPresent();
+        return OutputValidity.isJson(text);
     }
 
     /** The parsed value, or empty if {@code text} is not valid JSON. */
     public static Optional<JsonNode> parse(String text) {
-        if (text == null || text.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(STRICT.readTree(text));
-        } catch (JsonProcessingException e) {
-            return Optional.empty();
-        }
+        return OutputValidity.parseJson(text);
     }
 
     /** True if {@code text} is valid JSON and conforms to {@code schema}. */

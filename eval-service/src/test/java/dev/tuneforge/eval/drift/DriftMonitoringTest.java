@@ -124,6 +124,12 @@ class DriftMonitoringTest {
         assertEquals(20, report.at("/distributions/prompt_length/reference").size(), report.toString());
         assertEquals(20, report.at("/distributions/prompt_length/current").size());
         assertFalse(report.at("/distributions/completion_vocabulary/current/0/token").asText().isEmpty());
+        // Snake case throughout, like the rest of the platform's JSON; the thresholds as a pipeline names them.
+        List<String> names = new ArrayList<>();
+        fieldNames(report, names);
+        assertEquals(List.of(), names.stream().filter(n -> !n.matches("[a-z][a-z0-9_]*")).distinct().toList());
+        assertEquals(0.01, report.at("/thresholds/ks_alpha").asDouble(), report.path("thresholds").toString());
+        assertEquals(128, report.at("/thresholds/embeddings_per_side").asInt());
 
         // The same drift again: the episode is open, so measured only.
         batch(topics, "shifted-c", shifted(100, 33));
@@ -183,6 +189,22 @@ class DriftMonitoringTest {
         assertTrue(measured.metrics().stream().noneMatch(DriftMetric::crossed), measured.metrics().toString());
     }
 
+    @Test
+    void aPipelineWhoseDriftWindowEvalServiceCannotReadIsCountedOnceAsItArrives() throws Exception {
+        TopicClient topics = new TopicClient(bootstrap);
+        // The gateway refuses such a window on create; an event from an older gateway may still carry one.
+        topics.publish(new PipelineConfigured(PROJECT, "pl_unreadable", "ds_drift", BASE,
+                "drifty-unreadable", "lora", Map.of(), Map.of(), Map.of("drift_window", Map.of("observations", 0)),
+                "active"), "gateway");
+        await().atMost(WAIT).until(() -> registry.find(DriftGauges.UNREADABLE_TRIGGERS)
+                .tags("model", "drifty-unreadable").counter() != null);
+        assertEquals(1.0, registry.get(DriftGauges.UNREADABLE_TRIGGERS).tags("project", PROJECT, "model",
+                "drifty-unreadable", "pipeline", "pl_unreadable").counter().count());
+        // Kept as sent, nothing half-stored: its windows use the service's defaults.
+        assertEquals(1L, jdbc.queryOne("SELECT count(*) FROM pipeline_gates WHERE pipeline_id = ? AND model_name = ?",
+                r -> r.getLong(1), "pl_unreadable", "drifty-unreadable").orElseThrow());
+    }
+
     /** The line as a project with {@code raw_text=false} stores it (docs/ARCHITECTURE.md, <i>Observations</i>). */
     private static ObjectNode textFree(ObjectNode line, HfTokenizer tokenizer) {
         String prompt = line.at("/messages/0/content").asText();
@@ -229,6 +251,16 @@ class DriftMonitoringTest {
     private static ConsumerRecord<String, String> deadLetter(TopicClient topics, String objectKey) {
         return topics.readAll("tuneforge.monitoring.dlq").stream()
                 .filter(r -> r.value().contains(objectKey)).findFirst().orElse(null);
+    }
+
+    private static void fieldNames(JsonNode node, List<String> out) {
+        node.properties().forEach(e -> {
+            out.add(e.getKey());
+            fieldNames(e.getValue(), out);
+        });
+        if (node.isArray()) {
+            node.elements().forEachRemaining(e -> fieldNames(e, out));
+        }
     }
 
     private static String key(String name) {

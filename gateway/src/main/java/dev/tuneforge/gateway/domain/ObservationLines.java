@@ -1,12 +1,10 @@
 package dev.tuneforge.gateway.domain;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneforge.drift.HashedNgrams;
+import dev.tuneforge.drift.OutputValidity;
 import dev.tuneforge.drift.SparseEmbeddings;
 
 import java.io.ByteArrayOutputStream;
@@ -24,7 +22,8 @@ import java.util.List;
  *               "prompt_embedding": {"dimensions", "index", "value"}}}  -- the embedding only with raw text off
  * </pre>
  * {@code features} are derived from the text and always written, so a reader computes the same statistics whether
- * the project keeps the text or not; characters are Unicode code points. With the project's
+ * the project keeps the text or not; characters are Unicode code points, and {@code completion_json_valid} is the
+ * platform's one strict rule ({@link OutputValidity#isJson}), the one eval-service judges completions by. With the project's
  * {@code observations.raw_text} off, {@code messages} and {@code completion} are absent (not null): no text of the
  * conversation is stored, and {@code features.prompt_embedding} carries the prompt's {@link HashedNgrams} vector
  * (of {@link HashedNgrams#promptText}, its non-zero buckets in ascending order), which eval-service would otherwise
@@ -34,8 +33,6 @@ public final class ObservationLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HashedNgrams NGRAMS = new HashedNgrams();
-    private static final ObjectMapper STRICT = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private ObservationLines() {
     }
@@ -73,25 +70,12 @@ public final class ObservationLines {
         features.put("messages", o.messages().size());
         features.put("prompt_chars", o.messages().stream().mapToLong(m -> chars(m.content())).sum());
         features.put("completion_chars", chars(o.completion()));
-        features.put("completion_json_valid", jsonValid(o.completion()));
+        features.put("completion_json_valid", OutputValidity.isJson(o.completion()));
         if (!rawText) {
             features.set("prompt_embedding", SparseEmbeddings.write(NGRAMS.embed(HashedNgrams.promptText(
                     o.messages().stream().map(Observation.Message::content).toList()))));
         }
         return line;
-    }
-
-    /** True if {@code text} (surrounding whitespace allowed) is exactly one JSON value: eval-service's rule. */
-    static boolean jsonValid(String text) {
-        if (text == null || text.isBlank()) {
-            return false;
-        }
-        try {
-            STRICT.readTree(text);
-            return true;
-        } catch (JsonProcessingException e) {
-            return false;
-        }
     }
 
     private static long chars(String text) {

@@ -130,8 +130,13 @@ class ObservationBatchReaderTest {
         assertArrayEquals(new HashedNgrams().embed("héllo 😀"),
                 SparseEmbeddings.read(bare.at("/features/prompt_embedding")));
         assertFalse(raw.path("features").has("prompt_embedding"));
-        assertFalse(ObservationLines.jsonValid("{\"a\": 1} trailing"));
-        assertFalse(ObservationLines.jsonValid(" "));
+        // completion_json_valid is the platform's one strict rule: one value, nothing after it; blank is not JSON.
+        for (String notJson : List.of("{\"a\": 1} trailing", " ", "{'a': 1}")) {
+            Observation invalid = new Observation("id", NOW, "m", 1, Observation.Source.GATEWAY, o.messages(), notJson,
+                    5L, null, 3);
+            assertFalse(ObservationLines.line(invalid, false).at("/features/completion_json_valid").asBoolean(),
+                    notJson);
+        }
     }
 
     private static ObservationBatchReader.Result read(String body) throws Exception {
