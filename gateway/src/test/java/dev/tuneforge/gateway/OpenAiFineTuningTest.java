@@ -11,15 +11,18 @@ import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.gateway.openai.JobRequestStore;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
 import dev.tuneforge.gateway.storage.ReadModelTables;
+import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -34,11 +37,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
 
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
@@ -46,6 +53,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -75,6 +83,8 @@ class OpenAiFineTuningTest {
     EventReadModel readModelEvents;
     @Inject
     DatasetReadModel readModelDatasets;
+    @Inject
+    Jdbc jdbc;
 
     private TopicClient topics;
     private String project;
@@ -433,6 +443,46 @@ class OpenAiFineTuningTest {
                 + upload.datasetId()).then().body("status", is("ready")));
         as(member.secret()).when().get("/v1/fine_tuning/jobs/" + v1Job).then().body("status", is("cancelled"));
         assertEquals(List.of(), topics.events(TrainingRequested.class, v1Job));
+    }
+
+    @Test
+    void aCreateAnswered503IsNotCarriedOutSoTheClientsRetryMakesTheOneJob() {
+        String training = uploadFile("retried.jsonl", CHAT);
+        QuarkusMock.installMockForType(new StoreLosingItsConnectionOnce(jdbc, project), JobRequestStore.class);
+        Map<String, Object> body = Map.of("model", BaseModels.TINY, "training_file", training);
+
+        ExtractableResponse<Response> first = createJob(body);
+        assertEquals(503, first.statusCode(), first.body().asString());
+        assertEquals("server_error", first.path("error.type"));
+        // What the official SDKs and the CLI do with a 503: the same request again.
+        String job = createJobAnswer(body).statusCode(200).body("status", is("validating_files")).extract().path("id");
+
+        as(member.secret()).when().get("/v1/fine_tuning/jobs").then().statusCode(200).body("data.id", contains(job));
+        as(member.secret()).when().get("/api/v1/datasets").then().statusCode(200).body("data", hasSize(1));
+    }
+
+    /**
+     * The real store, whose first read of a job of {@code project} fails as a read does when the database drops the
+     * connection (a restart): what a create that has just inserted its job may meet when it reads its answer.
+     */
+    static final class StoreLosingItsConnectionOnce extends JobRequestStore {
+
+        private final String project;
+        private final AtomicBoolean failed = new AtomicBoolean();
+
+        StoreLosingItsConnectionOnce(Jdbc jdbc, String project) {
+            super(jdbc);
+            this.project = project;
+        }
+
+        @Override
+        public Optional<JobRequest> find(String projectId, String jobId) {
+            if (projectId.equals(project) && failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("SQL failed: SELECT ... FROM openai_jobs", new PSQLException(
+                        "An I/O error occurred while sending to the backend.", PSQLState.CONNECTION_FAILURE));
+            }
+            return super.find(projectId, jobId);
+        }
     }
 
     @Test

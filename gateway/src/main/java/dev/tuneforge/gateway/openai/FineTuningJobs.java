@@ -141,11 +141,13 @@ public class FineTuningJobs {
                 reused.map(DatasetView::id).orElseGet(() -> upload.datasetId()), suffix, body.seed(), metadata,
                 body.integrations() == null ? JSON.createArrayNode() : body.integrations(), method.asRequested(),
                 request, caller.keyId(), null, null, null, now, now);
-        QuarkusTransaction.joiningExisting().run(() -> {
+        // The answer is read in the job's own transaction: a fault reading it rolls the job back, so the 503 it
+        // gets is true ("not carried out, send again") and the client's retry makes the one job, not a second.
+        return QuarkusTransaction.joiningExisting().call(() -> {
             if (upload != null) {
                 uploads.record(upload);
                 requests.insert(row);
-                return;
+                return get(caller, jobId);
             }
             // A reused dataset's verdict may be projected right now: serialised with the live projection (which
             // holds this lock), the job either sees the verdict here or is among the jobs the projection moves on.
@@ -159,8 +161,8 @@ public class FineTuningJobs {
                         + " training file " + training.id() + ": its dataset " + dataset.id() + " was rejected",
                         "training_file"), now());
             }
+            return get(caller, jobId);
         });
-        return get(caller, jobId);
     }
 
     public FineTuningJob get(Caller caller, String jobId) {
