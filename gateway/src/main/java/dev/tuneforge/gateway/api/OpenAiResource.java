@@ -133,6 +133,13 @@ public class OpenAiResource {
                 new ChatObservations.Transcript(caller.get().projectId(), target, request.body());
         try {
             Upstream upstream = forward(lease, forwardedBody(request, lease.model()));
+            if (upstream.statusCode() == 404) {
+                // The server's 404 names what it was asked for: the adapter's internal id, the project's id in it.
+                // The client hears of the model it asked for, as OpenAI answers a model it does not have.
+                upstream.body().close();
+                throw OpenAiError.modelNotFound("The model '" + model
+                        + "' does not exist or you do not have access to it");
+            }
             String type = upstream.type();
             if (type.startsWith(MediaType.SERVER_SENT_EVENTS)) {
                 boolean ok = upstream.statusCode() == 200;
@@ -268,7 +275,8 @@ public class OpenAiResource {
     /**
      * Sends the request to the lease's server. A 404 {@code model_not_found} from a server that may not have the
      * adapter yet (a remote one, whose copy of it is still on its way) is asked again until the lease's
-     * {@link ServerPool.Lease#adapterWait()} has passed, then passed on as it is.
+     * {@link ServerPool.Lease#adapterWait()} has passed; the last 404 is logged, and the client told that its model
+     * does not exist (the server's body names the internal adapter id).
      */
     private Upstream forward(ServerPool.Lease lease, String body) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + lease.adapterWait().toNanos();
@@ -288,6 +296,8 @@ public class OpenAiResource {
                 error = in.readAllBytes();
             }
             if (!modelNotFound(error) || System.nanoTime() + pause * 1_000_000 > deadline) {
+                LOG.infof("%s answered 404 for %s: %s", lease.url(), lease.model(),
+                        new String(error, StandardCharsets.UTF_8));
                 return new Upstream(404, type, new java.io.ByteArrayInputStream(error));
             }
             LOG.debugf("%s has no adapter %s yet; asking again in %d ms", lease.url(), lease.model(), pause);
