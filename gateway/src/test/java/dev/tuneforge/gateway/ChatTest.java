@@ -231,6 +231,7 @@ class ChatTest {
      * not to a process of the pool. The gateway copies the adapter in S3 to serving/<base>/adapters/<id>/; until the
      * Deployment's sidecar (here: this test, after the copy appeared) has mirrored it, the server answers 404
      * model_not_found, which the gateway asks again; then the client gets the version's answer, named as it asked.
+     * A version the sidecar never mirrors is, once the wait is over, a model that does not exist to the client.
      */
     @Test
     @Order(3)
@@ -241,6 +242,7 @@ class ChatTest {
         Gateway.Key member = Gateway.newKey(project, "member");
         Path adapter = tinyAdapter(TinyLlamaWriter.Spec.small(), Files.createTempDirectory("adapter-"));
         register(topics, project, member, "far", 1, adapter, RemoteServe.BASE_MODEL, "lora");
+        register(topics, project, member, "far", 2, adapter, RemoteServe.BASE_MODEL, "lora");
         Path adapters = Files.createTempDirectory("remote-adapters-");
         try (RemoteServe.Server remote = RemoteServe.start(djlHome, BaseModels.write(TinyLlamaWriter.Spec.small()),
                 adapters);
@@ -271,6 +273,21 @@ class ChatTest {
             assertFalse(servers.keys().contains(ChatTarget.baseServerKey(RemoteServe.BASE_MODEL)),
                     "no local server for a remotely served base model");
             assertTrue(remote.modelIds().contains(id), remote.modelIds().toString());
+
+            // A version whose adapter the sidecar never mirrors: once the wait is over, the server's last 404 (which
+            // names the internal adapter id, the project's id in it) reaches the client as OpenAI's, naming its model.
+            HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base() + "v1/chat/completions"))
+                    .timeout(Duration.ofMinutes(3)).header("Authorization", "Bearer " + member.secret())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(chat("far:2", false))))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, missing.statusCode(), missing.body());
+            JsonNode error = JSON.readTree(missing.body()).path("error");
+            assertEquals("model_not_found", error.path("code").asText(), missing.body());
+            assertEquals("invalid_request_error", error.path("type").asText(), missing.body());
+            assertEquals("The model 'far:2' does not exist or you do not have access to it",
+                    error.path("message").asText());
+            assertFalse(missing.body().contains(project), missing.body());
         }
     }
 

@@ -11,15 +11,19 @@ import dev.tuneforge.events.TrainingFinished;
 import dev.tuneforge.events.TrainingProgress;
 import dev.tuneforge.events.TrainingRequested;
 import dev.tuneforge.events.TrainingStarted;
+import dev.tuneforge.gateway.openai.JobRequestStore;
 import dev.tuneforge.gateway.storage.DatasetReadModel;
 import dev.tuneforge.gateway.storage.EventReadModel;
+import dev.tuneforge.gateway.storage.ModelReadModel;
 import dev.tuneforge.gateway.storage.ReadModelTables;
+import dev.tuneforge.kit.db.Jdbc;
 import dev.tuneforge.platform.test.TopicClient;
 import dev.tuneforge.platform.test.TuneforgeStack;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -34,11 +38,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
 
 import static dev.tuneforge.gateway.Gateway.as;
 import static org.awaitility.Awaitility.await;
@@ -46,6 +54,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -75,6 +84,10 @@ class OpenAiFineTuningTest {
     EventReadModel readModelEvents;
     @Inject
     DatasetReadModel readModelDatasets;
+    @Inject
+    Jdbc jdbc;
+    @Inject
+    ModelReadModel readModelModels;
 
     private TopicClient topics;
     private String project;
@@ -277,7 +290,9 @@ class OpenAiFineTuningTest {
                 + "1,2.50000,,,\n2,2.00000,,2.20000,0.40000\n", csv);
         as(member.secret()).when().get("/v1/models").then()
                 .body("data.id", hasItems(model, model + ":ckpt-step-2", BaseModels.TINY));
-        as(member.secret()).when().get("/v1/models/" + model).then().statusCode(200).body("id", is(model));
+        // One model asked for alone is the list's entry; one the project has not is OpenAI's 404.
+        assertLookedUpAsListed(model, model + ":ckpt-step-2", BaseModels.TINY);
+        assertNoSuchModel(model.replace(id, "job_0123456789abcdef"), model + ":ckpt-step-9", "support", "nope\u0000");
         as(member.secret()).when().get("/v1/fine_tuning/jobs?metadata[team]=support").then()
                 .body("data.id", contains(id));
         as(member.secret()).when().get("/v1/fine_tuning/jobs?metadata[team]=sales").then()
@@ -302,6 +317,8 @@ class OpenAiFineTuningTest {
         topics.publish(new dev.tuneforge.events.ModelArchived(project, "support", 1, member.id()), "registry-service");
         await().atMost(WAIT).untilAsserted(() -> as(member.secret()).when().get("/v1/models").then()
                 .body("data.id", not(hasItem(model))).body("data.id", not(hasItem("support:1"))));
+        assertLookedUpAsListed("support", "support@champion", "support:2");
+        assertNoSuchModel(model, model + ":ckpt-step-2", "support:1", "support:3", "support@staging", "support:02");
         as(member.secret()).contentType("application/json")
                 .body(Map.of("model", model, "messages", List.of(Map.of("role", "user", "content", "hi"))))
                 .when().post("/v1/chat/completions").then().statusCode(404)
@@ -436,6 +453,67 @@ class OpenAiFineTuningTest {
     }
 
     @Test
+    void aCreateAnswered503IsNotCarriedOutSoTheClientsRetryMakesTheOneJob() {
+        String training = uploadFile("retried.jsonl", CHAT);
+        QuarkusMock.installMockForType(new StoreLosingItsConnectionOnce(jdbc, project), JobRequestStore.class);
+        Map<String, Object> body = Map.of("model", BaseModels.TINY, "training_file", training);
+
+        ExtractableResponse<Response> first = createJob(body);
+        assertEquals(503, first.statusCode(), first.body().asString());
+        assertEquals("server_error", first.path("error.type"));
+        // What the official SDKs and the CLI do with a 503: the same request again.
+        String job = createJobAnswer(body).statusCode(200).body("status", is("validating_files")).extract().path("id");
+
+        as(member.secret()).when().get("/v1/fine_tuning/jobs").then().statusCode(200).body("data.id", contains(job));
+        as(member.secret()).when().get("/api/v1/datasets").then().statusCode(200).body("data", hasSize(1));
+    }
+
+    /**
+     * The real store, whose first read of a job of {@code project} fails as a read does when the database drops the
+     * connection (a restart): what a create that has just inserted its job may meet when it reads its answer.
+     */
+    static final class StoreLosingItsConnectionOnce extends JobRequestStore {
+
+        private final String project;
+        private final AtomicBoolean failed = new AtomicBoolean();
+
+        StoreLosingItsConnectionOnce(Jdbc jdbc, String project) {
+            super(jdbc);
+            this.project = project;
+        }
+
+        @Override
+        public Optional<JobRequest> find(String projectId, String jobId) {
+            if (projectId.equals(project) && failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("SQL failed: SELECT ... FROM openai_jobs", new PSQLException(
+                        "An I/O error occurred while sending to the backend.", PSQLState.CONNECTION_FAILURE));
+            }
+            return super.find(projectId, jobId);
+        }
+    }
+
+    /**
+     * {@code GET /v1/models/{id}} looks the one model up; it used to build the whole list to find it, and a version
+     * past the list's first thousand of a model was not found.
+     */
+    @Test
+    void oneModelIsLookedUpAloneEvenPastTheFirstThousandVersionsOfTheList() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (int version = 1; version <= 1001; version++) {
+                readModelModels.registered(ReadModelTables.LIVE, new dev.tuneforge.events.ModelRegistered(project,
+                        "many", version, "job_many", "projects/" + project + "/models/many/v" + version + "/", "sha",
+                        "candidate"), java.time.OffsetDateTime.now());
+            }
+        });
+        as(member.secret()).when().get("/v1/models").then().statusCode(200)
+                .body("data.id", hasItem("many:1000")).body("data.id", not(hasItem("many:1001")));
+        assertLookedUpAsListed("many:1", "many:1000");
+        as(member.secret()).when().get("/v1/models/many:1001").then().statusCode(200).body("id", is("many:1001"))
+                .body("object", is("model")).body("owned_by", is(project));
+        assertNoSuchModel("many", "many:1002", "many@champion");
+    }
+
+    @Test
     void errorsUnderV1AreOpenAisWhoeverMadeThem() {
         given("tf_not-a-key").when().get("/v1/fine_tuning/jobs").then().statusCode(401)
                 .body("error.type", is("authentication_error")).body("error.code", is("invalid_api_key"));
@@ -480,6 +558,25 @@ class OpenAiFineTuningTest {
                 // Properties named as the JSON names them.
                 .body("components.schemas.FineTuningJob.properties.keySet()", hasItems("fine_tuned_model",
                         "training_file", "created_at", "user_provided_suffix"));
+    }
+
+    /** {@code GET /v1/models/{id}} answers each id with the very entry {@code GET /v1/models} lists for it. */
+    private void assertLookedUpAsListed(String... ids) {
+        List<Map<String, Object>> listed = as(member.secret()).when().get("/v1/models").then().statusCode(200)
+                .extract().path("data");
+        for (String id : ids) {
+            Map<String, Object> entry = listed.stream().filter(model -> id.equals(model.get("id"))).findFirst()
+                    .orElseThrow(() -> new AssertionError(id + " is not listed: " + listed));
+            assertEquals(entry, as(member.secret()).when().get("/v1/models/{id}", id).then().statusCode(200)
+                    .extract().path(""));
+        }
+    }
+
+    private void assertNoSuchModel(String... ids) {
+        for (String id : ids) {
+            as(member.secret()).when().get("/v1/models/{id}", id).then().statusCode(404)
+                    .body("error.code", is("model_not_found")).body("error.type", is("invalid_request_error"));
+        }
     }
 
     private static io.restassured.specification.RequestSpecification given(String secret) {

@@ -44,7 +44,8 @@ public class RemoteServe implements QuarkusTestResourceLifecycleManager {
         }
         return Map.of("tuneforge.serving.remote-servers",
                 "elsewhere=http://serve-elsewhere:8000, " + BASE_MODEL + "=http://127.0.0.1:" + port,
-                "tuneforge.serving.remote-adapter-wait", "2m");
+                // Long enough for a test to mirror an adapter once its copy is in S3, short enough to wait out.
+                "tuneforge.serving.remote-adapter-wait", "20s");
     }
 
     @Override

@@ -30,6 +30,11 @@ record ChatRequest(String model, JsonNode body) {
                     + "|ft:" + Names.NAME_REGEX + ":[A-Za-z0-9._-]{1,128}:" + Names.NAME_REGEX
                     + ":job_[0-9a-f]{1,64}(:ckpt-step-[0-9]{1,12})?");
 
+    /** Whether {@code model} has the form of something a model can be called (only such a string reaches a query). */
+    static boolean canName(String model) {
+        return MODEL_REFERENCE.matcher(model).matches();
+    }
+
     static ChatRequest parse(String body) {
         JsonNode request;
         try {
@@ -45,7 +50,7 @@ record ChatRequest(String model, JsonNode body) {
             throw OpenAiError.invalid("model", "you must provide a model parameter");
         }
         String model = modelNode.asText();
-        if (!MODEL_REFERENCE.matcher(model).matches()) {
+        if (!canName(model)) {
             throw OpenAiError.modelNotFound("The model '" + model + "' does not exist");
         }
         return new ChatRequest(model, request);

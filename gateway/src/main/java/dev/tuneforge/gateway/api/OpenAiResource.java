@@ -133,6 +133,13 @@ public class OpenAiResource {
                 new ChatObservations.Transcript(caller.get().projectId(), target, request.body());
         try {
             Upstream upstream = forward(lease, forwardedBody(request, lease.model()));
+            if (upstream.statusCode() == 404) {
+                // The server's 404 names what it was asked for: the adapter's internal id, the project's id in it.
+                // The client hears of the model it asked for, as OpenAI answers a model it does not have.
+                upstream.body().close();
+                throw OpenAiError.modelNotFound("The model '" + model
+                        + "' does not exist or you do not have access to it");
+            }
             String type = upstream.type();
             if (type.startsWith(MediaType.SERVER_SENT_EVENTS)) {
                 boolean ok = upstream.statusCode() == 200;
@@ -195,23 +202,61 @@ public class OpenAiResource {
             data.add(entry(model.id(), model.created(), project));
         }
         for (JsonNode manifest : baseModels.list()) {
-            long created = 0;
-            try {
-                created = OffsetDateTime.parse(manifest.path("registered_at").asText()).toEpochSecond();
-            } catch (RuntimeException e) {
-                // a manifest without a readable time: 0, as OpenAI's own models may be
-            }
-            data.add(entry(manifest.path("name").asText(), created, "tuneforge"));
+            data.add(baseModelEntry(manifest));
         }
         return new ModelList("list", data);
     }
 
+    /**
+     * The entry {@link #listModels} has for {@code id}, looked up alone: the project's model, alias or version it
+     * names, else its {@code ft:} model, else the base model (the list's order, so the same entry wins).
+     */
     @GET
     @Path("/models/{id}")
     @Operation(summary = "One model of the list: a base model, a model name, version or alias, or an ft: model")
     public ModelEntry model(@PathParam("id") String id) {
-        return listModels().data().stream().filter(model -> id.equals(model.id())).findFirst()
-                .orElseThrow(() -> OpenAiError.modelNotFound("The model '" + id + "' does not exist"));
+        String project = caller.get().projectId();
+        Optional<ModelEntry> found = !ChatRequest.canName(id) ? Optional.empty() : projectModel(project, id)
+                .or(() -> fineTuningJobs.fineTunedModel(project, id)
+                        .map(model -> entry(model.id(), model.created(), project)))
+                .or(() -> baseModels.find(id).map(OpenAiResource::baseModelEntry));
+        return found.orElseThrow(() -> OpenAiError.modelNotFound("The model '" + id + "' does not exist"));
+    }
+
+    /** The project's model (with a champion), {@code name@alias} or (not archived) {@code name:version} of the list. */
+    private Optional<ModelEntry> projectModel(String project, String id) {
+        int at = id.lastIndexOf('@');
+        if (at > 0) {
+            return models.find(project, id.substring(0, at))
+                    .filter(model -> model.aliases().containsKey(id.substring(at + 1)))
+                    .map(model -> entry(id, model.createdAt().toEpochSecond(), project));
+        }
+        int colon = id.lastIndexOf(':');
+        if (colon > 0) {
+            int version;
+            try {
+                version = Integer.parseInt(id.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+            String name = id.substring(0, colon);
+            return models.version(project, name, version)
+                    .filter(found -> id.equals(name + ":" + found.version())
+                            && !ModelReadModel.ARCHIVED.equals(found.status()))
+                    .map(found -> entry(id, found.createdAt().toEpochSecond(), project));
+        }
+        return models.find(project, id).filter(model -> model.champion() != null)
+                .map(model -> entry(id, model.createdAt().toEpochSecond(), project));
+    }
+
+    private static ModelEntry baseModelEntry(JsonNode manifest) {
+        long created = 0;
+        try {
+            created = OffsetDateTime.parse(manifest.path("registered_at").asText()).toEpochSecond();
+        } catch (RuntimeException e) {
+            // a manifest without a readable time: 0, as OpenAI's own models may be
+        }
+        return entry(manifest.path("name").asText(), created, "tuneforge");
     }
 
     /** OpenAI's answer to a model's deletion. */
@@ -268,7 +313,8 @@ public class OpenAiResource {
     /**
      * Sends the request to the lease's server. A 404 {@code model_not_found} from a server that may not have the
      * adapter yet (a remote one, whose copy of it is still on its way) is asked again until the lease's
-     * {@link ServerPool.Lease#adapterWait()} has passed, then passed on as it is.
+     * {@link ServerPool.Lease#adapterWait()} has passed; the last 404 is logged, and the client told that its model
+     * does not exist (the server's body names the internal adapter id).
      */
     private Upstream forward(ServerPool.Lease lease, String body) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + lease.adapterWait().toNanos();
@@ -288,6 +334,8 @@ public class OpenAiResource {
                 error = in.readAllBytes();
             }
             if (!modelNotFound(error) || System.nanoTime() + pause * 1_000_000 > deadline) {
+                LOG.infof("%s answered 404 for %s: %s", lease.url(), lease.model(),
+                        new String(error, StandardCharsets.UTF_8));
                 return new Upstream(404, type, new java.io.ByteArrayInputStream(error));
             }
             LOG.debugf("%s has no adapter %s yet; asking again in %d ms", lease.url(), lease.model(), pause);

@@ -141,11 +141,13 @@ public class FineTuningJobs {
                 reused.map(DatasetView::id).orElseGet(() -> upload.datasetId()), suffix, body.seed(), metadata,
                 body.integrations() == null ? JSON.createArrayNode() : body.integrations(), method.asRequested(),
                 request, caller.keyId(), null, null, null, now, now);
-        QuarkusTransaction.joiningExisting().run(() -> {
+        // The answer is read in the job's own transaction: a fault reading it rolls the job back, so the 503 it
+        // gets is true ("not carried out, send again") and the client's retry makes the one job, not a second.
+        return QuarkusTransaction.joiningExisting().call(() -> {
             if (upload != null) {
                 uploads.record(upload);
                 requests.insert(row);
-                return;
+                return get(caller, jobId);
             }
             // A reused dataset's verdict may be projected right now: serialised with the live projection (which
             // holds this lock), the job either sees the verdict here or is among the jobs the projection moves on.
@@ -159,8 +161,8 @@ public class FineTuningJobs {
                         + " training file " + training.id() + ": its dataset " + dataset.id() + " was rejected",
                         "training_file"), now());
             }
+            return get(caller, jobId);
         });
-        return get(caller, jobId);
     }
 
     public FineTuningJob get(Caller caller, String jobId) {
@@ -287,18 +289,33 @@ public class FineTuningJobs {
     public List<FineTunedModel> fineTunedModels(String projectId) {
         List<FineTunedModel> found = new ArrayList<>();
         for (JobView job : jobs.list(projectId, "succeeded", null, 1000)) {
-            if (job.artifactKey() == null || models.versionOfJob(projectId, job.id())
-                    .filter(version -> ModelReadModel.ARCHIVED.equals(version.status())).isPresent()) {
-                continue; // no result, or archived (DELETE /v1/models/{id})
-            }
-            String suffix = requests.find(projectId, job.id()).map(JobRequest::suffix).orElse(job.modelName());
-            OffsetDateTime finished = job.finishedAt() != null ? job.finishedAt() : job.updatedAt();
-            found.add(new FineTunedModel(FineTunedModelName.of(job.baseModel(), projectId, suffix, job.id()),
-                    finished.toEpochSecond()));
-            for (JobView.Checkpoint checkpoint : jobs.checkpoints(projectId, job.id()).reversed()) {
-                found.add(new FineTunedModel(FineTunedModelName.checkpoint(job.baseModel(), projectId, suffix,
-                        job.id(), checkpoint.step()), checkpoint.createdAt().toEpochSecond()));
-            }
+            found.addAll(fineTunedModels(projectId, job));
+        }
+        return found;
+    }
+
+    /** The {@code ft:} model (a job's result or checkpoint) that {@link #fineTunedModels} lists as {@code id}. */
+    public Optional<FineTunedModel> fineTunedModel(String projectId, String id) {
+        return FineTunedModelName.parse(id).flatMap(name -> jobs.find(projectId, name.jobId()))
+                .filter(job -> "succeeded".equals(job.state()))
+                .flatMap(job -> fineTunedModels(projectId, job).stream().filter(model -> model.id().equals(id))
+                        .findFirst());
+    }
+
+    /** A succeeded job's {@code ft:} model and its checkpoints (newest first); none without a result or archived. */
+    private List<FineTunedModel> fineTunedModels(String projectId, JobView job) {
+        if (job.artifactKey() == null || models.versionOfJob(projectId, job.id())
+                .filter(version -> ModelReadModel.ARCHIVED.equals(version.status())).isPresent()) {
+            return List.of(); // no result, or archived (DELETE /v1/models/{id})
+        }
+        String suffix = requests.find(projectId, job.id()).map(JobRequest::suffix).orElse(job.modelName());
+        OffsetDateTime finished = job.finishedAt() != null ? job.finishedAt() : job.updatedAt();
+        List<FineTunedModel> found = new ArrayList<>();
+        found.add(new FineTunedModel(FineTunedModelName.of(job.baseModel(), projectId, suffix, job.id()),
+                finished.toEpochSecond()));
+        for (JobView.Checkpoint checkpoint : jobs.checkpoints(projectId, job.id()).reversed()) {
+            found.add(new FineTunedModel(FineTunedModelName.checkpoint(job.baseModel(), projectId, suffix,
+                    job.id(), checkpoint.step()), checkpoint.createdAt().toEpochSecond()));
         }
         return found;
     }

@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The local {@code worker serve} processes behind chat: one per base model, started with {@code --adapters DIR} and
  * serving every adapter version on that base model by its {@link ChatTarget#adapterId() id} (a version's adapter is
- * staged into {@code DIR} before its first request: linked under a temporary name, then renamed into place), and one
+ * staged into {@code DIR} before its first request: linked under a temporary name, then renamed into place; the links
+ * are removed when the base model's server starts again), and one
  * per full-model version. A base model's server counts once however many versions it serves. What holds:
  * <ul>
  * <li><b>At most {@code tuneforge.serving.max-servers} processes</b>, counting those being staged or started and
@@ -79,6 +81,8 @@ public class ServerPool {
     private static final Logger LOG = Logger.getLogger(ServerPool.class);
     /** What a busy answer tells the client: about the time a small model takes for one answer on a CPU. */
     private static final long RETRY_AFTER_SECONDS = 5;
+    /** The prefix of an adapter link's temporary name, before it is renamed to the adapter's id. */
+    private static final String STAGING = ".staging-";
 
     private final ServingConfig config;
     private final ModelStaging staging;
@@ -144,10 +148,16 @@ public class ServerPool {
             ServeProcess server;
             try {
                 server = entry.server.join();
+                if (target.adapterId() != null) {
+                    stageAdapter(target); // again if the server's start removed the link (removeLinks)
+                }
             } catch (CompletionException | CancellationException e) {
                 leave(entry);
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+            } catch (IOException e) {
+                leave(entry);
+                throw e;
             }
             Optional<String> problem = server.healthProblem(health, config.healthTimeout());
             if (problem.isEmpty()) {
@@ -175,7 +185,7 @@ public class ServerPool {
         }
         Path source = staging.adapter(target);
         Files.createDirectories(adapters);
-        Path temporary = adapters.resolve(".staging-" + UUID.randomUUID());
+        Path temporary = adapters.resolve(STAGING + UUID.randomUUID());
         Files.createSymbolicLink(temporary, source);
         Files.move(temporary, staged, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -325,6 +335,9 @@ public class ServerPool {
         try {
             Path model = staging.model(target);
             Path adapters = target.fullModel() ? null : Files.createDirectories(adaptersDir(target.serverKey()));
+            if (adapters != null) {
+                removeLinks(adapters);
+            }
             synchronized (this) {
                 if (closed) {
                     throw new IOException("the gateway is shutting down");
@@ -346,6 +359,22 @@ public class ServerPool {
                 notifyAll();
             }
             entry.server.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Removes the adapter links a base model's earlier server read, before its next one starts: the new process has
+     * no adapter loaded, and without this the links of every version ever asked for (archived or deleted ones
+     * among them) would stay for as long as the gateway runs. A request links its adapter again once the server is
+     * up ({@link #acquire}); a temporary name being renamed into place right now is left alone.
+     */
+    private static void removeLinks(Path adapters) throws IOException {
+        try (DirectoryStream<Path> links = Files.newDirectoryStream(adapters)) {
+            for (Path link : links) {
+                if (Files.isSymbolicLink(link) && !link.getFileName().toString().startsWith(STAGING)) {
+                    Files.deleteIfExists(link);
+                }
+            }
         }
     }
 

@@ -284,6 +284,29 @@ class ServerPoolTest {
         assertEquals(1, fakeServers().count());
     }
 
+    @Test
+    void aBaseModelsNextServerStartsWithTheLinksOfTheAdaptersAskedForSinceNotThoseOfItsLastRun() throws Exception {
+        ServerPool pool = pool(1, Duration.ofSeconds(5), Duration.ofSeconds(10));
+        pool.acquire(adapterTarget("bot:1")).close();
+        Path adapters = Path.of(Files.readString(dir.resolve("base/fake-base").resolve("adapters")));
+        assertTrue(Files.isSymbolicLink(adapters.resolve("p:bot:1:abc")));
+
+        pool.acquire(target("other")).close(); // the base model's idle server is stopped for this one's
+        try (ServerPool.Lease v2 = pool.acquire(adapterTarget("bot:2"))) {
+            assertEquals("p:bot:2:abc", v2.model());
+            try (var names = Files.list(adapters)) {
+                assertEquals(List.of("p:bot:2:abc"), names.map(name -> name.getFileName().toString()).toList(),
+                        "version 1's link went with the server that read it");
+            }
+            assertTrue(Files.isRegularFile(adapters.resolve("p:bot:2:abc").resolve("adapter_config.json")));
+            assertTrue(Files.isRegularFile(dir.resolve("artifacts/bot:1/adapter_config.json")),
+                    "only the link is removed, not the staged adapter");
+        }
+        // Asked for again, version 1 is linked again.
+        pool.acquire(adapterTarget("bot:1")).close();
+        assertTrue(Files.isRegularFile(adapters.resolve("p:bot:1:abc").resolve("adapter_config.json")));
+    }
+
     private static ChatTarget adapterTarget(String version) {
         return new ChatTarget(version, version, "base/fake-base", "fake-base", "projects/p/" + version + "/", "0",
                 false, null, "p:" + version + ":abc");
